@@ -1,0 +1,3 @@
+//! `ha-node`: a heartbeat cluster node.
+
+fn main() {}

@@ -1,0 +1,4 @@
+//! Health checks of real servers and the director's reconciler.
+//!
+//! Nothing is implemented here yet: checks arrive with their own work item,
+//! and until then no other crate uses this one.

@@ -1,0 +1,1 @@
+//! Throw-away test beds: hosts as network namespaces joined by a bridge.

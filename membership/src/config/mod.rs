@@ -1,0 +1,1 @@
+//! ha.cf and authkeys, parsed with file:line errors.

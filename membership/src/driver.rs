@@ -1,0 +1,1 @@
+//! Runs the state machine on tokio with real media and resources.

@@ -1,0 +1,109 @@
+//! The typed messages nodes exchange; [`crate::wire`] maps them to and from
+//! heartbeat's netstring fields.
+//!
+//! Every message carries a [`Header`]: who sent it, the sender's generation
+//! (bumped and persisted at every start) and a sequence number (starting at 1
+//! in each generation). Receivers use the pair to reject duplicates and
+//! replays. No message carries a time that a receiver acts on: heartbeat's
+//! `ts` field is sent for compatibility and ignored.
+
+use std::fmt;
+
+/// A node's state as announced in its heartbeats (`st=`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum NodeState {
+    /// Just started: not yet sending regular heartbeats.
+    Init,
+    /// Alive, but has not yet learned which groups its peers hold.
+    Up,
+    /// Alive and taking part in resource ownership.
+    Active,
+    /// Declared dead (deadtime passed, or it said it was shutting down).
+    Dead,
+}
+
+impl NodeState {
+    /// The word used on the wire and in status output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NodeState::Init => "init",
+            NodeState::Up => "up",
+            NodeState::Active => "active",
+            NodeState::Dead => "dead",
+        }
+    }
+
+    /// Parses the wire word.
+    pub fn parse(word: &str) -> Option<Self> {
+        match word {
+            "init" => Some(NodeState::Init),
+            "up" => Some(NodeState::Up),
+            "active" => Some(NodeState::Active),
+            "dead" => Some(NodeState::Dead),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for NodeState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What every message says about its sender.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Header {
+    /// The sender's node name (`src=`).
+    pub from: String,
+    /// The sender's UUID (`srcuuid=`, 16 raw bytes).
+    pub uuid: [u8; 16],
+    /// The sender's generation (`hg=`, hex): persisted, bumped at every start.
+    pub generation: u64,
+    /// Sequence number within the generation (`seq=`, decimal), from 1.
+    pub seq: u64,
+}
+
+/// A heartbeat (`t=status`): the sender is alive, and here is what it holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Status {
+    /// Sender, generation, sequence.
+    pub header: Header,
+    /// The sender's own state (`st=`).
+    pub state: NodeState,
+    /// The sender's deadtime in milliseconds (`dt=`, hex).
+    pub deadtime_ms: u64,
+    /// Groups the sender holds: starting, running or stopping (`rsc_held=`).
+    pub held: Vec<String>,
+    /// Groups that failed to start on the sender (`rsc_failed=`).
+    pub failed: Vec<String>,
+}
+
+/// A message of the cluster protocol.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Message {
+    /// A heartbeat.
+    Status(Status),
+    /// The sender has released everything and is leaving (`t=shutdone`):
+    /// receivers declare it dead at once instead of waiting for deadtime.
+    Shutdown(Header),
+    /// A message type of heartbeat's that this protocol does not act on
+    /// (acks, node lists…); kept so receivers can log it.
+    Other {
+        /// Sender, generation, sequence.
+        header: Header,
+        /// The `t=` value.
+        kind: String,
+    },
+}
+
+impl Message {
+    /// The header every message carries.
+    pub fn header(&self) -> &Header {
+        match self {
+            Message::Status(status) => &status.header,
+            Message::Shutdown(header) => header,
+            Message::Other { header, .. } => header,
+        }
+    }
+}

@@ -1,0 +1,1 @@
+//! heartbeat 3.x's wire format: netstring messages with two authentication tokens.

@@ -1,0 +1,1 @@
+//! The async interface every medium implements.

@@ -1,0 +1,1 @@
+//! A deterministic in-memory network for tests of the state machine.

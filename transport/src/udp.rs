@@ -1,0 +1,1 @@
+//! UDP media: unicast, broadcast and multicast over IPv4.
