@@ -1,1 +1,648 @@
 //! The sans-IO cluster state machine.
+//!
+//! [`Machine`] holds one node's view of the cluster and decides; it performs
+//! no I/O and reads no clock. Its driver feeds it inputs — an authenticated
+//! [`Message`] with its arrival time ([`Machine::handle_message`]), the
+//! passing of time ([`Machine::handle_timeout`]), the result of starting or
+//! stopping a group ([`Machine::handle_group_result`]), an operator's
+//! shutdown ([`Machine::shutdown`]) — and collects what to do with
+//! [`Machine::poll_output`] and when to wake it next with
+//! [`Machine::poll_timeout`]. Tests drive it with a fake clock.
+//!
+//! Liveness follows heartbeat: a heartbeat every keepalive; a peer silent for
+//! warntime is reported late (once per silence), for deadtime declared dead;
+//! at start-up peers get initdead to be heard. Ownership follows
+//! [`ownership`].
+
+pub mod ownership;
+pub mod peer;
+pub mod sequence;
+
+use std::collections::{BTreeMap, VecDeque};
+use std::time::{Duration, Instant};
+
+use crate::message::{Header, Message, NodeState, Status};
+pub use ownership::ReleaseReason;
+use ownership::{Decision, GroupView};
+use peer::Peer;
+pub use sequence::Rejection;
+
+/// A resource group as the state machine knows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupConfig {
+    /// The group's name, identical on every node (haresources line).
+    pub id: String,
+    /// The node that owns it when it can (first word of the haresources line).
+    pub preferred: String,
+}
+
+/// Everything the state machine needs to know about the cluster.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// This node's name.
+    pub local: String,
+    /// This node's UUID (sent as `srcuuid`).
+    pub uuid: [u8; 16],
+    /// Every node, this one included, in ha.cf order.
+    pub nodes: Vec<String>,
+    /// Interval between heartbeats.
+    pub keepalive: Duration,
+    /// Silence after which a peer's heartbeat is reported late.
+    pub warntime: Duration,
+    /// Silence after which a peer is declared dead.
+    pub deadtime: Duration,
+    /// At start-up, how long a peer not yet heard has before it is dead.
+    pub initdead: Duration,
+    /// Whether a group returns to its preferred node when that node is back.
+    pub auto_failback: bool,
+    /// The resource groups.
+    pub groups: Vec<GroupConfig>,
+}
+
+/// Where a group stands on this node.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LocalGroupState {
+    /// Not running here.
+    Stopped,
+    /// Being started.
+    Starting,
+    /// Running here.
+    Running,
+    /// Being stopped.
+    Stopping(ReleaseReason),
+    /// Failed to start here (rolled back); not retried on this node.
+    Failed,
+    /// Failed to stop: may still be partly active, so it stays claimed.
+    StopFailed,
+}
+
+impl LocalGroupState {
+    /// Whether peers must consider the group held by this node.
+    pub fn is_held(self) -> bool {
+        !matches!(self, LocalGroupState::Stopped | LocalGroupState::Failed)
+    }
+
+    /// A word for logs and status.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LocalGroupState::Stopped => "stopped",
+            LocalGroupState::Starting => "starting",
+            LocalGroupState::Running => "running",
+            LocalGroupState::Stopping(_) => "stopping",
+            LocalGroupState::Failed => "failed",
+            LocalGroupState::StopFailed => "stop-failed",
+        }
+    }
+}
+
+/// The outcome of starting or stopping a group.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GroupResult {
+    /// The group started.
+    Started,
+    /// The group failed to start (and what had started was undone).
+    StartFailed,
+    /// The group stopped.
+    Stopped,
+    /// The group failed to stop.
+    StopFailed,
+}
+
+/// Something worth telling the operator.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    /// A node changed state in this node's view.
+    NodeState {
+        /// The node.
+        node: String,
+        /// Its previous state.
+        from: NodeState,
+        /// Its new state.
+        to: NodeState,
+    },
+    /// A peer's heartbeat is later than warntime (reported once per silence).
+    LateHeartbeat {
+        /// The peer.
+        node: String,
+        /// How long it has been silent.
+        silent_for: Duration,
+    },
+    /// A peer reported late was heard again.
+    HeartbeatResumed {
+        /// The peer.
+        node: String,
+        /// How long it had been silent.
+        silent_for: Duration,
+    },
+    /// A peer started a new generation (it restarted).
+    PeerRestarted {
+        /// The peer.
+        node: String,
+        /// Its new generation; worth persisting to reject replays later.
+        generation: u64,
+    },
+    /// A message was rejected.
+    Rejected {
+        /// The sender it claims.
+        node: String,
+        /// Why.
+        reason: RejectReason,
+    },
+    /// A group failed to start or stop here.
+    GroupFailed {
+        /// The group.
+        group: String,
+        /// What failed.
+        result: GroupResult,
+    },
+    /// Shutdown finished: every group is released and peers are told.
+    ShutdownComplete,
+}
+
+/// Why an authenticated message was rejected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RejectReason {
+    /// Its sequence number or generation says it was seen before.
+    Sequence(Rejection),
+    /// The sender is not a node of this cluster.
+    UnknownNode,
+}
+
+/// What the driver must do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Output {
+    /// Send this message on every medium.
+    Send(Message),
+    /// Start this group; report with [`Machine::handle_group_result`].
+    StartGroup(String),
+    /// Stop this group; report with [`Machine::handle_group_result`].
+    StopGroup {
+        /// The group.
+        group: String,
+        /// Why it is released.
+        reason: ReleaseReason,
+    },
+    /// Tell the operator.
+    Event(Event),
+}
+
+/// A snapshot of one node's view, for status displays.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NodeStatus {
+    /// Node name.
+    pub name: String,
+    /// Its state.
+    pub state: NodeState,
+    /// Time since it was last heard (`None`: never, or this node).
+    pub silent_for: Option<Duration>,
+    /// Its generation as last seen.
+    pub generation: u64,
+    /// Whether this is the local node.
+    pub local: bool,
+}
+
+/// A snapshot of one group, for status displays.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupStatus {
+    /// The group.
+    pub id: String,
+    /// Its preferred node.
+    pub preferred: String,
+    /// The node holding it, as this node sees it.
+    pub owner: Option<String>,
+    /// Where it stands on this node.
+    pub local_state: LocalGroupState,
+}
+
+/// One node's view of the cluster.
+#[derive(Debug)]
+pub struct Machine {
+    config: Config,
+    started: Instant,
+    generation: u64,
+    next_seq: u64,
+    state: NodeState,
+    shutting_down: bool,
+    shutdown_sent: bool,
+    next_heartbeat: Instant,
+    peers: Vec<Peer>,
+    groups: BTreeMap<String, LocalGroupState>,
+    outputs: VecDeque<Output>,
+}
+
+impl Machine {
+    /// A node starting now in `generation`, remembering the generations its
+    /// peers had in earlier runs (to reject replays of older ones).
+    pub fn new(
+        config: Config,
+        generation: u64,
+        known_generations: &BTreeMap<String, u64>,
+        now: Instant,
+    ) -> Self {
+        let peers = config
+            .nodes
+            .iter()
+            .filter(|n| **n != config.local)
+            .map(|n| Peer::new(n.clone(), known_generations.get(n).copied().unwrap_or(0)))
+            .collect();
+        let groups = config
+            .groups
+            .iter()
+            .map(|g| (g.id.clone(), LocalGroupState::Stopped))
+            .collect();
+        let mut machine = Machine {
+            config,
+            started: now,
+            generation,
+            next_seq: 1,
+            state: NodeState::Init,
+            shutting_down: false,
+            shutdown_sent: false,
+            next_heartbeat: now,
+            peers,
+            groups,
+            outputs: VecDeque::new(),
+        };
+        machine.send_status();
+        machine.set_local_state(NodeState::Up);
+        machine.update(now);
+        machine
+    }
+
+    /// This node's configuration.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// This node's state.
+    pub fn state(&self) -> NodeState {
+        self.state
+    }
+
+    /// Takes an authenticated message received at `now`.
+    pub fn handle_message(&mut self, now: Instant, message: Message) {
+        let header = message.header().clone();
+        if header.from == self.config.local {
+            return;
+        }
+        let Some(index) = self.peers.iter().position(|p| p.name == header.from) else {
+            self.event(Event::Rejected {
+                node: header.from,
+                reason: RejectReason::UnknownNode,
+            });
+            return;
+        };
+        let peer = &mut self.peers[index];
+        let new_generation = match peer.window.accept(header.generation, header.seq) {
+            Ok(new_generation) => new_generation,
+            Err(rejection) => {
+                self.event(Event::Rejected {
+                    node: header.from,
+                    reason: RejectReason::Sequence(rejection),
+                });
+                return;
+            }
+        };
+        if peer.warned {
+            if let Some(heard) = peer.last_heard {
+                let silent_for = now.saturating_duration_since(heard);
+                peer.warned = false;
+                self.outputs
+                    .push_back(Output::Event(Event::HeartbeatResumed {
+                        node: header.from.clone(),
+                        silent_for,
+                    }));
+            }
+        }
+        let peer = &mut self.peers[index];
+        if new_generation {
+            self.outputs.push_back(Output::Event(Event::PeerRestarted {
+                node: header.from.clone(),
+                generation: header.generation,
+            }));
+        }
+        peer.last_heard = Some(now);
+        let new_state = match &message {
+            Message::Status(status) => {
+                peer.held = status.held.iter().cloned().collect();
+                peer.failed = status.failed.iter().cloned().collect();
+                match status.state {
+                    NodeState::Active => NodeState::Active,
+                    _ => NodeState::Up,
+                }
+            }
+            Message::Shutdown(_) => {
+                peer.forget_claims();
+                NodeState::Dead
+            }
+            // Other messages prove the peer alive but change nothing else.
+            Message::Other { .. }
+                if peer.state == NodeState::Dead || peer.state == NodeState::Init =>
+            {
+                NodeState::Up
+            }
+            Message::Other { .. } => peer.state,
+        };
+        self.set_peer_state(index, new_state);
+        self.update(now);
+    }
+
+    /// Lets time pass: call at [`Machine::poll_timeout`] (earlier is harmless).
+    pub fn handle_timeout(&mut self, now: Instant) {
+        for index in 0..self.peers.len() {
+            let peer = &self.peers[index];
+            if let Some(dead_at) =
+                peer.dead_at(self.started, self.config.deadtime, self.config.initdead)
+            {
+                if now >= dead_at {
+                    self.peers[index].forget_claims();
+                    self.set_peer_state(index, NodeState::Dead);
+                    continue;
+                }
+            }
+            let peer = &self.peers[index];
+            if let (Some(warn_at), Some(heard)) =
+                (peer.warn_at(self.config.warntime), peer.last_heard)
+            {
+                if now >= warn_at {
+                    let node = peer.name.clone();
+                    self.peers[index].warned = true;
+                    self.event(Event::LateHeartbeat {
+                        node,
+                        silent_for: now.saturating_duration_since(heard),
+                    });
+                }
+            }
+        }
+        self.update(now);
+    }
+
+    /// Takes the outcome of a start or stop this machine asked for.
+    pub fn handle_group_result(&mut self, now: Instant, group: &str, result: GroupResult) {
+        let Some(state) = self.groups.get_mut(group) else {
+            return;
+        };
+        let next = match (*state, result) {
+            (LocalGroupState::Starting, GroupResult::Started) => LocalGroupState::Running,
+            (LocalGroupState::Starting, GroupResult::StartFailed) => LocalGroupState::Failed,
+            (LocalGroupState::Stopping(_), GroupResult::Stopped) => LocalGroupState::Stopped,
+            (LocalGroupState::Stopping(_), GroupResult::StopFailed) => LocalGroupState::StopFailed,
+            // A result for an action not in progress: stale, ignore.
+            _ => return,
+        };
+        *state = next;
+        if matches!(result, GroupResult::StartFailed | GroupResult::StopFailed) {
+            self.event(Event::GroupFailed {
+                group: group.to_string(),
+                result,
+            });
+        }
+        self.send_status();
+        self.update(now);
+    }
+
+    /// Begins a graceful shutdown: release every group, then tell the peers.
+    pub fn shutdown(&mut self, now: Instant) {
+        self.shutting_down = true;
+        self.update(now);
+    }
+
+    /// The next thing the driver must do, if any.
+    pub fn poll_output(&mut self) -> Option<Output> {
+        self.outputs.pop_front()
+    }
+
+    /// When [`Machine::handle_timeout`] must next be called.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        if self.shutdown_sent {
+            return None;
+        }
+        let config = &self.config;
+        let peers = self.peers.iter().flat_map(|p| {
+            [
+                p.dead_at(self.started, config.deadtime, config.initdead),
+                p.warn_at(config.warntime),
+            ]
+        });
+        std::iter::once(Some(self.next_heartbeat))
+            .chain(peers)
+            .flatten()
+            .min()
+    }
+
+    /// Every node as this one sees it, this one first.
+    pub fn nodes(&self, now: Instant) -> Vec<NodeStatus> {
+        let local = NodeStatus {
+            name: self.config.local.clone(),
+            state: self.state,
+            silent_for: None,
+            generation: self.generation,
+            local: true,
+        };
+        let peers = self.peers.iter().map(|p| NodeStatus {
+            name: p.name.clone(),
+            state: p.state,
+            silent_for: p.last_heard.map(|h| now.saturating_duration_since(h)),
+            generation: p.window.generation(),
+            local: false,
+        });
+        std::iter::once(local).chain(peers).collect()
+    }
+
+    /// Every group as this node sees it.
+    pub fn groups(&self) -> Vec<GroupStatus> {
+        self.config
+            .groups
+            .iter()
+            .map(|g| {
+                let local_state = self.local_group_state(&g.id);
+                let owner = if local_state.is_held() {
+                    Some(self.config.local.clone())
+                } else {
+                    self.peers
+                        .iter()
+                        .find(|p| p.is_live() && p.held.contains(&g.id))
+                        .map(|p| p.name.clone())
+                };
+                GroupStatus {
+                    id: g.id.clone(),
+                    preferred: g.preferred.clone(),
+                    owner,
+                    local_state,
+                }
+            })
+            .collect()
+    }
+
+    /// Where a group stands on this node (`Stopped` for an unknown group).
+    pub fn local_group_state(&self, group: &str) -> LocalGroupState {
+        self.groups
+            .get(group)
+            .copied()
+            .unwrap_or(LocalGroupState::Stopped)
+    }
+
+    fn event(&mut self, event: Event) {
+        self.outputs.push_back(Output::Event(event));
+    }
+
+    fn set_peer_state(&mut self, index: usize, to: NodeState) {
+        let peer = &mut self.peers[index];
+        let from = peer.state;
+        if from != to {
+            peer.state = to;
+            let node = peer.name.clone();
+            self.event(Event::NodeState { node, from, to });
+        }
+    }
+
+    fn set_local_state(&mut self, to: NodeState) {
+        let from = self.state;
+        if from != to {
+            self.state = to;
+            self.event(Event::NodeState {
+                node: self.config.local.clone(),
+                from,
+                to,
+            });
+        }
+    }
+
+    /// Re-evaluates everything after an input: settling, ownership,
+    /// shutdown progress and the heartbeat schedule.
+    fn update(&mut self, now: Instant) {
+        if self.shutdown_sent {
+            return;
+        }
+        // Settled: every peer has been heard or declared dead.
+        if self.state == NodeState::Up && self.peers.iter().all(|p| p.state != NodeState::Init) {
+            self.set_local_state(NodeState::Active);
+            self.send_status();
+        }
+        if self.state == NodeState::Active || self.shutting_down {
+            self.decide_groups();
+        }
+        if self.shutting_down && self.groups.values().all(|s| !s.is_held()) {
+            self.send_shutdown();
+            return;
+        }
+        if now >= self.next_heartbeat {
+            self.send_status();
+        }
+        // Never schedule in the past, whatever the driver's timing.
+        if self.next_heartbeat <= now {
+            self.next_heartbeat = now + self.config.keepalive;
+        }
+    }
+
+    fn decide_groups(&mut self) {
+        let mut live: Vec<(String, bool)> = self
+            .peers
+            .iter()
+            .filter(|p| p.is_live())
+            .map(|p| (p.name.clone(), p.state == NodeState::Active))
+            .collect();
+        if !self.shutting_down {
+            live.push((self.config.local.clone(), self.state == NodeState::Active));
+        }
+        let mut decisions = Vec::new();
+        for group in &self.config.groups {
+            let state = self.local_group_state(&group.id);
+            let mut failed: std::collections::BTreeSet<&str> = self
+                .peers
+                .iter()
+                .filter(|p| p.failed.contains(&group.id))
+                .map(|p| p.name.as_str())
+                .collect();
+            if state == LocalGroupState::Failed {
+                failed.insert(self.config.local.as_str());
+            }
+            let view = GroupView {
+                preferred: &group.preferred,
+                nodes: &self.config.nodes,
+                local: &self.config.local,
+                live: &live,
+                peer_holders: self
+                    .peers
+                    .iter()
+                    .filter(|p| p.is_live() && p.held.contains(&group.id))
+                    .map(|p| p.name.as_str())
+                    .collect(),
+                failed,
+                auto_failback: self.config.auto_failback,
+                shutting_down: self.shutting_down,
+            };
+            let decision = match state {
+                LocalGroupState::Running => view.decide_running(),
+                LocalGroupState::Stopped if self.state == NodeState::Active => view.decide_idle(),
+                _ => Decision::Keep,
+            };
+            decisions.push((group.id.clone(), decision));
+        }
+        let mut changed = false;
+        for (group, decision) in decisions {
+            match decision {
+                Decision::Keep => {}
+                Decision::Start => {
+                    self.groups.insert(group.clone(), LocalGroupState::Starting);
+                    self.outputs.push_back(Output::StartGroup(group));
+                    changed = true;
+                }
+                Decision::Release(reason) => {
+                    self.groups
+                        .insert(group.clone(), LocalGroupState::Stopping(reason));
+                    self.outputs.push_back(Output::StopGroup { group, reason });
+                    changed = true;
+                }
+            }
+        }
+        if changed {
+            self.send_status();
+        }
+    }
+
+    fn header(&mut self) -> Header {
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        Header {
+            from: self.config.local.clone(),
+            uuid: self.config.uuid,
+            generation: self.generation,
+            seq,
+        }
+    }
+
+    fn send_status(&mut self) {
+        let header = self.header();
+        let mut held = Vec::new();
+        let mut failed = Vec::new();
+        for (id, state) in &self.groups {
+            if state.is_held() {
+                held.push(id.clone());
+            } else if *state == LocalGroupState::Failed {
+                failed.push(id.clone());
+            }
+        }
+        let status = Status {
+            header,
+            state: self.state,
+            deadtime_ms: u64::try_from(self.config.deadtime.as_millis()).unwrap_or(u64::MAX),
+            held,
+            failed,
+        };
+        self.outputs
+            .push_back(Output::Send(Message::Status(status)));
+    }
+
+    fn send_shutdown(&mut self) {
+        let header = self.header();
+        self.outputs
+            .push_back(Output::Send(Message::Shutdown(header)));
+        self.set_local_state(NodeState::Dead);
+        self.shutdown_sent = true;
+        self.event(Event::ShutdownComplete);
+    }
+}
+
+#[cfg(test)]
+mod tests;

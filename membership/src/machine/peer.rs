@@ -1,0 +1,83 @@
+//! What one node knows about one peer: liveness, state and claims.
+//!
+//! A peer is `Init` until it is first heard, then takes the state it
+//! announces. It is declared `Dead` when nothing has been heard from it for
+//! deadtime (or, if it was never heard, for initdead after our own start), or
+//! at once when it says it is shutting down. A heartbeat later than warntime
+//! is reported once per silence.
+
+use std::collections::BTreeSet;
+use std::time::{Duration, Instant};
+
+use super::sequence::SequenceWindow;
+use crate::message::NodeState;
+
+/// The view of one peer.
+#[derive(Debug, Clone)]
+pub struct Peer {
+    /// The peer's node name.
+    pub name: String,
+    /// The state we believe it is in.
+    pub state: NodeState,
+    /// When we last accepted a message from it (monotonic).
+    pub last_heard: Option<Instant>,
+    /// Whether the current silence has already been reported as late.
+    pub warned: bool,
+    /// Groups it says it holds (empty while dead).
+    pub held: BTreeSet<String>,
+    /// Groups it says failed to start on it.
+    pub failed: BTreeSet<String>,
+    /// Duplicate and replay rejection for its messages.
+    pub window: SequenceWindow,
+}
+
+impl Peer {
+    /// A peer not heard yet; `generation` is the last one seen in an earlier run.
+    pub fn new(name: String, generation: u64) -> Self {
+        Peer {
+            name,
+            state: NodeState::Init,
+            last_heard: None,
+            warned: false,
+            held: BTreeSet::new(),
+            failed: BTreeSet::new(),
+            window: SequenceWindow::with_generation(generation),
+        }
+    }
+
+    /// Whether the peer counts as a live cluster member.
+    pub fn is_live(&self) -> bool {
+        matches!(self.state, NodeState::Up | NodeState::Active)
+    }
+
+    /// When the peer will be declared dead if nothing more is heard, or
+    /// `None` if it is already dead.
+    pub fn dead_at(
+        &self,
+        started: Instant,
+        deadtime: Duration,
+        initdead: Duration,
+    ) -> Option<Instant> {
+        if self.state == NodeState::Dead {
+            return None;
+        }
+        Some(match self.last_heard {
+            Some(heard) => heard + deadtime,
+            None => started + initdead,
+        })
+    }
+
+    /// When a late heartbeat is to be reported, if it has not been already.
+    pub fn warn_at(&self, warntime: Duration) -> Option<Instant> {
+        if self.warned || !self.is_live() {
+            return None;
+        }
+        self.last_heard.map(|heard| heard + warntime)
+    }
+
+    /// Forgets what a peer held, as it is being declared dead.
+    pub fn forget_claims(&mut self) {
+        self.held.clear();
+        self.warned = false;
+    }
+}
