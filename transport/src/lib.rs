@@ -1,12 +1,19 @@
 //! Media: anything that carries datagrams between cluster nodes.
 //!
 //! - [`spec`] names a medium as ha.cf does (`bcast`, `ucast`, `mcast`).
-//! - [`medium`] is the async [`medium::Medium`] trait every medium implements.
+//! - [`medium`] is the async [`medium::Medium`] trait every medium implements,
+//!   with the [`medium::LinkState`] each reports about itself.
 //! - [`udp`] opens UDP unicast, broadcast and multicast media.
 //! - [`sim`] is a deterministic in-memory network with loss, delay and
 //!   partitions, driven by an explicit clock, for tests of the state machine.
+//! - [`error`] says why a medium could not be opened.
 
+pub mod error;
 pub mod medium;
 pub mod sim;
 pub mod spec;
 pub mod udp;
+
+pub use error::TransportError;
+pub use medium::{DownReason, LinkState, Medium, MAX_DATAGRAM_LEN};
+pub use spec::MediumSpec;

@@ -60,3 +60,85 @@ impl fmt::Display for MediumSpec {
         }
     }
 }
+
+impl MediumSpec {
+    /// The ha.cf directive that configures this kind of medium.
+    pub fn directive(&self) -> &'static str {
+        match self {
+            MediumSpec::Broadcast { .. } => "bcast",
+            MediumSpec::Unicast { .. } => "ucast",
+            MediumSpec::Multicast { .. } => "mcast",
+        }
+    }
+
+    /// The interface the medium is bound to.
+    pub fn interface(&self) -> &str {
+        match self {
+            MediumSpec::Broadcast { interface, .. }
+            | MediumSpec::Unicast { interface, .. }
+            | MediumSpec::Multicast { interface, .. } => interface,
+        }
+    }
+
+    /// The UDP port the medium sends to and listens on.
+    pub fn port(&self) -> u16 {
+        match self {
+            MediumSpec::Broadcast { port, .. }
+            | MediumSpec::Unicast { port, .. }
+            | MediumSpec::Multicast { port, .. } => *port,
+        }
+    }
+
+    /// A short name for logs, errors and status displays, as ha.cf names the
+    /// medium: `bcast eth0`, `ucast eth0 10.0.0.2`, `mcast eth0 239.0.0.1`.
+    pub fn short_name(&self) -> String {
+        match self {
+            MediumSpec::Broadcast { interface, .. } => format!("bcast {interface}"),
+            MediumSpec::Unicast {
+                interface, peer, ..
+            } => format!("ucast {interface} {peer}"),
+            MediumSpec::Multicast {
+                interface, group, ..
+            } => format!("mcast {interface} {group}"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_follow_the_directive() {
+        let specs = [
+            MediumSpec::Broadcast {
+                interface: "eth0".into(),
+                port: 694,
+            },
+            MediumSpec::Unicast {
+                interface: "eth1".into(),
+                peer: "10.0.0.2".parse().unwrap(),
+                port: 695,
+            },
+            MediumSpec::Multicast {
+                interface: "eth2".into(),
+                group: Ipv4Addr::new(239, 0, 0, 1),
+                port: 696,
+                ttl: 1,
+                loopback: false,
+            },
+        ];
+        let names: Vec<_> = specs.iter().map(MediumSpec::short_name).collect();
+        assert_eq!(
+            names,
+            ["bcast eth0", "ucast eth1 10.0.0.2", "mcast eth2 239.0.0.1"]
+        );
+        let interfaces: Vec<_> = specs.iter().map(MediumSpec::interface).collect();
+        assert_eq!(interfaces, ["eth0", "eth1", "eth2"]);
+        let ports: Vec<_> = specs.iter().map(MediumSpec::port).collect();
+        assert_eq!(ports, [694, 695, 696]);
+        for spec in &specs {
+            assert!(spec.to_string().starts_with(spec.directive()));
+        }
+    }
+}

@@ -1,1 +1,0 @@
-//! Runs the state machine on tokio with real media and resources.
