@@ -1,0 +1,92 @@
+//! Running the external tools the lab is built with (`ip`, `nft`, `sysctl`):
+//! exit status checked, stderr captured into the error, stdout returned.
+
+use std::ffi::OsStr;
+use std::io::{self, Write};
+use std::process::{Command, ExitStatus, Stdio};
+
+use crate::LabError;
+
+/// The command line of `cmd`, for error messages.
+pub(crate) fn describe(cmd: &Command) -> String {
+    let mut line = cmd.get_program().to_string_lossy().into_owned();
+    for arg in cmd.get_args() {
+        line.push(' ');
+        line.push_str(&arg.to_string_lossy());
+    }
+    line
+}
+
+/// A short human description of how a process ended.
+pub(crate) fn describe_status(status: ExitStatus) -> String {
+    use std::os::unix::process::ExitStatusExt;
+    match (status.code(), status.signal()) {
+        (Some(code), _) => format!("exit code {code}"),
+        (None, Some(signal)) => format!("killed by signal {signal}"),
+        (None, None) => status.to_string(),
+    }
+}
+
+/// The Debian package providing `program`, for "not installed" errors.
+fn package_of(program: &OsStr) -> &'static str {
+    match program.to_str() {
+        Some("ip") => "iproute2",
+        Some("nft") => "nftables",
+        Some("sysctl") => "procps",
+        _ => "unknown",
+    }
+}
+
+fn spawn_error(cmd: &Command, source: io::Error) -> LabError {
+    if source.kind() == io::ErrorKind::NotFound {
+        LabError::ToolMissing {
+            tool: cmd.get_program().to_string_lossy().into_owned(),
+            package: package_of(cmd.get_program()).to_string(),
+            source,
+        }
+    } else {
+        LabError::Spawn {
+            command: describe(cmd),
+            source,
+        }
+    }
+}
+
+/// Runs `cmd` to completion, feeding it `input` on stdin, and returns its
+/// stdout; a non-zero exit becomes [`LabError::Command`] with its stderr.
+pub(crate) fn run_with_input(cmd: &mut Command, input: Option<&str>) -> Result<String, LabError> {
+    cmd.stdin(if input.is_some() {
+        Stdio::piped()
+    } else {
+        Stdio::null()
+    })
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped());
+    let mut child = cmd.spawn().map_err(|e| spawn_error(cmd, e))?;
+    if let (Some(text), Some(mut stdin)) = (input, child.stdin.take()) {
+        stdin
+            .write_all(text.as_bytes())
+            .map_err(|e| LabError::io(format!("writing stdin of `{}`", describe(cmd)), e))?;
+    }
+    let output = child
+        .wait_with_output()
+        .map_err(|e| LabError::io(format!("waiting for `{}`", describe(cmd)), e))?;
+    if !output.status.success() {
+        return Err(LabError::Command {
+            command: describe(cmd),
+            status: describe_status(output.status),
+            stderr: String::from_utf8_lossy(&output.stderr).trim().to_string(),
+        });
+    }
+    Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+}
+
+/// Runs `cmd` to completion and returns its stdout (see [`run_with_input`]).
+pub(crate) fn run(cmd: &mut Command) -> Result<String, LabError> {
+    run_with_input(cmd, None)
+}
+
+/// Runs `ip ARGS...` in the root namespace's view (use `-n NS` to target one).
+pub(crate) fn ip<S: AsRef<OsStr>>(args: &[S]) -> Result<String, LabError> {
+    run(Command::new("ip").args(args))
+}

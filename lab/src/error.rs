@@ -1,0 +1,101 @@
+//! The one error type of the lab: every failure names what was attempted and,
+//! for external commands, the full command line and its stderr.
+
+use std::io;
+
+/// Everything that can go wrong while building, using or tearing down a lab.
+#[derive(Debug, thiserror::Error)]
+pub enum LabError {
+    /// The process lacks the privileges network namespaces need.
+    #[error("the lab needs root (CAP_SYS_ADMIN and CAP_NET_ADMIN): {detail}")]
+    NotPermitted {
+        /// What was found missing.
+        detail: String,
+    },
+    /// A required program is not installed.
+    #[error("`{tool}` not found (install the Debian package `{package}`): {source}")]
+    ToolMissing {
+        /// The program that could not be started.
+        tool: String,
+        /// The Debian package that provides it.
+        package: String,
+        /// The error from exec.
+        source: io::Error,
+    },
+    /// A command could not be started.
+    #[error("cannot run `{command}`: {source}")]
+    Spawn {
+        /// The command line.
+        command: String,
+        /// The error from fork/exec.
+        source: io::Error,
+    },
+    /// A command ran but failed.
+    #[error("`{command}` failed ({status}): {stderr}")]
+    Command {
+        /// The command line.
+        command: String,
+        /// How it ended (exit code or signal).
+        status: String,
+        /// What it wrote to stderr, trimmed.
+        stderr: String,
+    },
+    /// A name given to the lab (host, LAN, interface) is not usable.
+    #[error("invalid name `{name}`: {reason}")]
+    InvalidName {
+        /// The rejected name.
+        name: String,
+        /// Why it was rejected.
+        reason: String,
+    },
+    /// An address or CIDR given to the lab is not usable.
+    #[error("invalid address `{text}`: {reason}")]
+    InvalidAddress {
+        /// The rejected text.
+        text: String,
+        /// Why it was rejected.
+        reason: String,
+    },
+    /// An argument is out of range (a percentage above 100, a zero port...).
+    #[error("invalid {what}: {reason}")]
+    InvalidArgument {
+        /// Which argument.
+        what: String,
+        /// Why it was rejected.
+        reason: String,
+    },
+    /// Entering a network namespace failed.
+    #[error("cannot enter network namespace `{netns}`: {source}")]
+    Enter {
+        /// The namespace name.
+        netns: String,
+        /// The error from open or setns.
+        source: io::Error,
+    },
+    /// An I/O operation of the lab itself failed.
+    #[error("{context}: {source}")]
+    Io {
+        /// What was being done.
+        context: String,
+        /// The underlying error.
+        source: io::Error,
+    },
+    /// Output of a command could not be understood.
+    #[error("cannot parse output of `{command}`: {reason}")]
+    Parse {
+        /// The command whose output was read.
+        command: String,
+        /// What was wrong with it.
+        reason: String,
+    },
+}
+
+impl LabError {
+    /// An [`LabError::Io`] with a context line.
+    pub(crate) fn io(context: impl Into<String>, source: io::Error) -> Self {
+        LabError::Io {
+            context: context.into(),
+            source,
+        }
+    }
+}

@@ -1,0 +1,224 @@
+//! Faults injected into a host for real: links going down, and nftables
+//! rules in the host's namespace for packet loss (`numgen random`) and
+//! blocked ports. (The kernel has no netem, so loss is done by nftables.)
+//!
+//! The host's fault rules live in one table, `inet halab`, rebuilt from the
+//! wanted state in a single atomic `nft -f` transaction on every change.
+//! Loopback traffic is never touched.
+
+use std::collections::BTreeSet;
+use std::fmt::Write;
+
+use crate::command::run_with_input;
+use crate::host::Host;
+use crate::lab::lock;
+use crate::names::check_ifname;
+use crate::LabError;
+
+/// The nftables table holding a host's fault rules.
+const TABLE: &str = "halab";
+
+/// A transport protocol whose ports can be blocked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Protocol {
+    Udp,
+    Tcp,
+}
+
+impl Protocol {
+    fn keyword(self) -> &'static str {
+        match self {
+            Protocol::Udp => "udp",
+            Protocol::Tcp => "tcp",
+        }
+    }
+}
+
+/// The faults wanted on one host.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub(crate) struct FaultState {
+    incoming_loss: u8,
+    outgoing_loss: u8,
+    blocked: BTreeSet<(Protocol, u16)>,
+}
+
+impl FaultState {
+    fn is_clear(&self) -> bool {
+        *self == FaultState::default()
+    }
+
+    /// The `nft -f` script that replaces the host's table with this state.
+    fn script(&self) -> String {
+        // Declaring the table first makes the delete succeed when it is absent.
+        let mut script = format!("table inet {TABLE}\ndelete table inet {TABLE}\n");
+        if self.is_clear() {
+            return script;
+        }
+        let _ = writeln!(script, "table inet {TABLE} {{");
+        for (chain, hook, lo_match, loss) in [
+            ("input", "input", "iifname", self.incoming_loss),
+            ("output", "output", "oifname", self.outgoing_loss),
+        ] {
+            let _ = writeln!(script, "  chain {chain} {{");
+            let _ = writeln!(
+                script,
+                "    type filter hook {hook} priority -10; policy accept;"
+            );
+            let _ = writeln!(script, "    {lo_match} \"lo\" accept");
+            for (protocol, port) in &self.blocked {
+                let _ = writeln!(script, "    {} dport {port} drop", protocol.keyword());
+            }
+            match loss {
+                0 => {}
+                100.. => {
+                    let _ = writeln!(script, "    drop");
+                }
+                percent => {
+                    let _ = writeln!(script, "    numgen random mod 100 < {percent} drop");
+                }
+            }
+            let _ = writeln!(script, "  }}");
+        }
+        let _ = writeln!(script, "}}");
+        script
+    }
+}
+
+fn check_percent(percent: u8) -> Result<(), LabError> {
+    if percent > 100 {
+        return Err(LabError::InvalidArgument {
+            what: "loss percentage".to_string(),
+            reason: format!("{percent} is above 100"),
+        });
+    }
+    Ok(())
+}
+
+fn check_port(port: u16) -> Result<(), LabError> {
+    if port == 0 {
+        return Err(LabError::InvalidArgument {
+            what: "port".to_string(),
+            reason: "port 0 cannot be blocked".to_string(),
+        });
+    }
+    Ok(())
+}
+
+impl Host {
+    /// Takes interface `ifname` administratively down (`ip link set down`).
+    pub fn link_down(&self, ifname: &str) -> Result<(), LabError> {
+        check_ifname(ifname)?;
+        self.ip(&["link", "set", "dev", ifname, "down"]).map(drop)
+    }
+
+    /// Brings interface `ifname` up.
+    pub fn link_up(&self, ifname: &str) -> Result<(), LabError> {
+        check_ifname(ifname)?;
+        self.ip(&["link", "set", "dev", ifname, "up"]).map(drop)
+    }
+
+    /// Applies a change to the wanted faults and installs the result; on
+    /// failure the previous state is kept.
+    fn change_faults(&self, change: impl FnOnce(&mut FaultState)) -> Result<(), LabError> {
+        let mut current = lock(&self.inner.faults);
+        let mut wanted = current.clone();
+        change(&mut wanted);
+        let mut nft = self.command("nft");
+        nft.args(["-f", "-"]);
+        run_with_input(&mut nft, Some(&wanted.script()))?;
+        *current = wanted;
+        Ok(())
+    }
+
+    /// Drops `percent` % of the packets arriving at this host, chosen at
+    /// random (100 drops all, 0 removes the rule). Loopback is spared.
+    pub fn drop_incoming(&self, percent: u8) -> Result<(), LabError> {
+        check_percent(percent)?;
+        self.change_faults(|f| f.incoming_loss = percent)
+    }
+
+    /// Drops `percent` % of the packets this host sends (as
+    /// [`Host::drop_incoming`], the other way).
+    pub fn drop_outgoing(&self, percent: u8) -> Result<(), LabError> {
+        check_percent(percent)?;
+        self.change_faults(|f| f.outgoing_loss = percent)
+    }
+
+    /// Cuts the host off the network without touching its links: all
+    /// packets in and out are dropped (loopback excepted).
+    pub fn isolate(&self) -> Result<(), LabError> {
+        self.change_faults(|f| {
+            f.incoming_loss = 100;
+            f.outgoing_loss = 100;
+        })
+    }
+
+    /// Drops UDP packets to destination port `port`, arriving or leaving.
+    pub fn block_udp_port(&self, port: u16) -> Result<(), LabError> {
+        check_port(port)?;
+        self.change_faults(|f| {
+            f.blocked.insert((Protocol::Udp, port));
+        })
+    }
+
+    /// Undoes [`Host::block_udp_port`].
+    pub fn unblock_udp_port(&self, port: u16) -> Result<(), LabError> {
+        self.change_faults(|f| {
+            f.blocked.remove(&(Protocol::Udp, port));
+        })
+    }
+
+    /// Drops TCP segments to destination port `port`, arriving or leaving.
+    pub fn block_tcp_port(&self, port: u16) -> Result<(), LabError> {
+        check_port(port)?;
+        self.change_faults(|f| {
+            f.blocked.insert((Protocol::Tcp, port));
+        })
+    }
+
+    /// Undoes [`Host::block_tcp_port`].
+    pub fn unblock_tcp_port(&self, port: u16) -> Result<(), LabError> {
+        self.change_faults(|f| {
+            f.blocked.remove(&(Protocol::Tcp, port));
+        })
+    }
+
+    /// Removes every loss and blocking rule of this host (links are left as they are).
+    pub fn clear_faults(&self) -> Result<(), LabError> {
+        self.change_faults(|f| *f = FaultState::default())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clear_state_only_deletes_the_table() {
+        let script = FaultState::default().script();
+        assert_eq!(script, "table inet halab\ndelete table inet halab\n");
+    }
+
+    #[test]
+    fn loss_uses_numgen_and_full_loss_drops_all() {
+        let state = FaultState {
+            incoming_loss: 30,
+            outgoing_loss: 100,
+            blocked: BTreeSet::from([(Protocol::Udp, 694)]),
+        };
+        let script = state.script();
+        assert!(script.contains("numgen random mod 100 < 30 drop"));
+        assert!(script.contains("\n    drop\n"));
+        assert!(!script.contains("< 100"));
+        assert_eq!(script.matches("udp dport 694 drop").count(), 2);
+        assert!(script.contains("iifname \"lo\" accept"));
+        assert!(script.contains("oifname \"lo\" accept"));
+    }
+
+    #[test]
+    fn bad_arguments_are_refused() {
+        assert!(check_percent(101).is_err());
+        assert!(check_percent(100).is_ok());
+        assert!(check_port(0).is_err());
+    }
+}

@@ -1,0 +1,165 @@
+//! A lab host: one network namespace. Runs commands and closures inside it;
+//! the probes, faults and address helpers are in their own modules.
+
+use std::ffi::OsStr;
+use std::os::unix::process::CommandExt;
+use std::path::PathBuf;
+use std::process::Command;
+use std::sync::{Arc, Mutex};
+
+use crate::command::{self, describe};
+use crate::fault::FaultState;
+use crate::lab::Shared;
+use crate::netns;
+use crate::process::{ChildSlot, LabChild};
+use crate::LabError;
+
+pub(crate) struct HostInner {
+    name: String,
+    netns: String,
+    lab: Arc<Shared>,
+    pub(crate) faults: Mutex<FaultState>,
+}
+
+/// A host of a [`Lab`](crate::Lab): a network namespace with `lo` up and the
+/// interfaces [`Lan::connect`](crate::Lan::connect) gave it. Cheap to clone;
+/// all clones name the same namespace. Everything it starts (processes,
+/// responders, watchers) ends with the lab.
+#[derive(Clone)]
+pub struct Host {
+    pub(crate) inner: Arc<HostInner>,
+}
+
+impl std::fmt::Debug for Host {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Host")
+            .field("name", &self.inner.name)
+            .field("netns", &self.inner.netns)
+            .finish()
+    }
+}
+
+impl Host {
+    pub(crate) fn new(name: String, netns: String, lab: Arc<Shared>) -> Host {
+        Host {
+            inner: Arc::new(HostInner {
+                name,
+                netns,
+                lab,
+                faults: Mutex::new(FaultState::default()),
+            }),
+        }
+    }
+
+    pub(crate) fn lab(&self) -> &Arc<Shared> {
+        &self.inner.lab
+    }
+
+    /// The host's name within its lab.
+    pub fn name(&self) -> &str {
+        &self.inner.name
+    }
+
+    /// The name of the host's namespace (as `ip netns list` shows it).
+    pub fn netns(&self) -> &str {
+        &self.inner.netns
+    }
+
+    /// The namespace file (`/run/netns/NAME`), for `nsenter --net=PATH` or setns.
+    pub fn netns_path(&self) -> PathBuf {
+        netns::path(self.netns())
+    }
+
+    /// A command that runs `program` inside this host (through
+    /// `ip netns exec`, which also gives it the namespace's view of /sys).
+    /// Add arguments, environment and stdio as usual, then pass it to
+    /// [`Host::spawn`] or run it directly.
+    pub fn command(&self, program: impl AsRef<OsStr>) -> Command {
+        let mut cmd = Command::new("ip");
+        cmd.args(["netns", "exec"]).arg(self.netns()).arg(program);
+        cmd
+    }
+
+    /// Starts `cmd` (made by [`Host::command`]) in its own process group and
+    /// hands back a handle; the process is SIGKILLed when the handle or the
+    /// lab is dropped, whichever comes first.
+    pub fn spawn(&self, mut cmd: Command) -> Result<LabChild, LabError> {
+        cmd.process_group(0);
+        let line = describe(&cmd);
+        let child = cmd.spawn().map_err(|source| LabError::Spawn {
+            command: line.clone(),
+            source,
+        })?;
+        let slot = Arc::new(ChildSlot::new(child, line));
+        self.lab().adopt_child(Arc::clone(&slot));
+        Ok(LabChild::new(slot))
+    }
+
+    /// Runs `program ARGS...` inside this host to completion and returns its
+    /// stdout; a non-zero exit is an error carrying its stderr.
+    pub fn run<I, S>(&self, program: &str, args: I) -> Result<String, LabError>
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        command::run(self.command(program).args(args))
+    }
+
+    /// Runs `ip -n NETNS ARGS...` (e.g. `["route", "add", ...]`) and returns its stdout.
+    pub fn ip(&self, args: &[&str]) -> Result<String, LabError> {
+        command::run(Command::new("ip").args(["-n", self.netns()]).args(args))
+    }
+
+    /// Runs `f` on a new thread that has entered this host's namespace and
+    /// returns its result: sockets `f` creates belong to the host. A panic in
+    /// `f` is passed on to the caller.
+    pub fn run_in<F, T>(&self, f: F) -> Result<T, LabError>
+    where
+        F: FnOnce() -> T + Send,
+        T: Send,
+    {
+        let file = netns::open(self.netns())?;
+        let name = self.netns();
+        std::thread::scope(|scope| {
+            let worker = scope.spawn(move || {
+                netns::enter_file(name, &file)?;
+                drop(file);
+                Ok(f())
+            });
+            match worker.join() {
+                Ok(result) => result,
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        })
+    }
+
+    /// Moves the calling thread into this host's namespace for good (for
+    /// example in a tokio runtime's `on_thread_start`). Prefer
+    /// [`Host::run_in`], which leaves the caller where it is.
+    pub fn enter_this_thread(&self) -> Result<(), LabError> {
+        netns::enter(self.netns())
+    }
+
+    /// Sets kernel parameter `key` (`net.ipv4.conf.all.arp_accept`, or the
+    /// path form `net/ipv4/conf/eth0.100/arp_accept`) to `value` in this
+    /// host's namespace.
+    pub fn sysctl(&self, key: &str, value: &str) -> Result<(), LabError> {
+        let relative = if key.contains('/') {
+            key.trim_start_matches('/').to_string()
+        } else {
+            key.replace('.', "/")
+        };
+        if relative
+            .split('/')
+            .any(|part| part.is_empty() || part == "..")
+        {
+            return Err(LabError::InvalidName {
+                name: key.to_string(),
+                reason: "not a sysctl key".to_string(),
+            });
+        }
+        let path = PathBuf::from("/proc/sys").join(relative);
+        self.run_in(|| std::fs::write(&path, value))?
+            .map_err(|e| LabError::io(format!("setting {key}={value} in {}", self.netns()), e))
+    }
+}

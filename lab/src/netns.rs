@@ -1,0 +1,168 @@
+//! Network namespaces as `ip netns` names under /run/netns: create, enter
+//! (per thread, with setns), kill everything inside, delete; the privilege
+//! check; and removal of leftovers from lab processes that died.
+
+use std::fs::File;
+use std::path::PathBuf;
+use std::process::Command;
+use std::sync::Once;
+
+use nix::errno::Errno;
+use nix::sched::{setns, CloneFlags};
+use nix::sys::signal::{kill, Signal};
+use nix::unistd::Pid;
+
+use crate::command::{ip, run};
+use crate::names::{owner_pid, NETNS_PREFIX};
+use crate::LabError;
+
+/// Where `ip netns` keeps its named namespaces.
+const NETNS_DIR: &str = "/run/netns";
+
+/// Capability numbers from linux/capability.h.
+const CAP_NET_ADMIN: u32 = 12;
+const CAP_SYS_ADMIN: u32 = 21;
+
+/// The file that names namespace `name`.
+pub(crate) fn path(name: &str) -> PathBuf {
+    PathBuf::from(NETNS_DIR).join(name)
+}
+
+/// Fails with [`LabError::NotPermitted`] unless this process may create and
+/// enter network namespaces (CAP_SYS_ADMIN and CAP_NET_ADMIN).
+pub(crate) fn check_privileges() -> Result<(), LabError> {
+    let status = std::fs::read_to_string("/proc/self/status")
+        .map_err(|e| LabError::io("reading /proc/self/status", e))?;
+    let effective = status
+        .lines()
+        .find_map(|line| line.strip_prefix("CapEff:"))
+        .and_then(|hex| u64::from_str_radix(hex.trim(), 16).ok())
+        .ok_or_else(|| LabError::Parse {
+            command: "read /proc/self/status".to_string(),
+            reason: "no CapEff line".to_string(),
+        })?;
+    let missing: Vec<&str> = [
+        (CAP_SYS_ADMIN, "CAP_SYS_ADMIN"),
+        (CAP_NET_ADMIN, "CAP_NET_ADMIN"),
+    ]
+    .into_iter()
+    .filter(|(bit, _)| effective & (1u64 << bit) == 0)
+    .map(|(_, name)| name)
+    .collect();
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(LabError::NotPermitted {
+            detail: format!("missing {}", missing.join(" and ")),
+        })
+    }
+}
+
+/// Creates namespace `name` with its loopback up.
+pub(crate) fn create(name: &str) -> Result<(), LabError> {
+    ip(&["netns", "add", name])?;
+    ip(&["-n", name, "link", "set", "lo", "up"])?;
+    Ok(())
+}
+
+/// Opens the namespace file of `name` (a handle for setns).
+pub(crate) fn open(name: &str) -> Result<File, LabError> {
+    File::open(path(name)).map_err(|source| LabError::Enter {
+        netns: name.to_string(),
+        source,
+    })
+}
+
+/// Moves the calling thread into the namespace behind `file` for good.
+pub(crate) fn enter_file(name: &str, file: &File) -> Result<(), LabError> {
+    setns(file, CloneFlags::CLONE_NEWNET).map_err(|errno| LabError::Enter {
+        netns: name.to_string(),
+        source: errno.into(),
+    })
+}
+
+/// Moves the calling thread into namespace `name` for good.
+pub(crate) fn enter(name: &str) -> Result<(), LabError> {
+    enter_file(name, &open(name)?)
+}
+
+/// Sends SIGKILL to every process living in namespace `name` (except this
+/// one, whose threads may have entered it). Returns how many were signalled.
+pub(crate) fn kill_processes(name: &str) -> Result<usize, LabError> {
+    let listing = run(Command::new("ip").args(["netns", "pids", name]))?;
+    let own = std::process::id() as i32;
+    let mut killed = 0;
+    for pid in listing
+        .split_whitespace()
+        .filter_map(|p| p.parse::<i32>().ok())
+    {
+        if pid != own && pid > 0 && kill(Pid::from_raw(pid), Signal::SIGKILL).is_ok() {
+            killed += 1;
+        }
+    }
+    Ok(killed)
+}
+
+/// Kills everything in namespace `name` and deletes it. A namespace that is
+/// already gone is not an error.
+pub(crate) fn destroy(name: &str) -> Result<(), LabError> {
+    if !path(name).exists() {
+        return Ok(());
+    }
+    kill_processes(name)?;
+    match ip(&["netns", "delete", name]) {
+        Ok(_) => Ok(()),
+        Err(_) if !path(name).exists() => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
+/// Names of all namespaces created by the lab (of any process).
+pub(crate) fn list_lab_namespaces() -> Result<Vec<String>, LabError> {
+    let entries = match std::fs::read_dir(NETNS_DIR) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(LabError::io(format!("listing {NETNS_DIR}"), e)),
+    };
+    let mut names: Vec<String> = entries
+        .filter_map(|entry| entry.ok())
+        .filter_map(|entry| entry.file_name().into_string().ok())
+        .filter(|name| name.starts_with(NETNS_PREFIX))
+        .collect();
+    names.sort();
+    Ok(names)
+}
+
+/// Whether process `pid` still exists.
+fn process_alive(pid: i32) -> bool {
+    !matches!(kill(Pid::from_raw(pid), None), Err(Errno::ESRCH))
+}
+
+/// Once per process: destroys lab namespaces whose creating process is gone
+/// (a test binary killed before its labs were dropped).
+pub(crate) fn remove_stale_once() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        let names = match list_lab_namespaces() {
+            Ok(names) => names,
+            Err(e) => {
+                log::warn!("cannot look for stale lab namespaces: {e}");
+                return;
+            }
+        };
+        for name in names {
+            let Some(pid) = owner_pid(&name) else {
+                continue;
+            };
+            if pid == std::process::id() as i32 || process_alive(pid) {
+                continue;
+            }
+            // Another process may be removing the same leftovers.
+            if let Err(e) = destroy(&name) {
+                log::warn!("cannot remove stale lab namespace {name}: {e}");
+            } else {
+                log::info!("removed stale lab namespace {name} of dead process {pid}");
+            }
+        }
+    });
+}
