@@ -78,11 +78,16 @@ fn ping_once(target: IpAddr, timeout: Duration) -> std::io::Result<bool> {
         (Domain::IPV4, Protocol::ICMPV4)
     };
     let socket = Socket::new(domain, Type::RAW, Some(protocol))?;
-    // Connected, the raw socket only receives from the target.
-    socket.connect(&SockAddr::from(SocketAddr::new(target, 0)))?;
     let id = (std::process::id() as u16) ^ 0x4c41;
     let seq = NEXT_SEQUENCE.fetch_add(1, Ordering::Relaxed);
-    socket.send(&echo_request(v6, id, seq))?;
+    // Connected, the raw socket only receives from the target. Failing to
+    // connect or send (no route, dropped by a firewall: EPERM) means no answer.
+    let sent = socket
+        .connect(&SockAddr::from(SocketAddr::new(target, 0)))
+        .and_then(|()| socket.send(&echo_request(v6, id, seq)));
+    if sent.is_err() {
+        return Ok(false);
+    }
     let deadline = Instant::now() + timeout;
     let mut buffer = [0u8; 1500];
     loop {

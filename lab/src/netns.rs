@@ -33,22 +33,7 @@ pub(crate) fn path(name: &str) -> PathBuf {
 pub(crate) fn check_privileges() -> Result<(), LabError> {
     let status = std::fs::read_to_string("/proc/self/status")
         .map_err(|e| LabError::io("reading /proc/self/status", e))?;
-    let effective = status
-        .lines()
-        .find_map(|line| line.strip_prefix("CapEff:"))
-        .and_then(|hex| u64::from_str_radix(hex.trim(), 16).ok())
-        .ok_or_else(|| LabError::Parse {
-            command: "read /proc/self/status".to_string(),
-            reason: "no CapEff line".to_string(),
-        })?;
-    let missing: Vec<&str> = [
-        (CAP_SYS_ADMIN, "CAP_SYS_ADMIN"),
-        (CAP_NET_ADMIN, "CAP_NET_ADMIN"),
-    ]
-    .into_iter()
-    .filter(|(bit, _)| effective & (1u64 << bit) == 0)
-    .map(|(_, name)| name)
-    .collect();
+    let missing = missing_capabilities(&status)?;
     if missing.is_empty() {
         Ok(())
     } else {
@@ -56,6 +41,27 @@ pub(crate) fn check_privileges() -> Result<(), LabError> {
             detail: format!("missing {}", missing.join(" and ")),
         })
     }
+}
+
+/// The capabilities the lab needs that the `CapEff` line of a
+/// /proc/PID/status text lacks.
+fn missing_capabilities(status: &str) -> Result<Vec<&'static str>, LabError> {
+    let effective = status
+        .lines()
+        .find_map(|line| line.strip_prefix("CapEff:"))
+        .and_then(|hex| u64::from_str_radix(hex.trim(), 16).ok())
+        .ok_or_else(|| LabError::Parse {
+            command: "read /proc/self/status".to_string(),
+            reason: "no readable CapEff line".to_string(),
+        })?;
+    Ok([
+        (CAP_SYS_ADMIN, "CAP_SYS_ADMIN"),
+        (CAP_NET_ADMIN, "CAP_NET_ADMIN"),
+    ]
+    .into_iter()
+    .filter(|(bit, _)| effective & (1u64 << bit) == 0)
+    .map(|(_, name)| name)
+    .collect())
 }
 
 /// Creates namespace `name` with its loopback up.
@@ -165,4 +171,27 @@ pub(crate) fn remove_stale_once() {
             }
         }
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn capabilities_are_read_from_cap_eff() {
+        let root = "Name:\tx\nCapInh:\t0\nCapEff:\t000001ffffffffff\n";
+        assert!(missing_capabilities(root).unwrap().is_empty());
+        let user = "CapEff:\t0000000000000000\n";
+        assert_eq!(
+            missing_capabilities(user).unwrap(),
+            ["CAP_SYS_ADMIN", "CAP_NET_ADMIN"]
+        );
+        let net_admin_only = format!("CapEff:\t{:016x}\n", 1u64 << CAP_NET_ADMIN);
+        assert_eq!(
+            missing_capabilities(&net_admin_only).unwrap(),
+            ["CAP_SYS_ADMIN"]
+        );
+        assert!(missing_capabilities("CapEff:\tzz\n").is_err());
+        assert!(missing_capabilities("").is_err());
+    }
 }

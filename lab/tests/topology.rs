@@ -255,3 +255,15 @@ fn neighbour_table_learns_the_peer_mac() -> Result<(), LabError> {
     assert_eq!(a.neighbour(ip("10.77.0.2"))?, Some(b.mac("eth0")?));
     Ok(())
 }
+
+#[test]
+fn handles_can_be_shared_between_threads() {
+    fn shareable<T: Send + Sync>() {}
+    shareable::<Lab>();
+    shareable::<ha_lab::Host>();
+    shareable::<ha_lab::Lan>();
+    shareable::<ha_lab::LabChild>();
+    shareable::<ha_lab::Responder>();
+    shareable::<ha_lab::Watcher>();
+    shareable::<LabError>();
+}
