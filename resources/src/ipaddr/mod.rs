@@ -1,0 +1,317 @@
+//! The native IPaddr / IPaddr2 agent: a service address added with
+//! rtnetlink and announced with gratuitous ARP.
+//!
+//! - start: place the address ([`placement`]: interface, prefix, broadcast,
+//!   label as findif and the scripts do), add it (already there is success),
+//!   send the first ARP round at once and the others from a background task,
+//!   so start returns as soon as the address is usable.
+//! - stop: stop announcing, delete the address (absent is success).
+//! - monitor: running when the address is on its interface.
+//! - validate: the arguments, without touching the system.
+
+mod arp;
+mod netlink;
+mod placement;
+
+use std::sync::Mutex;
+
+use async_trait::async_trait;
+use tokio::task::JoinHandle;
+
+use crate::agent::{Agent, AgentError, AgentErrorKind, Health};
+use crate::haresources::{IpAddrSpec, MAX_INTERFACE_NAME};
+pub use arp::ArpSchedule;
+use netlink::{AddressEntry, Netlink};
+use placement::Placement;
+
+/// The agent of one IPaddr or IPaddr2 resource.
+pub struct IpAddrAgent {
+    resource: String,
+    spec: IpAddrSpec,
+    arp: ArpSchedule,
+    announcer: Mutex<Option<JoinHandle<()>>>,
+}
+
+impl IpAddrAgent {
+    /// An agent for `spec`, named `resource` (the word from haresources).
+    pub fn new(resource: impl Into<String>, spec: IpAddrSpec) -> Self {
+        IpAddrAgent {
+            resource: resource.into(),
+            spec,
+            arp: ArpSchedule::default(),
+            announcer: Mutex::new(None),
+        }
+    }
+
+    /// Uses another gratuitous-ARP schedule than send_arp's 5 × 200 ms.
+    pub fn with_arp_schedule(mut self, arp: ArpSchedule) -> Self {
+        self.arp = arp;
+        self
+    }
+
+    /// The address this agent manages.
+    pub fn spec(&self) -> &IpAddrSpec {
+        &self.spec
+    }
+
+    fn error(&self, kind: AgentErrorKind) -> AgentError {
+        AgentError::new(self.resource.clone(), kind)
+    }
+
+    fn stop_announcing(&self) {
+        let previous = match self.announcer.lock() {
+            Ok(mut slot) => slot.take(),
+            Err(poisoned) => poisoned.into_inner().take(),
+        };
+        if let Some(task) = previous {
+            task.abort();
+        }
+    }
+
+    fn check_arguments(&self) -> Result<(), AgentErrorKind> {
+        let spec = &self.spec;
+        let bad = |message: String| Err(AgentErrorKind::Configuration(message));
+        if spec.address.octets()[0] == 0
+            || spec.address.is_multicast()
+            || spec.address.is_broadcast()
+        {
+            return bad(format!("{} is not a unicast address", spec.address));
+        }
+        if let Some(prefix) = spec.prefix {
+            if !(1..=32).contains(&prefix) {
+                return bad(format!("prefix length {prefix} is not within 1-32"));
+            }
+        }
+        if let Some(interface) = &spec.interface {
+            if interface.is_empty()
+                || interface.len() > MAX_INTERFACE_NAME
+                || interface.contains(['/', ':'])
+            {
+                return bad(format!("'{interface}' is not an interface name"));
+            }
+        }
+        if let Some(label) = &spec.label {
+            let Some(full) = spec.full_label() else {
+                return bad(format!("label '{label}' needs an interface"));
+            };
+            if label.is_empty() || full.len() > MAX_INTERFACE_NAME {
+                return bad(format!("address label '{full}' is empty or longer than {MAX_INTERFACE_NAME} characters"));
+            }
+        }
+        if self.arp.count == 0 || self.arp.interval.is_zero() {
+            return bad("gratuitous ARP needs at least one round and a non-zero interval".into());
+        }
+        Ok(())
+    }
+
+    /// The entries of our address, limited to the configured interface if any.
+    async fn our_entries(&self, netlink: &Netlink) -> Result<Vec<AddressEntry>, AgentErrorKind> {
+        let wanted_index = match &self.spec.interface {
+            None => None,
+            Some(name) => match netlink.links().await?.into_iter().find(|l| &l.name == name) {
+                Some(link) => Some(link.index),
+                None => return Ok(Vec::new()),
+            },
+        };
+        Ok(netlink
+            .addresses()
+            .await?
+            .into_iter()
+            .filter(|e| e.info.address == self.spec.address)
+            .filter(|e| wanted_index.is_none_or(|index| e.info.index == index))
+            .collect())
+    }
+
+    async fn start_inner(&self) -> Result<(), AgentErrorKind> {
+        self.check_arguments()?;
+        let netlink = Netlink::connect()?;
+        let links = netlink.links().await?;
+        let entries = netlink.addresses().await?;
+        let present: Vec<&AddressEntry> = entries
+            .iter()
+            .filter(|e| e.info.address == self.spec.address)
+            .collect();
+        let already = || {
+            log::info!(
+                "{}: {} is already configured",
+                self.resource,
+                self.spec.address
+            )
+        };
+        if self.spec.interface.is_none() && !present.is_empty() {
+            already();
+            return Ok(());
+        }
+        let addrs: Vec<_> = entries.iter().map(|e| e.info.clone()).collect();
+        let placement = placement::place(&self.spec, &links, &addrs)?;
+        if present.iter().any(|e| e.info.index == placement.index) {
+            already();
+            return Ok(());
+        }
+        if let Some(elsewhere) = present.first() {
+            let name = links
+                .iter()
+                .find(|l| l.index == elsewhere.info.index)
+                .map_or("another interface", |l| l.name.as_str());
+            return Err(AgentErrorKind::Failed(format!(
+                "{} is already configured on {name}, not on {}",
+                self.spec.address, placement.interface
+            )));
+        }
+        netlink.add(self.spec.address, &placement).await?;
+        log::info!(
+            "{}: added {}/{} to {}{}",
+            self.resource,
+            self.spec.address,
+            placement.prefix,
+            placement.interface,
+            placement
+                .label
+                .as_deref()
+                .map(|l| format!(" as {l}"))
+                .unwrap_or_default()
+        );
+        let link = links.iter().find(|l| l.index == placement.index);
+        match link.and_then(|l| l.mac.filter(|_| l.arp_capable)) {
+            Some(mac) => self.announce(&placement, mac),
+            None => log::info!(
+                "{}: {} does not do ARP; no gratuitous ARP sent",
+                self.resource,
+                placement.interface
+            ),
+        }
+        Ok(())
+    }
+
+    /// Sends the first ARP round now and leaves the rest to a task.
+    fn announce(&self, placement: &Placement, mac: [u8; 6]) {
+        let sender = match arp::ArpSender::open(placement.index, mac, self.spec.address) {
+            Ok(sender) => sender,
+            Err(error) => {
+                log::warn!(
+                    "{}: cannot open an ARP socket on {}: {error}",
+                    self.resource,
+                    placement.interface
+                );
+                return;
+            }
+        };
+        if let Err(error) = sender.announce() {
+            log::warn!(
+                "{}: gratuitous ARP on {} failed: {error}",
+                self.resource,
+                placement.interface
+            );
+        }
+        self.stop_announcing();
+        let task = tokio::spawn(arp::announce_rest(
+            sender,
+            self.arp,
+            placement.interface.clone(),
+        ));
+        match self.announcer.lock() {
+            Ok(mut slot) => *slot = Some(task),
+            Err(poisoned) => *poisoned.into_inner() = Some(task),
+        }
+    }
+
+    async fn stop_inner(&self) -> Result<(), AgentErrorKind> {
+        self.stop_announcing();
+        let netlink = Netlink::connect()?;
+        for entry in self.our_entries(&netlink).await? {
+            netlink.delete(entry).await?;
+        }
+        Ok(())
+    }
+
+    async fn monitor_inner(&self) -> Result<Health, AgentErrorKind> {
+        let netlink = Netlink::connect()?;
+        if !self.our_entries(&netlink).await?.is_empty() {
+            return Ok(Health::Running);
+        }
+        if self.spec.interface.is_some() {
+            let anywhere = netlink.addresses().await?;
+            if let Some(entry) = anywhere
+                .iter()
+                .find(|e| e.info.address == self.spec.address)
+            {
+                let name = netlink
+                    .links()
+                    .await?
+                    .into_iter()
+                    .find(|l| l.index == entry.info.index)
+                    .map_or_else(|| format!("interface {}", entry.info.index), |l| l.name);
+                return Ok(Health::Failed(format!(
+                    "{} is on {name} instead of {}",
+                    self.spec.address,
+                    self.spec.interface.as_deref().unwrap_or_default()
+                )));
+            }
+        }
+        Ok(Health::Stopped)
+    }
+}
+
+impl Drop for IpAddrAgent {
+    fn drop(&mut self) {
+        self.stop_announcing();
+    }
+}
+
+#[async_trait]
+impl Agent for IpAddrAgent {
+    fn describe(&self) -> String {
+        self.resource.clone()
+    }
+
+    async fn start(&self) -> Result<(), AgentError> {
+        self.start_inner().await.map_err(|kind| self.error(kind))
+    }
+
+    async fn stop(&self) -> Result<(), AgentError> {
+        self.stop_inner().await.map_err(|kind| self.error(kind))
+    }
+
+    async fn monitor(&self) -> Result<Health, AgentError> {
+        self.monitor_inner().await.map_err(|kind| self.error(kind))
+    }
+
+    async fn validate(&self) -> Result<(), AgentError> {
+        self.check_arguments().map_err(|kind| self.error(kind))
+    }
+
+    fn meta_data(&self) -> String {
+        meta_data(self.spec.style.name(), self.arp)
+    }
+}
+
+/// OCF-style meta-data for the native agent.
+fn meta_data(name: &str, arp: ArpSchedule) -> String {
+    format!(
+        r#"<?xml version="1.0"?>
+<!DOCTYPE resource-agent SYSTEM "ra-api-1.dtd">
+<resource-agent name="{name}" version="heartbeat-rs">
+<version>1.0</version>
+<longdesc lang="en">Manages an IPv4 service address natively (rtnetlink), announcing it with gratuitous ARP.</longdesc>
+<shortdesc lang="en">IPv4 service address</shortdesc>
+<parameters>
+<parameter name="ip" unique="1" required="1"><shortdesc lang="en">IPv4 address</shortdesc><content type="string"/></parameter>
+<parameter name="cidr_netmask"><shortdesc lang="en">Prefix length or dotted netmask; default: that of the subnet holding the address</shortdesc><content type="string"/></parameter>
+<parameter name="nic"><shortdesc lang="en">Interface, optionally IFACE:LABEL; default: the one whose subnet holds the address</shortdesc><content type="string"/></parameter>
+<parameter name="broadcast"><shortdesc lang="en">Broadcast address; default: computed from the prefix</shortdesc><content type="string"/></parameter>
+<parameter name="arp_count"><shortdesc lang="en">Gratuitous ARP rounds</shortdesc><content type="integer" default="{count}"/></parameter>
+<parameter name="arp_interval"><shortdesc lang="en">Milliseconds between rounds</shortdesc><content type="integer" default="{interval}"/></parameter>
+</parameters>
+<actions>
+<action name="start" timeout="20s"/>
+<action name="stop" timeout="20s"/>
+<action name="monitor" timeout="20s" interval="10s"/>
+<action name="validate-all" timeout="20s"/>
+<action name="meta-data" timeout="5s"/>
+</actions>
+</resource-agent>
+"#,
+        count = arp.count,
+        interval = arp.interval.as_millis()
+    )
+}
