@@ -1,0 +1,265 @@
+//! Group runner tests with fake agents.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use async_trait::async_trait;
+
+use super::*;
+use crate::agent::AgentErrorKind;
+
+/// What a fake agent does for each action.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Behaviour {
+    Succeed,
+    Fail,
+    Hang,
+}
+
+struct Fake {
+    name: &'static str,
+    start: Behaviour,
+    stop: Behaviour,
+    health: Health,
+    log: Arc<Mutex<Vec<String>>>,
+}
+
+impl Fake {
+    fn new(name: &'static str, log: &Arc<Mutex<Vec<String>>>) -> Self {
+        Fake {
+            name,
+            start: Behaviour::Succeed,
+            stop: Behaviour::Succeed,
+            health: Health::Running,
+            log: log.clone(),
+        }
+    }
+
+    async fn act(&self, action: &str, behaviour: Behaviour) -> Result<(), AgentError> {
+        self.log
+            .lock()
+            .expect("log lock")
+            .push(format!("{action} {}", self.name));
+        match behaviour {
+            Behaviour::Succeed => Ok(()),
+            Behaviour::Fail => Err(AgentError::new(
+                self.name,
+                AgentErrorKind::Failed(format!("{action} broke")),
+            )),
+            Behaviour::Hang => {
+                let _guard = Abandoned(
+                    format!("abandoned {action} {}", self.name),
+                    self.log.clone(),
+                );
+                std::future::pending::<()>().await;
+                Ok(())
+            }
+        }
+    }
+}
+
+/// Logs when a hanging action's future is dropped (as a process-group kill
+/// guard of a script agent would act).
+struct Abandoned(String, Arc<Mutex<Vec<String>>>);
+
+impl Drop for Abandoned {
+    fn drop(&mut self) {
+        if let Ok(mut log) = self.1.lock() {
+            log.push(std::mem::take(&mut self.0));
+        }
+    }
+}
+
+#[async_trait]
+impl Agent for Fake {
+    fn describe(&self) -> String {
+        self.name.to_string()
+    }
+    async fn start(&self) -> Result<(), AgentError> {
+        self.act("start", self.start).await
+    }
+    async fn stop(&self) -> Result<(), AgentError> {
+        self.act("stop", self.stop).await
+    }
+    async fn monitor(&self) -> Result<Health, AgentError> {
+        Ok(self.health.clone())
+    }
+    async fn validate(&self) -> Result<(), AgentError> {
+        Ok(())
+    }
+    fn meta_data(&self) -> String {
+        String::new()
+    }
+}
+
+fn group(fakes: Vec<Fake>) -> Group {
+    let agents: Vec<Arc<dyn Agent>> = fakes
+        .into_iter()
+        .map(|f| Arc::new(f) as Arc<dyn Agent>)
+        .collect();
+    Group::new("a b c", agents).with_timeouts(ActionTimeouts {
+        start: Duration::from_millis(100),
+        stop: Duration::from_millis(100),
+        monitor: Duration::from_millis(100),
+        validate: Duration::from_millis(100),
+    })
+}
+
+fn taken(log: &Arc<Mutex<Vec<String>>>) -> Vec<String> {
+    std::mem::take(&mut *log.lock().expect("log lock"))
+}
+
+#[tokio::test]
+async fn starts_in_order_and_stops_in_reverse() {
+    let log = Arc::default();
+    let g = group(vec![
+        Fake::new("a", &log),
+        Fake::new("b", &log),
+        Fake::new("c", &log),
+    ]);
+    g.start().await.expect("starts");
+    assert_eq!(taken(&log), ["start a", "start b", "start c"]);
+    g.stop().await.expect("stops");
+    assert_eq!(taken(&log), ["stop c", "stop b", "stop a"]);
+    g.monitor().await.expect("healthy");
+}
+
+#[tokio::test]
+async fn failed_start_rolls_back_in_reverse_and_names_the_resource() {
+    let log = Arc::default();
+    let mut b = Fake::new("b", &log);
+    b.start = Behaviour::Fail;
+    let g = group(vec![Fake::new("a", &log), b, Fake::new("c", &log)]);
+    let error = g.start().await.expect_err("b fails");
+    assert_eq!(taken(&log), ["start a", "start b", "stop b", "stop a"]);
+    match &error {
+        GroupError::StartFailed {
+            failure, rollback, ..
+        } => {
+            assert_eq!(failure.resource, "b");
+            assert!(matches!(rollback, Rollback::Clean { stopped: 2 }));
+        }
+        other => panic!("unexpected {other:?}"),
+    }
+    assert_eq!(
+        error.to_string(),
+        "group 'a b c' did not start: start failed: b: start broke; rolled back (2 resource(s) stopped)"
+    );
+}
+
+#[tokio::test]
+async fn failed_rollback_is_reported() {
+    let log = Arc::default();
+    let mut a = Fake::new("a", &log);
+    a.stop = Behaviour::Fail;
+    let mut b = Fake::new("b", &log);
+    b.start = Behaviour::Fail;
+    let g = group(vec![a, b]);
+    let error = g.start().await.expect_err("b fails");
+    assert_eq!(taken(&log), ["start a", "start b", "stop b", "stop a"]);
+    let GroupError::StartFailed {
+        rollback: Rollback::Failed(failures),
+        ..
+    } = &error
+    else {
+        panic!("rollback should fail: {error:?}");
+    };
+    assert_eq!(failures.len(), 1);
+    assert_eq!(failures[0].resource, "a");
+    assert!(error
+        .to_string()
+        .ends_with("ROLLBACK FAILED: stop failed: a: stop broke"));
+}
+
+#[tokio::test]
+async fn hung_start_times_out_and_is_rolled_back() {
+    let log = Arc::default();
+    let mut b = Fake::new("b", &log);
+    b.start = Behaviour::Hang;
+    let g = group(vec![Fake::new("a", &log), b]);
+    let began = std::time::Instant::now();
+    let error = g.start().await.expect_err("b hangs");
+    let waited = began.elapsed();
+    assert!(
+        waited >= Duration::from_millis(100),
+        "gave up after {waited:?}"
+    );
+    assert!(waited < Duration::from_secs(5), "took {waited:?}");
+    assert_eq!(
+        taken(&log),
+        [
+            "start a",
+            "start b",
+            "abandoned start b",
+            "stop b",
+            "stop a"
+        ]
+    );
+    let GroupError::StartFailed { failure, .. } = &error else {
+        panic!("unexpected {error:?}");
+    };
+    assert!(
+        matches!(failure.cause, FailureCause::TimedOut(limit) if limit == Duration::from_millis(100))
+    );
+    assert!(error
+        .to_string()
+        .contains("start of b timed out after 100ms"));
+}
+
+#[tokio::test]
+async fn stop_goes_on_past_failures_and_reports_them_all() {
+    let log = Arc::default();
+    let mut a = Fake::new("a", &log);
+    a.stop = Behaviour::Fail;
+    let mut c = Fake::new("c", &log);
+    c.stop = Behaviour::Hang;
+    let g = group(vec![a, Fake::new("b", &log), c]);
+    let error = g.stop().await.expect_err("two stops fail");
+    assert_eq!(
+        taken(&log),
+        ["stop c", "abandoned stop c", "stop b", "stop a"]
+    );
+    let GroupError::StopFailed { failures, .. } = &error else {
+        panic!("unexpected {error:?}");
+    };
+    let who: Vec<&str> = failures.iter().map(|f| f.resource.as_str()).collect();
+    assert_eq!(who, ["c", "a"]);
+    assert_eq!(
+        error.to_string(),
+        "group 'a b c' did not stop cleanly: stop of c timed out after 100ms; stop failed: a: stop broke"
+    );
+}
+
+#[tokio::test]
+async fn monitor_reports_every_resource_not_running() {
+    let log = Arc::default();
+    let mut b = Fake::new("b", &log);
+    b.health = Health::Stopped;
+    let mut c = Fake::new("c", &log);
+    c.health = Health::Failed("on eth1 instead of eth0".into());
+    let g = group(vec![Fake::new("a", &log), b, c]);
+    let error = g.monitor().await.expect_err("unhealthy");
+    assert_eq!(
+        error.to_string(),
+        "group 'a b c' is not healthy: b is stopped; c is failed: on eth1 instead of eth0"
+    );
+}
+
+#[tokio::test]
+async fn run_with_timeout_passes_values_and_errors_through() {
+    let limit = Duration::from_millis(50);
+    let value = run_with_timeout("r", Action::Validate, limit, async { Ok(7) }).await;
+    assert_eq!(value.ok(), Some(7));
+    let failed = run_with_timeout::<()>("r", Action::Validate, limit, async {
+        Err(AgentError::new(
+            "r",
+            AgentErrorKind::Configuration("bad".into()),
+        ))
+    })
+    .await
+    .expect_err("agent error");
+    assert_eq!(
+        failed.to_string(),
+        "validate failed: r: invalid configuration: bad"
+    );
+}
