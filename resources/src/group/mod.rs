@@ -14,7 +14,10 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
+use ha_conf::ConfigErrors;
+
 use crate::agent::{Action, Agent, AgentError, Health};
+use crate::haresources::GroupSpec;
 
 /// Time limits per action.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -211,6 +214,12 @@ impl Group {
             resources,
             timeouts: ActionTimeouts::default(),
         }
+    }
+
+    /// The group of a haresources line with the default timeouts; every
+    /// resource type without an agent is refused at its line.
+    pub fn from_spec(spec: &GroupSpec) -> Result<Self, ConfigErrors> {
+        crate::factory::build_group(spec, ActionTimeouts::default())
     }
 
     /// Uses other time limits.
