@@ -1,9 +1,12 @@
 //! Running the external tools the lab is built with (`ip`, `nft`, `sysctl`):
 //! exit status checked, stderr captured into the error, stdout returned.
 
+use std::collections::BTreeMap;
 use std::ffi::OsStr;
 use std::io::{self, Write};
+use std::path::Path;
 use std::process::{Command, ExitStatus, Stdio};
+use std::sync::Mutex;
 
 use crate::LabError;
 
@@ -86,7 +89,72 @@ pub(crate) fn run(cmd: &mut Command) -> Result<String, LabError> {
     run_with_input(cmd, None)
 }
 
+/// Fails with [`LabError::ToolMissing`] unless `program` is an executable
+/// file in a `PATH` directory. Answers are remembered for the process.
+pub(crate) fn require_tool(program: &str) -> Result<(), LabError> {
+    static FOUND: Mutex<BTreeMap<String, bool>> = Mutex::new(BTreeMap::new());
+    let mut found = FOUND
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let present = *found
+        .entry(program.to_string())
+        .or_insert_with(|| in_path(program));
+    if present {
+        Ok(())
+    } else {
+        Err(LabError::ToolMissing {
+            tool: program.to_string(),
+            package: package_of(OsStr::new(program)).to_string(),
+            source: io::Error::new(io::ErrorKind::NotFound, "not in PATH"),
+        })
+    }
+}
+
+fn in_path(program: &str) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    let path = std::env::var_os("PATH").unwrap_or_else(|| "/usr/sbin:/usr/bin:/sbin:/bin".into());
+    std::env::split_paths(&path).any(|dir| {
+        let candidate = Path::new(&dir).join(program);
+        std::fs::metadata(candidate)
+            .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+    })
+}
+
 /// Runs `ip ARGS...` in the root namespace's view (use `-n NS` to target one).
 pub(crate) fn ip<S: AsRef<OsStr>>(args: &[S]) -> Result<String, LabError> {
     run(Command::new("ip").args(args))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn missing_tools_name_their_package() {
+        assert!(require_tool("sh").is_ok());
+        match require_tool("ha-lab-no-such-tool") {
+            Err(LabError::ToolMissing { tool, .. }) => assert_eq!(tool, "ha-lab-no-such-tool"),
+            other => panic!("expected ToolMissing, got {other:?}"),
+        }
+        assert_eq!(package_of(OsStr::new("nft")), "nftables");
+    }
+
+    #[test]
+    fn failures_carry_the_command_and_stderr() {
+        let error = run(Command::new("sh").args(["-c", "echo oops >&2; exit 3"])).unwrap_err();
+        match error {
+            LabError::Command {
+                command,
+                status,
+                stderr,
+            } => {
+                assert_eq!(command, "sh -c echo oops >&2; exit 3");
+                assert_eq!(status, "exit code 3");
+                assert_eq!(stderr, "oops");
+            }
+            other => panic!("expected a command error, got {other:?}"),
+        }
+        let input = run_with_input(&mut Command::new("cat"), Some("fed")).unwrap();
+        assert_eq!(input, "fed");
+    }
 }

@@ -9,7 +9,7 @@
 use std::collections::BTreeSet;
 use std::fmt::Write;
 
-use crate::command::run_with_input;
+use crate::command::{require_tool, run_with_input};
 use crate::host::Host;
 use crate::lab::lock;
 use crate::names::check_ifname;
@@ -120,6 +120,7 @@ impl Host {
     /// Applies a change to the wanted faults and installs the result; on
     /// failure the previous state is kept.
     fn change_faults(&self, change: impl FnOnce(&mut FaultState)) -> Result<(), LabError> {
+        require_tool("nft")?;
         let mut current = lock(&self.inner.faults);
         let mut wanted = current.clone();
         change(&mut wanted);

@@ -51,6 +51,16 @@ impl Host {
         }
     }
 
+    /// Settings every new host gets: IPv6 duplicate address detection off
+    /// for interfaces created later (when the kernel has IPv6 at all).
+    pub(crate) fn prepare(&self) -> Result<(), LabError> {
+        if std::path::Path::new("/proc/sys/net/ipv6").exists() {
+            self.sysctl("net.ipv6.conf.default.accept_dad", "0")?;
+            self.sysctl("net.ipv6.conf.all.accept_dad", "0")?;
+        }
+        Ok(())
+    }
+
     pub(crate) fn lab(&self) -> &Arc<Shared> {
         &self.inner.lab
     }
@@ -111,8 +121,13 @@ impl Host {
     }
 
     /// Runs `f` on a new thread that has entered this host's namespace and
-    /// returns its result: sockets `f` creates belong to the host. A panic in
-    /// `f` is passed on to the caller.
+    /// returns its result: sockets `f` creates belong to the host (and stay
+    /// there when used from other threads later). A panic in `f` is passed on
+    /// to the caller.
+    ///
+    /// For async code, build a current-thread tokio runtime inside `f` and
+    /// `block_on` the future there: every socket it opens (netlink included)
+    /// is then the host's.
     pub fn run_in<F, T>(&self, f: F) -> Result<T, LabError>
     where
         F: FnOnce() -> T + Send,

@@ -4,6 +4,7 @@
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 
+use crate::command::require_tool;
 use crate::host::Host;
 use crate::lan::Lan;
 use crate::names::{check_node_name, new_lab_prefix};
@@ -106,6 +107,7 @@ impl Lab {
     /// [`LabError::ToolMissing`] without `ip`.
     pub fn new(tag: &str) -> Result<Lab, LabError> {
         netns::check_privileges()?;
+        require_tool("ip")?;
         netns::remove_stale_once();
         Ok(Lab {
             prefix: new_lab_prefix(tag),
@@ -132,13 +134,17 @@ impl Lab {
         Ok(format!("{}-{name}", self.prefix))
     }
 
-    /// Creates host `name`: a network namespace with `lo` up and nothing else.
+    /// Creates host `name`: a network namespace with `lo` up and nothing
+    /// else, where IPv6 addresses (link-local ones too) skip duplicate
+    /// address detection and are usable at once.
     /// Names are 1 to 32 characters of letters, digits, `_`, `.` and `-`,
     /// unique among the lab's hosts and LANs.
     pub fn host(&self, name: &str) -> Result<Host, LabError> {
         let netns = self.claim(name)?;
         self.shared.create_netns(&netns)?;
-        Ok(Host::new(name.to_string(), netns, Arc::clone(&self.shared)))
+        let host = Host::new(name.to_string(), netns, Arc::clone(&self.shared));
+        host.prepare()?;
+        Ok(host)
     }
 
     /// Creates LAN `name`: a bridge (no STP, no forwarding delay, no

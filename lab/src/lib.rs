@@ -8,7 +8,13 @@
 //! responder and client probes measure failovers, and faults are real
 //! (links down, nftables packet loss and blocked ports).
 //!
-//! Needs root and the Debian packages `iproute2` and `nftables`.
+//! Needs root and the Debian packages `iproute2` and `nftables` (the
+//! latter only for the loss and blocking faults).
+//!
+//! A test process killed outright (SIGKILL, Ctrl-C) cannot run its drops;
+//! its namespaces, and anything still running in them, are removed by the
+//! next lab created on the machine, which recognises them by the dead PID
+//! in their names.
 //!
 //! ```no_run
 //! use std::time::Duration;

@@ -267,3 +267,74 @@ fn handles_can_be_shared_between_threads() {
     shareable::<ha_lab::Watcher>();
     shareable::<LabError>();
 }
+
+#[test]
+fn broadcast_and_multicast_cross_the_lan() -> Result<(), LabError> {
+    use socket2::{Domain, Protocol, Socket, Type};
+    use std::net::{SocketAddr, UdpSocket};
+
+    let lab = Lab::new("bcast_mcast")?;
+    let a = lab.host("a")?;
+    let b = lab.host("b")?;
+    let c = lab.host("c")?;
+    lab.connect(&a, "eth0", "10.77.0.1/24")?;
+    lab.connect(&b, "eth0", "10.77.0.2/24")?;
+    lab.connect(&c, "eth0", "10.77.0.3/24")?;
+    let group = Ipv4Addr::new(239, 77, 0, 1);
+    let io = |context: &str| {
+        let context = context.to_string();
+        move |source| LabError::Io { context, source }
+    };
+
+    let receiver = |host: &ha_lab::Host, own: Ipv4Addr| -> Result<UdpSocket, LabError> {
+        let socket = host
+            .run_in(|| UdpSocket::bind(SocketAddr::from((Ipv4Addr::UNSPECIFIED, 7100))))?
+            .map_err(io("bind receiver"))?;
+        socket.join_multicast_v4(&group, &own).map_err(io("join"))?;
+        socket
+            .set_read_timeout(Some(SECOND))
+            .map_err(io("timeout"))?;
+        Ok(socket)
+    };
+    let at_a = receiver(&a, Ipv4Addr::new(10, 77, 0, 1))?;
+    let at_c = receiver(&c, Ipv4Addr::new(10, 77, 0, 3))?;
+
+    let sender = b
+        .run_in(|| Socket::new(Domain::IPV4, Type::DGRAM, Some(Protocol::UDP)))?
+        .map_err(io("sender"))?;
+    sender.set_broadcast(true).map_err(io("broadcast"))?;
+    sender
+        .set_multicast_if_v4(&Ipv4Addr::new(10, 77, 0, 2))
+        .map_err(io("multicast if"))?;
+    let sender: UdpSocket = sender.into();
+    for (payload, to) in [
+        (&b"bcast"[..], Ipv4Addr::new(10, 77, 0, 255)),
+        (b"mcast", group),
+    ] {
+        sender
+            .send_to(payload, SocketAddr::from((to, 7100)))
+            .map_err(io("send"))?;
+        for socket in [&at_a, &at_c] {
+            let mut buf = [0u8; 16];
+            let n = socket.recv(&mut buf).map_err(io("receive"))?;
+            assert_eq!(buf.get(..n), Some(payload));
+        }
+    }
+    Ok(())
+}
+
+#[test]
+fn ipv6_link_local_addresses_are_usable_at_once() -> Result<(), LabError> {
+    let lab = Lab::new("link_local")?;
+    let a = lab.host("a")?;
+    lab.connect(&a, "eth0", "")?;
+    let link_local = a
+        .addresses("eth0")?
+        .into_iter()
+        .find(|x| matches!(x.addr, IpAddr::V6(v6) if v6.segments()[0] == 0xfe80))
+        .expect("a link-local address");
+    let out = a.ip(&["-o", "addr", "show", "dev", "eth0"])?;
+    assert!(!out.contains("tentative"), "{out}");
+    assert_eq!(link_local.prefix, 64);
+    Ok(())
+}
