@@ -1,0 +1,126 @@
+//! ha.cf: the cluster's timers, media and nodes.
+//!
+//! [`parse_ha_cf`] reads the file as heartbeat 3.0.6 does (see
+//! [`crate::config`] for the line syntax) and returns an [`HaConfig`], or
+//! every complaint about the file at once, each with its file and line.
+//!
+//! Implemented: `keepalive`, `warntime`, `deadtime`, `initdead`, `udpport`,
+//! `bcast` (and its old name `udp`), `ucast`, `mcast`, `node`,
+//! `auto_failback`, `logfile`, `debugfile`, `logfacility`, and `crm` /
+//! `pacemaker` set to off. Every other directive heartbeat accepts is refused
+//! as `directive 'X' is not supported yet`; any other word as
+//! `unknown directive 'X'`.
+//!
+//! Beyond what heartbeat checks, a directive written twice is refused (it
+//! keeps the last silently), `udpport` must precede the `bcast`/`ucast` lines
+//! (it silently ignores a later one), and a `warntime` outside
+//! keepalive..deadtime is refused (it only warns).
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use ha_conf::{ConfigError, ConfigErrors, Source};
+use ha_transport::spec::MediumSpec;
+
+mod directives;
+mod media;
+mod parser;
+mod render;
+mod setting;
+mod timers;
+mod values;
+
+#[cfg(test)]
+mod tests;
+
+pub use timers::{DEFAULT_DEADTIME, DEFAULT_KEEPALIVE};
+
+/// heartbeat's UDP port (IANA's ha-cluster) when `udpport` is not given.
+pub const DEFAULT_UDPPORT: u16 = 694;
+
+/// What happens when a group's preferred node comes back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AutoFailback {
+    /// The group moves back to its preferred node.
+    On,
+    /// The group stays where it is.
+    Off,
+    /// heartbeat's pre-auto_failback behaviour (its default when unset).
+    Legacy,
+}
+
+impl AutoFailback {
+    /// The word ha.cf uses for it.
+    pub fn name(self) -> &'static str {
+        match self {
+            AutoFailback::On => "on",
+            AutoFailback::Off => "off",
+            AutoFailback::Legacy => "legacy",
+        }
+    }
+}
+
+/// A parsed ha.cf, heartbeat's defaults filled in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HaConfig {
+    /// Time between our heartbeats (`keepalive`, default 1 s).
+    pub keepalive: Duration,
+    /// Silence after which a "late heartbeat" warning is logged (`warntime`,
+    /// default half the deadtime).
+    pub warntime: Duration,
+    /// Silence after which a node is declared dead (`deadtime`, default 30 s).
+    pub deadtime: Duration,
+    /// The deadtime used just after start-up (`initdead`; by default the
+    /// deadtime if over 10 s, 12 s if under 6 s, else twice the deadtime).
+    pub initdead: Duration,
+    /// The port of the bcast and ucast media (`udpport`, default 694).
+    pub udpport: u16,
+    /// The media, in file order (never empty).
+    pub media: Vec<MediumSpec>,
+    /// The cluster's nodes in file order, lower-cased as heartbeat keeps them
+    /// (never empty).
+    pub nodes: Vec<String>,
+    /// `auto_failback` (default legacy, as in heartbeat).
+    pub auto_failback: AutoFailback,
+    /// `logfile`, if given.
+    pub logfile: Option<PathBuf>,
+    /// `debugfile`, if given.
+    pub debugfile: Option<PathBuf>,
+    /// `logfacility` (a syslog facility name, or `none`), if given.
+    pub logfacility: Option<String>,
+}
+
+/// Reads ha.cf; on failure, every complaint about the file in line order.
+pub fn parse_ha_cf(source: &Source) -> Result<HaConfig, ConfigErrors> {
+    let mut parser = parser::Parser::new(source);
+    for line in source.lines() {
+        parser.line(line);
+    }
+    parser.finish()
+}
+
+impl HaConfig {
+    /// Whether a node is listed (node names compare without ASCII case, as
+    /// heartbeat lowers them).
+    pub fn has_node(&self, name: &str) -> bool {
+        self.nodes
+            .iter()
+            .any(|node| node.eq_ignore_ascii_case(name))
+    }
+
+    /// Checks that this node (`uname -n`) is listed in a `node` line, as
+    /// heartbeat requires; `path` is the ha.cf the config came from.
+    pub fn check_local_node(&self, name: &str, path: &Path) -> Result<(), ConfigError> {
+        if self.has_node(name) {
+            return Ok(());
+        }
+        Err(ConfigError::file(
+            path,
+            format!(
+                "this node '{name}' is not listed in a node line (listed: {}); \
+                 nodes are named as `uname -n` prints them",
+                self.nodes.join(", ")
+            ),
+        ))
+    }
+}

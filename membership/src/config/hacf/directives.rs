@@ -1,0 +1,214 @@
+//! Every directive name heartbeat 3.0.6 accepts in ha.cf, and which we implement.
+//!
+//! heartbeat knows three kinds of directive: option directives from its
+//! built-in table (`keepalive`, `node`, ...), whole-line directives
+//! (`stonith`, `respawn`, ...) and media, which are the names of its
+//! communication plugins (`bcast`, `ucast`, `serial`, ...). A name outside
+//! all three makes heartbeat refuse the file; so do we. Names heartbeat knows
+//! but we do not implement yet are refused too, with a message that says so,
+//! rather than being ignored.
+
+use crate::config::lexer::closest;
+
+/// A directive this crate implements.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Directive {
+    /// `keepalive TIME`
+    Keepalive,
+    /// `warntime TIME`
+    Warntime,
+    /// `deadtime TIME`
+    Deadtime,
+    /// `initdead TIME`
+    Initdead,
+    /// `udpport PORT`
+    Udpport,
+    /// `bcast IFACE...` (also heartbeat's old alias `udp`)
+    Bcast,
+    /// `ucast IFACE PEER`
+    Ucast,
+    /// `mcast IFACE GROUP PORT TTL LOOP`
+    Mcast,
+    /// `node NAME...`
+    Node,
+    /// `auto_failback on|off|legacy`
+    AutoFailback,
+    /// `logfile PATH`
+    Logfile,
+    /// `debugfile PATH`
+    Debugfile,
+    /// `logfacility FACILITY|none`
+    Logfacility,
+    /// `crm off` / `pacemaker off` (enabling it is not supported yet)
+    Crm,
+}
+
+/// What a directive name means to us.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Known {
+    /// Implemented.
+    Implemented(Directive),
+    /// Accepted by heartbeat, not implemented here yet.
+    NotSupportedYet,
+}
+
+/// The implemented directives by name. `udp` is heartbeat's old name for
+/// `bcast`, still accepted by it; `crm` is the old name of `pacemaker`.
+const IMPLEMENTED: &[(&str, Directive)] = &[
+    ("keepalive", Directive::Keepalive),
+    ("warntime", Directive::Warntime),
+    ("deadtime", Directive::Deadtime),
+    ("initdead", Directive::Initdead),
+    ("udpport", Directive::Udpport),
+    ("bcast", Directive::Bcast),
+    ("udp", Directive::Bcast),
+    ("ucast", Directive::Ucast),
+    ("mcast", Directive::Mcast),
+    ("node", Directive::Node),
+    ("auto_failback", Directive::AutoFailback),
+    ("logfile", Directive::Logfile),
+    ("debugfile", Directive::Debugfile),
+    ("logfacility", Directive::Logfacility),
+    ("crm", Directive::Crm),
+    ("pacemaker", Directive::Crm),
+];
+
+/// Directives heartbeat 3.0.6 accepts that are not implemented yet.
+///
+/// Option directives, whole-line directives, then the media plugins of the
+/// heartbeat source tree. `normalpoll` is left out: heartbeat only knows it
+/// when built with ALLOWPOLLCHOICE, which the 3.0.6 packages are not.
+pub(super) const NOT_SUPPORTED_YET: &[&str] = &[
+    // option directives
+    "cluster",
+    "hopfudge",
+    "deadping",
+    "watchdog",
+    "baud",
+    "nice_failback",
+    "rtprio",
+    "hbgenmethod",
+    "realtime",
+    "debug",
+    "msgfmt",
+    "use_logd",
+    "conn_logd_time",
+    "use_apphbd",
+    "log_badpack",
+    "syslogmsgfmt",
+    "coredumps",
+    "coreroot",
+    "crm_daemon_dir",
+    "crmd_spawns_pengine",
+    "autojoin",
+    "uuidfrom",
+    "compression",
+    "compression_threshold",
+    "traditional_compression",
+    "env",
+    "max_rexmit_delay",
+    "record_config_changes",
+    "record_pengine_inputs",
+    "enable_config_writes",
+    "memreserve",
+    "quorum_server",
+    // whole-line directives
+    "stonith",
+    "stonith_host",
+    "apiauth",
+    "respawn",
+    "failfast",
+    // media plugins
+    "mcast6",
+    "ucast6",
+    "serial",
+    "ping",
+    "ping6",
+    "ping_group",
+    "hbaping",
+    "rds",
+];
+
+/// Not-yet-supported directives that carry heartbeats between nodes: a file
+/// with one of these has media even though we refuse them.
+pub(super) const OTHER_MEDIA: &[&str] = &["mcast6", "ucast6", "serial", "rds"];
+
+/// Looks a directive name up, case-sensitively as heartbeat does.
+pub(super) fn lookup(name: &str) -> Option<Known> {
+    if let Some((_, directive)) = IMPLEMENTED.iter().find(|(n, _)| *n == name) {
+        return Some(Known::Implemented(*directive));
+    }
+    NOT_SUPPORTED_YET
+        .contains(&name)
+        .then_some(Known::NotSupportedYet)
+}
+
+/// The message for a name that is no directive at all, with a hint if one fits.
+pub(super) fn unknown_directive_message(name: &str) -> String {
+    let mut message = format!("unknown directive '{name}'");
+    if let Some((directive, value)) = name.split_once('=') {
+        if lookup(directive).is_some() {
+            message.push_str(&format!(
+                "; write '{directive} {value}' (ha.cf has no '=' form)"
+            ));
+            return message;
+        }
+    }
+    let names: Vec<&str> = IMPLEMENTED
+        .iter()
+        .map(|(n, _)| *n)
+        .chain(NOT_SUPPORTED_YET.iter().copied())
+        .collect();
+    if let Some(near) = closest(name, &names) {
+        message.push_str(&format!("; did you mean '{near}'?"));
+    }
+    message
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_case_sensitive() {
+        assert_eq!(
+            lookup("keepalive"),
+            Some(Known::Implemented(Directive::Keepalive))
+        );
+        assert_eq!(lookup("Keepalive"), None);
+        assert_eq!(lookup("udp"), Some(Known::Implemented(Directive::Bcast)));
+        assert_eq!(
+            lookup("pacemaker"),
+            Some(Known::Implemented(Directive::Crm))
+        );
+        assert_eq!(lookup("stonith_host"), Some(Known::NotSupportedYet));
+        assert_eq!(lookup("normalpoll"), None);
+    }
+
+    #[test]
+    fn no_name_is_both_implemented_and_unsupported() {
+        for (name, _) in IMPLEMENTED {
+            assert!(!NOT_SUPPORTED_YET.contains(name), "{name}");
+        }
+    }
+
+    #[test]
+    fn unknown_names_get_a_hint_when_one_fits() {
+        assert_eq!(
+            unknown_directive_message("Keepalive"),
+            "unknown directive 'Keepalive'; did you mean 'keepalive'?"
+        );
+        assert_eq!(
+            unknown_directive_message("deadtime=5"),
+            "unknown directive 'deadtime=5'; write 'deadtime 5' (ha.cf has no '=' form)"
+        );
+        assert_eq!(
+            unknown_directive_message("respwan"),
+            "unknown directive 'respwan'; did you mean 'respawn'?"
+        );
+        assert_eq!(
+            unknown_directive_message("frobnicate"),
+            "unknown directive 'frobnicate'"
+        );
+    }
+}

@@ -1,0 +1,269 @@
+//! Reads ha.cf line by line into an [`HaConfig`], collecting every complaint.
+
+use std::path::PathBuf;
+
+use ha_conf::{ConfigError, ConfigErrors, Diagnostics, Line, Source};
+use ha_transport::spec::MediumSpec;
+
+use super::directives::{self, Directive, Known};
+use super::render::medium_line;
+use super::setting::Setting;
+use super::timers::TimerLines;
+use super::{media, values, AutoFailback, HaConfig, DEFAULT_UDPPORT};
+use crate::config::lexer::Statement;
+
+/// heartbeat's limit on media (MAXMEDIA).
+const MAX_MEDIA: usize = 64;
+
+/// heartbeat's limit on nodes (MAXNODE).
+const MAX_NODES: usize = 100;
+
+/// What has been read of one ha.cf so far.
+pub(super) struct Parser<'s> {
+    source: &'s Source,
+    diagnostics: Diagnostics,
+    timers: TimerLines<'s>,
+    udpport: Setting<'s, u16>,
+    /// The first bcast/ucast medium: udpport may not follow it.
+    first_udp_medium: Option<(Line<'s>, &'s str)>,
+    media: Vec<(MediumSpec, Line<'s>)>,
+    media_written: bool,
+    nodes: Vec<(String, Line<'s>)>,
+    nodes_written: bool,
+    auto_failback: Setting<'s, AutoFailback>,
+    logfile: Setting<'s, PathBuf>,
+    debugfile: Setting<'s, PathBuf>,
+    logfacility: Setting<'s, String>,
+    crm: Setting<'s, ()>,
+}
+
+impl<'s> Parser<'s> {
+    /// A parser for one file.
+    pub fn new(source: &'s Source) -> Self {
+        Parser {
+            source,
+            diagnostics: Diagnostics::new(),
+            timers: TimerLines::default(),
+            udpport: Setting::Absent,
+            first_udp_medium: None,
+            media: Vec::new(),
+            media_written: false,
+            nodes: Vec::new(),
+            nodes_written: false,
+            auto_failback: Setting::Absent,
+            logfile: Setting::Absent,
+            debugfile: Setting::Absent,
+            logfacility: Setting::Absent,
+            crm: Setting::Absent,
+        }
+    }
+
+    /// Reads one line.
+    pub fn line(&mut self, line: Line<'s>) {
+        let Some(statement) = Statement::parse(line.text) else {
+            return;
+        };
+        let name = statement.name;
+        match directives::lookup(name) {
+            None => self
+                .diagnostics
+                .push(line.error(directives::unknown_directive_message(name))),
+            Some(Known::NotSupportedYet) => {
+                self.media_written |= directives::OTHER_MEDIA.contains(&name);
+                self.nodes_written |= name == "autojoin";
+                self.diagnostics
+                    .push(line.error(format!("directive '{name}' is not supported yet")));
+            }
+            Some(Known::Implemented(directive)) => self.directive(directive, line, statement),
+        }
+    }
+
+    /// Reads one line of an implemented directive.
+    fn directive(&mut self, directive: Directive, line: Line<'s>, statement: Statement<'s>) {
+        let name = statement.name;
+        let values = statement.values();
+        let result = match directive {
+            Directive::Keepalive => {
+                let value = values::positive_time(name, &values);
+                self.timers.keepalive.record(name, line, value)
+            }
+            Directive::Warntime => {
+                let value = values::positive_time(name, &values);
+                self.timers.warntime.record(name, line, value)
+            }
+            Directive::Deadtime => {
+                let value = values::positive_time(name, &values);
+                self.timers.deadtime.record(name, line, value)
+            }
+            Directive::Initdead => {
+                let value = values::time(name, &values);
+                self.timers.initdead.record(name, line, value)
+            }
+            Directive::AutoFailback => {
+                let value = values::auto_failback(name, &values);
+                self.auto_failback.record(name, line, value)
+            }
+            Directive::Logfile => self.logfile.record(name, line, values::path(name, &values)),
+            Directive::Debugfile => self
+                .debugfile
+                .record(name, line, values::path(name, &values)),
+            Directive::Logfacility => {
+                let value = values::facility(name, &values);
+                self.logfacility.record(name, line, value)
+            }
+            Directive::Crm => self.crm.record(name, line, values::crm(name, &values)),
+            Directive::Udpport => return self.udpport(line, name, &values),
+            Directive::Node => return self.node(line, name, &values),
+            Directive::Bcast => return self.bcast(line, name, &values),
+            Directive::Ucast => return self.ucast(line, name, &statement.words()),
+            Directive::Mcast => return self.mcast(line, name, &statement.words()),
+        };
+        if let Err(error) = result {
+            self.diagnostics.push(error);
+        }
+    }
+
+    /// The port bcast and ucast lines use from here on.
+    fn udp_port(&self) -> u16 {
+        self.udpport.value().copied().unwrap_or(DEFAULT_UDPPORT)
+    }
+
+    /// `udpport PORT`, which must precede the media it applies to.
+    fn udpport(&mut self, line: Line<'s>, name: &str, values: &[&str]) {
+        if let Some((first, kind)) = self.first_udp_medium {
+            self.diagnostics.push(line.error(format!(
+                "{name} must come before the bcast and ucast lines: the {kind} at line {} \
+                 already uses port {}",
+                first.number,
+                self.udp_port()
+            )));
+        }
+        let value = values::one(name, values, "a port number from 1 to 65535")
+            .and_then(|text| values::port(name, text));
+        let result = self.udpport.record(name, line, value);
+        self.diagnostics.take(result);
+    }
+
+    /// `bcast IFACE...` (or `udp IFACE...`).
+    fn bcast(&mut self, line: Line<'s>, name: &'s str, values: &[&str]) {
+        self.media_written = true;
+        for medium in media::bcast(name, values, self.udp_port()) {
+            self.add_medium(line, name, medium);
+        }
+    }
+
+    /// `ucast IFACE PEER`.
+    fn ucast(&mut self, line: Line<'s>, name: &'s str, words: &[&str]) {
+        self.media_written = true;
+        let medium = media::ucast(name, words, self.udp_port());
+        self.add_medium(line, name, medium);
+    }
+
+    /// `mcast IFACE GROUP PORT TTL LOOP`.
+    fn mcast(&mut self, line: Line<'s>, name: &'s str, words: &[&str]) {
+        self.media_written = true;
+        self.add_medium(line, name, media::mcast(name, words));
+    }
+
+    /// Keeps one parsed medium, refusing duplicates and too many.
+    fn add_medium(&mut self, line: Line<'s>, name: &'s str, medium: Result<MediumSpec, String>) {
+        let medium = match medium {
+            Ok(medium) => medium,
+            Err(message) => return self.diagnostics.push(line.error(message)),
+        };
+        if let Some((_, first)) = self.media.iter().find(|(m, _)| *m == medium) {
+            let message = format!(
+                "'{}' is already configured at line {}",
+                medium_line(&medium),
+                first.number
+            );
+            return self.diagnostics.push(line.error(message));
+        }
+        if self.media.len() >= MAX_MEDIA {
+            let message = format!("too many media: heartbeat allows at most {MAX_MEDIA}");
+            return self.diagnostics.push(line.error(message));
+        }
+        let uses_udpport = !matches!(medium, MediumSpec::Multicast { .. });
+        if uses_udpport && self.first_udp_medium.is_none() {
+            self.first_udp_medium = Some((line, name));
+        }
+        self.media.push((medium, line));
+    }
+
+    /// `node NAME...`.
+    fn node(&mut self, line: Line<'s>, name: &str, values: &[&str]) {
+        self.nodes_written = true;
+        if values.is_empty() {
+            let message = format!("{name}: expected one or more node names, found nothing");
+            return self.diagnostics.push(line.error(message));
+        }
+        for value in values {
+            let result = values::node_name(name, value).and_then(|node| self.new_node(node));
+            match result {
+                Ok(node) => self.nodes.push((node, line)),
+                Err(message) => self.diagnostics.push(line.error(message)),
+            }
+        }
+    }
+
+    /// A node name not listed before, within heartbeat's limit.
+    fn new_node(&self, node: String) -> Result<String, String> {
+        if let Some((_, first)) = self.nodes.iter().find(|(n, _)| *n == node) {
+            return Err(format!(
+                "node '{node}' is already listed at line {}",
+                first.number
+            ));
+        }
+        if self.nodes.len() >= MAX_NODES {
+            return Err(format!(
+                "too many nodes: heartbeat allows at most {MAX_NODES}"
+            ));
+        }
+        Ok(node)
+    }
+
+    /// The configuration, or every complaint in file order.
+    pub fn finish(mut self) -> Result<HaConfig, ConfigErrors> {
+        let mut late = Vec::new();
+        let timers = self.timers.resolve(self.source, &mut late);
+        if !self.media_written {
+            late.push(
+                self.source
+                    .error("no heartbeat media: add a bcast, ucast or mcast line"),
+            );
+        }
+        if !self.nodes_written {
+            late.push(self.source.error(
+                "no node lines: list every cluster node, this one included, \
+                 with 'node NAME' (the name `uname -n` prints)",
+            ));
+        }
+        for error in late {
+            self.diagnostics.push(error);
+        }
+        let config = HaConfig {
+            keepalive: timers.keepalive,
+            warntime: timers.warntime,
+            deadtime: timers.deadtime,
+            initdead: timers.initdead,
+            udpport: self.udp_port(),
+            media: self.media.into_iter().map(|(medium, _)| medium).collect(),
+            nodes: self.nodes.into_iter().map(|(node, _)| node).collect(),
+            auto_failback: *self.auto_failback.value().unwrap_or(&AutoFailback::Legacy),
+            logfile: self.logfile.value().cloned(),
+            debugfile: self.debugfile.value().cloned(),
+            logfacility: self.logfacility.value().cloned(),
+        };
+        self.diagnostics.finish(config).map_err(in_file_order)
+    }
+}
+
+/// Orders complaints by line; whole-file complaints come last.
+fn in_file_order(errors: ConfigErrors) -> ConfigErrors {
+    let mut sorted: Vec<ConfigError> = errors.errors().to_vec();
+    sorted.sort_by_key(|error| match error.location.line {
+        0 => u32::MAX,
+        line => line,
+    });
+    ConfigErrors::from_vec(sorted).unwrap_or(errors)
+}

@@ -1,0 +1,63 @@
+//! Writes an [`HaConfig`] back out as ha.cf text.
+//!
+//! Every value is written explicitly (defaults included), `udpport` before
+//! the media it applies to, one node per line. The result parses back to an
+//! equal [`HaConfig`] for any value [`super::parse_ha_cf`] can produce.
+
+use ha_transport::spec::MediumSpec;
+
+use super::HaConfig;
+use crate::config::time::render_time;
+
+/// The ha.cf line that declares a medium.
+pub(super) fn medium_line(medium: &MediumSpec) -> String {
+    match medium {
+        MediumSpec::Broadcast { interface, .. } => format!("bcast {interface}"),
+        MediumSpec::Unicast {
+            interface, peer, ..
+        } => format!("ucast {interface} {peer}"),
+        MediumSpec::Multicast {
+            interface,
+            group,
+            port,
+            ttl,
+            loopback,
+        } => format!(
+            "mcast {interface} {group} {port} {ttl} {}",
+            u8::from(*loopback)
+        ),
+    }
+}
+
+impl HaConfig {
+    /// This configuration as ha.cf text that parses back to an equal value.
+    ///
+    /// Only values ha.cf can express survive the trip: times in whole
+    /// milliseconds, bcast and ucast media on the `udpport`, file names and
+    /// node names without whitespace, commas or `#`, lower-case node names.
+    pub fn render(&self) -> String {
+        let mut lines = vec![
+            "# ha.cf written by heartbeat-rs".to_owned(),
+            format!("udpport {}", self.udpport),
+            format!("keepalive {}", render_time(self.keepalive)),
+            format!("warntime {}", render_time(self.warntime)),
+            format!("deadtime {}", render_time(self.deadtime)),
+            format!("initdead {}", render_time(self.initdead)),
+            format!("auto_failback {}", self.auto_failback.name()),
+        ];
+        if let Some(logfile) = &self.logfile {
+            lines.push(format!("logfile {}", logfile.display()));
+        }
+        if let Some(debugfile) = &self.debugfile {
+            lines.push(format!("debugfile {}", debugfile.display()));
+        }
+        if let Some(facility) = &self.logfacility {
+            lines.push(format!("logfacility {facility}"));
+        }
+        lines.extend(self.media.iter().map(medium_line));
+        lines.extend(self.nodes.iter().map(|node| format!("node {node}")));
+        let mut text = lines.join("\n");
+        text.push('\n');
+        text
+    }
+}

@@ -1,0 +1,159 @@
+//! Directive names, line syntax, duplicates and the simple directives.
+
+use super::super::directives::NOT_SUPPORTED_YET;
+use super::*;
+
+#[test]
+fn every_recognised_directive_we_lack_is_refused_by_name() {
+    for name in NOT_SUPPORTED_YET {
+        assert_eq!(
+            error(&format!("{name} something")),
+            format!("/etc/ha.d/ha.cf:1: directive '{name}' is not supported yet")
+        );
+    }
+}
+
+#[test]
+fn heartbeats_other_directives_are_all_recognised() {
+    // Names from heartbeat 3.0.6's directive tables and its media plugins.
+    let heartbeat_names = [
+        "cluster",
+        "hopfudge",
+        "deadping",
+        "watchdog",
+        "baud",
+        "nice_failback",
+        "rtprio",
+        "hbgenmethod",
+        "realtime",
+        "debug",
+        "msgfmt",
+        "use_logd",
+        "conn_logd_time",
+        "use_apphbd",
+        "log_badpack",
+        "syslogmsgfmt",
+        "coredumps",
+        "coreroot",
+        "crm_daemon_dir",
+        "crmd_spawns_pengine",
+        "autojoin",
+        "uuidfrom",
+        "compression",
+        "compression_threshold",
+        "traditional_compression",
+        "env",
+        "max_rexmit_delay",
+        "record_config_changes",
+        "record_pengine_inputs",
+        "enable_config_writes",
+        "memreserve",
+        "quorum_server",
+        "stonith",
+        "stonith_host",
+        "apiauth",
+        "respawn",
+        "failfast",
+        "mcast6",
+        "ucast6",
+        "serial",
+        "ping",
+        "ping6",
+        "ping_group",
+        "hbaping",
+    ];
+    for name in heartbeat_names {
+        assert!(NOT_SUPPORTED_YET.contains(&name), "{name}");
+    }
+}
+
+#[test]
+fn unknown_words_are_refused_with_a_hint() {
+    assert_eq!(
+        error("bogus 1"),
+        "/etc/ha.d/ha.cf:1: unknown directive 'bogus'"
+    );
+    assert_eq!(
+        error("Keepalive 2"),
+        "/etc/ha.d/ha.cf:1: unknown directive 'Keepalive'; did you mean 'keepalive'?"
+    );
+    assert_eq!(
+        error("keepalive=2"),
+        "/etc/ha.d/ha.cf:1: unknown directive 'keepalive=2'; write 'keepalive 2' \
+         (ha.cf has no '=' form)"
+    );
+    assert_eq!(
+        error("normalpoll on"),
+        "/etc/ha.d/ha.cf:1: unknown directive 'normalpoll'"
+    );
+}
+
+#[test]
+fn comments_whitespace_and_commas_as_heartbeat_reads_them() {
+    let config = config(
+        "# a comment\n\n   \t\n  keepalive\t 2   # trailing\r\nnode a,b , c#d\r\n\
+         bcast eth0,eth1 # two\nlogfile /var/log/ha#log\n",
+    );
+    assert_eq!(config.keepalive, secs(2));
+    assert_eq!(config.nodes, ["a", "b", "c"]);
+    assert_eq!(config.media.len(), 2);
+    assert_eq!(config.logfile, Some(PathBuf::from("/var/log/ha")));
+}
+
+#[test]
+fn a_directive_given_twice_is_refused() {
+    assert_eq!(
+        error("keepalive 2\n\nkeepalive 2"),
+        "/etc/ha.d/ha.cf:3: keepalive is already set at line 1"
+    );
+    assert_eq!(
+        error("crm off\npacemaker off"),
+        "/etc/ha.d/ha.cf:2: pacemaker is already set at line 1"
+    );
+    assert_eq!(
+        error("logfile a b"),
+        "/etc/ha.d/ha.cf:1: logfile: expected one value, found 2: 'a b'"
+    );
+}
+
+#[test]
+fn auto_failback_logging_and_crm() {
+    let with = |line: &str| config(&format!("{line}\n{MEDIA_AND_NODES}"));
+    assert_eq!(with("auto_failback yes").auto_failback, AutoFailback::On);
+    assert_eq!(
+        with("auto_failback legacy").auto_failback,
+        AutoFailback::Legacy
+    );
+    assert_eq!(
+        with("logfacility none").logfacility.as_deref(),
+        Some("none")
+    );
+    assert_eq!(with("crm false"), config(MEDIA_AND_NODES));
+    assert_eq!(
+        error("crm respawn"),
+        "/etc/ha.d/ha.cf:1: crm respawn: the cluster resource manager (Pacemaker) is not \
+         supported yet; only 'crm off' is accepted"
+    );
+    assert_eq!(
+        error("pacemaker on"),
+        "/etc/ha.d/ha.cf:1: pacemaker on: the cluster resource manager (Pacemaker) is not \
+         supported yet; only 'pacemaker off' is accepted"
+    );
+    assert_eq!(
+        error("auto_failback sometimes"),
+        "/etc/ha.d/ha.cf:1: auto_failback: expected on, off or legacy, found 'sometimes'"
+    );
+}
+
+#[test]
+fn every_complaint_is_reported_in_file_order() {
+    assert_eq!(
+        errors("keepalive 2\nbogus\ndeadtime 3\nnode a\nucast eth0 x\n"),
+        [
+            "/etc/ha.d/ha.cf:2: unknown directive 'bogus'",
+            "/etc/ha.d/ha.cf:3: deadtime (3s) must be more than twice keepalive (2s)",
+            "/etc/ha.d/ha.cf:5: ucast: expected the peer's IPv4 address, found 'x' \
+             (host names are not supported yet)",
+        ]
+    );
+}

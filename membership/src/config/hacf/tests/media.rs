@@ -1,0 +1,119 @@
+//! Media, udpport and nodes.
+
+use super::*;
+
+#[test]
+fn udpport_applies_to_bcast_and_ucast_not_mcast() {
+    let config = config(
+        "udpport 1001\nbcast eth0\nucast eth1 10.0.0.1\nmcast eth2 224.0.0.9 694 2 1\nnode a\n",
+    );
+    let ports: Vec<u16> = config
+        .media
+        .iter()
+        .map(|m| match m {
+            MediumSpec::Broadcast { port, .. }
+            | MediumSpec::Unicast { port, .. }
+            | MediumSpec::Multicast { port, .. } => *port,
+        })
+        .collect();
+    assert_eq!(ports, [1001, 1001, 694]);
+    assert_eq!(config.udpport, 1001);
+}
+
+#[test]
+fn udpport_must_precede_the_media_it_applies_to() {
+    assert_eq!(
+        errors("ucast eth0 10.0.0.1\nudpport 1001\nnode a\n"),
+        [
+            "/etc/ha.d/ha.cf:2: udpport must come before the bcast and ucast lines: \
+          the ucast at line 1 already uses port 694"
+        ]
+    );
+    assert!(parse("mcast eth0 239.0.0.1 700 1 0\nudpport 1001\nnode a\n").is_ok());
+    assert_eq!(
+        error("udpport 0"),
+        "/etc/ha.d/ha.cf:1: udpport: expected a port number from 1 to 65535, found '0'"
+    );
+}
+
+#[test]
+fn media_lines_are_checked_and_located() {
+    assert_eq!(
+        error("\n\nucast eth0 node2"),
+        "/etc/ha.d/ha.cf:3: ucast: expected the peer's IPv4 address, found 'node2' \
+         (host names are not supported yet)"
+    );
+    assert_eq!(
+        error("mcast eth0 10.0.0.1 694 1 0"),
+        "/etc/ha.d/ha.cf:1: mcast: expected a multicast group from 224.0.0.0 to \
+         239.255.255.255, found '10.0.0.1'"
+    );
+    assert_eq!(
+        error("bcast"),
+        "/etc/ha.d/ha.cf:1: bcast: expected one or more interface names, found nothing"
+    );
+    assert_eq!(
+        error("bcast eth9"),
+        "/etc/ha.d/ha.cf:2: 'bcast eth9' is already configured at line 1"
+    );
+    let config = config("udp eth0\nnode a\n");
+    assert_eq!(
+        config.media,
+        [MediumSpec::Broadcast {
+            interface: "eth0".into(),
+            port: 694
+        }]
+    );
+}
+
+#[test]
+fn nodes_are_lowered_and_listed_once() {
+    assert_eq!(
+        config("node Alpha BETA\nbcast eth0\n").nodes,
+        ["alpha", "beta"]
+    );
+    assert_eq!(
+        error("node a\nnode b A"),
+        "/etc/ha.d/ha.cf:2: node 'a' is already listed at line 1"
+    );
+    assert_eq!(
+        error("node"),
+        "/etc/ha.d/ha.cf:1: node: expected one or more node names, found nothing"
+    );
+}
+
+#[test]
+fn a_file_without_media_or_nodes_is_refused() {
+    assert_eq!(
+        errors(""),
+        [
+            "/etc/ha.d/ha.cf: no heartbeat media: add a bcast, ucast or mcast line",
+            "/etc/ha.d/ha.cf: no node lines: list every cluster node, this one included, \
+             with 'node NAME' (the name `uname -n` prints)",
+        ]
+    );
+    // A refused medium or autojoin already explains the gap.
+    assert_eq!(
+        errors("serial /dev/ttyS0\nautojoin any\n"),
+        [
+            "/etc/ha.d/ha.cf:1: directive 'serial' is not supported yet",
+            "/etc/ha.d/ha.cf:2: directive 'autojoin' is not supported yet",
+        ]
+    );
+}
+
+#[test]
+fn the_local_node_must_be_listed() {
+    let config = config("bcast eth0\nnode alpha beta\n");
+    let path = Path::new("/etc/ha.d/ha.cf");
+    assert_eq!(config.check_local_node("beta", path), Ok(()));
+    assert_eq!(config.check_local_node("Alpha", path), Ok(()));
+    let error = config
+        .check_local_node("gamma", path)
+        .expect_err("not listed");
+    assert_eq!(
+        error.to_string(),
+        "/etc/ha.d/ha.cf: this node 'gamma' is not listed in a node line \
+         (listed: alpha, beta); nodes are named as `uname -n` prints them"
+    );
+}

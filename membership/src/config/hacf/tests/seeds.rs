@@ -1,0 +1,136 @@
+//! Our first users' ha.cf files: the supported parts parse, the rest is named.
+
+use super::*;
+
+const SEED_000: &str = include_str!("../../testdata/seed000_ha.cf");
+const SEED_001: &str = include_str!("../../testdata/seed001_ha.cf");
+const SEED_002: &str = include_str!("../../testdata/seed002_ha.cf");
+
+/// The file without the lines of the named directives.
+fn without(text: &str, directives: &[&str]) -> String {
+    text.lines()
+        .filter(|line| {
+            let first = line.split_whitespace().next().unwrap_or_default();
+            !directives.contains(&first)
+        })
+        .map(|line| format!("{line}\n"))
+        .collect()
+}
+
+#[test]
+fn seed_000_refuses_only_ping_and_respawn() {
+    assert_eq!(
+        errors(SEED_000),
+        [
+            "/etc/ha.d/ha.cf:19: directive 'ping' is not supported yet",
+            "/etc/ha.d/ha.cf:20: directive 'respawn' is not supported yet",
+        ]
+    );
+}
+
+#[test]
+fn seed_000_supported_subset() {
+    let config = config(&without(SEED_000, &["ping", "respawn"]));
+    assert_eq!(
+        config,
+        HaConfig {
+            keepalive: secs(2),
+            warntime: secs(10),
+            deadtime: secs(30),
+            initdead: secs(120),
+            udpport: 694,
+            media: vec![MediumSpec::Unicast {
+                interface: "eth0".into(),
+                peer: "192.168.8.126".parse().expect("address"),
+                port: 694
+            }],
+            nodes: vec!["usvr-124".into(), "usvr-126".into()],
+            auto_failback: AutoFailback::On,
+            logfile: Some(PathBuf::from("/var/log/ha-log")),
+            debugfile: None,
+            logfacility: None,
+        }
+    );
+    assert_eq!(
+        config.check_local_node("usvr-124", Path::new("ha.cf")),
+        Ok(())
+    );
+}
+
+#[test]
+fn seed_001_parses_whole() {
+    let config = config(SEED_001);
+    assert_eq!(
+        (
+            config.keepalive,
+            config.warntime,
+            config.deadtime,
+            config.initdead
+        ),
+        (secs(2), secs(10), secs(30), secs(120))
+    );
+    assert_eq!(
+        config.media,
+        [MediumSpec::Broadcast {
+            interface: "eth0".into(),
+            port: 694
+        }]
+    );
+    assert_eq!(config.nodes, ["server10", "server11"]);
+    assert_eq!(config.auto_failback, AutoFailback::Legacy);
+}
+
+#[test]
+fn seed_002_refuses_only_ping_group_respawn_and_apiauth() {
+    assert_eq!(
+        errors(SEED_002),
+        [
+            "/etc/ha.d/ha.cf:20: directive 'ping_group' is not supported yet",
+            "/etc/ha.d/ha.cf:21: directive 'respawn' is not supported yet",
+            "/etc/ha.d/ha.cf:22: directive 'apiauth' is not supported yet",
+        ]
+    );
+}
+
+#[test]
+fn seed_002_supported_subset() {
+    let config = config(&without(SEED_002, &["ping_group", "respawn", "apiauth"]));
+    assert_eq!(
+        config,
+        HaConfig {
+            keepalive: secs(2),
+            warntime: secs(3),
+            deadtime: secs(5),
+            initdead: secs(10),
+            udpport: 694,
+            media: vec![
+                MediumSpec::Broadcast {
+                    interface: "eth0".into(),
+                    port: 694
+                },
+                MediumSpec::Unicast {
+                    interface: "eth0".into(),
+                    peer: "172.16.60.207".parse().expect("address"),
+                    port: 694
+                },
+            ],
+            nodes: vec!["ha-master".into(), "ha-slave".into()],
+            auto_failback: AutoFailback::On,
+            logfile: Some(PathBuf::from("/var/log/ha-log")),
+            debugfile: Some(PathBuf::from("/var/log/ha-debug")),
+            logfacility: Some("local0".into()),
+        }
+    );
+}
+
+#[test]
+fn seeds_survive_a_render_round_trip() {
+    for text in [
+        without(SEED_000, &["ping", "respawn"]),
+        SEED_001.to_owned(),
+        without(SEED_002, &["ping_group", "respawn", "apiauth"]),
+    ] {
+        let config = config(&text);
+        assert_eq!(parse(&config.render()), Ok(config));
+    }
+}
