@@ -157,18 +157,27 @@ pub async fn expect_silence(media: &[&dyn Medium]) {
 }
 
 /// Polls `medium`'s link state until it equals `wanted` (the kernel settles
-/// carrier changes asynchronously, within about a second); fails the test
-/// with the last state seen if it does not within [`ARRIVES_WITHIN`].
+/// carrier changes asynchronously, within about a second).
 pub fn wait_for_link(medium: &dyn Medium, wanted: &ha_transport::LinkState) {
+    wait_for_link_matching(medium, &wanted.to_string(), |state| state == wanted);
+}
+
+/// Polls `medium`'s link state until `wanted` accepts it and returns it;
+/// fails the test with the last state seen after [`ARRIVES_WITHIN`].
+pub fn wait_for_link_matching(
+    medium: &dyn Medium,
+    description: &str,
+    wanted: impl Fn(&ha_transport::LinkState) -> bool,
+) -> ha_transport::LinkState {
     let deadline = std::time::Instant::now() + ARRIVES_WITHIN;
     loop {
         let state = medium.link();
-        if &state == wanted {
-            return;
+        if wanted(&state) {
+            return state;
         }
         assert!(
             std::time::Instant::now() < deadline,
-            "{}: link is {state}, wanted {wanted}",
+            "{}: link is {state}, wanted {description}",
             medium.describe()
         );
         std::thread::sleep(Duration::from_millis(20));
