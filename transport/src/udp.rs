@@ -11,8 +11,8 @@
 //!   and sends to `PEER:port`. Several ucast lines, one per peer, may share an
 //!   interface and port; each datagram that arrives is handed to one of them.
 //!   A line naming one of this host's own addresses (one ha.cf shared by all
-//!   nodes) sends nothing but still receives, which is what heartbeat's
-//!   "effectively ignored" amounts to.
+//!   nodes; checked when the medium is opened) sends nothing but still
+//!   receives, which is what heartbeat's "effectively ignored" amounts to.
 //! - `mcast IFACE GROUP PORT TTL LOOP` binds `GROUP:port`, joins the group on
 //!   the interface and sends to `GROUP:port` with the TTL and loopback given.
 //!
