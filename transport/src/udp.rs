@@ -1,7 +1,7 @@
 //! UDP media: broadcast and multicast over IPv4, unicast over IPv4 or IPv6.
 //!
-//! Each medium is one socket bound to its interface (see [`socket`] for the
-//! options) that both sends and receives:
+//! Each medium is one socket, bound to its interface, that both sends and
+//! receives (the private `socket` module lists its options):
 //!
 //! - `bcast IFACE` binds `0.0.0.0:port` and sends to the interface's IPv4
 //!   broadcast address, looked up when opened and again at most every
