@@ -1,1 +1,35 @@
 //! heartbeat 3.x's wire format: netstring messages with two authentication tokens.
+//!
+//! A datagram is one message: `###\n`, one netstring `LEN:(TYPE)name=value,`
+//! per field, `%%%\n`, then the trailer netstring `LEN:N HEX,`. heartbeat
+//! 3.0.6 sends this format whatever ha.cf's `msgfmt` says.
+//!
+//! - [`WireMessage`] is the generic message: ordered, typed fields.
+//! - [`decode`] parses and authenticates a datagram; [`encode`] signs and
+//!   serializes a message (see `codec` for what is checked and how).
+//! - [`Message::to_wire`](crate::message::Message::to_wire) and
+//!   [`Message::from_wire`](crate::message::Message::from_wire) map the typed
+//!   messages to fields and back (see `mapping` for the field meanings).
+
+mod classic;
+mod codec;
+mod error;
+mod fields;
+mod mapping;
+mod netstring;
+mod rules;
+#[cfg(test)]
+mod tests;
+
+pub use codec::{decode, encode, encode_with};
+pub use error::{AuthPart, WireError};
+pub use fields::{Field, FieldKind, List, Value, WireMessage};
+pub use mapping::forwarding_ttl;
+
+impl WireMessage {
+    /// The classic rendering the `auth` field signs: one `name=value\n` line
+    /// per field, binary values as `(1)name=BASE64`, lists as `(3)name=…`.
+    pub fn classic_text(&self) -> Vec<u8> {
+        classic::to_bytes(self)
+    }
+}
