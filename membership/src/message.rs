@@ -60,7 +60,7 @@ pub struct Header {
     pub uuid: [u8; 16],
     /// The sender's generation (`hg=`, hex): persisted, bumped at every start.
     pub generation: u64,
-    /// Sequence number within the generation (`seq=`, decimal), from 1.
+    /// Sequence number within the generation (`seq=`, hex), from 1.
     pub seq: u64,
 }
 
