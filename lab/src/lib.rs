@@ -30,6 +30,7 @@
 //! ```
 
 mod addr;
+pub mod cluster;
 mod command;
 mod error;
 mod fault;

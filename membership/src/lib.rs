@@ -9,10 +9,12 @@
 //! - [`machine`] is the sans-IO cluster state machine: node liveness
 //!   (keepalive, warntime, deadtime, initdead) and resource-group ownership.
 //! - [`driver`] wires the state machine to tokio, the media and the resources.
+//! - [`state_dir`] keeps a node's generation and UUID across restarts.
 
 pub mod auth;
 pub mod config;
 pub mod driver;
 pub mod machine;
 pub mod message;
+pub mod state_dir;
 pub mod wire;

@@ -1,0 +1,45 @@
+//! The node's resource groups, started and stopped for the membership driver.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use ha_conf::ConfigErrors;
+use ha_membership::driver::GroupControl;
+use ha_resources::group::Group;
+use ha_resources::haresources::Haresources;
+
+/// Every group of haresources, by id, ready to start.
+pub struct Groups {
+    groups: HashMap<String, Arc<Group>>,
+}
+
+impl Groups {
+    /// Builds the agents of every group; refuses resource types not supported.
+    pub fn build(resources: &Haresources) -> Result<Self, ConfigErrors> {
+        let mut groups = HashMap::new();
+        for spec in &resources.groups {
+            let group = Group::from_spec(spec)?;
+            groups.insert(spec.id(), Arc::new(group));
+        }
+        Ok(Groups { groups })
+    }
+
+    fn get(&self, id: &str) -> Result<Arc<Group>, String> {
+        self.groups
+            .get(id)
+            .cloned()
+            .ok_or_else(|| format!("no resource group '{id}' in haresources"))
+    }
+}
+
+#[async_trait]
+impl GroupControl for Groups {
+    async fn start(&self, group: &str) -> Result<(), String> {
+        self.get(group)?.start().await.map_err(|e| e.to_string())
+    }
+
+    async fn stop(&self, group: &str) -> Result<(), String> {
+        self.get(group)?.stop().await.map_err(|e| e.to_string())
+    }
+}

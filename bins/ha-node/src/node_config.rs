@@ -1,0 +1,77 @@
+//! Loads a node's configuration: ha.cf, authkeys and haresources together.
+//!
+//! Every problem in every file is collected, so `check-config` can list them
+//! all at once, each with its FILE:LINE.
+
+use std::path::Path;
+
+use ha_conf::{ConfigError, ConfigErrors, Source};
+use ha_membership::auth::AuthKeys;
+use ha_membership::config::{load_authkeys, parse_ha_cf, HaConfig};
+use ha_resources::haresources::{parse_haresources, Haresources};
+
+/// A node's whole configuration.
+#[derive(Debug)]
+pub struct NodeConfig {
+    /// This node's name.
+    pub node: String,
+    /// ha.cf.
+    pub ha: HaConfig,
+    /// authkeys.
+    pub keys: AuthKeys,
+    /// haresources.
+    pub resources: Haresources,
+}
+
+/// This machine's node name, as `uname -n` prints it.
+pub fn local_node_name() -> Result<String, String> {
+    nix::unistd::gethostname()
+        .map_err(|e| format!("cannot read the host name: {e}"))?
+        .into_string()
+        .map_err(|_| "the host name is not valid UTF-8".to_string())
+}
+
+/// Moves the complaints of `result` into `errors`, keeping its value.
+fn keep<T>(errors: &mut Vec<ConfigError>, result: Result<T, ConfigErrors>) -> Option<T> {
+    match result {
+        Ok(value) => Some(value),
+        Err(e) => {
+            errors.extend(e.errors().iter().cloned());
+            None
+        }
+    }
+}
+
+/// Reads and checks the three files of `dir` for node `node`.
+pub fn load(dir: &Path, node: &str) -> Result<NodeConfig, ConfigErrors> {
+    let mut errors: Vec<ConfigError> = Vec::new();
+    let read = |name: &str| Source::read(dir.join(name)).map_err(ConfigErrors::from);
+    let ha_cf = dir.join("ha.cf");
+    let ha = keep(&mut errors, read("ha.cf").and_then(|s| parse_ha_cf(&s)));
+    let keys = keep(&mut errors, load_authkeys(&dir.join("authkeys")));
+    let resources = keep(
+        &mut errors,
+        read("haresources").and_then(|s| parse_haresources(&s)),
+    );
+    if let Some(ha) = &ha {
+        keep(
+            &mut errors,
+            ha.check_local_node(node, &ha_cf)
+                .map_err(ConfigErrors::from),
+        );
+        if let Some(resources) = &resources {
+            keep(&mut errors, resources.check_supported());
+            keep(&mut errors, resources.check_nodes(&ha.nodes));
+        }
+    }
+    match (ConfigErrors::from_vec(errors), ha, keys, resources) {
+        (None, Some(ha), Some(keys), Some(resources)) => Ok(NodeConfig {
+            node: node.to_string(),
+            ha,
+            keys,
+            resources,
+        }),
+        (Some(errors), ..) => Err(errors),
+        (None, ..) => Err(ConfigError::file(dir, "configuration incomplete").into()),
+    }
+}

@@ -1,0 +1,228 @@
+//! End to end: two real `ha-node` processes in network namespaces keep a
+//! virtual IP answering a client through crashes, shutdowns and restarts.
+
+use std::time::{Duration, Instant};
+
+use ha_lab::cluster::{ClusterSpec, Node, TwoNodeCluster};
+use serde_json::Value;
+
+const BINARY: &str = env!("CARGO_BIN_EXE_ha-node");
+const MS: Duration = Duration::from_millis(1);
+
+fn cluster(tag: &str, spec: ClusterSpec) -> TwoNodeCluster {
+    TwoNodeCluster::new(tag, spec).expect("lab (needs root, iproute2, nftables)")
+}
+
+fn status(cluster: &TwoNodeCluster, node: Node) -> Option<Value> {
+    let text = cluster.status_json(node).ok()?;
+    serde_json::from_str(&text).ok()
+}
+
+/// The state `viewer` sees `node` in.
+fn state_seen(cluster: &TwoNodeCluster, viewer: Node, node: Node) -> Option<String> {
+    let status = status(cluster, viewer)?;
+    status["nodes"]
+        .as_array()?
+        .iter()
+        .find(|n| n["name"] == node.name())
+        .and_then(|n| n["state"].as_str().map(str::to_string))
+}
+
+fn owner_seen(cluster: &TwoNodeCluster, viewer: Node) -> Option<String> {
+    let status = status(cluster, viewer)?;
+    status["groups"][0]["owner"].as_str().map(str::to_string)
+}
+
+/// Starts both nodes and waits until each sees the other active and A owns the VIP.
+fn start_both(cluster: &mut TwoNodeCluster) {
+    cluster.start(Node::A).expect("start node-a");
+    cluster.start(Node::B).expect("start node-b");
+    let settled = cluster.wait_until(Duration::from_secs(10), |c| {
+        state_seen(c, Node::A, Node::B).as_deref() == Some("active")
+            && state_seen(c, Node::B, Node::A).as_deref() == Some("active")
+            && c.holds_vip(Node::A).unwrap_or(false)
+    });
+    assert!(
+        settled.is_some(),
+        "cluster did not settle\nA: {}\nB: {}",
+        cluster.output(Node::A),
+        cluster.output(Node::B)
+    );
+}
+
+fn served_by(cluster: &TwoNodeCluster, node: Node) -> bool {
+    cluster
+        .client()
+        .probe_tcp(cluster.vip(), 500 * MS)
+        .ok()
+        .flatten()
+        .as_deref()
+        == Some(node.reply())
+}
+
+#[test]
+fn both_nodes_see_each_other_active_and_the_preferred_node_owns_the_vip() {
+    let mut cluster = cluster("hn-settle", ClusterSpec::fast(BINARY));
+    start_both(&mut cluster);
+    assert_eq!(owner_seen(&cluster, Node::A).as_deref(), Some("node-a"));
+    assert_eq!(owner_seen(&cluster, Node::B).as_deref(), Some("node-a"));
+    assert!(!cluster.holds_vip(Node::B).expect("addresses of b"));
+    assert!(served_by(&cluster, Node::A));
+    let status = status(&cluster, Node::A).expect("status");
+    assert_eq!(status["node"], "node-a");
+    assert_eq!(status["media"][0]["link"], "up");
+    assert_eq!(status["groups"][0]["local_state"], "running");
+}
+
+#[test]
+fn kill_9_of_the_owner_fails_over_within_deadtime_plus_150ms() {
+    let mut cluster = cluster("hn-kill", ClusterSpec::fast(BINARY));
+    start_both(&mut cluster);
+    let watcher = cluster.watch_client(10 * MS).expect("client watcher");
+    assert!(watcher
+        .wait_for_reply("A", Duration::from_secs(2))
+        .is_some());
+    let killed = Instant::now();
+    cluster.kill(Node::A).expect("kill -9 node-a");
+    let served = watcher
+        .wait_for_reply_after(killed, "B", Duration::from_secs(5))
+        .expect("client never served by node-b");
+    let elapsed = served.duration_since(killed);
+    eprintln!(
+        "kill -9 failover: client served by B after {} ms",
+        elapsed.as_millis()
+    );
+    assert!(
+        elapsed <= 650 * MS,
+        "failover took {} ms (deadtime 500 ms + 150 ms)",
+        elapsed.as_millis()
+    );
+    assert_eq!(
+        state_seen(&cluster, Node::B, Node::A).as_deref(),
+        Some("dead")
+    );
+}
+
+fn restart_after_crash(auto_failback: &str) -> TwoNodeCluster {
+    let mut spec = ClusterSpec::fast(BINARY);
+    spec.auto_failback = auto_failback.into();
+    let mut cluster = cluster(&format!("hn-fb-{auto_failback}"), spec);
+    start_both(&mut cluster);
+    cluster.kill(Node::A).expect("kill node-a");
+    // A crashed node leaves its address behind; an operator (or a reboot)
+    // clears it before the node returns.
+    cluster
+        .host(Node::A)
+        .ip(&["addr", "del", "10.77.0.100/24", "dev", "eth0"])
+        .expect("clear the stale VIP");
+    assert!(cluster
+        .wait_until(Duration::from_secs(3), |c| served_by(c, Node::B))
+        .is_some());
+    cluster.start(Node::A).expect("restart node-a");
+    cluster
+        .wait_until(Duration::from_secs(10), |c| {
+            state_seen(c, Node::B, Node::A).as_deref() == Some("active")
+        })
+        .expect("node-b sees node-a back");
+    cluster
+}
+
+#[test]
+fn restart_with_auto_failback_on_brings_the_vip_back() {
+    let cluster = restart_after_crash("on");
+    let back = cluster.wait_until(Duration::from_secs(5), |c| {
+        c.holds_vip(Node::A).unwrap_or(false) && served_by(c, Node::A)
+    });
+    assert!(
+        back.is_some(),
+        "VIP did not return\n{}",
+        cluster.output(Node::B)
+    );
+    assert!(!cluster.holds_vip(Node::B).expect("addresses of b"));
+}
+
+#[test]
+fn restart_with_auto_failback_off_leaves_the_vip_where_it_is() {
+    let cluster = restart_after_crash("off");
+    // Give a wrong failback ample time to happen.
+    std::thread::sleep(Duration::from_secs(2));
+    assert!(cluster.holds_vip(Node::B).expect("addresses of b"));
+    assert!(!cluster.holds_vip(Node::A).expect("addresses of a"));
+    assert!(served_by(&cluster, Node::B));
+    assert_eq!(owner_seen(&cluster, Node::A).as_deref(), Some("node-b"));
+}
+
+#[test]
+fn sigterm_of_the_owner_hands_over_within_100ms() {
+    let mut cluster = cluster("hn-term", ClusterSpec::fast(BINARY));
+    start_both(&mut cluster);
+    let watcher = cluster.watch_client(10 * MS).expect("client watcher");
+    assert!(watcher
+        .wait_for_reply("A", Duration::from_secs(2))
+        .is_some());
+    let terminated = Instant::now();
+    let child = cluster
+        .terminate(Node::A)
+        .expect("SIGTERM node-a")
+        .expect("node-a was running");
+    let served = watcher
+        .wait_for_reply_after(terminated, "B", Duration::from_secs(3))
+        .expect("client never served by node-b");
+    let elapsed = served.duration_since(terminated);
+    eprintln!(
+        "SIGTERM failover: client served by B after {} ms",
+        elapsed.as_millis()
+    );
+    assert!(
+        elapsed <= 100 * MS,
+        "hand-over took {} ms",
+        elapsed.as_millis()
+    );
+    let exit = child.wait_timeout(Duration::from_secs(5)).expect("wait");
+    assert!(exit.is_some_and(|s| s.success()), "node-a exit: {exit:?}");
+    assert!(
+        !cluster.holds_vip(Node::A).expect("addresses of a"),
+        "VIP left behind"
+    );
+}
+
+#[test]
+fn nodes_with_different_secrets_reject_each_other() {
+    let mut spec = ClusterSpec::fast(BINARY);
+    spec.authkeys = [
+        "auth 1\n1 sha1 secret-of-a\n".into(),
+        "auth 1\n1 sha1 secret-of-b\n".into(),
+    ];
+    let mut cluster = cluster("hn-keys", spec);
+    cluster.start(Node::A).expect("start a");
+    cluster.start(Node::B).expect("start b");
+    // initdead is 2 s: both must then give up on the other.
+    let both_dead = cluster.wait_until(Duration::from_secs(6), |c| {
+        state_seen(c, Node::A, Node::B).as_deref() == Some("dead")
+            && state_seen(c, Node::B, Node::A).as_deref() == Some("dead")
+    });
+    assert!(both_dead.is_some());
+    // Let a few seconds of heartbeats (10 per second) be rejected.
+    std::thread::sleep(Duration::from_secs(3));
+    for node in Node::BOTH {
+        let log = cluster.log(node);
+        let failures = log
+            .lines()
+            .filter(|l| l.contains("rejected a packet from 10.77.0."))
+            .count();
+        assert!(
+            failures >= 1,
+            "{} logged no authentication failure:\n{log}",
+            node.name()
+        );
+        assert!(
+            failures <= 2,
+            "{} logged {failures} lines for ~50 bad packets (not rate-limited):\n{log}",
+            node.name()
+        );
+        assert!(
+            log.contains("authentication"),
+            "the log line should say what failed:\n{log}"
+        );
+    }
+}

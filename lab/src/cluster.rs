@@ -1,0 +1,357 @@
+//! A two-node heartbeat cluster with a client, for tests, benches and the demo.
+//!
+//! [`TwoNodeCluster`] builds the reference topology — nodes `node-a`
+//! (10.77.0.1) and `node-b` (10.77.0.2) and a client (10.77.0.10) on one LAN,
+//! a virtual IP 10.77.0.100/24 preferring `node-a` — writes each node's
+//! ha.cf, authkeys and haresources into a scratch directory, and runs a node
+//! binary (`ha-node run`, given by path) in each node's namespace. Each node
+//! serves "A" or "B" on TCP 8080, so the client can tell who answers on the
+//! virtual IP.
+
+use std::fs;
+use std::net::SocketAddr;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use crate::{Host, Lab, LabChild, LabError, Responder, Watcher};
+
+/// The two nodes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Node {
+    /// `node-a`, 10.77.0.1, the preferred node; answers "A".
+    A,
+    /// `node-b`, 10.77.0.2; answers "B".
+    B,
+}
+
+impl Node {
+    /// Both nodes.
+    pub const BOTH: [Node; 2] = [Node::A, Node::B];
+
+    /// The node's name in ha.cf.
+    pub fn name(self) -> &'static str {
+        match self {
+            Node::A => "node-a",
+            Node::B => "node-b",
+        }
+    }
+
+    /// What its TCP 8080 answers.
+    pub fn reply(self) -> &'static str {
+        match self {
+            Node::A => "A",
+            Node::B => "B",
+        }
+    }
+
+    /// The other node.
+    pub fn other(self) -> Node {
+        match self {
+            Node::A => Node::B,
+            Node::B => Node::A,
+        }
+    }
+
+    fn index(self) -> usize {
+        match self {
+            Node::A => 0,
+            Node::B => 1,
+        }
+    }
+
+    /// Its address on the LAN.
+    pub fn address(self) -> &'static str {
+        match self {
+            Node::A => "10.77.0.1",
+            Node::B => "10.77.0.2",
+        }
+    }
+}
+
+/// The virtual IP the cluster keeps alive, with the port the nodes serve.
+pub const VIP: ([u8; 4], u16) = ([10, 77, 0, 100], 8080);
+
+/// How the cluster is configured.
+#[derive(Debug, Clone)]
+pub struct ClusterSpec {
+    /// The node binary (`ha-node`).
+    pub binary: PathBuf,
+    /// ha.cf timers, as written in ha.cf (`100ms`, `2`…).
+    pub keepalive: String,
+    /// ha.cf `warntime`.
+    pub warntime: String,
+    /// ha.cf `deadtime`.
+    pub deadtime: String,
+    /// ha.cf `initdead`.
+    pub initdead: String,
+    /// ha.cf `auto_failback`.
+    pub auto_failback: String,
+    /// The medium lines of ha.cf for node A and node B (e.g. `bcast eth0`).
+    pub media: [Vec<String>; 2],
+    /// The authkeys of node A and node B.
+    pub authkeys: [String; 2],
+}
+
+impl ClusterSpec {
+    /// keepalive 100ms, warntime 300ms, deadtime 500ms, initdead 2, bcast,
+    /// auto_failback on, one sha1 key on both nodes.
+    pub fn fast(binary: impl Into<PathBuf>) -> Self {
+        let keys = "auth 1\n1 sha1 lab-cluster-secret\n".to_string();
+        ClusterSpec {
+            binary: binary.into(),
+            keepalive: "100ms".into(),
+            warntime: "300ms".into(),
+            deadtime: "500ms".into(),
+            initdead: "2".into(),
+            auto_failback: "on".into(),
+            media: [vec!["bcast eth0".into()], vec!["bcast eth0".into()]],
+            authkeys: [keys.clone(), keys],
+        }
+    }
+}
+
+/// Two nodes, a client and a LAN, torn down on drop.
+pub struct TwoNodeCluster {
+    spec: ClusterSpec,
+    dir: PathBuf,
+    processes: [Option<LabChild>; 2],
+    hosts: [Host; 2],
+    client: Host,
+    _responders: Vec<Responder>,
+    // Dropped last: removes the namespaces after everything in them.
+    lab: Lab,
+}
+
+impl TwoNodeCluster {
+    /// Builds the topology and writes the configuration; starts no node.
+    pub fn new(tag: &str, spec: ClusterSpec) -> Result<Self, LabError> {
+        let lab = Lab::new(tag)?;
+        let a = lab.host("a")?;
+        let b = lab.host("b")?;
+        let client = lab.host("c")?;
+        lab.connect(&a, "eth0", "10.77.0.1/24")?;
+        lab.connect(&b, "eth0", "10.77.0.2/24")?;
+        lab.connect(&client, "eth0", "10.77.0.10/24")?;
+        let responders = vec![
+            a.serve_whoami(([0, 0, 0, 0], VIP.1), "A")?,
+            b.serve_whoami(([0, 0, 0, 0], VIP.1), "B")?,
+        ];
+        let dir = std::env::temp_dir().join(lab.prefix());
+        let cluster = TwoNodeCluster {
+            spec,
+            dir,
+            processes: [None, None],
+            hosts: [a, b],
+            client,
+            _responders: responders,
+            lab,
+        };
+        for node in Node::BOTH {
+            cluster.write_config(node)?;
+        }
+        Ok(cluster)
+    }
+
+    /// The lab underneath, for faults and extra hosts.
+    pub fn lab(&self) -> &Lab {
+        &self.lab
+    }
+
+    /// A node's host.
+    pub fn host(&self, node: Node) -> &Host {
+        &self.hosts[node.index()]
+    }
+
+    /// The client host.
+    pub fn client(&self) -> &Host {
+        &self.client
+    }
+
+    /// The virtual IP and port.
+    pub fn vip(&self) -> SocketAddr {
+        SocketAddr::from(VIP)
+    }
+
+    /// A node's scratch directory (its `ha.d`, state, socket and logs).
+    pub fn node_dir(&self, node: Node) -> PathBuf {
+        self.dir.join(node.name())
+    }
+
+    /// A node's ha.d directory.
+    pub fn config_dir(&self, node: Node) -> PathBuf {
+        self.node_dir(node).join("ha.d")
+    }
+
+    /// A node's control socket.
+    pub fn socket(&self, node: Node) -> PathBuf {
+        self.node_dir(node).join("ha-node.sock")
+    }
+
+    fn write_config(&self, node: Node) -> Result<(), LabError> {
+        let spec = &self.spec;
+        let ha_d = self.config_dir(node);
+        let write = |name: &str, text: &str| -> Result<(), LabError> {
+            let path = ha_d.join(name);
+            fs::write(&path, text).map_err(|e| LabError::io(path.display().to_string(), e))
+        };
+        fs::create_dir_all(&ha_d).map_err(|e| LabError::io(ha_d.display().to_string(), e))?;
+        let media: String = spec.media[node.index()]
+            .iter()
+            .map(|m| format!("{m}\n"))
+            .collect();
+        let logs = self.node_dir(node);
+        write(
+            "ha.cf",
+            &format!(
+                "logfile {}\ndebugfile {}\nkeepalive {}\nwarntime {}\ndeadtime {}\ninitdead {}\n\
+                 udpport 694\n{media}auto_failback {}\nnode {}\nnode {}\n",
+                logs.join("ha-log").display(),
+                logs.join("ha-debug").display(),
+                spec.keepalive,
+                spec.warntime,
+                spec.deadtime,
+                spec.initdead,
+                spec.auto_failback,
+                Node::A.name(),
+                Node::B.name(),
+            ),
+        )?;
+        write("authkeys", &spec.authkeys[node.index()])?;
+        let keys = ha_d.join("authkeys");
+        fs::set_permissions(&keys, fs::Permissions::from_mode(0o600))
+            .map_err(|e| LabError::io(keys.display().to_string(), e))?;
+        write("haresources", "node-a IPaddr::10.77.0.100/24/eth0\n")
+    }
+
+    /// Starts a node's binary (`run`), its output appended to `output.log`.
+    pub fn start(&mut self, node: Node) -> Result<(), LabError> {
+        let dir = self.node_dir(node);
+        let output = dir.join("output.log");
+        let log = fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&output)
+            .map_err(|e| LabError::io(output.display().to_string(), e))?;
+        let log2 = log
+            .try_clone()
+            .map_err(|e| LabError::io(output.display().to_string(), e))?;
+        let mut cmd = self.host(node).command(&self.spec.binary);
+        cmd.arg("run")
+            .arg("--config-dir")
+            .arg(self.config_dir(node))
+            .arg("--node")
+            .arg(node.name())
+            .arg("--state-dir")
+            .arg(dir.join("state"))
+            .arg("--socket")
+            .arg(self.socket(node))
+            .stdin(Stdio::null())
+            .stdout(Stdio::from(log))
+            .stderr(Stdio::from(log2));
+        let child = self.host(node).spawn(cmd)?;
+        self.processes[node.index()] = Some(child);
+        Ok(())
+    }
+
+    /// Kills a node with SIGKILL (it releases nothing) and reaps it.
+    pub fn kill(&mut self, node: Node) -> Result<(), LabError> {
+        if let Some(child) = self.processes[node.index()].take() {
+            child.kill()?;
+            child.wait()?;
+        }
+        Ok(())
+    }
+
+    /// Sends SIGTERM (the node hands over); returns the process handle so
+    /// the caller can wait for it.
+    pub fn terminate(&mut self, node: Node) -> Result<Option<LabChild>, LabError> {
+        let child = self.processes[node.index()].take();
+        if let Some(child) = &child {
+            child.terminate()?;
+        }
+        Ok(child)
+    }
+
+    /// Whether the node's process is running.
+    pub fn is_running(&self, node: Node) -> bool {
+        self.processes[node.index()]
+            .as_ref()
+            .is_some_and(|c| matches!(c.try_wait(), Ok(None)))
+    }
+
+    /// `ha-node status --json` of a node, as text.
+    pub fn status_json(&self, node: Node) -> Result<String, LabError> {
+        let output = std::process::Command::new(&self.spec.binary)
+            .arg("status")
+            .arg("--json")
+            .arg("--socket")
+            .arg(self.socket(node))
+            .output()
+            .map_err(|e| LabError::io(self.spec.binary.display().to_string(), e))?;
+        if !output.status.success() {
+            return Err(LabError::io(
+                self.spec.binary.display().to_string(),
+                std::io::Error::other(String::from_utf8_lossy(&output.stderr).into_owned()),
+            ));
+        }
+        Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+    }
+
+    /// Everything a node has logged to its logfile so far.
+    pub fn log(&self, node: Node) -> String {
+        read_lossy(&self.node_dir(node).join("ha-log"))
+    }
+
+    /// Everything a node has written to stdout/stderr so far.
+    pub fn output(&self, node: Node) -> String {
+        read_lossy(&self.node_dir(node).join("output.log"))
+    }
+
+    /// Whether a node's host has the virtual IP configured.
+    pub fn holds_vip(&self, node: Node) -> Result<bool, LabError> {
+        self.host(node).has_address([10, 77, 0, 100].into())
+    }
+
+    /// A client probing the virtual IP every `every`.
+    pub fn watch_client(&self, every: Duration) -> Result<Watcher, LabError> {
+        self.client.watch_tcp(self.vip(), every)
+    }
+
+    /// Waits until `check` holds, polling every 10 ms, up to `timeout`.
+    pub fn wait_until(
+        &self,
+        timeout: Duration,
+        mut check: impl FnMut(&Self) -> bool,
+    ) -> Option<Instant> {
+        let end = Instant::now() + timeout;
+        loop {
+            if check(self) {
+                return Some(Instant::now());
+            }
+            if Instant::now() >= end {
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+}
+
+impl Drop for TwoNodeCluster {
+    fn drop(&mut self) {
+        for child in self.processes.iter_mut().filter_map(Option::take) {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        if std::env::var_os("HA_LAB_KEEP").is_none() {
+            let _ = fs::remove_dir_all(&self.dir);
+        }
+    }
+}
+
+fn read_lossy(path: &Path) -> String {
+    fs::read(path)
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
+        .unwrap_or_default()
+}

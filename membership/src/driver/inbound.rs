@@ -1,0 +1,54 @@
+//! One task per medium: receive, authenticate, decode, hand to the loop.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use ha_transport::medium::{Medium, MAX_DATAGRAM_LEN};
+use tokio::sync::mpsc;
+
+use crate::auth::AuthKeys;
+use crate::message::Message;
+use crate::wire;
+
+/// What a medium task hands to the loop.
+pub(super) enum Inbound {
+    /// An authentic, well-formed message.
+    Message(Message),
+    /// A datagram that failed authentication or decoding.
+    Invalid {
+        /// Where it came from.
+        source: SocketAddr,
+        /// What was wrong with it.
+        error: String,
+    },
+}
+
+/// Receives from one medium until the loop goes away.
+pub(super) async fn receive(
+    medium: Arc<dyn Medium>,
+    keys: Arc<AuthKeys>,
+    to_loop: mpsc::Sender<Inbound>,
+) {
+    let mut buf = vec![0u8; MAX_DATAGRAM_LEN];
+    loop {
+        let (len, source) = match medium.recv(&mut buf).await {
+            Ok(received) => received,
+            Err(error) => {
+                log::debug!("{}: receive failed: {error}", medium.describe());
+                tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+                continue;
+            }
+        };
+        let datagram = buf.get(..len).unwrap_or_default();
+        let inbound = match wire::decode(datagram, &keys)
+            .map_err(|e| e.to_string())
+            .and_then(|w| Message::from_wire(&w).map_err(|e| e.to_string()))
+        {
+            Ok(message) => Inbound::Message(message),
+            Err(error) => Inbound::Invalid { source, error },
+        };
+        if to_loop.send(inbound).await.is_err() {
+            return;
+        }
+    }
+}
