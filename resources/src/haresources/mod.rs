@@ -1,7 +1,7 @@
 //! heartbeat's haresources file: which resource groups exist, in which
 //! order their resources start, and which node prefers each group.
 //!
-//! Each logical line (see [`logical`] for comments and `\` continuations) is
+//! Each logical line (see the `logical` module for comments and `\` continuations) is
 //! `NODE RESOURCE RESOURCE...`. As in ResourceManager, the node name is
 //! lowercased, and a group is named by its resources; the first resource of
 //! every line must be unique, because heartbeat looks groups up by it.

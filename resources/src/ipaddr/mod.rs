@@ -1,7 +1,7 @@
 //! The native IPaddr / IPaddr2 agent: a service address added with
 //! rtnetlink and announced with gratuitous ARP.
 //!
-//! - start: place the address ([`placement`]: interface, prefix, broadcast,
+//! - start: place the address (the `placement` module: interface, prefix, broadcast,
 //!   label as findif and the scripts do), add it (already there is success),
 //!   send the first ARP round at once and the others from a background task,
 //!   so start returns as soon as the address is usable.

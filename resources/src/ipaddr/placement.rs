@@ -124,10 +124,12 @@ pub(crate) fn place(
     let prefix = match (spec.prefix, subnet) {
         (Some(prefix), _) => prefix,
         (None, Some(subnet)) => subnet.prefix,
-        (None, None) => return Err(AgentErrorKind::NotAvailable(format!(
+        (None, None) => {
+            return Err(AgentErrorKind::NotAvailable(format!(
             "no IPv4 subnet on {} contains {address}; give the prefix, e.g. {}::{address}/24/{}",
             link.name, spec.style, link.name
-        ))),
+        )))
+        }
     };
     let label = match (&spec.label, spec.style) {
         (Some(label), _) => Some(format!("{}:{label}", link.name)),
