@@ -120,6 +120,7 @@ pub struct TwoNodeCluster {
     hosts: [Host; 2],
     client: Host,
     _responders: Vec<Responder>,
+    keep_files: bool,
     // Dropped last: removes the namespaces after everything in them.
     lab: Lab,
 }
@@ -146,6 +147,7 @@ impl TwoNodeCluster {
             hosts: [a, b],
             client,
             _responders: responders,
+            keep_files: false,
             lab,
         };
         for node in Node::BOTH {
@@ -177,6 +179,12 @@ impl TwoNodeCluster {
     /// A node's scratch directory (its `ha.d`, state, socket and logs).
     pub fn node_dir(&self, node: Node) -> PathBuf {
         self.dir.join(node.name())
+    }
+
+    /// Leaves the scratch directory (configuration and logs) in place when
+    /// the cluster is dropped, as `HA_LAB_KEEP` does.
+    pub fn keep_files(&mut self) {
+        self.keep_files = true;
     }
 
     /// A node's ha.d directory.
@@ -299,6 +307,28 @@ impl TwoNodeCluster {
         Ok(String::from_utf8_lossy(&output.stdout).into_owned())
     }
 
+    /// The state (`active`, `dead`…) `viewer` reports for `node` in its
+    /// `ha-node status --json`; `None` if it cannot tell.
+    pub fn state_seen(&self, viewer: Node, node: Node) -> Option<String> {
+        let status: serde_json::Value =
+            serde_json::from_str(&self.status_json(viewer).ok()?).ok()?;
+        status["nodes"]
+            .as_array()?
+            .iter()
+            .find(|n| n["name"] == node.name())
+            .and_then(|n| n["state"].as_str().map(str::to_string))
+    }
+
+    /// Whether both nodes see each other active and only `owner` holds the
+    /// virtual IP.
+    pub fn is_settled(&self, owner: Node) -> bool {
+        let other = owner.other();
+        self.state_seen(owner, other).as_deref() == Some("active")
+            && self.state_seen(other, owner).as_deref() == Some("active")
+            && self.holds_vip(owner).unwrap_or(false)
+            && !self.holds_vip(other).unwrap_or(true)
+    }
+
     /// Everything a node has logged to its logfile so far.
     pub fn log(&self, node: Node) -> String {
         read_lossy(&self.node_dir(node).join("ha-log"))
@@ -344,7 +374,7 @@ impl Drop for TwoNodeCluster {
             let _ = child.kill();
             let _ = child.wait();
         }
-        if std::env::var_os("HA_LAB_KEEP").is_none() {
+        if !self.keep_files && std::env::var_os("HA_LAB_KEEP").is_none() {
             let _ = fs::remove_dir_all(&self.dir);
         }
     }
