@@ -74,9 +74,13 @@ pub(crate) fn closest<'c>(word: &str, candidates: &[&'c str]) -> Option<&'c str>
     if let Some(same) = candidates.iter().find(|c| c.eq_ignore_ascii_case(word)) {
         return Some(same);
     }
-    let limit = 2.min(word.chars().count().saturating_sub(1) / 2);
+    let length = word.chars().count();
+    let limit = 2.min(length.saturating_sub(1) / 2);
     candidates
         .iter()
+        // The distance is at least the difference in length: skip hopeless
+        // candidates before paying for the comparison.
+        .filter(|candidate| candidate.chars().count().abs_diff(length) <= limit)
         .map(|candidate| (edit_distance(word, candidate), *candidate))
         .filter(|(distance, _)| *distance <= limit)
         .min_by_key(|(distance, _)| *distance)
@@ -159,5 +163,6 @@ mod tests {
         assert_eq!(closest("nod", &names), Some("node"));
         assert_eq!(closest("xyz", &names), None);
         assert_eq!(closest("bogus", &names), None);
+        assert_eq!(closest(&"k".repeat(10_000), &names), None);
     }
 }
