@@ -60,7 +60,11 @@ pub fn parse_authkeys(source: &Source) -> Result<AuthKeys, ConfigErrors> {
 pub fn load_authkeys(path: &Path) -> Result<AuthKeys, ConfigErrors> {
     let cannot_read = |e: std::io::Error| ConfigError::file(path, format!("cannot read: {e}"));
     let mut file = std::fs::File::open(path).map_err(cannot_read)?;
-    let mode = file.metadata().map_err(cannot_read)?.mode();
+    let metadata = file.metadata().map_err(cannot_read)?;
+    if !metadata.is_file() {
+        return Err(ConfigError::file(path, "not a regular file").into());
+    }
+    let mode = metadata.mode();
     let mut bytes = Vec::new();
     file.read_to_end(&mut bytes).map_err(cannot_read)?;
     let text = String::from_utf8(bytes)

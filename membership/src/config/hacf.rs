@@ -1,8 +1,9 @@
 //! ha.cf: the cluster's timers, media and nodes.
 //!
-//! [`parse_ha_cf`] reads the file as heartbeat 3.0.6 does (see
+//! [`parse_ha_cf`] reads the text as heartbeat 3.0.6 does (see
 //! [`crate::config`] for the line syntax) and returns an [`HaConfig`], or
-//! every complaint about the file at once, each with its file and line.
+//! every complaint about the file at once, each with its file and line;
+//! [`load_ha_cf`] reads the file first.
 //!
 //! Implemented: `keepalive`, `warntime`, `deadtime`, `initdead`, `udpport`,
 //! `bcast` (and its old name `udp`), `ucast`, `mcast`, `node`,
@@ -97,6 +98,11 @@ pub fn parse_ha_cf(source: &Source) -> Result<HaConfig, ConfigErrors> {
         parser.line(line);
     }
     parser.finish()
+}
+
+/// Reads and parses an ha.cf file.
+pub fn load_ha_cf(path: &Path) -> Result<HaConfig, ConfigErrors> {
+    parse_ha_cf(&Source::read(path)?)
 }
 
 impl HaConfig {

@@ -1,8 +1,9 @@
 //! ha.cf and authkeys, read as heartbeat 3.0.6 reads them, with file:line errors.
 //!
-//! - [`hacf`]: [`parse_ha_cf`] turns ha.cf into an [`HaConfig`] (timers,
-//!   media, nodes, auto_failback, logging); [`HaConfig::render`] writes one
-//!   back; [`HaConfig::check_local_node`] checks that this node is listed.
+//! - [`hacf`]: [`parse_ha_cf`] (or [`load_ha_cf`] from a file) turns ha.cf
+//!   into an [`HaConfig`] (timers, media, nodes, auto_failback, logging);
+//!   [`HaConfig::render`] writes one back; [`HaConfig::check_local_node`]
+//!   checks that this node is listed.
 //! - [`authkeys`]: [`load_authkeys`] reads authkeys, refusing a file that
 //!   group or others may read or write; [`parse_authkeys`] reads its text
 //!   only; [`render_authkeys`] writes one back.
@@ -23,4 +24,4 @@ mod lexer;
 mod time;
 
 pub use authkeys::{load_authkeys, parse_authkeys, render_authkeys};
-pub use hacf::{parse_ha_cf, AutoFailback, HaConfig};
+pub use hacf::{load_ha_cf, parse_ha_cf, AutoFailback, HaConfig};

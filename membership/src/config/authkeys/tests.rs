@@ -288,6 +288,15 @@ fn a_loaded_file_reports_permissions_and_content_together() {
 }
 
 #[test]
+fn a_directory_is_not_an_authkeys_file() {
+    let file = TempFile::new("authkeys", "", 0o600);
+    assert_eq!(
+        load_authkeys(&file.dir).expect_err("directory").to_string(),
+        format!("{}: not a regular file", file.dir.display())
+    );
+}
+
+#[test]
 fn a_missing_file_is_a_located_error() {
     let errors = load_authkeys(std::path::Path::new("/nonexistent/authkeys"))
         .expect_err("missing")

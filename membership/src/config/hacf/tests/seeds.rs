@@ -134,3 +134,19 @@ fn seeds_survive_a_render_round_trip() {
         assert_eq!(parse(&config.render()), Ok(config));
     }
 }
+
+#[test]
+fn a_seed_file_loads_from_disk() {
+    let path = std::env::temp_dir().join(format!("ha.cf-test-{}", std::process::id()));
+    std::fs::write(&path, SEED_001).expect("write");
+    let loaded = load_ha_cf(&path);
+    let _ = std::fs::remove_file(&path);
+    assert_eq!(loaded, Ok(config(SEED_001)));
+    let missing = load_ha_cf(Path::new("/nonexistent/ha.cf")).expect_err("missing");
+    assert!(
+        missing
+            .to_string()
+            .starts_with("/nonexistent/ha.cf: cannot read:"),
+        "{missing}"
+    );
+}
