@@ -1,4 +1,6 @@
-//! The node's resource groups, started and stopped for the membership driver.
+//! The node's resource groups, started, stopped and monitored for the
+//! membership driver. Actions on one group never overlap: each group has a
+//! lock its actions take in turn.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -11,7 +13,7 @@ use ha_resources::haresources::Haresources;
 
 /// Every group of haresources, by id, ready to start.
 pub struct Groups {
-    groups: HashMap<String, Arc<Group>>,
+    groups: HashMap<String, Arc<tokio::sync::Mutex<Group>>>,
 }
 
 impl Groups {
@@ -20,12 +22,12 @@ impl Groups {
         let mut groups = HashMap::new();
         for spec in &resources.groups {
             let group = Group::from_spec(spec)?;
-            groups.insert(spec.id(), Arc::new(group));
+            groups.insert(spec.id(), Arc::new(tokio::sync::Mutex::new(group)));
         }
         Ok(Groups { groups })
     }
 
-    fn get(&self, id: &str) -> Result<Arc<Group>, String> {
+    fn get(&self, id: &str) -> Result<Arc<tokio::sync::Mutex<Group>>, String> {
         self.groups
             .get(id)
             .cloned()
@@ -36,10 +38,20 @@ impl Groups {
 #[async_trait]
 impl GroupControl for Groups {
     async fn start(&self, group: &str) -> Result<(), String> {
-        self.get(group)?.start().await.map_err(|e| e.to_string())
+        let group = self.get(group)?;
+        let group = group.lock().await;
+        group.start().await.map_err(|e| e.to_string())
     }
 
     async fn stop(&self, group: &str) -> Result<(), String> {
-        self.get(group)?.stop().await.map_err(|e| e.to_string())
+        let group = self.get(group)?;
+        let group = group.lock().await;
+        group.stop().await.map_err(|e| e.to_string())
+    }
+
+    async fn monitor(&self, group: &str) -> Result<(), String> {
+        let group = self.get(group)?;
+        let group = group.lock().await;
+        group.monitor().await.map_err(|e| e.to_string())
     }
 }

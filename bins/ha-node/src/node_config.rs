@@ -44,6 +44,9 @@ fn keep<T>(errors: &mut Vec<ConfigError>, result: Result<T, ConfigErrors>) -> Op
 
 /// Reads and checks the three files of `dir` for node `node`.
 pub fn load(dir: &Path, node: &str) -> Result<NodeConfig, ConfigErrors> {
+    // heartbeat compares node names without regard to ASCII case, and the
+    // parsers lower the names they read.
+    let node = &node.to_ascii_lowercase();
     let mut errors: Vec<ConfigError> = Vec::new();
     let read = |name: &str| Source::read(dir.join(name)).map_err(ConfigErrors::from);
     let ha_cf = dir.join("ha.cf");

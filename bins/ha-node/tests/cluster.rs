@@ -226,3 +226,26 @@ fn nodes_with_different_secrets_reject_each_other() {
         );
     }
 }
+
+#[test]
+fn a_vip_removed_behind_the_nodes_back_is_restored_by_the_monitor() {
+    let mut cluster = cluster("hn-monitor", ClusterSpec::fast(BINARY));
+    start_both(&mut cluster);
+    cluster
+        .host(Node::A)
+        .ip(&["addr", "del", "10.77.0.100/24", "dev", "eth0"])
+        .expect("remove the VIP by hand");
+    assert!(!cluster.holds_vip(Node::A).expect("addresses of a"));
+    // Monitored every 2 s: restored in place, on the same node.
+    let restored = cluster.wait_until(Duration::from_secs(4), |c| {
+        c.holds_vip(Node::A).unwrap_or(false)
+    });
+    assert!(
+        restored.is_some(),
+        "VIP not restored\n{}",
+        cluster.log(Node::A)
+    );
+    assert!(cluster.log(Node::A).contains("failed its monitor"));
+    assert!(!cluster.holds_vip(Node::B).expect("addresses of b"));
+    assert_eq!(owner_seen(&cluster, Node::B).as_deref(), Some("node-a"));
+}

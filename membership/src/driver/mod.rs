@@ -10,15 +10,19 @@ mod inbound;
 mod log_limit;
 
 use std::collections::BTreeMap;
+use std::collections::HashSet;
 use std::sync::Arc;
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use std::sync::Mutex;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use async_trait::async_trait;
 use ha_transport::medium::Medium;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::auth::AuthKeys;
-use crate::machine::{Event, GroupResult, GroupStatus, Machine, NodeStatus, Output, RejectReason};
+use crate::machine::{
+    Event, GroupResult, GroupStatus, LocalGroupState, Machine, NodeStatus, Output, RejectReason,
+};
 use crate::message::Message;
 use crate::wire;
 use inbound::Inbound;
@@ -31,7 +35,12 @@ pub trait GroupControl: Send + Sync + 'static {
     async fn start(&self, group: &str) -> Result<(), String>;
     /// Stops a group (in reverse order).
     async fn stop(&self, group: &str) -> Result<(), String>;
+    /// Checks that a running group is healthy.
+    async fn monitor(&self, group: &str) -> Result<(), String>;
 }
+
+/// How often running groups are monitored unless told otherwise.
+pub const DEFAULT_MONITOR_INTERVAL: Duration = Duration::from_secs(2);
 
 /// Remembers peers' generations across restarts, to reject old replays.
 pub trait GenerationStore: Send + Sync + 'static {
@@ -94,6 +103,9 @@ pub struct Driver {
     keys: Arc<AuthKeys>,
     groups: Arc<dyn GroupControl>,
     generations: Arc<dyn GenerationStore>,
+    monitor_interval: Duration,
+    /// Groups whose monitor is in flight (one at a time per group).
+    monitoring: Arc<Mutex<HashSet<String>>>,
 }
 
 impl Driver {
@@ -112,8 +124,16 @@ impl Driver {
             keys: Arc::new(keys),
             groups,
             generations,
+            monitor_interval: DEFAULT_MONITOR_INTERVAL,
+            monitoring: Arc::default(),
         };
         (driver, DriverHandle { commands }, DriverCommands(receiver))
+    }
+
+    /// Monitors running groups every `interval` instead of the default.
+    pub fn with_monitor_interval(mut self, interval: Duration) -> Self {
+        self.monitor_interval = interval;
+        self
     }
 
     /// Runs until a shutdown has completed.
@@ -135,6 +155,8 @@ impl Driver {
         let mut auth_log = LogLimiter::new();
         let mut reject_log = LogLimiter::new();
         let mut commands_open = true;
+        let mut monitor = tokio::time::interval(self.monitor_interval);
+        monitor.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             if self.process_outputs(&results_tx, &mut reject_log).await {
                 break;
@@ -170,6 +192,7 @@ impl Driver {
                     None => commands_open = false,
                 },
                 () = sleep => self.machine.handle_timeout(Instant::now()),
+                _ = monitor.tick() => self.spawn_monitors(&results_tx),
             }
         }
         for receiver in receivers {
@@ -268,6 +291,39 @@ impl Driver {
             };
             let _ = results.send((group, result)).await;
         });
+    }
+
+    /// Starts a monitor for every running group that has none in flight; a
+    /// failure is reported as [`GroupResult::MonitorFailed`].
+    fn spawn_monitors(&self, results: &mpsc::Sender<(String, GroupResult)>) {
+        for status in self.machine.groups() {
+            if status.local_state != LocalGroupState::Running {
+                continue;
+            }
+            let group = status.id;
+            let newly_added = self
+                .monitoring
+                .lock()
+                .is_ok_and(|mut in_flight| in_flight.insert(group.clone()));
+            if !newly_added {
+                continue;
+            }
+            let control = self.groups.clone();
+            let in_flight = self.monitoring.clone();
+            let results = results.clone();
+            tokio::spawn(async move {
+                let outcome = control.monitor(&group).await;
+                if let Ok(mut set) = in_flight.lock() {
+                    set.remove(&group);
+                }
+                if let Err(problem) = outcome {
+                    log::warn!(
+                        "resource group {group} failed its monitor: {problem}; restarting it here"
+                    );
+                    let _ = results.send((group, GroupResult::MonitorFailed)).await;
+                }
+            });
+        }
     }
 
     fn report(&self, event: Event, reject_log: &mut LogLimiter) {

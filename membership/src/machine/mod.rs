@@ -106,6 +106,10 @@ pub enum GroupResult {
     Stopped,
     /// The group failed to stop.
     StopFailed,
+    /// The running group failed its monitor: it is started again in place
+    /// (still held, so no peer takes it meanwhile); if that start fails too,
+    /// the group is rolled back, failed here, and left to another node.
+    MonitorFailed,
 }
 
 /// Something worth telling the operator.
@@ -387,11 +391,19 @@ impl Machine {
             (LocalGroupState::Starting, GroupResult::StartFailed) => LocalGroupState::Failed,
             (LocalGroupState::Stopping(_), GroupResult::Stopped) => LocalGroupState::Stopped,
             (LocalGroupState::Stopping(_), GroupResult::StopFailed) => LocalGroupState::StopFailed,
+            (LocalGroupState::Running, GroupResult::MonitorFailed) => {
+                self.outputs
+                    .push_back(Output::StartGroup(group.to_string()));
+                LocalGroupState::Starting
+            }
             // A result for an action not in progress: stale, ignore.
             _ => return,
         };
         *state = next;
-        if matches!(result, GroupResult::StartFailed | GroupResult::StopFailed) {
+        if matches!(
+            result,
+            GroupResult::StartFailed | GroupResult::StopFailed | GroupResult::MonitorFailed
+        ) {
             self.event(Event::GroupFailed {
                 group: group.to_string(),
                 result,

@@ -292,3 +292,24 @@ fn messages_from_unknown_nodes_are_rejected() {
             reason: RejectReason::UnknownNode
         })));
 }
+
+#[test]
+fn a_failed_monitor_restarts_in_place_then_moves_the_group_if_that_fails() {
+    let mut cluster = Cluster::new(true);
+    cluster.advance(300 * MS);
+    assert_eq!(cluster.owners(), vec!["a"]);
+    let now = cluster.now;
+    let a = cluster.nodes[0].as_mut().expect("a runs");
+    a.handle_group_result(now, GROUP, GroupResult::MonitorFailed);
+    assert_eq!(a.local_group_state(GROUP), LocalGroupState::Starting);
+    assert!(std::iter::from_fn(|| a.poll_output()).any(|o| o == Output::StartGroup(GROUP.into())));
+    // The restart fails: the group is failed here and the peer takes it.
+    a.handle_group_result(now, GROUP, GroupResult::StartFailed);
+    cluster.pump();
+    assert_eq!(cluster.owners(), vec!["b"]);
+    let a = cluster.nodes[0].as_ref().expect("a runs");
+    assert_eq!(a.local_group_state(GROUP), LocalGroupState::Failed);
+    // auto_failback does not hand the group back to a node it failed on.
+    cluster.advance(2000 * MS);
+    assert_eq!(cluster.owners(), vec!["b"]);
+}
