@@ -112,6 +112,8 @@ struct Sim {
     known: Vec<BTreeMap<String, u64>>,
     /// Per node: when it last crashed or stopped.
     down_since: Vec<Option<Instant>>,
+    /// Per node: the groups it held when it went down.
+    held_when_down: Vec<Vec<String>>,
     keys: AuthKeys,
     violations: Vec<String>,
 }
@@ -143,6 +145,7 @@ impl Sim {
             generations: vec![0; n],
             known: vec![BTreeMap::new(); n],
             down_since: vec![None; n],
+            held_when_down: vec![Vec::new(); n],
             keys,
             violations: Vec::new(),
         };
@@ -197,8 +200,15 @@ impl Sim {
     }
 
     fn crash(&mut self, i: usize) {
-        if self.nodes[i].take().is_some() {
+        if let Some(running) = self.nodes[i].take() {
             self.down_since[i] = Some(self.now);
+            self.held_when_down[i] = running
+                .machine
+                .groups()
+                .into_iter()
+                .filter(|g| g.local_state.is_held())
+                .map(|g| g.id)
+                .collect();
         }
         self.net.detach(self.ids[i]);
     }
@@ -210,14 +220,24 @@ impl Sim {
             || self.down_since[j].is_some_and(|t| self.now.saturating_duration_since(t) < DEADTIME)
     }
 
+    /// Whether node `j` holds `group`, or held it when it went down so
+    /// recently that its peers may still count it as the holder.
+    fn holds_or_held_recently(&self, j: usize, group: &str) -> bool {
+        match &self.nodes[j] {
+            Some(running) => running.machine.local_group_state(group).is_held(),
+            None => {
+                self.held_when_down[j].iter().any(|g| g == group)
+                    && self.down_since[j].is_some_and(|t| {
+                        self.now.saturating_duration_since(t) < DEADTIME + 400 * MS
+                    })
+            }
+        }
+    }
+
     /// Checks that a release has one of the reasons a node may have.
     fn check_release(&mut self, i: usize, group: &str, reason: ReleaseReason) {
-        let g: usize = self
-            .scenario
-            .preferred
-            .iter()
-            .enumerate()
-            .position(|(g, _)| group_id(g) == group)
+        let g = (0..self.scenario.preferred.len())
+            .position(|g| group_id(g) == group)
             .expect("known group");
         let preferred = self.scenario.preferred[g];
         let ok = match reason {
@@ -225,16 +245,9 @@ impl Sim {
             ReleaseReason::Failback => {
                 self.scenario.auto_failback && preferred != i && self.recently_up(preferred)
             }
-            ReleaseReason::Conflict => (0..self.scenario.nodes).any(|j| {
-                j != i
-                    && self.nodes[j]
-                        .as_ref()
-                        .is_some_and(|r| r.machine.local_group_state(group).is_held())
-                    || (j != i
-                        && self.down_since[j].is_some_and(|t| {
-                            self.now.saturating_duration_since(t) < DEADTIME + 400 * MS
-                        }))
-            }),
+            ReleaseReason::Conflict => (0..self.scenario.nodes)
+                .filter(|&j| j != i)
+                .any(|j| self.holds_or_held_recently(j, group)),
         };
         if !ok {
             self.violations.push(format!(
