@@ -1,6 +1,6 @@
 //! Addresses of lab hosts: parsing `ADDR/PREFIX`, adding and removing
-//! addresses, and reading back what the kernel has (`ip -j addr`, `ip -j
-//! link`, `ip -j neigh`) so tests can check what an agent did.
+//! addresses, and reading back what the kernel has (`ip -j addr`,
+//! `ip -j neigh`) so tests can check what an agent did.
 
 use std::net::IpAddr;
 
@@ -46,7 +46,7 @@ pub(crate) fn parse_cidr(text: &str) -> Result<(IpAddr, u8), LabError> {
 }
 
 /// Reads `ip -j` output as a JSON array.
-fn json_array(command: &str, text: &str) -> Result<Vec<Value>, LabError> {
+pub(crate) fn json_array(command: &str, text: &str) -> Result<Vec<Value>, LabError> {
     let parse_error = |reason: String| LabError::Parse {
         command: command.to_string(),
         reason,
@@ -137,21 +137,6 @@ impl Host {
     /// Whether any interface of this host carries `addr`.
     pub fn has_address(&self, addr: IpAddr) -> Result<bool, LabError> {
         Ok(self.all_addresses()?.iter().any(|a| a.addr == addr))
-    }
-
-    /// The MAC address of `ifname` (`"aa:bb:cc:dd:ee:ff"`).
-    pub fn mac(&self, ifname: &str) -> Result<String, LabError> {
-        check_ifname(ifname)?;
-        let command = "ip -j link show dev";
-        let text = self.ip(&["-j", "link", "show", "dev", ifname])?;
-        json_array(command, &text)?
-            .iter()
-            .find_map(|link| link.get("address").and_then(Value::as_str))
-            .map(str::to_string)
-            .ok_or_else(|| LabError::Parse {
-                command: command.to_string(),
-                reason: format!("no \"address\" for {ifname}"),
-            })
     }
 
     /// The MAC address this host's neighbour table holds for `addr`, if it

@@ -2,6 +2,7 @@
 //! for external commands, the full command line and its stderr.
 
 use std::io;
+use std::time::Duration;
 
 /// Everything that can go wrong while building, using or tearing down a lab.
 #[derive(Debug, thiserror::Error)]
@@ -63,6 +64,14 @@ pub enum LabError {
         what: String,
         /// Why it was rejected.
         reason: String,
+    },
+    /// Something the lab waits for did not happen in time.
+    #[error("timed out after {after:?} waiting for {what}")]
+    Timeout {
+        /// What was awaited.
+        what: String,
+        /// How long the lab waited.
+        after: Duration,
     },
     /// Entering a network namespace failed.
     #[error("cannot enter network namespace `{netns}`: {source}")]

@@ -1,6 +1,7 @@
-//! Faults injected into a host for real: links going down, and nftables
-//! rules in the host's namespace for packet loss (`numgen random`) and
-//! blocked ports. (The kernel has no netem, so loss is done by nftables.)
+//! Faults injected into a host for real with nftables rules in the host's
+//! namespace: packet loss (`numgen random`) and blocked ports. (The kernel
+//! has no netem, so loss is done by nftables; links going down are in
+//! `link`.)
 //!
 //! The host's fault rules live in one table, `inet halab`, rebuilt from the
 //! wanted state in a single atomic `nft -f` transaction on every change.
@@ -12,7 +13,6 @@ use std::fmt::Write;
 use crate::command::{require_tool, run_with_input};
 use crate::host::Host;
 use crate::lab::lock;
-use crate::names::check_ifname;
 use crate::LabError;
 
 /// The nftables table holding a host's fault rules.
@@ -105,18 +105,6 @@ fn check_port(port: u16) -> Result<(), LabError> {
 }
 
 impl Host {
-    /// Takes interface `ifname` administratively down (`ip link set down`).
-    pub fn link_down(&self, ifname: &str) -> Result<(), LabError> {
-        check_ifname(ifname)?;
-        self.ip(&["link", "set", "dev", ifname, "down"]).map(drop)
-    }
-
-    /// Brings interface `ifname` up.
-    pub fn link_up(&self, ifname: &str) -> Result<(), LabError> {
-        check_ifname(ifname)?;
-        self.ip(&["link", "set", "dev", ifname, "up"]).map(drop)
-    }
-
     /// Applies a change to the wanted faults and installs the result; on
     /// failure the previous state is kept.
     fn change_faults(&self, change: impl FnOnce(&mut FaultState)) -> Result<(), LabError> {

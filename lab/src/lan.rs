@@ -9,6 +9,7 @@ use crate::addr::parse_cidr;
 use crate::command::ip;
 use crate::host::Host;
 use crate::lab::lock;
+use crate::link::{admin_up, wait_up, LINK_SETTLE};
 use crate::names::check_ifname;
 use crate::LabError;
 
@@ -80,7 +81,8 @@ impl Lan {
     /// `ifname` (at most 15 characters, new in that host), is up and carries
     /// `cidr` (`"10.77.0.1/24"`, `"fd77::1/64"`; `""` for no address). IPv4
     /// addresses get the subnet broadcast, IPv6 ones skip duplicate address
-    /// detection so they are usable at once.
+    /// detection so they are usable at once. Returns once both ends of the
+    /// link are operationally up, so traffic flows at once.
     pub fn connect(&self, host: &Host, ifname: &str, cidr: &str) -> Result<(), LabError> {
         check_ifname(ifname)?;
         if !cidr.is_empty() {
@@ -119,7 +121,9 @@ impl Lan {
         if !cidr.is_empty() {
             host.add_address(ifname, cidr)?;
         }
-        host.link_up(ifname)
+        host.link_up(ifname)?;
+        wait_up(host.netns(), ifname, LINK_SETTLE)?;
+        wait_up(self.netns(), &port, LINK_SETTLE)
     }
 
     /// The bridge port carrying `host`'s interface `ifname`.
@@ -145,9 +149,16 @@ impl Lan {
         ip(&["-n", self.netns(), "link", "set", &port, "down"]).map(drop)
     }
 
-    /// Plugs the cable back in (undoes [`Lan::port_down`]).
+    /// Plugs the cable back in (undoes [`Lan::port_down`]) and, unless the
+    /// host has its end down, waits for the link to be up again.
     pub fn port_up(&self, host: &Host, ifname: &str) -> Result<(), LabError> {
         let port = self.port_of(host, ifname)?;
-        ip(&["-n", self.netns(), "link", "set", &port, "up"]).map(drop)
+        ip(&["-n", self.netns(), "link", "set", &port, "up"])?;
+        // With the host end down on purpose, the link cannot come up.
+        if !admin_up(host.netns(), ifname)? {
+            return Ok(());
+        }
+        wait_up(host.netns(), ifname, LINK_SETTLE)?;
+        wait_up(self.netns(), &port, LINK_SETTLE)
     }
 }

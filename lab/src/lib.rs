@@ -38,6 +38,7 @@ mod host;
 mod icmp;
 mod lab;
 mod lan;
+mod link;
 mod names;
 mod netns;
 mod probe;

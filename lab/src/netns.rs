@@ -3,8 +3,8 @@
 //! check; and removal of leftovers from lab processes that died.
 
 use std::fs::File;
-use std::path::PathBuf;
-use std::process::Command;
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
 use std::sync::Once;
 
 use nix::errno::Errno;
@@ -12,7 +12,7 @@ use nix::sched::{setns, CloneFlags};
 use nix::sys::signal::{kill, Signal};
 use nix::unistd::Pid;
 
-use crate::command::{ip, run};
+use crate::command::ip;
 use crate::names::{owner_pid, NETNS_PREFIX};
 use crate::LabError;
 
@@ -92,35 +92,43 @@ pub(crate) fn enter(name: &str) -> Result<(), LabError> {
     enter_file(name, &open(name)?)
 }
 
-/// Sends SIGKILL to every process living in namespace `name` (except this
-/// one, whose threads may have entered it). Returns how many were signalled.
-pub(crate) fn kill_processes(name: &str) -> Result<usize, LabError> {
-    let listing = run(Command::new("ip").args(["netns", "pids", name]))?;
+/// The identity of a namespace: device and inode of its nsfs file.
+type NamespaceId = (u64, u64);
+
+fn namespace_id(path: &Path) -> Option<NamespaceId> {
+    std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
+}
+
+/// Sends SIGKILL to every process living in namespace `id` (except this one,
+/// whose threads may have entered it). Returns how many were signalled.
+fn kill_processes(id: NamespaceId) -> usize {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return 0;
+    };
     let own = std::process::id() as i32;
-    let mut killed = 0;
-    for pid in listing
-        .split_whitespace()
-        .filter_map(|p| p.parse::<i32>().ok())
-    {
-        if pid != own && pid > 0 && kill(Pid::from_raw(pid), Signal::SIGKILL).is_ok() {
-            killed += 1;
-        }
-    }
-    Ok(killed)
+    entries
+        .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse::<i32>().ok())
+        .filter(|pid| *pid > 0 && *pid != own)
+        .filter(|pid| namespace_id(Path::new(&format!("/proc/{pid}/ns/net"))) == Some(id))
+        .filter(|pid| kill(Pid::from_raw(*pid), Signal::SIGKILL).is_ok())
+        .count()
 }
 
 /// Kills everything in namespace `name` and deletes it. A namespace that is
 /// already gone is not an error.
 pub(crate) fn destroy(name: &str) -> Result<(), LabError> {
-    if !path(name).exists() {
+    let file = path(name);
+    let Some(id) = namespace_id(&file) else {
         return Ok(());
-    }
-    kill_processes(name)?;
-    match ip(&["netns", "delete", name]) {
-        Ok(_) => Ok(()),
-        Err(_) if !path(name).exists() => Ok(()),
-        Err(e) => Err(e),
-    }
+    };
+    kill_processes(id);
+    let deleted = match ip(&["netns", "delete", name]) {
+        Err(_) if !file.exists() => Ok(()),
+        other => other.map(drop),
+    };
+    // A process that was entering (`ip netns exec`) during the first sweep.
+    kill_processes(id);
+    deleted
 }
 
 /// Names of all namespaces created by the lab (of any process).

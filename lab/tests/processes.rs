@@ -9,7 +9,8 @@ use std::time::Duration;
 
 use ha_lab::{Host, Lab, LabChild, LabError, Signal};
 
-const SECOND: Duration = Duration::from_secs(1);
+/// Long enough for anything expected to succeed, even on a loaded machine.
+const WAIT: Duration = Duration::from_secs(5);
 
 fn alive(pid: u32) -> bool {
     // Children are reaped by the lab, so a dead one has no /proc entry; a
@@ -28,6 +29,14 @@ fn eventually_dead(pid: u32) -> bool {
         std::thread::sleep(Duration::from_millis(10));
     }
     false
+}
+
+fn same_file(a: impl AsRef<Path>, b: impl AsRef<Path>) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (std::fs::metadata(a), std::fs::metadata(b)) {
+        (Ok(a), Ok(b)) => (a.dev(), a.ino()) == (b.dev(), b.ino()),
+        _ => false,
+    }
 }
 
 fn sleeper(host: &Host) -> Result<LabChild, LabError> {
@@ -77,14 +86,14 @@ fn kill_and_terminate_deliver_their_signals() -> Result<(), LabError> {
     let child = sleeper(&a)?;
     assert_eq!(child.wait_timeout(Duration::from_millis(50))?, None);
     child.kill()?;
-    let status = child.wait_timeout(5 * SECOND)?.expect("ended");
+    let status = child.wait_timeout(WAIT)?.expect("ended");
     assert_eq!(status.signal(), Some(Signal::SIGKILL as i32));
     // Signalling a process that is gone is not an error.
     child.terminate()?;
 
     let child = sleeper(&a)?;
     child.terminate()?;
-    let status = child.wait_timeout(5 * SECOND)?.expect("ended");
+    let status = child.wait_timeout(WAIT)?.expect("ended");
     assert_eq!(status.signal(), Some(Signal::SIGTERM as i32));
     Ok(())
 }
@@ -131,8 +140,16 @@ fn processes_started_around_the_lab_die_with_the_namespace() -> Result<(), LabEr
     let a = lab.host("a")?;
     // Started without Host::spawn, e.g. by a daemon under test.
     let mut stray = a.command("sleep").arg("600").spawn().expect("spawn stray");
+    let inside = (0..500).any(|_| {
+        let entered = same_file(format!("/proc/{}/ns/net", stray.id()), a.netns_path());
+        if !entered {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        entered
+    });
     drop(lab);
     let status = stray.wait().expect("reaped");
+    assert!(inside, "the stray process entered the namespace");
     assert_eq!(status.signal(), Some(Signal::SIGKILL as i32));
     Ok(())
 }

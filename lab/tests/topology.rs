@@ -7,7 +7,8 @@ use std::time::Duration;
 
 use ha_lab::{Lab, LabError};
 
-const SECOND: Duration = Duration::from_secs(1);
+/// Long enough for anything expected to succeed, even on a loaded machine.
+const WAIT: Duration = Duration::from_secs(5);
 
 fn ip(text: &str) -> IpAddr {
     text.parse().expect("test address")
@@ -35,14 +36,14 @@ fn two_hosts_on_a_lan_ping_and_talk_tcp() -> Result<(), LabError> {
     lab.connect(&a, "eth0", "10.77.0.1/24")?;
     lab.connect(&b, "eth0", "10.77.0.2/24")?;
 
-    assert!(a.ping(ip("10.77.0.2"), SECOND)?);
-    assert!(b.ping(ip("10.77.0.1"), SECOND)?);
+    assert!(a.ping(ip("10.77.0.2"), WAIT)?);
+    assert!(b.ping(ip("10.77.0.1"), WAIT)?);
     // Nobody has .3: no reply.
     assert!(!a.ping(ip("10.77.0.3"), Duration::from_millis(300))?);
 
     let _server = b.serve_whoami((Ipv4Addr::UNSPECIFIED, 8080), "B")?;
     assert_eq!(
-        a.probe_tcp(([10, 77, 0, 2], 8080), SECOND)?.as_deref(),
+        a.probe_tcp(([10, 77, 0, 2], 8080), WAIT)?.as_deref(),
         Some("B")
     );
     // A host on no LAN has no way to it.
@@ -61,10 +62,10 @@ fn ipv6_addresses_work_at_once() -> Result<(), LabError> {
     let b = lab.host("b")?;
     lab.connect(&a, "eth0", "fd77::1/64")?;
     lab.connect(&b, "eth0", "fd77::2/64")?;
-    assert!(a.ping(ip("fd77::2"), SECOND)?);
+    assert!(a.ping(ip("fd77::2"), WAIT)?);
     let _server = b.serve_whoami((ip("::"), 8080), "B6")?;
     assert_eq!(
-        a.probe_tcp((ip("fd77::2"), 8080), SECOND)?.as_deref(),
+        a.probe_tcp((ip("fd77::2"), 8080), WAIT)?.as_deref(),
         Some("B6")
     );
     Ok(())
@@ -83,7 +84,7 @@ fn separate_lans_are_separate_media() -> Result<(), LabError> {
     blue.connect(&a, "eth1", "10.2.0.1/24")?;
     blue.connect(&c, "eth0", "10.1.0.3/24")?;
 
-    assert!(a.ping(ip("10.1.0.2"), SECOND)?);
+    assert!(a.ping(ip("10.1.0.2"), WAIT)?);
     // c sits in red's subnet but on the blue wire: b cannot reach it.
     assert!(!b.ping(ip("10.1.0.3"), Duration::from_millis(300))?);
 
@@ -251,7 +252,7 @@ fn neighbour_table_learns_the_peer_mac() -> Result<(), LabError> {
     lab.connect(&a, "eth0", "10.77.0.1/24")?;
     lab.connect(&b, "eth0", "10.77.0.2/24")?;
     assert_eq!(a.neighbour(ip("10.77.0.2"))?, None);
-    assert!(a.ping(ip("10.77.0.2"), SECOND)?);
+    assert!(a.ping(ip("10.77.0.2"), WAIT)?);
     assert_eq!(a.neighbour(ip("10.77.0.2"))?, Some(b.mac("eth0")?));
     Ok(())
 }
@@ -291,9 +292,7 @@ fn broadcast_and_multicast_cross_the_lan() -> Result<(), LabError> {
             .run_in(|| UdpSocket::bind(SocketAddr::from((Ipv4Addr::UNSPECIFIED, 7100))))?
             .map_err(io("bind receiver"))?;
         socket.join_multicast_v4(&group, &own).map_err(io("join"))?;
-        socket
-            .set_read_timeout(Some(SECOND))
-            .map_err(io("timeout"))?;
+        socket.set_read_timeout(Some(WAIT)).map_err(io("timeout"))?;
         Ok(socket)
     };
     let at_a = receiver(&a, Ipv4Addr::new(10, 77, 0, 1))?;
@@ -336,5 +335,30 @@ fn ipv6_link_local_addresses_are_usable_at_once() -> Result<(), LabError> {
     let out = a.ip(&["-o", "addr", "show", "dev", "eth0"])?;
     assert!(!out.contains("tentative"), "{out}");
     assert_eq!(link_local.prefix, 64);
+    Ok(())
+}
+
+#[test]
+fn link_state_follows_both_ends_of_the_cable() -> Result<(), LabError> {
+    let lab = Lab::new("link_state")?;
+    let a = lab.host("a")?;
+    lab.connect(&a, "eth0", "10.77.0.1/24")?;
+    let lan = lab.default_lan()?;
+    assert_eq!(a.link_state("eth0")?, "UP");
+    lan.port_down(&a, "eth0")?;
+    assert_ne!(a.link_state("eth0")?, "UP");
+    lan.port_up(&a, "eth0")?;
+    assert_eq!(a.link_state("eth0")?, "UP");
+    a.link_down("eth0")?;
+    assert_eq!(a.link_state("eth0")?, "DOWN");
+    // Plugging in a cable whose host end is down does not wait for it.
+    lan.port_down(&a, "eth0")?;
+    lan.port_up(&a, "eth0")?;
+    a.link_up("eth0")?;
+    a.wait_link_up("eth0", WAIT)?;
+    assert!(matches!(
+        a.wait_link_up("nosuch0", WAIT),
+        Err(LabError::Command { .. })
+    ));
     Ok(())
 }
