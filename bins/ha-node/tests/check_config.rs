@@ -1,0 +1,345 @@
+//! End to end: `ha-node check-config` on malformed ha.cf, authkeys and
+//! haresources files exits 1 and prints every problem as `FILE:LINE: message`
+//! (or `FILE: message` for a whole-file problem); a valid set exits 0.
+
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+use std::path::PathBuf;
+use std::process::Command;
+
+const BINARY: &str = env!("CARGO_BIN_EXE_ha-node");
+
+/// A valid ha.cf for node-a and node-b (8 lines; appended lines start at 9).
+const HA_CF: &str = "keepalive 100ms
+warntime 300ms
+deadtime 500ms
+initdead 2
+udpport 694
+bcast eth0
+auto_failback on
+node node-a node-b
+";
+
+/// A valid authkeys.
+const AUTHKEYS: &str = "auth 1\n1 sha1 lab-cluster-secret\n";
+
+/// A valid haresources.
+const HARESOURCES: &str = "node-a IPaddr::10.77.0.100/24/eth0\n";
+
+/// A configuration directory of its own, removed when dropped.
+struct Scratch {
+    dir: PathBuf,
+}
+
+/// What `check-config` did.
+struct Outcome {
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+}
+
+impl Scratch {
+    /// A directory holding the valid files, unique to this test process and `name`.
+    fn new(name: &str) -> Scratch {
+        let dir = std::env::temp_dir().join(format!(
+            "ha-node-check-config-{}-{name}",
+            std::process::id()
+        ));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).expect("create the scratch directory");
+        let scratch = Scratch { dir };
+        scratch.write("ha.cf", HA_CF);
+        scratch.write("authkeys", AUTHKEYS);
+        scratch.write("haresources", HARESOURCES);
+        scratch
+    }
+
+    /// Replaces `file` with `text` (authkeys gets mode 0600).
+    fn write(&self, file: &str, text: &str) {
+        let path = self.dir.join(file);
+        fs::write(&path, text).expect("write a config file");
+        if file == "authkeys" {
+            self.chmod(file, 0o600);
+        }
+    }
+
+    fn chmod(&self, file: &str, mode: u32) {
+        fs::set_permissions(self.dir.join(file), fs::Permissions::from_mode(mode)).expect("chmod");
+    }
+
+    /// The path of `file` as check-config prints it.
+    fn path(&self, file: &str) -> String {
+        self.dir.join(file).display().to_string()
+    }
+
+    /// `ha-node check-config --config-dir DIR --node NODE`.
+    fn check(&self, node: &str) -> Outcome {
+        let output = Command::new(BINARY)
+            .arg("check-config")
+            .arg("--config-dir")
+            .arg(&self.dir)
+            .arg("--node")
+            .arg(node)
+            .output()
+            .expect("run ha-node check-config");
+        Outcome {
+            code: output.status.code(),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        }
+    }
+
+    /// Runs check-config for node-a and insists on exit 1 and exactly `expected` on stderr.
+    fn expect_errors(&self, expected: &[String]) {
+        self.expect_errors_for("node-a", expected);
+    }
+
+    fn expect_errors_for(&self, node: &str, expected: &[String]) {
+        let outcome = self.check(node);
+        let lines: Vec<&str> = outcome.stderr.lines().collect();
+        assert_eq!(
+            lines, expected,
+            "stderr of check-config (exit {:?})",
+            outcome.code
+        );
+        assert_eq!(
+            outcome.code,
+            Some(1),
+            "exit code; stderr:\n{}",
+            outcome.stderr
+        );
+        assert_eq!(outcome.stdout, "", "nothing on stdout when the check fails");
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.dir);
+    }
+}
+
+#[test]
+fn a_valid_configuration_exits_0_and_says_ok() {
+    let scratch = Scratch::new("valid");
+    let outcome = scratch.check("node-a");
+    assert_eq!(outcome.code, Some(0), "stderr:\n{}", outcome.stderr);
+    assert_eq!(
+        outcome.stdout,
+        format!(
+            "{}: configuration OK for node node-a\n",
+            scratch.dir.display()
+        )
+    );
+    assert_eq!(outcome.stderr, "");
+}
+
+#[test]
+fn an_unknown_directive_is_refused_with_a_hint_when_one_fits() {
+    let scratch = Scratch::new("unknown");
+    scratch.write(
+        "ha.cf",
+        &format!("{HA_CF}frobnicate on\nlogfle /var/log/ha-log\n"),
+    );
+    let ha_cf = scratch.path("ha.cf");
+    scratch.expect_errors(&[
+        format!("{ha_cf}:9: unknown directive 'frobnicate'"),
+        format!("{ha_cf}:10: unknown directive 'logfle'; did you mean 'logfile'?"),
+    ]);
+}
+
+#[test]
+fn directives_heartbeat_knows_but_we_do_not_implement_are_refused_by_name() {
+    let scratch = Scratch::new("unsupported");
+    scratch.write(
+        "ha.cf",
+        &format!(
+            "{HA_CF}serial /dev/ttyS0\nping 10.0.0.1\n\
+             respawn hacluster /usr/lib/heartbeat/ipfail\ncrm yes\n"
+        ),
+    );
+    let ha_cf = scratch.path("ha.cf");
+    scratch.expect_errors(&[
+        format!("{ha_cf}:9: directive 'serial' is not supported yet"),
+        format!("{ha_cf}:10: directive 'ping' is not supported yet"),
+        format!("{ha_cf}:11: directive 'respawn' is not supported yet"),
+        format!(
+            "{ha_cf}:12: crm yes: the cluster resource manager (Pacemaker) is not \
+             supported yet; only 'crm off' is accepted"
+        ),
+    ]);
+}
+
+#[test]
+fn bad_time_values_say_what_a_time_looks_like() {
+    let scratch = Scratch::new("time");
+    scratch.write(
+        "ha.cf",
+        "keepalive 2s\ndeadtime 0\ninitdead 10 s\nbcast eth0\nnode node-a node-b\n",
+    );
+    let ha_cf = scratch.path("ha.cf");
+    scratch.expect_errors(&[
+        format!("{ha_cf}:1: keepalive: expected a time such as 2, 1.5 or 500ms, found '2s'"),
+        format!("{ha_cf}:2: deadtime must be greater than 0"),
+        format!("{ha_cf}:3: initdead: expected one value, found 2: '10 s'"),
+    ]);
+}
+
+#[test]
+fn deadtime_must_be_more_than_twice_keepalive() {
+    let scratch = Scratch::new("deadtime");
+    scratch.write(
+        "ha.cf",
+        "keepalive 1\ndeadtime 2\nbcast eth0\nnode node-a node-b\n",
+    );
+    let ha_cf = scratch.path("ha.cf");
+    scratch.expect_errors(&[format!(
+        "{ha_cf}:2: deadtime (2s) must be more than twice keepalive (1s)"
+    )]);
+
+    // Without a deadtime line the complaint is on the keepalive line.
+    scratch.write("ha.cf", "keepalive 20\nbcast eth0\nnode node-a node-b\n");
+    scratch.expect_errors(&[format!(
+        "{ha_cf}:1: keepalive (20s) must be less than half of deadtime (30s by default)"
+    )]);
+}
+
+#[test]
+fn warntime_must_lie_between_keepalive_and_deadtime() {
+    let scratch = Scratch::new("warntime");
+    let ha_cf = scratch.path("ha.cf");
+    scratch.write("ha.cf", &HA_CF.replace("warntime 300ms", "warntime 100ms"));
+    scratch.expect_errors(&[format!(
+        "{ha_cf}:2: warntime (100ms) must be greater than keepalive (100ms)"
+    )]);
+    scratch.write("ha.cf", &HA_CF.replace("warntime 300ms", "warntime 500ms"));
+    scratch.expect_errors(&[format!(
+        "{ha_cf}:2: warntime (500ms) must be less than deadtime (500ms)"
+    )]);
+}
+
+#[test]
+fn the_local_node_must_be_in_the_node_list() {
+    let scratch = Scratch::new("local");
+    let ha_cf = scratch.path("ha.cf");
+    scratch.expect_errors_for(
+        "node-c",
+        &[format!(
+            "{ha_cf}: this node 'node-c' is not listed in a node line (listed: node-a, \
+             node-b); nodes are named as `uname -n` prints them"
+        )],
+    );
+}
+
+#[test]
+fn authkeys_readable_by_others_is_refused_with_the_fix() {
+    let scratch = Scratch::new("mode");
+    scratch.chmod("authkeys", 0o644);
+    let authkeys = scratch.path("authkeys");
+    scratch.expect_errors(&[format!(
+        "{authkeys}: permissions 0644 let group or others read or write the keys; \
+         `chmod 600 {authkeys}` fixes it"
+    )]);
+}
+
+#[test]
+fn auth_must_name_a_key_of_the_file() {
+    let scratch = Scratch::new("auth");
+    scratch.write("authkeys", "auth 2\n1 sha1 lab-cluster-secret\n");
+    let authkeys = scratch.path("authkeys");
+    scratch.expect_errors(&[format!(
+        "{authkeys}:1: auth 2: key 2 is not defined in this file (defined: 1)"
+    )]);
+}
+
+#[test]
+fn an_unknown_method_is_refused() {
+    let scratch = Scratch::new("method");
+    scratch.write("authkeys", "auth 1\n1 sha512 secret\n2 SHA1 secret\n");
+    let authkeys = scratch.path("authkeys");
+    scratch.expect_errors(&[
+        format!("{authkeys}:2: key 1: unknown method 'sha512'; expected crc, md5, sha1 or sha256"),
+        format!(
+            "{authkeys}:3: key 2: unknown method 'SHA1'; expected crc, md5, sha1 or sha256 \
+             (did you mean 'sha1'?)"
+        ),
+    ]);
+}
+
+#[test]
+fn resource_types_without_an_agent_are_refused_by_name() {
+    // Seed 002's cluster: its haresources line, its node names.
+    let scratch = Scratch::new("seed002");
+    scratch.write(
+        "ha.cf",
+        &HA_CF.replace("node node-a node-b", "node ha-master\nnode ha-slave"),
+    );
+    scratch.write(
+        "haresources",
+        "ha-master IPaddr::172.16.60.111 ipvsadm ldirectord\n",
+    );
+    let haresources = scratch.path("haresources");
+    scratch.expect_errors_for(
+        "ha-master",
+        &[
+            format!("{haresources}:1: resource type 'ipvsadm' is not supported yet"),
+            format!("{haresources}:1: resource type 'ldirectord' is not supported yet"),
+        ],
+    );
+}
+
+#[test]
+fn a_bad_ipaddr_argument_says_what_was_expected() {
+    let scratch = Scratch::new("ipaddr");
+    scratch.write(
+        "haresources",
+        "node-a IPaddr::10.77.0.300/24/eth0\nnode-b IPaddr2::10.77.0.101/33\n",
+    );
+    let haresources = scratch.path("haresources");
+    scratch.expect_errors(&[
+        format!(
+            "{haresources}:1: IPaddr: '10.77.0.300' is not an IPv4 address; expected \
+             dotted quad such as 192.168.1.10"
+        ),
+        format!(
+            "{haresources}:2: IPaddr2: prefix length '33' is out of range; expected a \
+             prefix length 1-32 or a dotted netmask such as 255.255.255.0"
+        ),
+    ]);
+}
+
+#[test]
+fn a_preferred_node_missing_from_ha_cf_is_refused() {
+    let scratch = Scratch::new("preferred");
+    scratch.write("haresources", "node-c IPaddr::10.77.0.100/24/eth0\n");
+    let haresources = scratch.path("haresources");
+    scratch.expect_errors(&[format!(
+        "{haresources}:1: preferred node 'node-c' is not a node of the cluster \
+         (ha.cf names: node-a, node-b)"
+    )]);
+}
+
+#[test]
+fn errors_in_all_three_files_are_printed_together() {
+    let scratch = Scratch::new("all");
+    scratch.write("ha.cf", &format!("{HA_CF}frobnicate on\n"));
+    scratch.write("authkeys", "auth 2\n1 sha1 lab-cluster-secret\n");
+    scratch.chmod("authkeys", 0o644);
+    scratch.write("haresources", "node-a IPaddr::10.77.0.100/33/eth0\n");
+    let (ha_cf, authkeys, haresources) = (
+        scratch.path("ha.cf"),
+        scratch.path("authkeys"),
+        scratch.path("haresources"),
+    );
+    scratch.expect_errors(&[
+        format!("{ha_cf}:9: unknown directive 'frobnicate'"),
+        format!(
+            "{authkeys}: permissions 0644 let group or others read or write the keys; \
+             `chmod 600 {authkeys}` fixes it"
+        ),
+        format!("{authkeys}:1: auth 2: key 2 is not defined in this file (defined: 1)"),
+        format!(
+            "{haresources}:1: IPaddr: prefix length '33' is out of range; expected a \
+             prefix length 1-32 or a dotted netmask such as 255.255.255.0"
+        ),
+    ]);
+}
