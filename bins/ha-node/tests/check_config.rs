@@ -298,7 +298,7 @@ fn a_bad_ipaddr_argument_says_what_was_expected() {
     scratch.expect_errors(&[
         format!(
             "{haresources}:1: IPaddr: '10.77.0.300' is not an IPv4 address; expected \
-             dotted quad such as 192.168.1.10"
+             a dotted quad such as 192.168.1.10"
         ),
         format!(
             "{haresources}:2: IPaddr2: prefix length '33' is out of range; expected a \

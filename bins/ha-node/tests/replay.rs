@@ -163,6 +163,10 @@ fn captured_heartbeats_replayed_later_are_rejected() {
         "node-a never logged the forged copy: the replays did not reach it\n{log}"
     );
     assert!(
+        log.contains("rejected a replayed message from node node-b: already received"),
+        "node-a did not report replays of a dead node's messages:\n{log}"
+    );
+    assert!(
         state_changes_of_b(&log).is_empty() && !log.contains("node node-b heard again"),
         "a replay changed node-a's view of node-b:\n{log}"
     );
@@ -198,7 +202,10 @@ fn captured_heartbeats_replayed_later_are_rejected() {
     });
     let log = log_since(&cluster, log_before);
     assert!(
-        log.contains("rejected a replayed message from node node-b: StaleGeneration"),
+        log.contains(
+            "rejected a replayed message from node node-b: \
+             from an earlier generation of the sender (StaleGeneration)"
+        ),
         "node-a did not report the replay:\n{log}"
     );
     assert!(

@@ -355,16 +355,19 @@ impl Driver {
             }
             Event::Rejected { node, reason } => {
                 let (key, text) = match reason {
-                    RejectReason::Sequence(crate::machine::Rejection::Duplicate) => {
+                    RejectReason::Duplicate => {
                         // Several media deliver every message: not worth a line.
                         return;
                     }
-                    RejectReason::Sequence(rejection) => (
-                        node.clone(),
-                        format!("rejected a replayed message from node {node}: {rejection:?}"),
+                    RejectReason::Replay(rejection) => (
+                        format!("{node} {rejection:?}"),
+                        format!(
+                            "rejected a replayed message from node {node}: {} ({rejection:?})",
+                            rejection.describe()
+                        ),
                     ),
                     RejectReason::UnknownNode => (
-                        node.clone(),
+                        format!("{node} unknown"),
                         format!(
                             "rejected a message from {node}, which is not a node of this cluster"
                         ),

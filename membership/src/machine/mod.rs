@@ -166,8 +166,12 @@ pub enum Event {
 /// Why an authenticated message was rejected.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RejectReason {
-    /// Its sequence number or generation says it was seen before.
-    Sequence(Rejection),
+    /// A copy of a message just received from a live peer: normal when
+    /// several media carry every message.
+    Duplicate,
+    /// A message seen before that cannot be a second copy: from an older
+    /// generation, too far behind, or repeated while its sender is dead.
+    Replay(Rejection),
     /// The sender is not a node of this cluster.
     UnknownNode,
 }
@@ -300,9 +304,13 @@ impl Machine {
         let new_generation = match peer.window.accept(header.generation, header.seq) {
             Ok(new_generation) => new_generation,
             Err(rejection) => {
+                let reason = match rejection {
+                    Rejection::Duplicate if peer.is_live() => RejectReason::Duplicate,
+                    rejection => RejectReason::Replay(rejection),
+                };
                 self.event(Event::Rejected {
                     node: header.from,
-                    reason: RejectReason::Sequence(rejection),
+                    reason,
                 });
                 return;
             }

@@ -20,6 +20,17 @@ pub enum Rejection {
     TooOld,
 }
 
+impl Rejection {
+    /// Why, in words, for the log.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Rejection::Duplicate => "already received",
+            Rejection::StaleGeneration => "from an earlier generation of the sender",
+            Rejection::TooOld => "far older than the newest message received",
+        }
+    }
+}
+
 /// What has been received from one sender.
 #[derive(Debug, Clone, Default)]
 pub struct SequenceWindow {

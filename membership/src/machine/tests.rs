@@ -255,7 +255,7 @@ fn replayed_and_duplicate_messages_are_rejected() {
     let rejected = std::iter::from_fn(|| a.poll_output()).any(|o| {
         o == Output::Event(Event::Rejected {
             node: "b".into(),
-            reason: RejectReason::Sequence(Rejection::Duplicate),
+            reason: RejectReason::Duplicate,
         })
     });
     assert!(rejected);
@@ -268,7 +268,7 @@ fn replayed_and_duplicate_messages_are_rejected() {
     let stale = std::iter::from_fn(|| a.poll_output()).any(|o| {
         o == Output::Event(Event::Rejected {
             node: "b".into(),
-            reason: RejectReason::Sequence(Rejection::StaleGeneration),
+            reason: RejectReason::Replay(Rejection::StaleGeneration),
         })
     });
     assert!(stale);

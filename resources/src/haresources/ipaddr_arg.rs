@@ -142,7 +142,7 @@ impl IpAddrSpec {
 fn parse_address(style: IpAddrStyle, text: &str) -> Result<Ipv4Addr, String> {
     let address: Ipv4Addr = text.parse().map_err(|_| {
         format!(
-            "{style}: '{text}' is not an IPv4 address; expected dotted quad such as 192.168.1.10"
+            "{style}: '{text}' is not an IPv4 address; expected a dotted quad such as 192.168.1.10"
         )
     })?;
     if address.octets()[0] == 0 || address.is_multicast() || address.is_broadcast() {

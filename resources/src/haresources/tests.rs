@@ -188,7 +188,7 @@ fn every_error_names_file_line_and_expectation() {
     let expected = [
         "/etc/ha.d/haresources:1: IPaddr: prefix length '33' is out of range; expected a prefix length 1-32 or a dotted netmask such as 255.255.255.0",
         "/etc/ha.d/haresources:2: IPaddr: netmask 255.0.255.0 is not a contiguous mask of 1-32 bits; expected a prefix length 1-32 or a dotted netmask such as 255.255.255.0",
-        "/etc/ha.d/haresources:3: IPaddr: '300.1.1.1' is not an IPv4 address; expected dotted quad such as 192.168.1.10",
+        "/etc/ha.d/haresources:3: IPaddr: '300.1.1.1' is not an IPv4 address; expected a dotted quad such as 192.168.1.10",
         "/etc/ha.d/haresources:4: IPaddr needs an address: IPaddr::ADDRESS[/PREFIX[/INTERFACE[/BROADCAST]]]",
         "/etc/ha.d/haresources:5: IPaddr2 takes one argument, ADDRESS[/PREFIX[/INTERFACE[/BROADCAST]]], not 2 separated by '::'",
         "/etc/ha.d/haresources:6: IPaddr: broadcast '10.0.0.x' is not an IPv4 address; expected e.g. 192.168.1.255",
