@@ -12,7 +12,8 @@
 //! key indexes run from 0 to 15 (heartbeat keeps 16 slots; its manual says
 //! 1 to 15); the method name is case-sensitive; a secret is one word, taken
 //! literally (it may even start with `#`); `crc` takes no secret and the
-//! other methods need one; the file must not be readable by group or others.
+//! other methods need one; the file must not be readable by group or others
+//! (we refuse group or other write permission too).
 //!
 //! Stricter than heartbeat, which silently takes the last of duplicates and
 //! ignores extra words: a second `auth` line, a repeated index, and words
