@@ -126,8 +126,13 @@ impl Diagnostics {
         self.0.is_empty()
     }
 
-    /// `Ok(value)` when nothing was recorded, else every complaint.
-    pub fn finish<T>(self, value: T) -> Result<T, ConfigErrors> {
+    /// `Ok(value)` when nothing was recorded, else every complaint in file
+    /// order: by line, complaints about the whole file last.
+    pub fn finish<T>(mut self, value: T) -> Result<T, ConfigErrors> {
+        self.0.sort_by_key(|error| match error.location.line {
+            0 => u32::MAX,
+            line => line,
+        });
         match ConfigErrors::from_vec(self.0) {
             None => Ok(value),
             Some(errors) => Err(errors),
@@ -241,27 +246,31 @@ mod tests {
             error.to_string(),
             "/etc/ha.d/ha.cf:3: unknown directive 'bogus'"
         );
-        assert_eq!(
-            source.error("empty").to_string(),
-            "/etc/ha.d/ha.cf: empty"
-        );
+        assert_eq!(source.error("empty").to_string(), "/etc/ha.d/ha.cf: empty");
     }
 
     #[test]
-    fn diagnostics_collect_every_error() {
+    fn diagnostics_collect_every_error_in_file_order() {
         let source = Source::new("f", "a\nb\n");
         let mut diagnostics = Diagnostics::new();
         for line in source.lines() {
             diagnostics.push(line.error("bad"));
         }
-        let errors = diagnostics.finish(()).expect_err("two errors");
-        assert_eq!(errors.to_string(), "f:1: bad\nf:2: bad");
+        diagnostics.push(source.error("whole file"));
+        diagnostics.push(source.lines().next().expect("line 1").error("again"));
+        let errors = diagnostics.finish(()).expect_err("errors");
+        assert_eq!(
+            errors.to_string(),
+            "f:1: bad\nf:1: again\nf:2: bad\nf: whole file"
+        );
         assert!(Diagnostics::new().finish(7).is_ok());
     }
 
     #[test]
     fn unreadable_file_is_a_located_error() {
         let error = Source::read("/nonexistent/ha.cf").expect_err("missing file");
-        assert!(error.to_string().starts_with("/nonexistent/ha.cf: cannot read:"));
+        assert!(error
+            .to_string()
+            .starts_with("/nonexistent/ha.cf: cannot read:"));
     }
 }

@@ -363,3 +363,11 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn errors_come_in_line_order() {
+    let found = errors("auth 2\n1 sha1 x\n3 sha512 y\n");
+    assert_eq!(found.len(), 2, "{found:?}");
+    assert!(found[0].starts_with("/etc/ha.d/authkeys:1: "), "{found:?}");
+    assert!(found[1].starts_with("/etc/ha.d/authkeys:3: "), "{found:?}");
+}

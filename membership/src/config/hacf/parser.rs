@@ -254,16 +254,6 @@ impl<'s> Parser<'s> {
             debugfile: self.debugfile.value().cloned(),
             logfacility: self.logfacility.value().cloned(),
         };
-        self.diagnostics.finish(config).map_err(in_file_order)
+        self.diagnostics.finish(config)
     }
-}
-
-/// Orders complaints by line; whole-file complaints come last.
-fn in_file_order(errors: ConfigErrors) -> ConfigErrors {
-    let mut sorted: Vec<ConfigError> = errors.errors().to_vec();
-    sorted.sort_by_key(|error| match error.location.line {
-        0 => u32::MAX,
-        line => line,
-    });
-    ConfigErrors::from_vec(sorted).unwrap_or(errors)
 }
