@@ -27,6 +27,10 @@ macro_rules! out {
 /// How often the client connects to the virtual IP.
 const CLIENT_PERIOD: Duration = Duration::from_millis(10);
 
+/// How long one client connection may take: a probe that reaches node-a just
+/// after it let the address go is lost, and is given up on after this.
+const CLIENT_TIMEOUT: Duration = Duration::from_millis(20);
+
 /// The longest any step may take before the demo gives up.
 const STEP_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -153,7 +157,8 @@ impl Demo {
             cluster.keep_files();
         }
         let client = cluster
-            .watch_client(CLIENT_PERIOD)
+            .client()
+            .watch_tcp_with_timeout(cluster.vip(), CLIENT_PERIOD, CLIENT_TIMEOUT)
             .map_err(|e| format!("step 'build the lab' failed: {e}"))?;
         let demo = Demo {
             start,
