@@ -37,15 +37,16 @@ pub enum MediumSpec {
     },
 }
 
+/// The medium as an ha.cf line declares it (`bcast eth0`, `ucast eth0
+/// 10.0.0.2`, `mcast eth0 225.0.0.1 694 1 0`); bcast and ucast take their
+/// port from `udpport`, which is not part of the line.
 impl fmt::Display for MediumSpec {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            MediumSpec::Broadcast { interface, port } => write!(f, "bcast {interface}:{port}"),
+            MediumSpec::Broadcast { interface, .. } => write!(f, "bcast {interface}"),
             MediumSpec::Unicast {
-                interface,
-                peer,
-                port,
-            } => write!(f, "ucast {interface} {peer}:{port}"),
+                interface, peer, ..
+            } => write!(f, "ucast {interface} {peer}"),
             MediumSpec::Multicast {
                 interface,
                 group,
@@ -54,7 +55,7 @@ impl fmt::Display for MediumSpec {
                 loopback,
             } => write!(
                 f,
-                "mcast {interface} {group}:{port} ttl {ttl} loop {}",
+                "mcast {interface} {group} {port} {ttl} {}",
                 u8::from(*loopback)
             ),
         }

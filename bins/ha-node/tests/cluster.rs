@@ -1,64 +1,12 @@
 //! End to end: two real `ha-node` processes in network namespaces keep a
 //! virtual IP answering a client through crashes, shutdowns and restarts.
 
+mod common;
+
 use std::time::{Duration, Instant};
 
+use common::{cluster, owner_seen, served_by, start_both, state_seen, status, BINARY, MS};
 use ha_lab::cluster::{ClusterSpec, Node, TwoNodeCluster};
-use serde_json::Value;
-
-const BINARY: &str = env!("CARGO_BIN_EXE_ha-node");
-const MS: Duration = Duration::from_millis(1);
-
-fn cluster(tag: &str, spec: ClusterSpec) -> TwoNodeCluster {
-    TwoNodeCluster::new(tag, spec).expect("lab (needs root, iproute2, nftables)")
-}
-
-fn status(cluster: &TwoNodeCluster, node: Node) -> Option<Value> {
-    let text = cluster.status_json(node).ok()?;
-    serde_json::from_str(&text).ok()
-}
-
-/// The state `viewer` sees `node` in.
-fn state_seen(cluster: &TwoNodeCluster, viewer: Node, node: Node) -> Option<String> {
-    let status = status(cluster, viewer)?;
-    status["nodes"]
-        .as_array()?
-        .iter()
-        .find(|n| n["name"] == node.name())
-        .and_then(|n| n["state"].as_str().map(str::to_string))
-}
-
-fn owner_seen(cluster: &TwoNodeCluster, viewer: Node) -> Option<String> {
-    let status = status(cluster, viewer)?;
-    status["groups"][0]["owner"].as_str().map(str::to_string)
-}
-
-/// Starts both nodes and waits until each sees the other active and A owns the VIP.
-fn start_both(cluster: &mut TwoNodeCluster) {
-    cluster.start(Node::A).expect("start node-a");
-    cluster.start(Node::B).expect("start node-b");
-    let settled = cluster.wait_until(Duration::from_secs(10), |c| {
-        state_seen(c, Node::A, Node::B).as_deref() == Some("active")
-            && state_seen(c, Node::B, Node::A).as_deref() == Some("active")
-            && c.holds_vip(Node::A).unwrap_or(false)
-    });
-    assert!(
-        settled.is_some(),
-        "cluster did not settle\nA: {}\nB: {}",
-        cluster.output(Node::A),
-        cluster.output(Node::B)
-    );
-}
-
-fn served_by(cluster: &TwoNodeCluster, node: Node) -> bool {
-    cluster
-        .client()
-        .probe_tcp(cluster.vip(), 500 * MS)
-        .ok()
-        .flatten()
-        .as_deref()
-        == Some(node.reply())
-}
 
 #[test]
 fn both_nodes_see_each_other_active_and_the_preferred_node_owns_the_vip() {

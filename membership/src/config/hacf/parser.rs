@@ -2,11 +2,10 @@
 
 use std::path::PathBuf;
 
-use ha_conf::{ConfigError, ConfigErrors, Diagnostics, Line, Source};
+use ha_conf::{ConfigErrors, Diagnostics, Line, Source};
 use ha_transport::spec::MediumSpec;
 
 use super::directives::{self, Directive, Known};
-use super::render::medium_line;
 use super::setting::Setting;
 use super::timers::TimerLines;
 use super::{media, values, AutoFailback, HaConfig, DEFAULT_UDPPORT};
@@ -174,7 +173,7 @@ impl<'s> Parser<'s> {
         if let Some((_, first)) = self.media.iter().find(|(m, _)| *m == medium) {
             let message = format!(
                 "'{}' is already configured at line {}",
-                medium_line(&medium),
+                medium.to_string(),
                 first.number
             );
             return self.diagnostics.push(line.error(message));

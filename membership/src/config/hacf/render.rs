@@ -4,30 +4,8 @@
 //! the media it applies to, one node per line. The result parses back to an
 //! equal [`HaConfig`] for any value [`super::parse_ha_cf`] can produce.
 
-use ha_transport::spec::MediumSpec;
-
 use super::HaConfig;
 use crate::config::time::render_time;
-
-/// The ha.cf line that declares a medium.
-pub(super) fn medium_line(medium: &MediumSpec) -> String {
-    match medium {
-        MediumSpec::Broadcast { interface, .. } => format!("bcast {interface}"),
-        MediumSpec::Unicast {
-            interface, peer, ..
-        } => format!("ucast {interface} {peer}"),
-        MediumSpec::Multicast {
-            interface,
-            group,
-            port,
-            ttl,
-            loopback,
-        } => format!(
-            "mcast {interface} {group} {port} {ttl} {}",
-            u8::from(*loopback)
-        ),
-    }
-}
 
 impl HaConfig {
     /// This configuration as ha.cf text that parses back to an equal value.
@@ -54,7 +32,7 @@ impl HaConfig {
         if let Some(facility) = &self.logfacility {
             lines.push(format!("logfacility {facility}"));
         }
-        lines.extend(self.media.iter().map(medium_line));
+        lines.extend(self.media.iter().map(ToString::to_string));
         lines.extend(self.nodes.iter().map(|node| format!("node {node}")));
         let mut text = lines.join("\n");
         text.push('\n');
