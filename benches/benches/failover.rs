@@ -66,19 +66,13 @@ impl Bed {
         }
     }
 
-    /// Starts whichever node is down (clearing the address a crashed node-a
-    /// left behind) and waits until both are active, node-a owns the
+    /// Starts whichever node is down (a restarted node clears the address
+    /// its crash left behind) and waits until both are active, node-a owns the
     /// virtual IP and the client is served by A.
     fn settle(&mut self) {
         for node in Node::BOTH {
             if self.cluster.is_running(node) {
                 continue;
-            }
-            if self.cluster.holds_vip(node).unwrap_or(false) {
-                self.cluster
-                    .host(node)
-                    .ip(&["addr", "del", "10.77.0.100/24", "dev", "eth0"])
-                    .unwrap_or_else(|e| panic!("cannot clear the stale VIP: {e}"));
             }
             self.cluster
                 .start(node)

@@ -27,6 +27,23 @@ impl Groups {
         Ok(Groups { groups })
     }
 
+    /// Stops every group (stopping is idempotent): a node that crashed may
+    /// have left resources behind, such as a virtual IP still configured,
+    /// and must not answer for a group it does not own once it is back.
+    pub async fn release_leftovers(&self) -> Result<(), String> {
+        for (id, group) in &self.groups {
+            let group = group.lock().await;
+            if group.monitor().await.is_ok() {
+                log::info!("resource group {id} was left running by an earlier run");
+            }
+            group
+                .stop()
+                .await
+                .map_err(|e| format!("cannot clear what an earlier run left of {id}: {e}"))?;
+        }
+        Ok(())
+    }
+
     fn get(&self, id: &str) -> Result<Arc<tokio::sync::Mutex<Group>>, String> {
         self.groups
             .get(id)

@@ -36,6 +36,12 @@ fn main() -> ExitCode {
                 Ok(node) => node,
                 Err(error) => return fail(&error),
             };
+            // A parent may have blocked signals; SIGTERM must reach the node.
+            let _ = nix::sys::signal::sigprocmask(
+                nix::sys::signal::SigmaskHow::SIG_SETMASK,
+                Some(&nix::sys::signal::SigSet::empty()),
+                None,
+            );
             let options = run::RunOptions {
                 config_dir,
                 node,

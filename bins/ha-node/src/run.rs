@@ -46,6 +46,7 @@ pub async fn run(options: RunOptions) -> Result<(), String> {
     let generation = state.next_generation().map_err(|e| e.to_string())?;
     let uuid = state.uuid().map_err(|e| e.to_string())?;
     let groups = Groups::build(&resources).map_err(|e| e.to_string())?;
+    groups.release_leftovers().await?;
     let mut media: Vec<Arc<dyn Medium>> = Vec::new();
     for spec in &ha.media {
         let medium = ha_transport::udp::open(spec)
