@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::message::Message;
+use std::time::Duration;
 
 const MS: Duration = Duration::from_millis(1);
 

@@ -1,0 +1,203 @@
+//! The state machine's vocabulary: its configuration, what it is told,
+//! what it asks for, and the snapshots it gives for status displays.
+
+use std::time::Duration;
+
+use super::ownership::ReleaseReason;
+use super::sequence::Rejection;
+use crate::message::{Message, NodeState};
+
+/// A resource group as the state machine knows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupConfig {
+    /// The group's name, identical on every node (haresources line).
+    pub id: String,
+    /// The node that owns it when it can (first word of the haresources line).
+    pub preferred: String,
+}
+
+/// Everything the state machine needs to know about the cluster.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// This node's name.
+    pub local: String,
+    /// This node's UUID (sent as `srcuuid`).
+    pub uuid: [u8; 16],
+    /// Every node, this one included, in ha.cf order.
+    pub nodes: Vec<String>,
+    /// Interval between heartbeats.
+    pub keepalive: Duration,
+    /// Silence after which a peer's heartbeat is reported late.
+    pub warntime: Duration,
+    /// Silence after which a peer is declared dead.
+    pub deadtime: Duration,
+    /// At start-up, how long a peer not yet heard has before it is dead.
+    pub initdead: Duration,
+    /// Whether a group returns to its preferred node when that node is back.
+    pub auto_failback: bool,
+    /// The resource groups.
+    pub groups: Vec<GroupConfig>,
+}
+
+/// Where a group stands on this node.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LocalGroupState {
+    /// Not running here.
+    Stopped,
+    /// Being started.
+    Starting,
+    /// Running here.
+    Running,
+    /// Being stopped.
+    Stopping(ReleaseReason),
+    /// Failed to start here (rolled back); not retried on this node.
+    Failed,
+    /// Failed to stop: may still be partly active, so it stays claimed.
+    StopFailed,
+}
+
+impl LocalGroupState {
+    /// Whether peers must consider the group held by this node.
+    pub fn is_held(self) -> bool {
+        !matches!(self, LocalGroupState::Stopped | LocalGroupState::Failed)
+    }
+
+    /// A word for logs and status.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LocalGroupState::Stopped => "stopped",
+            LocalGroupState::Starting => "starting",
+            LocalGroupState::Running => "running",
+            LocalGroupState::Stopping(_) => "stopping",
+            LocalGroupState::Failed => "failed",
+            LocalGroupState::StopFailed => "stop-failed",
+        }
+    }
+}
+
+/// The outcome of starting or stopping a group.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GroupResult {
+    /// The group started.
+    Started,
+    /// The group failed to start (and what had started was undone).
+    StartFailed,
+    /// The group stopped.
+    Stopped,
+    /// The group failed to stop.
+    StopFailed,
+    /// The running group failed its monitor: it is started again in place
+    /// (still held, so no peer takes it meanwhile); if that start fails too,
+    /// the group is rolled back, failed here, and left to another node.
+    MonitorFailed,
+}
+
+/// Something worth telling the operator.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    /// A node changed state in this node's view.
+    NodeState {
+        /// The node.
+        node: String,
+        /// Its previous state.
+        from: NodeState,
+        /// Its new state.
+        to: NodeState,
+    },
+    /// A peer's heartbeat is later than warntime (reported once per silence).
+    LateHeartbeat {
+        /// The peer.
+        node: String,
+        /// How long it has been silent.
+        silent_for: Duration,
+    },
+    /// A peer reported late was heard again.
+    HeartbeatResumed {
+        /// The peer.
+        node: String,
+        /// How long it had been silent.
+        silent_for: Duration,
+    },
+    /// A peer started a new generation (it restarted).
+    PeerRestarted {
+        /// The peer.
+        node: String,
+        /// Its new generation; worth persisting to reject replays later.
+        generation: u64,
+    },
+    /// A message was rejected.
+    Rejected {
+        /// The sender it claims.
+        node: String,
+        /// Why.
+        reason: RejectReason,
+    },
+    /// A group failed to start or stop here.
+    GroupFailed {
+        /// The group.
+        group: String,
+        /// What failed.
+        result: GroupResult,
+    },
+    /// Shutdown finished: every group is released and peers are told.
+    ShutdownComplete,
+}
+
+/// Why an authenticated message was rejected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RejectReason {
+    /// A copy of a message just received from a live peer: normal when
+    /// several media carry every message.
+    Duplicate,
+    /// A message seen before that cannot be a second copy: from an older
+    /// generation, too far behind, or repeated while its sender is dead.
+    Replay(Rejection),
+    /// The sender is not a node of this cluster.
+    UnknownNode,
+}
+
+/// What the driver must do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Output {
+    /// Send this message on every medium.
+    Send(Message),
+    /// Start this group; report with [`Machine::handle_group_result`].
+    StartGroup(String),
+    /// Stop this group; report with [`Machine::handle_group_result`].
+    StopGroup {
+        /// The group.
+        group: String,
+        /// Why it is released.
+        reason: ReleaseReason,
+    },
+    /// Tell the operator.
+    Event(Event),
+}
+
+/// A snapshot of one node's view, for status displays.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NodeStatus {
+    /// Node name.
+    pub name: String,
+    /// Its state.
+    pub state: NodeState,
+    /// Time since it was last heard (`None`: never, or this node).
+    pub silent_for: Option<Duration>,
+    /// Its generation as last seen.
+    pub generation: u64,
+    /// Whether this is the local node.
+    pub local: bool,
+}
+
+/// A snapshot of one group, for status displays.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupStatus {
+    /// The group.
+    pub id: String,
+    /// Its preferred node.
+    pub preferred: String,
+    /// The node holding it, as this node sees it.
+    pub owner: Option<String>,
+    /// Where it stands on this node.
+    pub local_state: LocalGroupState,
+}
