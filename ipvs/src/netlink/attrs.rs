@@ -252,7 +252,7 @@ mod tests {
         w.end_nest(nest);
         w.finish();
         let mut expected = Vec::new();
-        expected.extend_from_slice(&36u32.to_ne_bytes());
+        expected.extend_from_slice(&40u32.to_ne_bytes());
         expected.extend_from_slice(&0x22u16.to_ne_bytes());
         expected.extend_from_slice(&5u16.to_ne_bytes());
         expected.extend_from_slice(&7u32.to_ne_bytes());

@@ -157,3 +157,6 @@ pub(crate) mod svc_flag {
 
 /// `IP_VS_CONN_F_FWD_MASK`.
 pub(crate) const FWD_MASK: u32 = 0x0007;
+
+#[cfg(test)]
+mod tests;
