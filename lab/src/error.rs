@@ -97,6 +97,39 @@ pub enum LabError {
         /// What was wrong with it.
         reason: String,
     },
+    /// A VM of [`crate::vm`] could not be prepared: a download, an
+    /// extraction, the kernel image, the initramfs or a static build failed.
+    #[error("VM: cannot {what}: {detail}")]
+    Vm {
+        /// What was being done ("download the VM packages", ...).
+        what: String,
+        /// Why it failed (the command and its stderr, the missing file...).
+        detail: String,
+    },
+    /// The VM's guest did not report its script's exit status before the
+    /// deadline; QEMU was killed.
+    #[error("VM timed out after {after:?}\n--- last guest output ---\n{output_tail}\n--- last console lines ---\n{console_tail}")]
+    VmTimeout {
+        /// How long the VM ran.
+        after: Duration,
+        /// The last lines the guest's script wrote.
+        output_tail: String,
+        /// The last lines of the kernel console.
+        console_tail: String,
+    },
+    /// QEMU ended without the guest reporting its script's exit status
+    /// (QEMU failed to start, the kernel panicked, `/init` died...).
+    #[error("VM stopped ({qemu_status}) without a status from the guest: {qemu_stderr}\n--- last guest output ---\n{output_tail}\n--- last console lines ---\n{console_tail}")]
+    VmExit {
+        /// How QEMU ended.
+        qemu_status: String,
+        /// What QEMU wrote to stderr, trimmed.
+        qemu_stderr: String,
+        /// The last lines the guest's script wrote.
+        output_tail: String,
+        /// The last lines of the kernel console.
+        console_tail: String,
+    },
 }
 
 impl LabError {

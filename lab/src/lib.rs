@@ -43,6 +43,7 @@ mod names;
 mod netns;
 mod probe;
 mod process;
+pub mod vm;
 
 pub use addr::IfAddr;
 pub use error::LabError;

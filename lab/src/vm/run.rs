@@ -1,0 +1,301 @@
+//! One boot of the VM: the run's files and script are appended to the
+//! base initramfs, QEMU boots it under TCG with no network device, the
+//! guest's `/init` runs the script and powers off, and the host reads the
+//! script's output and exit status from the second serial port's log.
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
+
+use super::cache::remove_dir_if_present;
+use super::cpio::CpioWriter;
+use super::image::{add_host_file, add_tree, VmImage};
+use super::init::{split_status, RUN_SCRIPT};
+use crate::command::{describe, describe_status};
+use crate::LabError;
+
+/// Lines of output and console kept in errors.
+const TAIL_LINES: usize = 40;
+
+/// How often the host looks whether QEMU has ended.
+const POLL: Duration = Duration::from_millis(20);
+
+static NEXT_RUN: AtomicU32 = AtomicU32::new(0);
+
+/// A VM to boot from an image, with its size. Each [`Vm::run`] is a fresh
+/// boot; runs may happen in parallel.
+#[derive(Debug, Clone)]
+pub struct Vm<'a> {
+    image: &'a VmImage,
+    memory_mib: u32,
+    cpus: u32,
+}
+
+/// What a run of the guest's script produced.
+#[derive(Debug, Clone)]
+pub struct VmRun {
+    /// The script's exit status (125 if the guest could not be set up).
+    pub status: i32,
+    /// What the script wrote to stdout and stderr.
+    pub output: String,
+    /// The kernel's console.
+    pub console: String,
+    /// From starting QEMU until it ended.
+    pub elapsed: Duration,
+}
+
+impl VmRun {
+    /// Whether the script exited with status 0.
+    pub fn success(&self) -> bool {
+        self.status == 0
+    }
+}
+
+impl<'a> Vm<'a> {
+    /// A VM booting `image` with 1 GiB of memory and one CPU.
+    pub fn new(image: &'a VmImage) -> Self {
+        Vm {
+            image,
+            memory_mib: 1024,
+            cpus: 1,
+        }
+    }
+
+    /// Sets the guest's memory (it holds the initramfs, files included).
+    pub fn memory_mib(mut self, mib: u32) -> Self {
+        self.memory_mib = mib;
+        self
+    }
+
+    /// Sets the number of guest CPUs.
+    pub fn cpus(mut self, cpus: u32) -> Self {
+        self.cpus = cpus;
+        self
+    }
+
+    /// Boots the VM with `files` (pairs of host path and absolute guest
+    /// path; a directory brings everything under it) and runs `script` with
+    /// the guest's `/bin/sh` from `/`, as root, with `HA_VM=1` in its
+    /// environment. Ends when the guest has reported the script's exit
+    /// status and powered off, or fails after `timeout`.
+    pub fn run<H: AsRef<Path>, G: AsRef<Path>>(
+        &self,
+        files: &[(H, G)],
+        script: &str,
+        timeout: Duration,
+    ) -> Result<VmRun, LabError> {
+        if self.memory_mib < 128 || self.cpus == 0 {
+            return Err(LabError::InvalidArgument {
+                what: "VM size".to_string(),
+                reason: format!(
+                    "{} MiB and {} CPUs (at least 128 MiB and 1 CPU)",
+                    self.memory_mib, self.cpus
+                ),
+            });
+        }
+        let dir = self.image.cache.join("runs").join(format!(
+            "{}-{}",
+            std::process::id(),
+            NEXT_RUN.fetch_add(1, Ordering::Relaxed)
+        ));
+        remove_dir_if_present(&dir)?;
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| LabError::io(format!("creating {}", dir.display()), e))?;
+        let result = self.run_in(&dir, files, script, timeout);
+        if let Err(e) = remove_dir_if_present(&dir) {
+            log::warn!("cannot remove VM run directory: {e}");
+        }
+        result
+    }
+
+    fn run_in<H: AsRef<Path>, G: AsRef<Path>>(
+        &self,
+        dir: &Path,
+        files: &[(H, G)],
+        script: &str,
+        timeout: Duration,
+    ) -> Result<VmRun, LabError> {
+        let initrd = dir.join("initrd");
+        write_initrd(&self.image.base, &initrd, files, script)?;
+        let console = dir.join("console.log");
+        let output = dir.join("output.log");
+        let qemu_log = dir.join("qemu.log");
+        let mut cmd = self.qemu_command(&initrd, &console, &output);
+        let log = File::create(&qemu_log)
+            .map_err(|e| LabError::io(format!("creating {}", qemu_log.display()), e))?;
+        let log_err = log
+            .try_clone()
+            .map_err(|e| LabError::io(format!("opening {}", qemu_log.display()), e))?;
+        cmd.stdin(Stdio::null()).stdout(log).stderr(log_err);
+        let started = Instant::now();
+        let child = cmd.spawn().map_err(|e| LabError::Spawn {
+            command: describe(&cmd),
+            source: e,
+        })?;
+        let mut qemu = KillOnDrop(child);
+        let status = loop {
+            match qemu.0.try_wait() {
+                Ok(Some(status)) => break status,
+                Ok(None) if started.elapsed() >= timeout => {
+                    qemu.kill();
+                    return Err(LabError::VmTimeout {
+                        after: started.elapsed(),
+                        output_tail: tail(&read_log(&output)),
+                        console_tail: tail(&read_log(&console)),
+                    });
+                }
+                Ok(None) => std::thread::sleep(POLL),
+                Err(e) => return Err(LabError::io("waiting for QEMU", e)),
+            }
+        };
+        let elapsed = started.elapsed();
+        let output_text = read_log(&output);
+        let console_text = read_log(&console);
+        match split_status(&output_text) {
+            Some((code, before)) => Ok(VmRun {
+                status: code,
+                output: before.to_string(),
+                console: console_text,
+                elapsed,
+            }),
+            None => Err(LabError::VmExit {
+                qemu_status: describe_status(status),
+                qemu_stderr: read_log(&qemu_log).trim().to_string(),
+                output_tail: tail(&output_text),
+                console_tail: tail(&console_text),
+            }),
+        }
+    }
+
+    fn qemu_command(&self, initrd: &Path, console: &Path, output: &Path) -> Command {
+        let image = self.image;
+        let mut cmd = Command::new(&image.qemu);
+        cmd.env("LD_LIBRARY_PATH", &image.lib_path);
+        for dir in &image.firmware {
+            cmd.arg("-L").arg(dir);
+        }
+        cmd.args(["-machine", "pc,accel=tcg", "-nodefaults", "-no-user-config"])
+            .args(["-display", "none", "-nic", "none", "-no-reboot"])
+            .args(["-m", &self.memory_mib.to_string()])
+            .args(["-smp", &self.cpus.to_string()])
+            .arg("-kernel")
+            .arg(&image.vmlinux)
+            .arg("-initrd")
+            .arg(initrd)
+            .args(["-append", "console=ttyS0 panic=-1 quiet"])
+            .arg("-chardev")
+            .arg(chardev_file("console", console))
+            .args(["-serial", "chardev:console"])
+            .arg("-chardev")
+            .arg(chardev_file("output", output))
+            .args(["-serial", "chardev:output"]);
+        cmd
+    }
+}
+
+/// A `-chardev` option writing to `path` (commas doubled, as QEMU wants).
+fn chardev_file(id: &str, path: &Path) -> String {
+    format!(
+        "file,id={id},path={}",
+        path.display().to_string().replace(',', ",,")
+    )
+}
+
+/// The base image followed by an archive of the run's files and script.
+fn write_initrd<H: AsRef<Path>, G: AsRef<Path>>(
+    base: &Path,
+    initrd: &Path,
+    files: &[(H, G)],
+    script: &str,
+) -> Result<(), LabError> {
+    let io = |what: &str, path: &Path, e: std::io::Error| {
+        LabError::io(format!("{what} {}", path.display()), e)
+    };
+    let mut out = BufWriter::new(File::create(initrd).map_err(|e| io("creating", initrd, e))?);
+    let mut base_file = File::open(base).map_err(|e| io("opening", base, e))?;
+    let copied = std::io::copy(&mut base_file, &mut out).map_err(|e| io("copying", base, e))?;
+    if copied % 4 != 0 {
+        return Err(LabError::Vm {
+            what: "append to the base initramfs".to_string(),
+            detail: format!("{} is not padded to 4 bytes", base.display()),
+        });
+    }
+    let mut cpio = CpioWriter::new(out);
+    for (host, guest) in files {
+        let (host, guest) = (host.as_ref(), guest.as_ref());
+        let Some(guest_text) = guest.to_str().filter(|g| g.starts_with('/')) else {
+            return Err(LabError::InvalidArgument {
+                what: "guest path".to_string(),
+                reason: format!("`{}` is not an absolute UTF-8 path", guest.display()),
+            });
+        };
+        if host.is_dir() {
+            cpio.directory(guest_text, 0o755)
+                .map_err(|e| io("writing", initrd, e))?;
+            add_tree(&mut cpio, host, guest_text)?;
+        } else {
+            add_host_file(&mut cpio, host, guest_text)?;
+        }
+    }
+    cpio.file(RUN_SCRIPT, 0o755, script.as_bytes())
+        .map_err(|e| io("writing", initrd, e))?;
+    let mut out = cpio.finish().map_err(|e| io("writing", initrd, e))?;
+    out.flush().map_err(|e| io("writing", initrd, e))
+}
+
+/// The last [`TAIL_LINES`] lines of `text`.
+fn tail(text: &str) -> String {
+    let lines: Vec<&str> = text.lines().collect();
+    lines[lines.len().saturating_sub(TAIL_LINES)..].join("\n")
+}
+
+/// A serial log as text, with the tty's carriage returns removed.
+fn read_log(path: &Path) -> String {
+    std::fs::read(path)
+        .map(|bytes| String::from_utf8_lossy(&bytes).replace("\r\n", "\n"))
+        .unwrap_or_default()
+}
+
+/// QEMU, killed and reaped if the host stops waiting for it (an error, a
+/// timeout, a panicking test).
+struct KillOnDrop(Child);
+
+impl KillOnDrop {
+    fn kill(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        if matches!(self.0.try_wait(), Ok(None)) {
+            self.kill();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chardev_paths_escape_commas() {
+        assert_eq!(
+            chardev_file("out", Path::new("/a,b/log")),
+            "file,id=out,path=/a,,b/log"
+        );
+    }
+
+    #[test]
+    fn tails_keep_the_last_lines() {
+        let text: String = (0..100).map(|i| format!("line {i}\n")).collect();
+        let kept = tail(&text);
+        assert!(kept.starts_with("line 60\n"));
+        assert!(kept.ends_with("line 99"));
+        assert_eq!(tail(""), "");
+    }
+}

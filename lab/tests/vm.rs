@@ -1,0 +1,125 @@
+//! The VM test bed boots Debian's kernel with IPVS: files reach the guest,
+//! the script's output and exit status come back, schedulers load on
+//! demand, and a guest that hangs is stopped with its last words.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use ha_lab::vm::{cache_dir, Vm, VmImage};
+use ha_lab::LabError;
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("the lab crate is inside the workspace")
+        .to_path_buf()
+}
+
+fn image() -> VmImage {
+    let started = Instant::now();
+    let image = VmImage::prepare(&cache_dir(&workspace())).expect("VM image");
+    eprintln!(
+        "image for kernel {} ready in {:.1?}: {:?}",
+        image.kernel_release(),
+        started.elapsed(),
+        image.preparation()
+    );
+    image
+}
+
+#[test]
+fn a_script_runs_on_a_kernel_with_ipvs_and_reports_its_status() {
+    let image = image();
+    let dir = std::env::temp_dir().join(format!("ha-vm-test-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("tree/sub")).unwrap();
+    let token = format!("token-{:?}", Instant::now());
+    std::fs::write(dir.join("single"), &token).unwrap();
+    std::fs::write(dir.join("tree/sub/leaf"), "leaf data").unwrap();
+    let script = "\
+        cat /data/single; echo\n\
+        cat /data/tree/sub/leaf; echo\n\
+        echo \"env HA_VM=$HA_VM\"\n\
+        grep -q 'IP Virtual Server' /proc/net/ip_vs && echo ipvs-present\n\
+        ipvsadm -A -t 10.1.1.1:80 -s sh && ipvsadm -a -t 10.1.1.1:80 -r 10.1.1.2:8080 -m -w 2\n\
+        ipvsadm -Ln\n\
+        grep -o '^ip_vs_sh' /proc/modules\n\
+        exit 7\n";
+    let run = Vm::new(&image)
+        .run(
+            &[
+                (dir.join("single"), PathBuf::from("/data/single")),
+                (dir.join("tree"), PathBuf::from("/data/tree")),
+            ],
+            script,
+            Duration::from_secs(120),
+        )
+        .expect("VM run");
+    std::fs::remove_dir_all(&dir).unwrap();
+    eprintln!("boot and run took {:.1?}", run.elapsed);
+    assert_eq!(run.status, 7, "{}\n{}", run.output, run.console);
+    assert!(!run.success());
+    let lines: Vec<&str> = run.output.lines().collect();
+    assert_eq!(
+        lines[..4],
+        [token.as_str(), "leaf data", "env HA_VM=1", "ipvs-present"],
+        "{}",
+        run.output
+    );
+    assert!(
+        run.output.contains("TCP  10.1.1.1:80 sh\n"),
+        "{}",
+        run.output
+    );
+    assert!(
+        run.output
+            .contains("  -> 10.1.1.2:8080                Masq    2      0          0"),
+        "{}",
+        run.output
+    );
+    assert_eq!(lines.last(), Some(&"ip_vs_sh"), "{}", run.output);
+    assert!(
+        run.console.contains("reboot: Power down"),
+        "{}",
+        run.console
+    );
+}
+
+#[test]
+fn a_hung_guest_is_stopped_with_its_last_output() {
+    let image = image();
+    let started = Instant::now();
+    let error = Vm::new(&image)
+        .run::<&Path, &Path>(
+            &[],
+            "echo going to sleep; sleep 600",
+            Duration::from_secs(15),
+        )
+        .unwrap_err();
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "{:?}",
+        started.elapsed()
+    );
+    match &error {
+        LabError::VmTimeout { output_tail, .. } => {
+            assert_eq!(output_tail, "going to sleep", "{error}")
+        }
+        other => panic!("expected a timeout, got {other}"),
+    }
+}
+
+#[test]
+fn guest_paths_must_be_absolute() {
+    let image = image();
+    let error = Vm::new(&image)
+        .run(
+            &[("/etc/hostname", "etc/hostname")],
+            "true",
+            Duration::from_secs(60),
+        )
+        .unwrap_err();
+    assert!(
+        matches!(&error, LabError::InvalidArgument { reason, .. } if reason.contains("etc/hostname")),
+        "{error}"
+    );
+}
