@@ -15,11 +15,12 @@ use crate::model::{ServiceKey, Version};
 use super::command::{Command, Format, ListWhat, Stop};
 use super::conn::{list_connections, CONN_PROC_FILE};
 use super::format::{daemon_lines, header, service_block, timeouts_line, title};
-use super::kernel::{Kernel, KernelError, Operation};
+use super::kernel::{message, Kernel};
 use super::parse::parse_command;
 use super::resolve::Resolver;
 use super::restore::command_lines;
 use super::sort::sort_services;
+use crate::error::IpvsError;
 
 /// What a run printed and its exit status.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -59,16 +60,7 @@ struct Runner<'a, 'b> {
 pub fn run(args: &[String], env: &mut Environment<'_>) -> Output {
     let info = match env.kernel.info() {
         Ok(info) => info,
-        Err(e) => {
-            return Output {
-                stdout: String::new(),
-                stderr: format!(
-                    "Can't initialize ipvs: {}\nAre you sure that IP Virtual Server is built in the kernel or as module?\n",
-                    e.message(Operation::Init)
-                ),
-                code: 2,
-            }
-        }
+        Err(e) => return init_failure(&e),
     };
     let mut runner = Runner {
         env,
@@ -99,6 +91,18 @@ pub fn run(args: &[String], env: &mut Environment<'_>) -> Output {
     runner.out
 }
 
+/// What ipvsadm prints when it cannot reach IPVS at all (status 2).
+pub fn init_failure(error: &IpvsError) -> Output {
+    Output {
+        stdout: String::new(),
+        stderr: format!(
+            "Can't initialize ipvs: {}\nAre you sure that IP Virtual Server is built in the kernel or as module?\n",
+            message(error)
+        ),
+        code: 2,
+    }
+}
+
 impl Runner<'_, '_> {
     /// ipvsadm's `process_options`: `Ok(0)` or `Ok(-1)`, or the exit.
     fn process(&mut self, args: &[String], reading_stdin: bool) -> Result<i32, Exit> {
@@ -125,32 +129,22 @@ impl Runner<'_, '_> {
                 return Ok(0);
             }
             Command::Restore => return self.restore(program),
-            Command::Flush => (Operation::Flush, self.env.kernel.flush()),
-            Command::AddService(s) => (Operation::AddService, self.env.kernel.add_service(&s)),
-            Command::EditService(s) => (Operation::EditService, self.env.kernel.edit_service(&s)),
-            Command::DeleteService(k) => {
-                (Operation::DeleteService, self.env.kernel.delete_service(&k))
-            }
-            Command::Zero(k) => (Operation::Zero, self.env.kernel.zero(k.as_ref())),
-            Command::AddServer(k, d) => {
-                (Operation::AddDest, self.env.kernel.add_destination(&k, &d))
-            }
-            Command::EditServer(k, d) => (
-                Operation::EditDest,
-                self.env.kernel.edit_destination(&k, &d),
-            ),
-            Command::DeleteServer(k, d) => (
-                Operation::DeleteDest,
-                self.env.kernel.delete_destination(&k, &d),
-            ),
-            Command::SetTimeouts(t) => (Operation::SetTimeout, self.env.kernel.set_timeouts(&t)),
-            Command::StartDaemon(d) => (Operation::StartDaemon, self.env.kernel.start_daemon(&d)),
-            Command::StopDaemon(s) => (Operation::StopDaemon, self.env.kernel.stop_daemon(s)),
+            Command::Flush => self.env.kernel.flush(),
+            Command::AddService(s) => self.env.kernel.add_service(&s),
+            Command::EditService(s) => self.env.kernel.edit_service(&s),
+            Command::DeleteService(k) => self.env.kernel.delete_service(&k),
+            Command::Zero(k) => self.env.kernel.zero(k.as_ref()),
+            Command::AddServer(k, d) => self.env.kernel.add_destination(&k, &d),
+            Command::EditServer(k, d) => self.env.kernel.edit_destination(&k, &d),
+            Command::DeleteServer(k, d) => self.env.kernel.delete_destination(&k, &d),
+            Command::SetTimeouts(t) => self.env.kernel.set_timeouts(&t),
+            Command::StartDaemon(d) => self.env.kernel.start_daemon(&d),
+            Command::StopDaemon(s) => self.env.kernel.stop_daemon(s),
         };
         match result {
-            (_, Ok(())) => Ok(0),
-            (op, Err(e)) => {
-                let _ = writeln!(self.out.stderr, "{}", e.message(op));
+            Ok(()) => Ok(0),
+            Err(e) => {
+                let _ = writeln!(self.out.stderr, "{}", message(&e));
                 Ok(-1)
             }
         }
@@ -208,8 +202,8 @@ impl Runner<'_, '_> {
         }
     }
 
-    fn kernel_failure(&mut self, e: KernelError, op: Operation) -> Exit {
-        let _ = writeln!(self.out.stderr, "{}", e.message(op));
+    fn kernel_failure(&mut self, e: IpvsError) -> Exit {
+        let _ = writeln!(self.out.stderr, "{}", message(&e));
         Exit(1)
     }
 
@@ -222,7 +216,7 @@ impl Runner<'_, '_> {
         }
         let mut services = match self.env.kernel.services() {
             Ok(s) => s,
-            Err(e) => return Err(self.kernel_failure(e, Operation::GetServices)),
+            Err(e) => return Err(self.kernel_failure(e)),
         };
         if !format.nosort {
             sort_services(&mut services);
@@ -237,7 +231,7 @@ impl Runner<'_, '_> {
     fn list_service(&mut self, key: &ServiceKey, format: &Format) -> Result<(), Exit> {
         let entry = match self.env.kernel.service(key) {
             Ok(e) => e,
-            Err(e) => return Err(self.kernel_failure(e, Operation::GetService)),
+            Err(e) => return Err(self.kernel_failure(e)),
         };
         self.out.stdout.push_str(&title(format));
         self.print_service(&entry, format)
@@ -250,7 +244,7 @@ impl Runner<'_, '_> {
     ) -> Result<(), Exit> {
         let dests = match self.env.kernel.destinations(&entry.service.key) {
             Ok(d) => d,
-            Err(e) => return Err(self.kernel_failure(e, Operation::GetDests)),
+            Err(e) => return Err(self.kernel_failure(e)),
         };
         self.out
             .stdout

@@ -1,105 +1,30 @@
 //! What the ipvsadm command line needs from the kernel, as a trait, and
-//! ipvsadm's sentences for the kernel's refusals.
+//! the text ipvsadm prints for a failure.
 //!
-//! The netlink binding implements [`Kernel`]; tests implement it with a
-//! table in memory. Errors carry only the errno: ipvsadm words a refusal by
-//! the operation that failed and the errno (`EEXIST` on an add is "Service
-//! already exists", on a daemon start "Daemon has already run"), which
-//! [`KernelError::message`] reproduces.
+//! [`crate::Ipvs`] implements [`Kernel`]; tests implement it with a table in
+//! memory. Kernel refusals are [`IpvsError::Kernel`] values, whose sentence
+//! already depends on the operation as in ipvsadm ("Service already exists"
+//! for `EEXIST` on an add, "Daemon has already run" on a daemon start).
 
+use crate::error::IpvsError;
 use crate::model::{
     DaemonConfig, DaemonState, Destination, DestinationEntry, DestinationKey, Info, Service,
     ServiceEntry, ServiceKey, Timeouts,
 };
+use crate::Ipvs;
 
-/// A kernel refusal: the errno it answered.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct KernelError {
-    /// The positive errno (`libc::EEXIST`…).
-    pub errno: i32,
-}
-
-/// The operations ipvsadm names its refusals by (libipvs's functions).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Operation {
-    /// Reading the version and table size at start-up.
-    Init,
-    /// Adding a service.
-    AddService,
-    /// Editing a service.
-    EditService,
-    /// Deleting a service.
-    DeleteService,
-    /// Zeroing counters.
-    Zero,
-    /// Adding a real server.
-    AddDest,
-    /// Editing a real server.
-    EditDest,
-    /// Deleting a real server.
-    DeleteDest,
-    /// Setting timeouts.
-    SetTimeout,
-    /// Starting a sync daemon.
-    StartDaemon,
-    /// Stopping a sync daemon.
-    StopDaemon,
-    /// Listing services.
-    GetServices,
-    /// Listing one service's real servers.
-    GetDests,
-    /// Reading one service.
-    GetService,
-    /// Reading timeouts.
-    GetTimeout,
-    /// Reading sync daemons.
-    GetDaemon,
-    /// Flushing the table (libipvs names no operation for it).
-    Flush,
-}
-
-impl KernelError {
-    /// ipvsadm's sentence for this errno after `op` (libipvs's
-    /// `ipvs_strerror`), or the C library's text for other errnos.
-    pub fn message(&self, op: Operation) -> String {
-        use Operation as O;
-        let specific = match (op, self.errno) {
-            (O::AddService, libc::EEXIST) => Some("Service already exists"),
-            (O::AddService | O::EditService, libc::ENOENT) => {
-                Some("Scheduler or persistence engine not found")
-            }
-            (
-                O::EditService
-                | O::DeleteService
-                | O::Zero
-                | O::GetServices
-                | O::GetDests
-                | O::GetService,
-                libc::ESRCH,
-            ) => Some("No such service"),
-            (O::AddDest | O::EditDest | O::DeleteDest, libc::ESRCH) => Some("Service not defined"),
-            (O::AddDest, libc::EEXIST) => Some("Destination already exists"),
-            (O::EditDest | O::DeleteDest, libc::ENOENT) => Some("No such destination"),
-            (O::StartDaemon, libc::EEXIST) => Some("Daemon has already run"),
-            (O::StopDaemon, libc::ESRCH) => Some("No daemon is running"),
-            _ => None,
-        };
-        let generic = match self.errno {
-            libc::EPERM => Some("Permission denied (you must be root)"),
-            libc::EINVAL => {
-                Some("Invalid operation.  Possibly wrong module version, address not unicast, ...")
-            }
-            libc::ENOPROTOOPT => Some("Protocol not available"),
-            libc::ENOMEM => Some("Memory allocation problem"),
-            libc::EOPNOTSUPP => Some("Operation not supported with IPv6"),
-            libc::EAFNOSUPPORT => Some("Operation not supported with specified address family"),
-            libc::EMSGSIZE => Some("Module is wrong version"),
-            _ => None,
-        };
-        match specific.or(generic) {
-            Some(text) => text.to_string(),
-            None => strerror(self.errno),
-        }
+/// What ipvsadm prints for a failed request: its sentence for a kernel
+/// refusal, the C library's text for a socket error, "Protocol not
+/// available" when there is no IPVS (the errno ipvsadm ends up with).
+pub fn message(error: &IpvsError) -> String {
+    match error {
+        IpvsError::Kernel(e) => e.message().into_owned(),
+        IpvsError::NotAvailable => "Protocol not available".to_string(),
+        IpvsError::Socket(e) => match e.raw_os_error() {
+            Some(errno) => strerror(errno),
+            None => e.to_string(),
+        },
+        other => other.to_string(),
     }
 }
 
@@ -116,77 +41,117 @@ pub fn strerror(errno: i32) -> String {
 /// The kernel operations the ipvsadm command line uses.
 pub trait Kernel {
     /// IPVS version and connection table size.
-    fn info(&mut self) -> Result<Info, KernelError>;
+    fn info(&mut self) -> Result<Info, IpvsError>;
     /// Every service, in the kernel's order.
-    fn services(&mut self) -> Result<Vec<ServiceEntry>, KernelError>;
+    fn services(&mut self) -> Result<Vec<ServiceEntry>, IpvsError>;
     /// One service.
-    fn service(&mut self, key: &ServiceKey) -> Result<ServiceEntry, KernelError>;
+    fn service(&mut self, key: &ServiceKey) -> Result<ServiceEntry, IpvsError>;
     /// A service's real servers, in the kernel's order.
-    fn destinations(&mut self, key: &ServiceKey) -> Result<Vec<DestinationEntry>, KernelError>;
+    fn destinations(&mut self, key: &ServiceKey) -> Result<Vec<DestinationEntry>, IpvsError>;
     /// Adds a service.
-    fn add_service(&mut self, service: &Service) -> Result<(), KernelError>;
+    fn add_service(&mut self, service: &Service) -> Result<(), IpvsError>;
     /// Replaces a service's settings.
-    fn edit_service(&mut self, service: &Service) -> Result<(), KernelError>;
+    fn edit_service(&mut self, service: &Service) -> Result<(), IpvsError>;
     /// Deletes a service.
-    fn delete_service(&mut self, key: &ServiceKey) -> Result<(), KernelError>;
+    fn delete_service(&mut self, key: &ServiceKey) -> Result<(), IpvsError>;
     /// Deletes every service.
-    fn flush(&mut self) -> Result<(), KernelError>;
+    fn flush(&mut self) -> Result<(), IpvsError>;
     /// Zeroes the counters of one service, or of all.
-    fn zero(&mut self, key: Option<&ServiceKey>) -> Result<(), KernelError>;
+    fn zero(&mut self, key: Option<&ServiceKey>) -> Result<(), IpvsError>;
     /// Adds a real server.
-    fn add_destination(&mut self, key: &ServiceKey, dest: &Destination) -> Result<(), KernelError>;
+    fn add_destination(&mut self, key: &ServiceKey, dest: &Destination) -> Result<(), IpvsError>;
     /// Replaces a real server's settings.
-    fn edit_destination(&mut self, key: &ServiceKey, dest: &Destination)
-        -> Result<(), KernelError>;
+    fn edit_destination(&mut self, key: &ServiceKey, dest: &Destination) -> Result<(), IpvsError>;
     /// Removes a real server.
     fn delete_destination(
         &mut self,
         key: &ServiceKey,
         dest: &DestinationKey,
-    ) -> Result<(), KernelError>;
+    ) -> Result<(), IpvsError>;
     /// The connection timeouts.
-    fn timeouts(&mut self) -> Result<Timeouts, KernelError>;
+    fn timeouts(&mut self) -> Result<Timeouts, IpvsError>;
     /// Sets the connection timeouts (0 keeps a value).
-    fn set_timeouts(&mut self, timeouts: &Timeouts) -> Result<(), KernelError>;
+    fn set_timeouts(&mut self, timeouts: &Timeouts) -> Result<(), IpvsError>;
     /// The running sync daemons, in the kernel's order.
-    fn daemons(&mut self) -> Result<Vec<DaemonConfig>, KernelError>;
+    fn daemons(&mut self) -> Result<Vec<DaemonConfig>, IpvsError>;
     /// Starts a sync daemon.
-    fn start_daemon(&mut self, daemon: &DaemonConfig) -> Result<(), KernelError>;
+    fn start_daemon(&mut self, daemon: &DaemonConfig) -> Result<(), IpvsError>;
     /// Stops a sync daemon.
-    fn stop_daemon(&mut self, state: DaemonState) -> Result<(), KernelError>;
+    fn stop_daemon(&mut self, state: DaemonState) -> Result<(), IpvsError>;
+}
+
+impl Kernel for Ipvs {
+    fn info(&mut self) -> Result<Info, IpvsError> {
+        Ipvs::info(self)
+    }
+    fn services(&mut self) -> Result<Vec<ServiceEntry>, IpvsError> {
+        Ipvs::services(self)
+    }
+    fn service(&mut self, key: &ServiceKey) -> Result<ServiceEntry, IpvsError> {
+        Ipvs::service(self, key)
+    }
+    fn destinations(&mut self, key: &ServiceKey) -> Result<Vec<DestinationEntry>, IpvsError> {
+        Ipvs::destinations(self, key)
+    }
+    fn add_service(&mut self, service: &Service) -> Result<(), IpvsError> {
+        Ipvs::add_service(self, service)
+    }
+    fn edit_service(&mut self, service: &Service) -> Result<(), IpvsError> {
+        Ipvs::edit_service(self, service)
+    }
+    fn delete_service(&mut self, key: &ServiceKey) -> Result<(), IpvsError> {
+        Ipvs::delete_service(self, key)
+    }
+    fn flush(&mut self) -> Result<(), IpvsError> {
+        Ipvs::flush(self)
+    }
+    fn zero(&mut self, key: Option<&ServiceKey>) -> Result<(), IpvsError> {
+        Ipvs::zero(self, key)
+    }
+    fn add_destination(&mut self, key: &ServiceKey, dest: &Destination) -> Result<(), IpvsError> {
+        Ipvs::add_destination(self, key, dest)
+    }
+    fn edit_destination(&mut self, key: &ServiceKey, dest: &Destination) -> Result<(), IpvsError> {
+        Ipvs::edit_destination(self, key, dest)
+    }
+    fn delete_destination(
+        &mut self,
+        key: &ServiceKey,
+        dest: &DestinationKey,
+    ) -> Result<(), IpvsError> {
+        Ipvs::delete_destination(self, key, dest)
+    }
+    fn timeouts(&mut self) -> Result<Timeouts, IpvsError> {
+        Ipvs::timeouts(self)
+    }
+    fn set_timeouts(&mut self, timeouts: &Timeouts) -> Result<(), IpvsError> {
+        Ipvs::set_timeouts(self, timeouts)
+    }
+    fn daemons(&mut self) -> Result<Vec<DaemonConfig>, IpvsError> {
+        Ipvs::daemons(self)
+    }
+    fn start_daemon(&mut self, daemon: &DaemonConfig) -> Result<(), IpvsError> {
+        Ipvs::start_daemon(self, daemon)
+    }
+    fn stop_daemon(&mut self, state: DaemonState) -> Result<(), IpvsError> {
+        Ipvs::stop_daemon(self, state)
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::{KernelError, Operation};
 
     #[test]
-    fn sentences_depend_on_the_operation() {
-        let exists = KernelError {
+    fn messages_of_failures() {
+        let refusal = IpvsError::Kernel(KernelError {
+            operation: Operation::AddService,
             errno: libc::EEXIST,
-        };
-        assert_eq!(
-            exists.message(Operation::AddService),
-            "Service already exists"
-        );
-        assert_eq!(
-            exists.message(Operation::AddDest),
-            "Destination already exists"
-        );
-        assert_eq!(
-            exists.message(Operation::StartDaemon),
-            "Daemon has already run"
-        );
-        assert_eq!(exists.message(Operation::Flush), "File exists");
-        let srch = KernelError { errno: libc::ESRCH };
-        assert_eq!(srch.message(Operation::DeleteService), "No such service");
-        assert_eq!(srch.message(Operation::DeleteDest), "Service not defined");
-        let nomem = KernelError {
-            errno: libc::ENOMEM,
-        };
-        assert_eq!(
-            nomem.message(Operation::AddDest),
-            "Memory allocation problem"
-        );
+        });
+        assert_eq!(message(&refusal), "Service already exists");
+        assert_eq!(message(&IpvsError::NotAvailable), "Protocol not available");
+        let socket = IpvsError::Socket(std::io::Error::from_raw_os_error(libc::EACCES));
+        assert_eq!(message(&socket), "Permission denied");
     }
 }

@@ -20,7 +20,7 @@ pub mod sort;
 pub mod values;
 
 pub use command::{Command, Format, ListWhat, Stop};
-pub use exec::{run, Environment, Output};
-pub use kernel::{Kernel, KernelError, Operation};
+pub use exec::{init_failure, run, Environment, Output};
+pub use kernel::{message, Kernel};
 pub use parse::parse_command;
 pub use resolve::{NumericResolver, Resolver, SystemResolver};
