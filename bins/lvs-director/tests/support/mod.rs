@@ -111,7 +111,7 @@ impl Svc {
                     flag2: self.flags & 0x10 != 0,
                     flag3: self.flags & 0x20 != 0,
                 },
-                persistence: (self.flags & 1 != 0).then(|| Persistence {
+                persistence: (self.flags & 1 != 0).then_some(Persistence {
                     timeout: self.timeout,
                     netmask: Netmask::V4(self.netmask),
                     engine: None,
