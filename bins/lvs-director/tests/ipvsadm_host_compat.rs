@@ -93,6 +93,9 @@ fn check_all(cases: &[&[&str]], scenario: &Scenario) {
 
 #[test]
 fn bad_arguments_give_ipvsadms_messages_and_statuses() {
+    if support::in_vm() {
+        return; // these compare with a stand-in kernel; the VM has a real one
+    }
     let cases: &[&[&str]] = &[
         &["foo"],
         &["-n"],
@@ -320,6 +323,9 @@ fn bad_arguments_give_ipvsadms_messages_and_statuses() {
 
 #[test]
 fn good_commands_run_as_ipvsadm_runs_them() {
+    if support::in_vm() {
+        return; // these compare with a stand-in kernel; the VM has a real one
+    }
     let cases: &[&[&str]] = &[
         &[],
         &["-h"],
@@ -402,6 +408,9 @@ fn good_commands_run_as_ipvsadm_runs_them() {
 
 #[test]
 fn listings_are_byte_for_byte_ipvsadms() {
+    if support::in_vm() {
+        return; // these compare with a stand-in kernel; the VM has a real one
+    }
     let mut scenario = Scenario {
         table: sample_table(true),
         timeouts: Some(ha_ipvs::Timeouts {
@@ -449,6 +458,9 @@ fn listings_are_byte_for_byte_ipvsadms() {
 
 #[test]
 fn kernel_refusals_give_ipvsadms_sentences() {
+    if support::in_vm() {
+        return; // these compare with a stand-in kernel; the VM has a real one
+    }
     let commands: &[&[&str]] = &[
         &["-A", "-t", "1.2.3.4:80"],
         &["-E", "-t", "1.2.3.4:80"],
@@ -473,6 +485,9 @@ fn kernel_refusals_give_ipvsadms_sentences() {
 
 #[test]
 fn restore_reads_standard_input_as_ipvsadm_does() {
+    if support::in_vm() {
+        return; // these compare with a stand-in kernel; the VM has a real one
+    }
     let inputs = [
         "-A -t 1.2.3.4:80\n\n-a -t 1.2.3.4:80 -r 2.2.2.2\n",
         "ipvsadm -A -t 1.2.3.4:80\n",
@@ -612,6 +627,9 @@ fn random_table(rng: &mut Rng) -> Table {
 
 #[test]
 fn random_tables_list_identically() {
+    if support::in_vm() {
+        return; // these compare with a stand-in kernel; the VM has a real one
+    }
     let formats: &[&[&str]] = &[
         &["-Ln"],
         &["-L", "-n", "--stats"],

@@ -22,6 +22,12 @@ use ha_ipvs::{
     ServiceEntry, ServiceKey, Stats, Timeouts, Tunnel, Version,
 };
 
+/// Whether this runs in the IPVS VM (which has no C compiler, and where
+/// the in-VM tests compare with a real kernel instead).
+pub fn in_vm() -> bool {
+    std::env::var_os("HA_VM").is_some()
+}
+
 /// Where the Debian package installs ipvsadm.
 pub const IPVSADM: &str = "/usr/sbin/ipvsadm";
 
