@@ -553,3 +553,215 @@ pub fn daemon_lines(daemons: &[DaemonConfig]) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ipvsadm::resolve::NumericResolver;
+    use crate::model::{
+        Destination, Persistence, SchedulerFlags, Service, Tunnel, TunnelChecksum, Version,
+    };
+
+    fn numeric() -> Format {
+        Format {
+            numeric: true,
+            ..Format::default()
+        }
+    }
+
+    fn entry(service: Service) -> ServiceEntry {
+        ServiceEntry {
+            service,
+            hashed: true,
+            stats: Stats::default(),
+        }
+    }
+
+    fn dest(destination: Destination) -> DestinationEntry {
+        DestinationEntry {
+            destination,
+            active_conns: 0,
+            inactive_conns: 0,
+            persistent_conns: 0,
+            stats: Stats::default(),
+        }
+    }
+
+    fn ip(text: &str) -> IpAddr {
+        text.parse().unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED))
+    }
+
+    #[test]
+    fn ipv6_text_as_glibc_writes_it() {
+        let cases = [
+            ("2001:db8::1", "2001:db8::1"),
+            ("::1", "::1"),
+            ("::", "::"),
+            ("::ffff:1.2.3.4", "::ffff:1.2.3.4"),
+            ("::1.2.3.4", "::1.2.3.4"),
+            ("2001:db8:0:1:0:0:0:1", "2001:db8:0:1::1"),
+            ("2001:0:0:1:0:0:1:1", "2001::1:0:0:1:1"),
+            ("1:0:2:0:3:0:4:0", "1:0:2:0:3:0:4:0"),
+            ("fe80::", "fe80::"),
+        ];
+        for (input, expected) in cases {
+            let addr: Ipv6Addr = input.parse().unwrap_or(Ipv6Addr::UNSPECIFIED);
+            assert_eq!(inet_ntop6(&addr), expected, "{input}");
+        }
+    }
+
+    #[test]
+    fn largenum_columns() {
+        assert_eq!(largenum(0, false), "        0");
+        assert_eq!(largenum(99_999_999, false), " 99999999");
+        assert_eq!(largenum(100_000_000, false), "  100000K");
+        assert_eq!(largenum(1_000_000_000, false), "    1000M");
+        assert_eq!(largenum(100_000_000_000, false), "     100G");
+        assert_eq!(largenum(100_000_000_000_000, false), "     100T");
+        assert_eq!(largenum(12, true), "       12");
+        assert_eq!(largenum(1_234_567_890, true), " 1234567890");
+    }
+
+    #[test]
+    fn ipv6_and_fwmark_services() {
+        let key = ServiceKey::Address {
+            protocol: Protocol::Tcp,
+            addr: ip("2001:db8::1"),
+            port: 80,
+        };
+        let mut svc = Service::new(key, "rr");
+        svc.persistence = Some(Persistence {
+            timeout: 60,
+            netmask: Netmask::V6Prefix(48),
+            engine: None,
+        });
+        assert_eq!(
+            service_line(&entry(svc.clone()), &numeric(), &NumericResolver),
+            "TCP  [2001:db8::1]:80 rr persistent 60 mask 48\n"
+        );
+        let rule = Format {
+            rule: true,
+            ..numeric()
+        };
+        assert_eq!(
+            service_line(&entry(svc), &rule, &NumericResolver),
+            "-A -t [2001:db8::1]:80 -s rr -p 60 -M 48\n"
+        );
+        let mark = ServiceKey::FirewallMark {
+            af: AddressFamily::Inet6,
+            mark: 2,
+        };
+        let mut svc = Service::new(mark, "sh");
+        svc.scheduler_flags = SchedulerFlags {
+            flag1: false,
+            flag2: false,
+            flag3: true,
+        };
+        // ipvsadm names no sh flag 3 but still writes the brackets.
+        assert_eq!(
+            service_line(&entry(svc.clone()), &numeric(), &NumericResolver),
+            "FWM  2 IPv6 sh ()\n"
+        );
+        assert_eq!(
+            service_line(&entry(svc), &rule, &NumericResolver),
+            "-A -f 2 -6 -s sh -b \n"
+        );
+    }
+
+    #[test]
+    fn tunnel_rules_and_info() {
+        let key = ServiceKey::Address {
+            protocol: Protocol::Tcp,
+            addr: ip("10.0.0.1"),
+            port: 80,
+        };
+        let mut d = Destination::new(ip("10.0.0.2"), 80);
+        d.forwarding = Forwarding::Tunnel(Tunnel {
+            kind: TunnelKind::Gue,
+            port: 6080,
+            checksum: TunnelChecksum::RemoteChecksum,
+        });
+        let rule = Format {
+            rule: true,
+            ..numeric()
+        };
+        assert_eq!(
+            destination_line(&key, "-t 10.0.0.1:80", &dest(d.clone()), &rule, &NumericResolver),
+            "-a -t 10.0.0.1:80 -r 10.0.0.2:80 -i -w 1 --tun-type gue --tun-port 6080 --tun-remcsum\n"
+        );
+        let info = Format {
+            tun_info: true,
+            ..numeric()
+        };
+        assert_eq!(
+            destination_line(&key, "", &dest(d.clone()), &info, &NumericResolver),
+            "  -> 10.0.0.2:80                  Tunnel  gue:6080:r+c  1      0          0         \n"
+        );
+        d.forwarding = Forwarding::Tunnel(Tunnel {
+            kind: TunnelKind::Gre,
+            port: 0,
+            checksum: TunnelChecksum::Checksum,
+        });
+        assert_eq!(
+            destination_line(&key, "-t 10.0.0.1:80", &dest(d), &rule, &NumericResolver),
+            "-a -t 10.0.0.1:80 -r 10.0.0.2:80 -i -w 1 --tun-type gre --tun-csum\n"
+        );
+    }
+
+    #[test]
+    fn long_ipv4_names_are_cut_and_ipv6_ones_are_not() {
+        let key = ServiceKey::Address {
+            protocol: Protocol::Udp,
+            addr: ip("2001:db8:1234:5678:9abc:def0:1234:5678"),
+            port: 65535,
+        };
+        let d = Destination::new(ip("2001:db8:1234:5678:9abc:def0:1234:5679"), 65535);
+        let block = service_block(
+            &entry(Service::new(key, "wlc")),
+            &[dest(d)],
+            &numeric(),
+            &NumericResolver,
+        );
+        assert_eq!(
+            block,
+            "UDP  [2001:db8:1234:5678:9abc:def0:1234:5678]:65535 wlc\n  -> [2001:db8:1234:5678:9abc:def0:1234:5679]:65535 Route   1      0          0         \n"
+        );
+    }
+
+    #[test]
+    fn banner_timeouts_and_daemons() {
+        let info = Info {
+            version: Version {
+                major: 1,
+                minor: 2,
+                patch: 1,
+            },
+            conn_tab_size: 4096,
+        };
+        assert_eq!(
+            header(&info),
+            "IP Virtual Server version 1.2.1 (size=4096)\n"
+        );
+        assert_eq!(
+            timeouts_line(&Timeouts {
+                tcp: 900,
+                tcp_fin: 120,
+                udp: 300
+            }),
+            "Timeout (tcp tcpfin udp): 900 120 300\n"
+        );
+        let mut d = DaemonConfig::new(crate::model::DaemonState::Master, "eth0", 1);
+        assert_eq!(
+            daemon_lines(std::slice::from_ref(&d)),
+            "master sync daemon (mcast=eth0, syncid=1)\n"
+        );
+        d.sync_maxlen = Some(1472);
+        d.mcast_group = Some(ip("224.0.0.81"));
+        d.mcast_port = Some(8848);
+        d.mcast_ttl = Some(1);
+        assert_eq!(
+            daemon_lines(&[d]),
+            "master sync daemon (mcast=eth0, syncid=1, maxlen=1472, group=224.0.0.81, port=8848, ttl=1)\n"
+        );
+    }
+}

@@ -974,3 +974,142 @@ fn destination(d: &Draft) -> Result<Destination, Stop> {
         lower_threshold: d.l_threshold,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ipvsadm::resolve::NumericResolver;
+
+    fn parse(line: &str) -> Result<Command, Stop> {
+        let args: Vec<String> = std::iter::once("ipvsadm")
+            .chain(line.split_whitespace())
+            .map(String::from)
+            .collect();
+        parse_command(&args, false, &NumericResolver)
+    }
+
+    fn ip(text: &str) -> IpAddr {
+        text.parse().unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED))
+    }
+
+    fn tcp(addr: &str, port: u16) -> ServiceKey {
+        ServiceKey::Address {
+            protocol: Protocol::Tcp,
+            addr: ip(addr),
+            port,
+        }
+    }
+
+    #[test]
+    fn add_service_fills_in_ipvsadms_defaults() {
+        let Ok(Command::AddService(s)) = parse("-A -t 10.0.0.1:80 -p") else {
+            panic!("not an add");
+        };
+        assert_eq!(s.key, tcp("10.0.0.1", 80));
+        assert_eq!(s.scheduler, "wlc");
+        assert_eq!(
+            s.persistence,
+            Some(Persistence {
+                timeout: 300,
+                netmask: Netmask::V4(Ipv4Addr::BROADCAST),
+                engine: None
+            })
+        );
+    }
+
+    #[test]
+    fn direct_routing_keeps_the_virtual_port() {
+        let Ok(Command::AddServer(key, d)) = parse("-a -t 10.0.0.1:80 -r 10.0.0.2:8080") else {
+            panic!("not an add-server");
+        };
+        assert_eq!(key, tcp("10.0.0.1", 80));
+        assert_eq!(d.port, 80);
+        assert_eq!(d.forwarding, Forwarding::DirectRoute);
+        assert_eq!(d.weight, 1);
+        let Ok(Command::AddServer(_, d)) = parse("-a -t 10.0.0.1:80 -r 10.0.0.2:8080 -m") else {
+            panic!("not an add-server");
+        };
+        assert_eq!(d.port, 8080);
+    }
+
+    #[test]
+    fn option_order_matters_as_in_ipvsadm() {
+        // -r before -t: the real server's port is the service's port so far (0).
+        let Ok(Command::AddServer(_, d)) = parse("-a -r 10.0.0.2 -m -t 10.0.0.1:80") else {
+            panic!("not an add-server");
+        };
+        assert_eq!(d.port, 0);
+        // -M before an IPv6 -t is replaced by /128.
+        let Ok(Command::AddService(s)) = parse("-A -M 255.255.0.0 -t [2001:db8::1]:80 -p") else {
+            panic!("not an add");
+        };
+        assert_eq!(
+            s.persistence.map(|p| p.netmask),
+            Some(Netmask::V6Prefix(128))
+        );
+        let Ok(Command::AddService(s)) = parse("-A -f 5 -6 -p 10 -M 64") else {
+            panic!("not an add");
+        };
+        assert_eq!(
+            s.key,
+            ServiceKey::FirewallMark {
+                af: crate::model::AddressFamily::Inet6,
+                mark: 5
+            }
+        );
+        assert_eq!(
+            s.persistence.map(|p| p.netmask),
+            Some(Netmask::V6Prefix(64))
+        );
+    }
+
+    #[test]
+    fn refusals_carry_ipvsadms_words_and_statuses() {
+        let stop = parse("-L -z").err();
+        assert_eq!(
+            stop,
+            Some(Stop {
+                stdout: String::new(),
+                stderr: "-z: unknown option\n".into(),
+                code: 255,
+                exits: false
+            })
+        );
+        let stop = parse("-A -t 1.2.3.4")
+            .err()
+            .map(|s| (s.stderr, s.code, s.exits));
+        assert_eq!(
+            stop,
+            Some((
+                "Zero port specified for non-persistent service\n".into(),
+                2,
+                true
+            ))
+        );
+        let stop = parse("-L -6").err().map(|s| s.stderr);
+        assert_eq!(stop.as_deref(), Some("-6 used before -f\n\n"));
+        let stop = parse("-Ln --timeout --daemon").err().map(|s| s.stderr);
+        assert_eq!(
+            stop.as_deref(),
+            Some("The option 'daemon' conflicts with the 'timeout' option in the 'list' command\n")
+        );
+    }
+
+    #[test]
+    fn timeouts_and_daemons() {
+        assert_eq!(
+            parse("--set 1 2 3").ok(),
+            Some(Command::SetTimeouts(Timeouts {
+                tcp: 1,
+                tcp_fin: 2,
+                udp: 3
+            }))
+        );
+        let Ok(Command::StartDaemon(d)) = parse("--start-daemon backup --syncid 4") else {
+            panic!("not a daemon start");
+        };
+        assert_eq!(d.mcast_ifname, "eth0");
+        assert_eq!(d.state, DaemonState::Backup);
+        assert_eq!(d.syncid, 4);
+    }
+}
