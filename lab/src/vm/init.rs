@@ -46,6 +46,10 @@ setup() {{
         modprobe "$module" || {{ echo "ha-vm: cannot load kernel module $module"; return 1; }}
     done
     ip link set lo up || {{ echo "ha-vm: cannot bring lo up"; return 1; }}
+    # Returns at once once the random number generator is seeded; waits
+    # (and makes the kernel gather entropy) until then.
+    dd if=/dev/random of=/dev/null bs=1 count=1 2>/dev/null ||
+        {{ echo "ha-vm: /dev/random unreadable"; return 1; }}
 }}
 if setup >$out 2>&1; then
     (cd / && /bin/sh {RUN_SCRIPT}) >$out 2>&1

@@ -177,7 +177,12 @@ impl<'a> Vm<'a> {
         for dir in &image.firmware {
             cmd.arg("-L").arg(dir);
         }
-        cmd.args(["-machine", "pc,accel=tcg", "-nodefaults", "-no-user-config"])
+        // `-cpu max` offers RDRAND, which seeds the guest's random number
+        // generator at boot: statically linked programs wait for it (the
+        // `getrandom` crate polls /dev/random when glibc's getrandom
+        // cannot be looked up), and an idle guest gathers entropy slowly.
+        cmd.args(["-machine", "pc,accel=tcg", "-cpu", "max"])
+            .args(["-nodefaults", "-no-user-config"])
             .args(["-display", "none", "-nic", "none", "-no-reboot"])
             .args(["-m", &self.memory_mib.to_string()])
             .args(["-smp", &self.cpus.to_string()])
