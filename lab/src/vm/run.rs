@@ -96,7 +96,9 @@ impl<'a> Vm<'a> {
                 ),
             });
         }
-        let dir = self.image.cache.join("runs").join(format!(
+        let runs = self.image.cache.join("runs");
+        sweep_stale_runs(&runs);
+        let dir = runs.join(format!(
             "{}-{}",
             std::process::id(),
             NEXT_RUN.fetch_add(1, Ordering::Relaxed)
@@ -130,6 +132,7 @@ impl<'a> Vm<'a> {
             .try_clone()
             .map_err(|e| LabError::io(format!("opening {}", qemu_log.display()), e))?;
         cmd.stdin(Stdio::null()).stdout(log).stderr(log_err);
+        die_with_parent(&mut cmd);
         let started = Instant::now();
         let child = cmd.spawn().map_err(|e| LabError::Spawn {
             command: describe(&cmd),
@@ -198,6 +201,42 @@ impl<'a> Vm<'a> {
             .arg(chardev_file("output", output))
             .args(["-serial", "chardev:output"]);
         cmd
+    }
+}
+
+/// Makes the kernel kill QEMU if the thread that started it dies (a test
+/// process killed outright cannot run its drops).
+fn die_with_parent(cmd: &mut Command) {
+    use std::os::unix::process::CommandExt;
+    // SAFETY: the closure runs between fork and exec and only makes one
+    // async-signal-safe system call (prctl).
+    unsafe {
+        cmd.pre_exec(|| {
+            nix::sys::prctl::set_pdeathsig(nix::sys::signal::Signal::SIGKILL)
+                .map_err(std::io::Error::from)
+        });
+    }
+}
+
+/// Removes run directories (`PID-SEQ`) of processes that no longer exist.
+fn sweep_stale_runs(runs: &Path) {
+    let Ok(entries) = std::fs::read_dir(runs) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name
+            .to_str()
+            .and_then(|n| n.split('-').next())
+            .and_then(|pid| pid.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        if !Path::new("/proc").join(pid.to_string()).exists() {
+            if let Err(e) = remove_dir_if_present(&entry.path()) {
+                log::warn!("cannot remove stale VM run directory: {e}");
+            }
+        }
     }
 }
 
@@ -293,6 +332,22 @@ mod tests {
             chardev_file("out", Path::new("/a,b/log")),
             "file,id=out,path=/a,,b/log"
         );
+    }
+
+    #[test]
+    fn run_directories_of_dead_processes_are_swept() {
+        let runs = std::env::temp_dir().join(format!("ha-vm-runs-{}", std::process::id()));
+        let mine = runs.join(format!("{}-0", std::process::id()));
+        // PIDs never exceed 2^22 on Linux.
+        let dead = runs.join("4294967-3");
+        let other = runs.join("not-a-run");
+        for dir in [&mine, &dead, &other] {
+            std::fs::create_dir_all(dir.join("inside")).unwrap();
+        }
+        sweep_stale_runs(&runs);
+        assert!(mine.is_dir() && other.is_dir());
+        assert!(!dead.exists());
+        std::fs::remove_dir_all(&runs).unwrap();
     }
 
     #[test]
