@@ -3,7 +3,7 @@
 //!
 //! Every method maps to one ipvsadm action; a kernel refusal comes back as
 //! [`IpvsError::Kernel`] carrying the errno and ipvsadm's sentence for it.
-//! For many changes at once, [`Ipvs::apply`](crate::batch) pipelines them.
+//! For many changes at once, [`Ipvs::apply`] pipelines them.
 
 use std::io;
 
@@ -316,4 +316,32 @@ fn unexpected(wanted: &str, got: &Reply) -> IpvsError {
         Reply::Ignored => "an unknown message",
     };
     DecodeError::Unexpected(format!("{kind} where {wanted} was expected")).into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn assert_send<T: Send>() {}
+    fn assert_send_sync<T: Send + Sync>() {}
+
+    #[test]
+    fn handle_and_errors_cross_threads() {
+        // The director drives the handle from a blocking task.
+        assert_send::<Ipvs>();
+        assert_send_sync::<IpvsError>();
+    }
+
+    #[test]
+    fn sequence_numbers_skip_zero_when_they_wrap() {
+        let mut ipvs = Ipvs {
+            socket: NlSocket::new(NlFamily::Generic).expect("a netlink socket"),
+            family: 0,
+            seq: u32::MAX - 1,
+            recv_buf: Vec::new(),
+            send_buf: Vec::new(),
+        };
+        assert_eq!(ipvs.next_seq(), u32::MAX);
+        assert_eq!(ipvs.next_seq(), 1);
+    }
 }
