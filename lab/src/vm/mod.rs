@@ -24,7 +24,11 @@
 //! Nothing leaves the VM: it has no network card.
 //!
 //! [`GuestSuite`] builds test binaries statically and runs them all in one
-//! boot.
+//! boot, one test at a time, so that they share the guest's IPVS table in
+//! turn (each test leaves it as it found it). A test that needs the guest
+//! is marked `#[ignore = "needs IPVS: runs in the VM"]`: ignored on the
+//! host, run in the guest with `--include-ignored`; it may also check
+//! `HA_VM` itself.
 //!
 //! ```no_run
 //! use std::time::Duration;
