@@ -13,10 +13,15 @@ use crate::LabError;
 pub const CACHE_ENV: &str = "HA_VM_CACHE";
 
 /// The cache directory for the workspace at `workspace`: `$HA_VM_CACHE` if
-/// set and not empty, else `WORKSPACE/target/vm-cache`.
+/// set and not empty (relative to the workspace unless absolute), else
+/// `WORKSPACE/target/vm-cache`.
 pub fn cache_dir(workspace: &Path) -> PathBuf {
-    match std::env::var_os(CACHE_ENV) {
-        Some(dir) if !dir.is_empty() => PathBuf::from(dir),
+    cache_dir_from(workspace, std::env::var_os(CACHE_ENV).map(PathBuf::from))
+}
+
+fn cache_dir_from(workspace: &Path, configured: Option<PathBuf>) -> PathBuf {
+    match configured {
+        Some(dir) if !dir.as_os_str().is_empty() => workspace.join(dir),
         _ => workspace.join("target").join("vm-cache"),
     }
 }
@@ -61,6 +66,18 @@ mod tests {
     use std::sync::atomic::{AtomicBool, Ordering};
     use std::sync::Arc;
     use std::time::Duration;
+
+    #[test]
+    fn the_cache_is_under_target_unless_configured() {
+        let ws = Path::new("/ws");
+        assert_eq!(cache_dir_from(ws, None), Path::new("/ws/target/vm-cache"));
+        assert_eq!(
+            cache_dir_from(ws, Some("".into())),
+            Path::new("/ws/target/vm-cache")
+        );
+        assert_eq!(cache_dir_from(ws, Some("/c".into())), Path::new("/c"));
+        assert_eq!(cache_dir_from(ws, Some("c/d".into())), Path::new("/ws/c/d"));
+    }
 
     #[test]
     fn the_lock_excludes_a_second_holder_until_released() {

@@ -126,7 +126,7 @@ impl VmImage {
 fn host_files(root: &Path, lib_path: &str) -> Result<Vec<HostFile>, LabError> {
     let mut programs = vec![(root.join("sbin/ipvsadm"), "/sbin/ipvsadm".to_string())];
     // iproute2 for `ip netns` and friends (busybox's `ip` has no netns).
-    if let Some(ip) = find_in_path("ip") {
+    if let Some(ip) = find_in_path("ip").and_then(|p| std::fs::canonicalize(p).ok()) {
         programs.push((ip, "/sbin/ip".to_string()));
     }
     let mut files = Vec::new();
