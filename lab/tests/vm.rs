@@ -123,3 +123,35 @@ fn guest_paths_must_be_absolute() {
         "{error}"
     );
 }
+
+/// iproute2's `ip` is at `/sbin/ip`; the guest's shell runs busybox's own
+/// applets before looking at `PATH`, so scripts name it in full.
+#[test]
+fn the_guest_has_network_namespaces_veth_bridges_and_dummies() {
+    let image = image();
+    let script = "\
+        set -e\n\
+        /sbin/ip netns add a\n\
+        /sbin/ip link add v0 type veth peer name v1\n\
+        /sbin/ip link set v1 netns a\n\
+        /sbin/ip link add br0 type bridge\n\
+        /sbin/ip link set v0 master br0\n\
+        /sbin/ip link add d0 type dummy\n\
+        /sbin/ip addr add 10.9.0.1/24 dev br0\n\
+        /sbin/ip link set br0 up; /sbin/ip link set v0 up\n\
+        /sbin/ip -n a addr add 10.9.0.2/24 dev v1\n\
+        /sbin/ip -n a link set v1 up; /sbin/ip -n a link set lo up\n\
+        ping -c 1 -W 5 10.9.0.2 >/dev/null && echo reached\n\
+        /sbin/ip -n a -o link show v1 | grep -o 'v1@if[0-9]*'\n";
+    let run = Vm::new(&image)
+        .run::<&Path, &Path>(&[], script, Duration::from_secs(120))
+        .expect("VM run");
+    assert!(run.success(), "{}\n{}", run.output, run.console);
+    let lines: Vec<&str> = run.output.lines().collect();
+    assert_eq!(lines.first(), Some(&"reached"), "{}", run.output);
+    assert!(
+        lines.get(1).is_some_and(|l| l.starts_with("v1@if")),
+        "{}",
+        run.output
+    );
+}

@@ -16,7 +16,9 @@
 //! and output ([`VmRun`]). A boot costs about 3.5 s.
 //!
 //! The guest: busybox (all applets), iproute2's `ip` copied from the host
-//! when it has one, `/sbin/ipvsadm` (the real 1.31); kernel modules `ip_vs`
+//! to `/sbin/ip` when it has one (busybox's shell runs its own applets
+//! before searching `PATH`, so shell scripts call `/sbin/ip`; programs
+//! find it through `PATH`), `/sbin/ipvsadm` (the real 1.31); kernel modules `ip_vs`
 //! (loaded with `nf_conntrack`), every IPVS scheduler (loaded on demand
 //! through `/proc/sys/kernel/modprobe`), `veth`, `bridge` and `dummy`
 //! loaded; `lo` up; `/proc`, `/sys`, `/dev`, tmpfs on `/tmp` and `/run`;
