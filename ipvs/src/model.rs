@@ -24,8 +24,10 @@ pub const SCHEDULERS: &[&str] = &[
 /// The scheduler ipvsadm uses when none is given.
 pub const DEFAULT_SCHEDULER: &str = "wlc";
 
-/// The persistence timeout in seconds ipvsadm uses for a bare `-p`.
-pub const DEFAULT_PERSISTENCE_TIMEOUT: u32 = 300;
+/// The persistence timeout in seconds ipvsadm uses for a bare `-p`
+/// (libipvs' `IPVS_SVC_PERSISTENT_TIMEOUT`, 6 minutes; its manual page's
+/// "300" is out of date).
+pub const DEFAULT_PERSISTENCE_TIMEOUT: u32 = 360;
 
 /// Longest scheduler or persistence-engine name the kernel accepts, in bytes
 /// (`IP_VS_SCHEDNAME_MAXLEN` and `IP_VS_PENAME_MAXLEN` less the NUL).

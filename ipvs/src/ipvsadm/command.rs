@@ -2,7 +2,7 @@
 //!
 //! [`super::parse::parse_command`] produces a [`Command`]; the executor runs
 //! it. Everything ipvsadm fills in by default (scheduler `wlc`, weight 1,
-//! direct routing, persistence 300 s, the multicast interface `eth0`) is
+//! direct routing, persistence 360 s, the multicast interface `eth0`) is
 //! already filled in here, so a command says exactly what reaches the kernel.
 
 use crate::model::{

@@ -1010,7 +1010,7 @@ mod tests {
         assert_eq!(
             s.persistence,
             Some(Persistence {
-                timeout: 300,
+                timeout: 360,
                 netmask: Netmask::V4(Ipv4Addr::BROADCAST),
                 engine: None
             })
