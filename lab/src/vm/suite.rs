@@ -183,11 +183,14 @@ impl GuestSuite {
         let packages: Vec<&str> = self.packages.iter().map(String::as_str).collect();
         let target_dir = self.target_dir();
         let built = build_static(&self.workspace, &packages, &target_dir, self.benches)?;
-        let executables: Vec<GuestExecutable> = built
+        let mut executables: Vec<GuestExecutable> = built
             .executables
             .into_iter()
             .filter(|e| !self.skip_targets.contains(&e.target))
             .collect();
+        // Cargo reports artifacts in the order they happen to finish; the
+        // tests share the guest's kernel, so run them in a fixed order.
+        executables.sort_by(|a, b| (&a.package, &a.target).cmp(&(&b.package, &b.target)));
         let (script, names) = self.script(&executables, &target_dir);
         let files = self.files(&executables)?;
         let payload: u64 = files
