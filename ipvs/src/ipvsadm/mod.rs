@@ -3,7 +3,7 @@
 //!
 //! `lvs-director ipvs ARGS…` behaves as ipvsadm 1.31 (as Debian builds it):
 //! [`parse_command`] reads a command line with ipvsadm's option rules and
-//! messages, [`format`] prints listings and the save format byte for byte,
+//! messages, [`mod@format`] prints listings and the save format byte for byte,
 //! [`restore`] splits `-R` input the way ipvsadm reads it, and [`run`]
 //! executes a command line against a [`Kernel`].
 
