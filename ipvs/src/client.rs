@@ -6,6 +6,7 @@
 //! For many changes at once, [`Ipvs::apply`] pipelines them.
 
 use std::io;
+use std::os::fd::AsRawFd;
 
 use neli::consts::socket::{Msg, NlFamily};
 use neli::socket::NlSocket;
@@ -27,6 +28,11 @@ const RECV_BUFFER: usize = 64 * 1024;
 /// Socket receive buffer asked of the kernel, so that a window of pipelined
 /// acknowledgements always fits.
 const SOCKET_RCVBUF: usize = 1024 * 1024;
+
+/// How long a reply may keep us waiting. The kernel answers each request
+/// while handling it, so a longer wait means a reply was lost: better an
+/// error than a hang.
+const REPLY_TIMEOUT_SECS: libc::time_t = 30;
 
 /// A connection to the kernel's IPVS.
 pub struct Ipvs {
@@ -54,6 +60,7 @@ impl Ipvs {
         let socket = NlSocket::connect(NlFamily::Generic, None, Groups::empty())?;
         // Best effort: the kernel caps it at net.core.rmem_max.
         let _ = socket.set_recv_buffer_size(SOCKET_RCVBUF);
+        set_reply_timeout(&socket)?;
         Ok(Ipvs {
             socket,
             family,
@@ -239,6 +246,12 @@ impl Ipvs {
                 }
                 Ok((len, _)) => return Ok(len),
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    return Err(IpvsError::Socket(io::Error::new(
+                        io::ErrorKind::TimedOut,
+                        format!("no reply from the kernel within {REPLY_TIMEOUT_SECS} s"),
+                    )))
+                }
                 Err(e) => return Err(IpvsError::Socket(e)),
             }
         }
@@ -303,6 +316,30 @@ impl Ipvs {
     }
 }
 
+/// Makes a receive give up after [`REPLY_TIMEOUT_SECS`] (`SO_RCVTIMEO`).
+fn set_reply_timeout(socket: &NlSocket) -> Result<(), IpvsError> {
+    let timeout = libc::timeval {
+        tv_sec: REPLY_TIMEOUT_SECS,
+        tv_usec: 0,
+    };
+    // SAFETY: the descriptor is the socket's own, open for as long as the
+    // borrow; the option value is a live timeval of the size passed.
+    let status = unsafe {
+        libc::setsockopt(
+            socket.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_RCVTIMEO,
+            (&timeout as *const libc::timeval).cast(),
+            std::mem::size_of::<libc::timeval>() as libc::socklen_t,
+        )
+    };
+    if status == 0 {
+        Ok(())
+    } else {
+        Err(IpvsError::Socket(io::Error::last_os_error()))
+    }
+}
+
 fn unexpected(wanted: &str, got: &Reply) -> IpvsError {
     let kind = match got {
         Reply::Ack => "an acknowledgement",
@@ -330,6 +367,29 @@ mod tests {
         // The director drives the handle from a blocking task.
         assert_send::<Ipvs>();
         assert_send_sync::<IpvsError>();
+    }
+
+    #[test]
+    fn a_lost_reply_cannot_block_forever() {
+        let socket = NlSocket::new(NlFamily::Generic).expect("a netlink socket");
+        set_reply_timeout(&socket).expect("set the timeout");
+        let mut read = libc::timeval {
+            tv_sec: 0,
+            tv_usec: 0,
+        };
+        let mut len = std::mem::size_of::<libc::timeval>() as libc::socklen_t;
+        // SAFETY: a live timeval and its size, on the socket's own descriptor.
+        let status = unsafe {
+            libc::getsockopt(
+                socket.as_raw_fd(),
+                libc::SOL_SOCKET,
+                libc::SO_RCVTIMEO,
+                (&mut read as *mut libc::timeval).cast(),
+                &mut len,
+            )
+        };
+        assert_eq!(status, 0);
+        assert_eq!((read.tv_sec, read.tv_usec), (REPLY_TIMEOUT_SECS, 0));
     }
 
     #[test]
