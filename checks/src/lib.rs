@@ -2,3 +2,5 @@
 //!
 //! Nothing is implemented here yet: checks arrive with their own work item,
 //! and until then no other crate uses this one.
+
+pub mod config;
