@@ -4,3 +4,4 @@
 //! and until then no other crate uses this one.
 
 pub mod config;
+pub mod reconcile;

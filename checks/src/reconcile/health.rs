@@ -1,0 +1,73 @@
+//! The health of each real server as the reconciler sees it: up, down, or
+//! not known yet (no check has decided since the director started or since
+//! the real server entered the configuration).
+//!
+//! A real server not known yet is judged by the kernel's table, as
+//! ldirectord does when it starts or reloads: one the kernel holds with a
+//! weight is taken as up, any other as down (see [`super::desired`]).
+
+use std::collections::{BTreeMap, HashMap};
+use std::hash::BuildHasher;
+
+use ha_ipvs::{DestinationKey, ServiceKey};
+
+/// One real server of one virtual service, as the kernel holds it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RealKey {
+    /// The virtual service.
+    pub service: ServiceKey,
+    /// The real server (address, and port as the kernel holds it).
+    pub real: DestinationKey,
+}
+
+/// What the checks last decided about a real server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Health {
+    /// Its check passes: it gets its weight.
+    Up,
+    /// Its check fails (failurecount times over): weight 0 or removed.
+    Down,
+    /// Not decided yet: judged by the kernel's table.
+    #[default]
+    Unknown,
+}
+
+impl Health {
+    /// `up`, `down` or `unknown`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Health::Up => "up",
+            Health::Down => "down",
+            Health::Unknown => "unknown",
+        }
+    }
+}
+
+/// Where the reconciler reads the health of real servers from; a real
+/// server it does not know is [`Health::Unknown`].
+pub trait HealthView {
+    /// The health of one real server.
+    fn health(&self, key: &RealKey) -> Health;
+}
+
+impl<S: BuildHasher> HealthView for HashMap<RealKey, Health, S> {
+    fn health(&self, key: &RealKey) -> Health {
+        self.get(key).copied().unwrap_or_default()
+    }
+}
+
+impl HealthView for BTreeMap<RealKey, Health> {
+    fn health(&self, key: &RealKey) -> Health {
+        self.get(key).copied().unwrap_or_default()
+    }
+}
+
+/// Every real server unknown, as at start-up before any check.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NothingKnown;
+
+impl HealthView for NothingKnown {
+    fn health(&self, _key: &RealKey) -> Health {
+        Health::Unknown
+    }
+}
