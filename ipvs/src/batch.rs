@@ -109,12 +109,25 @@ impl Ipvs {
         if pending.is_empty() {
             return Ok(());
         }
+        // A harmless request last: the kernel answers requests in order, so
+        // once this one is answered every change before it has been handled,
+        // even one the kernel handled without answering (see below).
+        let barrier = self.next_seq();
+        Request::GetInfo.encode(self.family, barrier, &mut self.send_buf)?;
         self.send_buffer()?;
-        let mut answered = 0;
-        while answered < pending.len() {
+        loop {
             let len = self.receive()?;
             for message in Replies::new(&self.recv_buf[..len], AddressFamily::Inet) {
                 let message = message?;
+                if message.seq == barrier {
+                    match message.reply? {
+                        Reply::Ack | Reply::Done | Reply::Failed(_) => {
+                            settle_unanswered(window, &pending, results);
+                            return Ok(());
+                        }
+                        _ => continue,
+                    }
+                }
                 let Some(&(_, index)) = pending.iter().find(|(seq, _)| *seq == message.seq) else {
                     continue;
                 };
@@ -129,11 +142,31 @@ impl Ipvs {
                     Ok(_) => continue,
                     Err(error) => Err(error.into()),
                 };
-                if results[index].replace(outcome).is_none() {
-                    answered += 1;
-                }
+                results[index] = Some(outcome);
             }
         }
-        Ok(())
+    }
+}
+
+/// Gives a result to the changes the kernel handled without answering.
+/// Netlink sends no acknowledgement when a handler returns `-EINTR`, and
+/// stopping a sync daemon whose thread has not run yet does exactly that
+/// (`kthread_stop` of an unstarted thread) although the daemon is then
+/// stopped: such a stop succeeded. Any other silence is reported.
+fn settle_unanswered(
+    window: &[Change],
+    pending: &[(u32, usize)],
+    results: &mut [Option<Result<(), IpvsError>>],
+) {
+    for &(_, index) in pending {
+        if results[index].is_none() {
+            results[index] = Some(match window[index] {
+                Change::StopDaemon(_) => Ok(()),
+                _ => Err(DecodeError::Unexpected(
+                    "the kernel handled the change without answering".to_string(),
+                )
+                .into()),
+            });
+        }
     }
 }

@@ -202,7 +202,10 @@ impl Ipvs {
 
     /// Stops the master or backup sync daemon (`ipvsadm --stop-daemon`).
     pub fn stop_daemon(&mut self, state: DaemonState) -> Result<(), IpvsError> {
-        self.command(Request::StopDaemon(state))
+        // Through a batch: the kernel may stop a daemon without answering
+        // (see `batch`), which only a following request can reveal.
+        let mut results = self.apply(&[crate::batch::Change::StopDaemon(state)])?;
+        results.pop().unwrap_or(Ok(()))
     }
 
     /// The running sync daemons, master first (`ipvsadm -L --daemon`).
