@@ -5,3 +5,5 @@
 
 pub mod config;
 pub mod reconcile;
+pub mod check;
+pub mod scheduler;
