@@ -1,14 +1,20 @@
 //! `lvs-director`: the LVS director, ldirectord's successor.
 //!
-//! So far one command exists: `lvs-director ipvs ARGS…`, which is ipvsadm
-//! 1.31's command line over this project's IPVS binding (installed or linked
-//! under the name `ipvsadm`, the binary behaves as ipvsadm itself). The
-//! director proper (health checks, ldirectord.cf) is not built yet: every
-//! other command says so and exits with status 2.
+//! - `lvs-director ipvs ARGS…` ([`ipvs_command`]): ipvsadm 1.31's command
+//!   line over the project's IPVS binding; installed or linked under the
+//!   name `ipvsadm`, the binary behaves as ipvsadm itself.
+//! - `lvs-director realserver start|stop|status --vip ADDR…`
+//!   ([`realserver`]): an LVS-DR real server's own setup.
+//! - [`cli`]: the command line of the subcommands.
 
+mod cli;
 mod ipvs_command;
+mod realserver;
 
 use std::process::ExitCode;
+
+use clap::Parser;
+use cli::{Cli, Command, RealServerAction};
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args_os()
@@ -25,21 +31,62 @@ fn main() -> ExitCode {
     if invoked_as == "ipvsadm" {
         return ipvs_command::run(args);
     }
-    match args.get(1).map(String::as_str) {
-        Some("ipvs") => {
-            let ipvs_args: Vec<String> = std::iter::once(format!("{program} ipvs"))
-                .chain(args.iter().skip(2).cloned())
-                .collect();
-            ipvs_command::run(ipvs_args)
-        }
-        Some(other) => {
-            eprintln!("lvs-director: {other}: not implemented yet (only `ipvs` is available)");
-            ExitCode::from(2)
-        }
-        None => {
-            eprintln!("usage: {program} ipvs [ipvsadm arguments…]");
-            eprintln!("(the director itself is not implemented yet; only `ipvs` is available)");
-            ExitCode::from(2)
+    if args.get(1).map(String::as_str) == Some("ipvs") {
+        let ipvs_args: Vec<String> = std::iter::once(format!("{program} ipvs"))
+            .chain(args.iter().skip(2).cloned())
+            .collect();
+        return ipvs_command::run(ipvs_args);
+    }
+    match Cli::parse_from(&args).command {
+        Command::Realserver {
+            action,
+            vips,
+            state_dir,
+        } => realserver_command(action, &vips, &state_dir),
+    }
+}
+
+/// `lvs-director realserver ...`.
+fn realserver_command(
+    action: RealServerAction,
+    vips: &[std::net::IpAddr],
+    state_dir: &std::path::Path,
+) -> ExitCode {
+    let action = match action {
+        RealServerAction::Start => realserver::Action::Start,
+        RealServerAction::Stop => realserver::Action::Stop,
+        RealServerAction::Status => realserver::Action::Status,
+    };
+    match realserver::run(action, vips, state_dir) {
+        Ok(status) => match action {
+            realserver::Action::Start => {
+                println!("LVS-DR real server started");
+                ExitCode::SUCCESS
+            }
+            realserver::Action::Stop => {
+                println!("LVS-DR real server stopped");
+                ExitCode::SUCCESS
+            }
+            realserver::Action::Status if status.running() => {
+                println!("LVS-DR real server is running");
+                ExitCode::SUCCESS
+            }
+            realserver::Action::Status => {
+                let missing: Vec<String> = status.missing.iter().map(|a| a.to_string()).collect();
+                let mut why = Vec::new();
+                if !missing.is_empty() {
+                    why.push(format!("not on lo: {}", missing.join(" ")));
+                }
+                if !status.arp_set {
+                    why.push("ARP settings not in place".to_string());
+                }
+                println!("LVS-DR real server is stopped ({})", why.join("; "));
+                ExitCode::from(3)
+            }
+        },
+        Err(error) => {
+            eprintln!("lvs-director: realserver: {error}");
+            ExitCode::from(1)
         }
     }
 }
