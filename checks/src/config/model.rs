@@ -22,8 +22,8 @@ use std::net::IpAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-pub use ha_ipvs::{AddressFamily, Forwarding, Netmask, Protocol, SchedulerFlags, ServiceKey};
 use ha_conf::Location;
+pub use ha_ipvs::{AddressFamily, Forwarding, Netmask, Protocol, SchedulerFlags, ServiceKey};
 
 /// ldirectord's default `checkinterval`: 10 seconds.
 pub const DEFAULT_CHECK_INTERVAL: Duration = Duration::from_secs(10);

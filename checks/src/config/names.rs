@@ -229,7 +229,10 @@ mod tests {
 
     #[test]
     fn check_types_and_numbers() {
-        assert_eq!(CheckType::from_name("external-perl"), Some(CheckType::ExternalPerl));
+        assert_eq!(
+            CheckType::from_name("external-perl"),
+            Some(CheckType::ExternalPerl)
+        );
         assert_eq!(CheckType::from_name("5"), Some(CheckType::Combined(5)));
         assert_eq!(CheckType::from_name("99999999999"), None);
         assert_eq!(CheckType::from_name("-1"), None);

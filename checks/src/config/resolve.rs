@@ -67,7 +67,10 @@ impl DirectorConfig {
             AddressFamily::Inet => &self.global.fallback,
             AddressFamily::Inet6 => &self.global.fallback6,
         };
-        let mut fallback = virtual_service.fallback.clone().or_else(|| global.clone())?;
+        let mut fallback = virtual_service
+            .fallback
+            .clone()
+            .or_else(|| global.clone())?;
         fallback.port = Some(fallback.port.unwrap_or(virtual_service.port()));
         Some(fallback)
     }

@@ -24,19 +24,43 @@ pub const SUPPORTED_SERVICES: &[CheckService] = &[
     CheckService::Submission,
 ];
 
-/// Why a check cannot run, as the sentence of a load error.
-pub fn supported_check(check: &CheckSpec, _key: &ServiceKey) -> Result<(), String> {
+/// Which setting of a virtual service a refusal is about (its line is the
+/// one the error names).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CheckPart {
+    /// `checktype=`.
+    CheckType,
+    /// `service=`.
+    Service,
+}
+
+/// A check the director cannot run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unsupported {
+    /// The setting at fault.
+    pub part: CheckPart,
+    /// The sentence of the load error.
+    pub message: String,
+}
+
+/// Whether the director can run this check on a virtual service; the
+/// refusal names what is missing.
+pub fn supported_check(check: &CheckSpec, _key: &ServiceKey) -> Result<(), Unsupported> {
     match check.check_type {
-        CheckType::ExternalPerl => {
-            Err("checktype 'external-perl' is not supported yet (use 'external')".into())
-        }
+        CheckType::ExternalPerl => Err(Unsupported {
+            part: CheckPart::CheckType,
+            message: "checktype 'external-perl' is not supported yet (use 'external')".into(),
+        }),
         CheckType::Negotiate | CheckType::Combined(_)
             if !SUPPORTED_SERVICES.contains(&check.service) =>
         {
-            Err(format!(
-                "service '{}' is not supported yet for negotiate checks",
-                check.service.name()
-            ))
+            Err(Unsupported {
+                part: CheckPart::Service,
+                message: format!(
+                    "service '{}' is not supported yet for negotiate checks",
+                    check.service.name()
+                ),
+            })
         }
         _ => Ok(()),
     }
