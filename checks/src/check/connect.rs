@@ -8,6 +8,6 @@ use super::spec::CheckSpec;
 
 /// Opens and closes one TCP connection.
 pub(crate) async fn check(spec: &CheckSpec) -> CheckResult {
-    drop(connect_tcp(spec.target).await?);
+    drop(connect_tcp(spec.target, spec.connect_timeout).await?);
     Ok(format!("connected to {}", spec.target))
 }

@@ -197,7 +197,7 @@ async fn over_udp(spec: &CheckSpec, query: &[u8], id: u16) -> CheckResult<Respon
 }
 
 async fn over_tcp(spec: &CheckSpec, query: &[u8], id: u16) -> CheckResult<Response> {
-    let mut stream = connect_tcp(spec.target).await?;
+    let mut stream = connect_tcp(spec.target, spec.connect_timeout).await?;
     let mut framed = (query.len() as u16).to_be_bytes().to_vec();
     framed.extend_from_slice(query);
     stream

@@ -77,7 +77,8 @@ fn passive_port(line: &str) -> Option<u16> {
 
 /// Runs the check.
 pub(crate) async fn check(spec: &CheckSpec) -> CheckResult {
-    let mut lines = Lines::new(Stream::connect(spec.target, false, None).await?);
+    let mut lines =
+        Lines::new(Stream::connect(spec.target, false, None, spec.connect_timeout).await?);
     let (code, greeting) = reply(&mut lines, "before its greeting").await?;
     if code / 100 != 2 {
         return Err(refused("connection", &greeting));
@@ -108,7 +109,11 @@ pub(crate) async fn check(spec: &CheckSpec) -> CheckResult {
         .then(|| passive_port(&line))
         .flatten()
         .ok_or_else(|| refused(passive, &line))?;
-    let mut data = connect_tcp(SocketAddr::new(spec.target.ip(), port)).await?;
+    let mut data = connect_tcp(
+        SocketAddr::new(spec.target.ip(), port),
+        spec.connect_timeout,
+    )
+    .await?;
     let (code, line) = command(&mut lines, &format!("RETR {}", spec.request), "after RETR").await?;
     if code / 100 != 1 && code / 100 != 2 {
         return Err(refused("RETR", &line));

@@ -10,6 +10,7 @@
 //! server is the proxy, asked for the absolute URL in `request`.
 
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use http_body_util::{BodyExt, Empty};
 use hyper::body::Bytes;
@@ -46,6 +47,7 @@ struct Hop {
     target: String,
     host: String,
     sni: Option<String>,
+    connect_limit: Option<Duration>,
 }
 
 /// A received answer.
@@ -86,6 +88,7 @@ pub(crate) async fn check(spec: &CheckSpec) -> CheckResult {
                 target: url.to_string(),
                 host: url.authority(),
                 sni: None,
+                connect_limit: spec.connect_timeout,
             }
         } else {
             Hop {
@@ -94,6 +97,7 @@ pub(crate) async fn check(spec: &CheckSpec) -> CheckResult {
                 target: url.path.clone(),
                 host: host.take().unwrap_or_else(|| url.authority()),
                 sni: spec.virtual_host.clone().or_else(|| Some(url.host.clone())),
+                connect_limit: spec.connect_timeout,
             }
         };
         let answer = request(&hop, method).await?;
@@ -150,7 +154,13 @@ fn host_of(addr: SocketAddr) -> String {
 
 /// Sends one request and reads its answer (at most [`MAX_BODY`] bytes of body).
 async fn request(hop: &Hop, method: HttpMethod) -> CheckResult<Answer> {
-    let stream = Stream::connect(hop.connect_to, hop.tls, hop.sni.as_deref()).await?;
+    let stream = Stream::connect(
+        hop.connect_to,
+        hop.tls,
+        hop.sni.as_deref(),
+        hop.connect_limit,
+    )
+    .await?;
     let (mut sender, connection) =
         hyper::client::conn::http1::handshake::<_, Empty<Bytes>>(TokioIo::new(stream))
             .await

@@ -26,7 +26,8 @@ fn is_greeting(line: &str) -> bool {
 
 /// Runs the check.
 pub(crate) async fn check(spec: &CheckSpec, tls: bool) -> CheckResult {
-    let mut lines = Lines::new(Stream::connect(spec.target, tls, None).await?);
+    let mut lines =
+        Lines::new(Stream::connect(spec.target, tls, None, spec.connect_timeout).await?);
     let greeting = lines.expect_line("before its greeting").await?;
     if !is_greeting(&greeting) {
         return Err(CheckError::Answer(format!(

@@ -5,6 +5,7 @@
 use std::net::SocketAddr;
 use std::pin::Pin;
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader, ReadBuf};
 use tokio::net::TcpStream;
@@ -30,8 +31,9 @@ impl Stream {
         addr: SocketAddr,
         tls: bool,
         server_name: Option<&str>,
+        connect_limit: Option<Duration>,
     ) -> CheckResult<Stream> {
-        let tcp = connect_tcp(addr).await?;
+        let tcp = connect_tcp(addr, connect_limit).await?;
         if tls {
             Ok(Stream::Tls(Box::new(
                 tls::handshake(tcp, addr, server_name).await?,
@@ -42,12 +44,29 @@ impl Stream {
     }
 }
 
-/// Opens a TCP connection to `addr` (with Nagle off: checks send small
-/// requests and wait for the answer).
-pub(crate) async fn connect_tcp(addr: SocketAddr) -> CheckResult<TcpStream> {
-    let stream = TcpStream::connect(addr)
-        .await
-        .map_err(|source| CheckError::Connect { addr, source })?;
+/// Opens a TCP connection to `addr`, giving up after `limit` when one is
+/// set (`connecttimeout`; the check's own timeout bounds it anyway). Nagle
+/// is off: checks send small requests and wait for the answer.
+pub(crate) async fn connect_tcp(
+    addr: SocketAddr,
+    limit: Option<Duration>,
+) -> CheckResult<TcpStream> {
+    let connecting = TcpStream::connect(addr);
+    let connected = match limit {
+        Some(limit) => {
+            tokio::time::timeout(limit, connecting)
+                .await
+                .map_err(|_| CheckError::Connect {
+                    addr,
+                    source: std::io::Error::new(
+                        std::io::ErrorKind::TimedOut,
+                        format!("no connection within {limit:?}"),
+                    ),
+                })?
+        }
+        None => connecting.await,
+    };
+    let stream = connected.map_err(|source| CheckError::Connect { addr, source })?;
     let _ = stream.set_nodelay(true);
     Ok(stream)
 }

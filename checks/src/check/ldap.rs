@@ -173,7 +173,7 @@ async fn read_element(reader: &mut (impl AsyncRead + Unpin)) -> CheckResult<Vec<
 
 /// Runs the check.
 pub(crate) async fn check(spec: &CheckSpec, tls: bool) -> CheckResult {
-    let mut stream = Stream::connect(spec.target, tls, None).await?;
+    let mut stream = Stream::connect(spec.target, tls, None, spec.connect_timeout).await?;
     let (name, password) = if !spec.login.is_empty() && !spec.passwd.is_empty() {
         (spec.login.as_str(), spec.passwd.as_str())
     } else {

@@ -14,6 +14,7 @@
 mod connect;
 mod dns;
 mod external;
+pub mod from_config;
 mod ftp;
 mod http;
 mod imap;

@@ -9,7 +9,7 @@ use super::spec::CheckSpec;
 
 /// Runs the check.
 pub(crate) async fn check(spec: &CheckSpec) -> CheckResult {
-    let mut stream = Stream::connect(spec.target, false, None).await?;
+    let mut stream = Stream::connect(spec.target, false, None, spec.connect_timeout).await?;
     let mut buffer = [0u8; 64];
     let n = stream
         .read(&mut buffer)

@@ -32,7 +32,8 @@ async fn ok(lines: &mut Lines, waiting_for: &'static str) -> CheckResult<Result<
 
 /// Runs the check.
 pub(crate) async fn check(spec: &CheckSpec, tls: bool) -> CheckResult {
-    let mut lines = Lines::new(Stream::connect(spec.target, tls, None).await?);
+    let mut lines =
+        Lines::new(Stream::connect(spec.target, tls, None, spec.connect_timeout).await?);
     let greeting = ok(&mut lines, "before its greeting")
         .await?
         .map_err(|line| CheckError::Answer(format!("greeting {:?}", excerpt(&line))))?;

@@ -25,7 +25,7 @@ pub(crate) async fn check(spec: &CheckSpec) -> CheckResult {
 }
 
 async fn over_tcp(spec: &CheckSpec) -> CheckResult {
-    let mut stream = Stream::connect(spec.target, false, None).await?;
+    let mut stream = Stream::connect(spec.target, false, None, spec.connect_timeout).await?;
     stream
         .write_all(request(spec).as_bytes())
         .await

@@ -41,7 +41,9 @@ fn judge(status: &str) -> CheckResult {
 pub(crate) async fn check(spec: &CheckSpec) -> CheckResult {
     match spec.protocol {
         Protocol::Tcp => {
-            let Stream::Plain(tcp) = Stream::connect(spec.target, false, None).await? else {
+            let Stream::Plain(tcp) =
+                Stream::connect(spec.target, false, None, spec.connect_timeout).await?
+            else {
                 return Err(CheckError::Closed("before the request"));
             };
             let local = tcp

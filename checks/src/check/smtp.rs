@@ -28,7 +28,8 @@ pub(crate) async fn read_reply(
 
 /// Runs the check.
 pub(crate) async fn check(spec: &CheckSpec) -> CheckResult {
-    let mut lines = Lines::new(Stream::connect(spec.target, false, None).await?);
+    let mut lines =
+        Lines::new(Stream::connect(spec.target, false, None, spec.connect_timeout).await?);
     let (code, greeting) = read_reply(&mut lines, "before its greeting").await?;
     if code / 100 != 2 {
         return Err(CheckError::Answer(format!(

@@ -291,6 +291,10 @@ pub struct CheckSpec {
     pub check_timeout: Duration,
     /// `negotiatetimeout`: bounds negotiate checks.
     pub negotiate_timeout: Duration,
+    /// `connecttimeout` (refused by ldirectord 4.12, accepted by older
+    /// versions): bounds establishing TCP connections; `None` leaves it to
+    /// the check's own timeout.
+    pub connect_timeout: Option<Duration>,
     /// `checkcount`: attempts of a ping check.
     pub check_count: u32,
     /// `checkcommand` of external checks.
@@ -317,6 +321,7 @@ impl CheckSpec {
             passwd: String::new(),
             check_timeout: Duration::from_secs(5),
             negotiate_timeout: Duration::from_secs(30),
+            connect_timeout: None,
             check_count: 1,
             check_command: "/bin/true".to_string(),
             external_args: ExternalArgs {
