@@ -102,9 +102,10 @@ pub async fn run_as(spec: &CheckSpec, check_type: CheckType) -> CheckOutcome {
     }
 }
 
-/// The longest a ping check may take.
+/// A guard on a ping check, whose attempts are bounded one by one:
+/// `checkcount` × `checktimeout`, and a second for the sockets.
 fn ping_budget(spec: &CheckSpec) -> Duration {
-    spec.check_timeout.saturating_mul(spec.check_count.max(1))
+    spec.check_timeout.saturating_mul(spec.check_count.max(1)) + Duration::from_secs(1)
 }
 
 async fn negotiate(spec: &CheckSpec) -> CheckResult {

@@ -148,8 +148,9 @@ pub(crate) async fn check(spec: &CheckSpec) -> CheckResult {
         let seq = SEQUENCE.fetch_add(1, Ordering::Relaxed);
         // An ICMP error (unreachable), a refused send or silence: no answer this time.
         if let Ok(Ok(())) = tokio::time::timeout(spec.check_timeout, pinger.echo(id, seq)).await {
+            let kind = if pinger.raw { "raw" } else { "datagram" };
             return Ok(format!(
-                "echo reply from {target} (attempt {attempt}/{attempts})"
+                "echo reply from {target} (attempt {attempt}/{attempts}, {kind} socket)"
             ));
         }
     }
