@@ -8,7 +8,8 @@
 //! state or the configuration is reloaded, and applies the plan with
 //! [`ha_ipvs::Ipvs::apply`]; [`stop_changes`] is what stopping does.
 //!
-//! - [`spec`]: what the reconciler needs of the configuration.
+//! - [`spec`]: what the reconciler needs of the configuration, and
+//!   [`from_config`]: that, from the ldirectord.cf model.
 //! - [`health`]: up, down or unknown, per real server.
 //! - [`table`]: a model of the kernel's table, changed as the kernel changes it.
 //! - [`desired`]: ldirectord's rules for one virtual service.
@@ -16,6 +17,7 @@
 //! - [`names`]: how services and real servers are written in messages.
 
 pub mod desired;
+pub mod from_config;
 pub mod health;
 pub mod names;
 pub mod plan;
@@ -26,6 +28,7 @@ pub mod table;
 mod tests;
 
 pub use desired::{desired_virtual, DesiredVirtual};
+pub use from_config::director_spec;
 pub use health::{Health, HealthView, NothingKnown, RealKey};
 pub use names::{RealName, ServiceName};
 pub use plan::{desired_table, reconcile, stop_changes, Plan, VirtualOutcome};

@@ -9,6 +9,7 @@ use ha_ipvs::{Change, Destination, DestinationKey, Forwarding, Protocol, Service
 
 use super::*;
 
+mod from_config;
 mod properties;
 
 fn ip(text: &str) -> IpAddr {
