@@ -194,7 +194,7 @@ fn maintenance_forces_down_at_once_and_on_off_need_no_server() {
         off.check_type = CheckType::Off;
         scheduler.upsert(Job::new("on", on, interval, 1));
         scheduler.upsert(Job::new("off", off, interval, 1));
-        let mut seen = vec![
+        let mut seen = [
             next_change(&mut changes, Duration::from_secs(1)).await,
             next_change(&mut changes, Duration::from_secs(1)).await,
         ];
