@@ -3,12 +3,16 @@
 //!
 //! Globals come first, then one block per virtual service with its lines
 //! indented by a tab. Every setting that differs from "not written" is
-//! written; strings are quoted. A string holding a double quote cannot be
-//! written back faithfully (ldirectord.cf has no escapes).
+//! written; strings are quoted, except one holding a double quote that
+//! reads back only unquoted (ldirectord.cf has no escapes). Whatever
+//! [`parse`] returned renders to text that parses to an equal
+//! configuration; a configuration built in code with such strings, or with
+//! timeouts that are not whole seconds, may not.
 //!
 //! [`parse`]: super::parse
 
 use super::block::addr_port;
+use super::lexer::strip_comment;
 use super::model::{
     CheckService, DirectorConfig, Fallback, HttpMethod, LogTarget, Netmask, Overridable,
     RealServer, ServiceKey, VirtualService,
@@ -37,19 +41,25 @@ impl DirectorConfig {
             yes_no(global.readd_quiescent),
         );
         if let Some(callback) = &global.callback {
-            line(&mut out, "", "callback", &quote(callback));
+            line(
+                &mut out,
+                "",
+                "callback",
+                &string_value("callback", callback),
+            );
         }
         let logfile = match &global.logfile {
             LogTarget::File(path) => path.display().to_string(),
             LogTarget::Syslog(facility) => facility.clone(),
         };
-        line(&mut out, "", "logfile", &quote(&logfile));
+        line(&mut out, "", "logfile", &string_value("logfile", &logfile));
         if let Some(dir) = &global.maintenance_dir {
+            let dir = dir.display().to_string();
             line(
                 &mut out,
                 "",
                 "maintenancedir",
-                &quote(&dir.display().to_string()),
+                &string_value("maintenancedir", &dir),
             );
         }
         for service in &self.virtual_services {
@@ -74,6 +84,20 @@ fn yes_no(value: bool) -> &'static str {
 
 fn quote(text: &str) -> String {
     format!("\"{text}\"")
+}
+
+/// A string value as it reads back: quoted, unless it holds a double quote
+/// that only reads back unquoted (a value that was written without quotes).
+fn string_value(keyword: &str, text: &str) -> String {
+    let raw_reads_back = !text.starts_with('"') && text.trim() == text && !text.is_empty() && {
+        let raw = format!("{keyword}={text}");
+        strip_comment(&raw).len() == raw.len()
+    };
+    if text.contains('"') && raw_reads_back {
+        text.to_string()
+    } else {
+        quote(text)
+    }
 }
 
 /// An address as written in ldirectord.cf (IPv6 in brackets).
@@ -125,7 +149,12 @@ fn overridable(out: &mut String, indent: &str, settings: &Overridable) {
         }
     }
     if let Some(command) = &settings.fallback_command {
-        line(out, indent, "fallbackcommand", &quote(command));
+        line(
+            out,
+            indent,
+            "fallbackcommand",
+            &string_value("fallbackcommand", command),
+        );
     }
 }
 
@@ -220,7 +249,7 @@ fn virtual_service(out: &mut String, service: &VirtualService) {
     ];
     for (keyword, value) in strings {
         if let Some(value) = value {
-            line(out, tab, keyword, &quote(value));
+            line(out, tab, keyword, &string_value(keyword, value));
         }
     }
     overridable(out, tab, &service.overrides);

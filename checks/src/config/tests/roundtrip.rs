@@ -313,6 +313,24 @@ proptest! {
                 format!("{}{keyword}={value}\n", indent.clone().unwrap_or_default())
             })
             .collect();
-        let _ = parse(&Source::new(PATH, text));
+        if let Ok(parsed) = parse(&Source::new(PATH, text)) {
+            prop_assert_eq!(config(&parsed.render()), parsed);
+        }
     }
+}
+
+#[test]
+fn values_holding_quotes_read_back() {
+    let text = "callback=/bin/cb\"#x\"\n\
+                virtual=10.0.0.1:80\n\treal=10.0.1.1 gate\n\
+                \tcheckcommand=a\"#b\"\n\treceive=\"\"x\"\"\n\trequest=\"a\" \"#b\"\n\
+                \tlogin=//x\"\n";
+    let parsed = config(text);
+    let check = &parsed.virtual_services[0].check;
+    assert_eq!(check.check_command.as_deref(), Some("a\"#b\""));
+    assert_eq!(check.receive.as_deref(), Some("\"x\""));
+    assert_eq!(check.request.as_deref(), Some("a\" \"#b"));
+    assert_eq!(check.login.as_deref(), Some("//x\""));
+    assert_eq!(parsed.global.callback.as_deref(), Some("/bin/cb\"#x\""));
+    assert_eq!(config(&parsed.render()), parsed);
 }
