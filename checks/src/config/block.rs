@@ -8,7 +8,7 @@ use super::model::{
     Overridable, Protocol, RealServer, SchedulerFlags, ServiceKey, VirtualService,
     DEFAULT_SCHEDULER,
 };
-use super::support::{supported_check, CheckPart};
+use super::support::{supported_check, supported_receive, CheckPart};
 use super::values;
 use ha_conf::{ConfigError, Diagnostics, Line, Location};
 use std::collections::HashMap;
@@ -147,7 +147,11 @@ impl Draft {
                 self.fallback = Some(parse_fallback(line, value, self.ipv6)?)
             }
             "request" => check.request = Some(values::string(value, false)?),
-            "receive" => check.receive = Some(values::string(value, false)?),
+            "receive" => {
+                let receive = values::string(value, false)?;
+                supported_receive(&receive)?;
+                check.receive = Some(receive);
+            }
             "checktype" => {
                 check.check_type = CheckType::from_name(value).ok_or_else(|| {
                     format!(
@@ -222,6 +226,9 @@ impl Draft {
 
     fn add_reals(&mut self, line: &Line, value: &str) -> Result<(), String> {
         let parsed = address::real_line(value, self.ipv6)?;
+        if let Some((_, receive)) = &parsed.request_receive {
+            supported_receive(receive)?;
+        }
         for addr in parsed.addrs {
             self.reals.push(RealServer {
                 origin: Origin::at(line.location()),

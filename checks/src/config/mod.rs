@@ -5,8 +5,9 @@
 //! ha-ipvs types so that the reconciler builds the IPVS table from them
 //! directly ([`VirtualService::ipvs_service`],
 //! [`VirtualService::destination`]). [`DirectorConfig::settings`] resolves
-//! what a virtual service inherits from the globals. [`supported_check`] is
-//! the single list of checks the director can run.
+//! what a virtual service inherits from the globals. [`supported_check`]
+//! and [`supported_receive`] ask the check engine, at load time, whether
+//! it can run what the file asks for.
 //!
 //! Every keyword of ldirectord 4.12 is recognised. A keyword it knows that
 //! we do not implement yet is refused by name (`keyword 'X' is not
@@ -40,4 +41,4 @@ pub use diff::{diff, ConfigDiff, VirtualServiceChange};
 pub use model::*;
 pub use names::{forwarding_from_name, forwarding_name, port_from_name, SYSLOG_FACILITIES};
 pub use parser::{describe_key, load, parse};
-pub use support::{supported_check, CheckPart, Unsupported, SUPPORTED_SERVICES};
+pub use support::{supported_check, supported_receive, CheckPart, Unsupported};

@@ -1,28 +1,15 @@
-//! Which checks this director can run: the one place to edit when a check
-//! type or a negotiate service is implemented.
+//! Which checks this director can run, asked of the check engine at load
+//! time.
 //!
-//! The parser asks [`supported_check`] about every virtual service; a
-//! refusal becomes a `FILE:LINE` error at load time, so that a file naming
-//! a check we cannot run is never accepted and then silently not checked.
+//! The parser asks [`supported_check`] about every virtual service and
+//! [`supported_receive`] about every receive pattern; a refusal becomes a
+//! `FILE:LINE` error at load time, so that a file naming a check we cannot
+//! run is never accepted and then silently not checked. The decisions live
+//! with the checks ([`crate::check::is_supported`], [`crate::check::Receive`]);
+//! this module only places them on the right line.
 
-use super::model::{CheckService, CheckSpec, CheckType, ServiceKey};
-
-/// Negotiate services implemented by the check engine.
-pub const SUPPORTED_SERVICES: &[CheckService] = &[
-    CheckService::Dns,
-    CheckService::Ftp,
-    CheckService::Http,
-    CheckService::Https,
-    CheckService::Imap,
-    CheckService::Ldap,
-    CheckService::Mysql,
-    CheckService::None,
-    CheckService::Pgsql,
-    CheckService::Pop,
-    CheckService::Simpletcp,
-    CheckService::Smtp,
-    CheckService::Submission,
-];
+use super::model::{CheckSpec, CheckType, ServiceKey};
+use crate::check::from_config::{check_type_of, service_of};
 
 /// Which setting of a virtual service a refusal is about (its line is the
 /// one the error names).
@@ -46,22 +33,17 @@ pub struct Unsupported {
 /// Whether the director can run this check on a virtual service; the
 /// refusal names what is missing.
 pub fn supported_check(check: &CheckSpec, _key: &ServiceKey) -> Result<(), Unsupported> {
-    match check.check_type {
-        CheckType::ExternalPerl => Err(Unsupported {
-            part: CheckPart::CheckType,
-            message: "checktype 'external-perl' is not supported yet (use 'external')".into(),
-        }),
-        CheckType::Negotiate | CheckType::Combined(_)
-            if !SUPPORTED_SERVICES.contains(&check.service) =>
-        {
-            Err(Unsupported {
-                part: CheckPart::Service,
-                message: format!(
-                    "service '{}' is not supported yet for negotiate checks",
-                    check.service.name()
-                ),
-            })
-        }
-        _ => Ok(()),
-    }
+    let part = match check.check_type {
+        CheckType::Negotiate | CheckType::Combined(_) => CheckPart::Service,
+        _ => CheckPart::CheckType,
+    };
+    crate::check::is_supported(check_type_of(check.check_type), service_of(check.service))
+        .map_err(|message| Unsupported { part, message })
+}
+
+/// Whether a `receive` pattern is one the checks can match with.
+pub fn supported_receive(pattern: &str) -> Result<(), String> {
+    crate::check::Receive::new(pattern)
+        .map(|_| ())
+        .map_err(|error| error.to_string())
 }

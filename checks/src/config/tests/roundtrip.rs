@@ -7,6 +7,13 @@ use proptest::prelude::*;
 use std::net::{Ipv4Addr, Ipv6Addr};
 use std::path::PathBuf;
 
+/// A key for asking whether a check is supported (the answer does not
+/// depend on it).
+const ANY_KEY: ServiceKey = ServiceKey::FirewallMark {
+    af: AddressFamily::Inet,
+    mark: 1,
+};
+
 /// Strings ldirectord.cf can carry in quotes: no quote, no line break.
 fn text() -> impl Strategy<Value = String> {
     "[a-zA-Z0-9 /._#:@|-]{1,20}"
@@ -120,11 +127,21 @@ fn check_spec() -> impl Strategy<Value = CheckSpec> {
     let strings = proptest::collection::vec(proptest::option::of(text()), 8);
     (
         check_type,
-        proptest::sample::select(SUPPORTED_SERVICES.to_vec()),
+        proptest::sample::select(CheckService::ALL.to_vec()),
         proptest::option::of(1u16..=65535),
         any::<bool>(),
         strings,
     )
+        .prop_filter("a check the director runs", |(check_type, service, ..)| {
+            supported_check(
+                &CheckSpec {
+                    check_type: *check_type,
+                    ..CheckSpec::new(*service)
+                },
+                &ANY_KEY,
+            )
+            .is_ok()
+        })
         .prop_map(|(check_type, service, port, head, s)| CheckSpec {
             check_type,
             service,

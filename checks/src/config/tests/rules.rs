@@ -217,22 +217,50 @@ fn bad_values_in_a_virtual_service() {
 
 #[test]
 fn unsupported_checks_are_refused_by_name() {
+    // The check engine decides; each refusal is placed on the line at fault.
+    let check = |text: &str| {
+        let service = text
+            .lines()
+            .find_map(|l| l.trim().strip_prefix("service="))
+            .and_then(CheckService::from_name)
+            .unwrap_or(CheckService::Oracle);
+        let mut spec = CheckSpec::new(service);
+        spec.check_type = CheckType::Negotiate;
+        supported_check(&spec, &tcp_service("10.0.0.1", 80).key)
+            .expect_err("refused")
+            .message
+    };
+    let text = format!("{V}\tchecktype=negotiate\n\tservice=oracle\n");
     assert_eq!(
-        error(&format!("{V}\tchecktype=external-perl\n")),
-        "/etc/ha.d/ldirectord.cf:3: checktype 'external-perl' is not supported yet (use 'external')"
+        error(&text),
+        format!("/etc/ha.d/ldirectord.cf:4: {}", check(&text))
     );
-    assert_eq!(
-        error(&format!("{V}\tchecktype=negotiate\n\tservice=oracle\n")),
-        "/etc/ha.d/ldirectord.cf:4: service 'oracle' is not supported yet for negotiate checks"
-    );
+    assert!(check(&text).contains("service=oracle"));
     // Without service=, the default for the port is at fault, named at the
     // virtual line.
+    let text = "virtual=10.0.0.1:1521\n\treal=10.0.1.1 gate\n";
     assert_eq!(
-        error("virtual=10.0.0.1:1521\n\treal=10.0.1.1 gate\n"),
-        "/etc/ha.d/ldirectord.cf:1: service 'oracle' is not supported yet for negotiate checks"
+        error(text),
+        format!("/etc/ha.d/ldirectord.cf:1: {}", check(text))
     );
     // A connect check does not speak the service.
     config("virtual=10.0.0.1:1521\n\treal=10.0.1.1 gate\n\tchecktype=connect\n");
+}
+
+#[test]
+fn receive_patterns_must_compile() {
+    let message = supported_receive("(unclosed").expect_err("bad pattern");
+    assert_eq!(
+        error(&format!("{V}\treceive=\"(unclosed\"\n")),
+        format!("/etc/ha.d/ldirectord.cf:3: {message}")
+    );
+    assert_eq!(
+        error(&format!(
+            "{V}\treal=10.0.1.2:80 gate 1 \"/\", \"(unclosed\"\n"
+        )),
+        format!("/etc/ha.d/ldirectord.cf:3: {message}")
+    );
+    config(&format!("{V}\treceive=\"Test (HA)? Page\"\n"));
 }
 
 #[test]
