@@ -281,3 +281,48 @@ fn a_thousand_checks_of_a_hung_server_end_within_about_one_timeout() {
         "1000 hung checks took {took:?}"
     );
 }
+
+#[test]
+fn a_combined_check_negotiates_after_every_n_connects() {
+    let bed = Bed::new("schedcombined");
+    let (connections, requests) = bed.on_director(|| async {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = bind(7006).await;
+        let counts: Arc<Mutex<(u32, u32)>> = Arc::default();
+        let seen = Arc::clone(&counts);
+        tokio::spawn(async move {
+            while let Ok((mut connection, _)) = listener.accept().await {
+                let seen = Arc::clone(&seen);
+                tokio::spawn(async move {
+                    seen.lock().unwrap().0 += 1;
+                    let mut buffer = [0u8; 1024];
+                    if let Ok(n) = connection.read(&mut buffer).await {
+                        if buffer[..n].starts_with(b"GET / ") {
+                            seen.lock().unwrap().1 += 1;
+                            let _ = connection
+                                .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok")
+                                .await;
+                        }
+                    }
+                });
+            }
+        });
+        let (mut scheduler, _changes) = Scheduler::new(exact());
+        let mut s = spec(Service::Http, "127.0.0.1:7006".parse().unwrap(), Duration::from_millis(500));
+        s.check_type = CheckType::Combined(2);
+        scheduler.upsert(Job::new("c", s, Duration::from_millis(100), 1));
+        // Rounds at 0, 100, ... 1100 ms: negotiate, connect, connect, negotiate...
+        tokio::time::sleep(Duration::from_millis(1150)).await;
+        assert_eq!(scheduler.status(&"c").unwrap().health, Health::Up);
+        drop(scheduler);
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let counts = *counts.lock().unwrap();
+        counts
+    });
+    assert!((11..=13).contains(&connections), "{connections} rounds");
+    assert_eq!(
+        requests,
+        connections.div_ceil(3),
+        "{requests} negotiations in {connections} rounds"
+    );
+}
