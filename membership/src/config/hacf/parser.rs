@@ -173,8 +173,7 @@ impl<'s> Parser<'s> {
         if let Some((_, first)) = self.media.iter().find(|(m, _)| *m == medium) {
             let message = format!(
                 "'{}' is already configured at line {}",
-                medium,
-                first.number
+                medium, first.number
             );
             return self.diagnostics.push(line.error(message));
         }
