@@ -7,7 +7,8 @@
 //!   starts a comment: our first users' files carry such notes after their
 //!   values, and no value of ldirectord.cf starts a word with `//`.
 //! - A line starting with white space (tab or spaces) is indented and
-//!   belongs to the virtual service above it.
+//!   belongs to the virtual service above it. White space is Unicode's:
+//!   one user's file is indented with non-breaking spaces.
 //! - A value may be wrapped in double quotes, which are removed: from the
 //!   first quote to the last, as ldirectord's `"(.*)"` takes them.
 

@@ -133,6 +133,8 @@ pub struct Overridable {
     /// unset the check's own timeout bounds the connection too.
     pub connect_timeout: Option<Duration>,
     /// `checkinterval=`: time between two checks of a real server (10 s).
+    /// Honoured per virtual service (ldirectord honours that only with
+    /// `fork=yes`).
     pub check_interval: Option<Duration>,
     /// `checkcount=` (deprecated by ldirectord): attempts per ping check (1).
     pub check_count: Option<u32>,
