@@ -6,8 +6,14 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-/// Where the realserver command keeps the ARP settings it found.
-pub const DEFAULT_REALSERVER_STATE_DIR: &str = "/var/lib/lvs-director";
+/// Where the director and the realserver command keep their state.
+pub const DEFAULT_STATE_DIR: &str = "/var/lib/lvs-director";
+
+/// ldirectord's configuration file.
+pub const DEFAULT_CONFIG: &str = "/etc/ha.d/ldirectord.cf";
+
+/// The control socket of the director using the default configuration.
+pub const DEFAULT_SOCKET: &str = "/run/lvs-director.sock";
 
 /// The LVS director: checks the real servers of ldirectord.cf and keeps the
 /// kernel's IPVS table in step. Also: `lvs-director ipvs ARGS…` (ipvsadm's
@@ -23,6 +29,49 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Run the director in the foreground until SIGTERM or SIGINT: check the
+    /// real servers and keep the IPVS table in step (SIGHUP reloads).
+    Run {
+        /// The ldirectord.cf file.
+        #[arg(short = 'f', long = "config", default_value = DEFAULT_CONFIG)]
+        config: PathBuf,
+        /// Where the director records the services it owns.
+        #[arg(long, default_value = DEFAULT_STATE_DIR)]
+        state_dir: PathBuf,
+        /// The control socket `status` and `reload` talk to.
+        #[arg(long, default_value = DEFAULT_SOCKET)]
+        socket: PathBuf,
+        /// Write the process id here while running.
+        #[arg(long)]
+        pid_file: Option<PathBuf>,
+        /// Log debug lines too.
+        #[arg(short = 'd', long)]
+        debug: bool,
+    },
+    /// Check ldirectord.cf: exit 0, or print each error as FILE:LINE and exit 1.
+    CheckConfig {
+        /// The ldirectord.cf file.
+        #[arg(short = 'f', long = "config", default_value = DEFAULT_CONFIG)]
+        config: PathBuf,
+    },
+    /// Show each virtual service and real server of a running director
+    /// (exit 0; 3 when none runs, as LSB's status).
+    Status {
+        /// Print JSON (documented in the README) instead of text.
+        #[arg(long)]
+        json: bool,
+        /// The running director's control socket.
+        #[arg(long, default_value = DEFAULT_SOCKET)]
+        socket: PathBuf,
+    },
+    /// Make a running director read its file again (exit 0; 1 when the file
+    /// has errors, which are printed and leave the running configuration in
+    /// force; 7 when none runs).
+    Reload {
+        /// The running director's control socket.
+        #[arg(long, default_value = DEFAULT_SOCKET)]
+        socket: PathBuf,
+    },
     /// Set up (or undo) this machine as an LVS-DR real server: each VIP on
     /// lo as a host address, arp_ignore 1 and arp_announce 2 on lo and all.
     Realserver {
@@ -32,7 +81,7 @@ pub enum Command {
         #[arg(long = "vip", num_args = 1.., required = true)]
         vips: Vec<IpAddr>,
         /// Where the ARP settings found before `start` are kept for `stop`.
-        #[arg(long, default_value = DEFAULT_REALSERVER_STATE_DIR)]
+        #[arg(long, default_value = DEFAULT_STATE_DIR)]
         state_dir: PathBuf,
     },
 }

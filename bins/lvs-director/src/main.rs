@@ -1,20 +1,46 @@
 //! `lvs-director`: the LVS director, ldirectord's successor.
 //!
-//! - `lvs-director ipvs ARGS…` ([`ipvs_command`]): ipvsadm 1.31's command
-//!   line over the project's IPVS binding; installed or linked under the
-//!   name `ipvsadm`, the binary behaves as ipvsadm itself.
-//! - `lvs-director realserver start|stop|status --vip ADDR…`
-//!   ([`realserver`]): an LVS-DR real server's own setup.
-//! - [`cli`]: the command line of the subcommands.
+//! - [`cli`]: the subcommands — `run`, `check-config`, `status`, `reload`,
+//!   `realserver`.
+//! - [`director`]: the director itself: checks, reconciliation, reloads.
+//! - [`launch`]: running it in the foreground or as a daemon.
+//! - [`ldirectord`]: ldirectord's own command line (`[CONFIG]
+//!   start|stop|restart|reload|status`), also when installed or linked
+//!   under the name `ldirectord`.
+//! - [`control`]: the control socket behind `status` and `reload`.
+//! - [`logging`]: logfile, syslog, stderr.
+//! - [`realserver`]: an LVS-DR real server's own setup.
+//! - [`ipvs_command`]: `lvs-director ipvs ARGS…`, ipvsadm 1.31's command
+//!   line over the project's IPVS binding (the binary behaves as ipvsadm
+//!   when named `ipvsadm`).
 
 mod cli;
+mod control;
+mod director;
 mod ipvs_command;
+mod launch;
+mod ldirectord;
+mod logging;
 mod realserver;
 
+use std::net::IpAddr;
+use std::path::Path;
 use std::process::ExitCode;
 
 use clap::Parser;
 use cli::{Cli, Command, RealServerAction};
+use director::{loaded, RunOptions};
+
+/// The subcommands' names, which ldirectord's invocation never starts with.
+const SUBCOMMANDS: &[&str] = &[
+    "run",
+    "check-config",
+    "status",
+    "reload",
+    "realserver",
+    "ipvs",
+    "help",
+];
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args_os()
@@ -24,20 +50,58 @@ fn main() -> ExitCode {
         .first()
         .cloned()
         .unwrap_or_else(|| "lvs-director".into());
-    let invoked_as = std::path::Path::new(&program)
+    let invoked_as = Path::new(&program)
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
+    let rest = args.get(1..).unwrap_or_default();
     if invoked_as == "ipvsadm" {
         return ipvs_command::run(args);
     }
-    if args.get(1).map(String::as_str) == Some("ipvs") {
+    if rest.first().map(String::as_str) == Some("ipvs") {
         let ipvs_args: Vec<String> = std::iter::once(format!("{program} ipvs"))
-            .chain(args.iter().skip(2).cloned())
+            .chain(rest.iter().skip(1).cloned())
             .collect();
         return ipvs_command::run(ipvs_args);
     }
+    logging::init();
+    if invoked_as == "ldirectord" || ldirectord::args::is_ldirectord_invocation(rest, SUBCOMMANDS) {
+        return ldirectord::main(rest);
+    }
     match Cli::parse_from(&args).command {
+        Command::Run {
+            config,
+            state_dir,
+            socket,
+            pid_file,
+            debug,
+        } => match loaded::load(&config) {
+            Ok(loaded) => {
+                let options = RunOptions {
+                    config,
+                    state_dir,
+                    socket,
+                    stderr_log: true,
+                    debug,
+                };
+                launch::foreground(options, loaded, pid_file)
+            }
+            Err(errors) => config_errors(&errors),
+        },
+        Command::CheckConfig { config } => match loaded::load(&config) {
+            Ok(loaded) => {
+                println!(
+                    "{}: configuration OK ({} virtual services, {} real servers)",
+                    config.display(),
+                    loaded.spec.virtuals().len(),
+                    loaded.jobs.len()
+                );
+                ExitCode::SUCCESS
+            }
+            Err(errors) => config_errors(&errors),
+        },
+        Command::Status { json, socket } => status(json, &socket),
+        Command::Reload { socket } => reload(&socket),
         Command::Realserver {
             action,
             vips,
@@ -46,12 +110,96 @@ fn main() -> ExitCode {
     }
 }
 
+/// Prints every error as FILE:LINE: message; exit status 1.
+fn config_errors(errors: &ha_conf::ConfigErrors) -> ExitCode {
+    for error in errors.errors() {
+        eprintln!("{error}");
+    }
+    ExitCode::from(1)
+}
+
+/// Sends one request to the director at `socket`.
+fn ask(socket: &Path, request: &str) -> Result<serde_json::Value, control::ControlError> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|source| control::ControlError::Connect {
+            path: socket.to_path_buf(),
+            source,
+        })?;
+    runtime.block_on(control::request(socket, request))
+}
+
+/// `lvs-director status`: 0 with the report, 3 when no director runs,
+/// 4 (LSB's "unknown") when the answer makes no sense.
+fn status(json: bool, socket: &Path) -> ExitCode {
+    match ask(socket, "status") {
+        Ok(value) => match serde_json::from_value::<control::StatusReport>(value.clone()) {
+            Ok(report) if json => {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&report).unwrap_or_default()
+                );
+                ExitCode::SUCCESS
+            }
+            Ok(report) => {
+                print!("{}", report.to_text());
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!(
+                    "lvs-director: unexpected status from {}: {e}",
+                    socket.display()
+                );
+                ExitCode::from(4)
+            }
+        },
+        Err(e) if e.not_running() => {
+            println!("lvs-director is not running ({e})");
+            ExitCode::from(3)
+        }
+        Err(e) => {
+            eprintln!("lvs-director: {e}");
+            ExitCode::from(4)
+        }
+    }
+}
+
+/// `lvs-director reload`: 0 reloaded, 1 the file has errors (printed), 7
+/// no director runs.
+fn reload(socket: &Path) -> ExitCode {
+    match ask(socket, "reload").map(serde_json::from_value::<control::ReloadReport>) {
+        Ok(Ok(report)) if report.reloaded => {
+            println!("configuration reloaded");
+            ExitCode::SUCCESS
+        }
+        Ok(Ok(report)) => {
+            for error in &report.errors {
+                eprintln!("{error}");
+            }
+            eprintln!("lvs-director: not reloaded: the running configuration stays in force");
+            ExitCode::from(1)
+        }
+        Ok(Err(e)) => {
+            eprintln!(
+                "lvs-director: unexpected answer from {}: {e}",
+                socket.display()
+            );
+            ExitCode::from(1)
+        }
+        Err(e) if e.not_running() => {
+            println!("lvs-director is not running ({e})");
+            ExitCode::from(7)
+        }
+        Err(e) => {
+            eprintln!("lvs-director: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
 /// `lvs-director realserver ...`.
-fn realserver_command(
-    action: RealServerAction,
-    vips: &[std::net::IpAddr],
-    state_dir: &std::path::Path,
-) -> ExitCode {
+fn realserver_command(action: RealServerAction, vips: &[IpAddr], state_dir: &Path) -> ExitCode {
     let action = match action {
         RealServerAction::Start => realserver::Action::Start,
         RealServerAction::Stop => realserver::Action::Stop,

@@ -1,0 +1,78 @@
+//! Starting the director: in the foreground (`lvs-director run`,
+//! `ldirectord -d start`) or as a daemon (`ldirectord start`), with its pid
+//! file written once it runs and removed when it ends.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use crate::director::{self, loaded::Loaded, Ready, RunOptions};
+use crate::ldirectord::daemon::{daemonize, Role};
+use crate::ldirectord::pidfile;
+
+/// A multi-threaded runtime with two workers (the checks are I/O-bound).
+fn runtime() -> Result<tokio::runtime::Runtime, String> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the async runtime: {e}"))
+}
+
+/// A parent may have blocked signals; SIGTERM and SIGHUP must reach the director.
+fn unblock_signals() {
+    let _ = nix::sys::signal::sigprocmask(
+        nix::sys::signal::SigmaskHow::SIG_SETMASK,
+        Some(&nix::sys::signal::SigSet::empty()),
+        None,
+    );
+}
+
+fn run(options: RunOptions, loaded: Loaded, pid_file: Option<PathBuf>, ready: Ready) -> ExitCode {
+    unblock_signals();
+    let result = runtime().and_then(|rt| rt.block_on(director::run(options, loaded, ready)));
+    if let Some(path) = &pid_file {
+        pidfile::remove_own(path);
+    }
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            log::error!("{error}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// Runs the director in this process until it is told to stop.
+pub fn foreground(options: RunOptions, loaded: Loaded, pid_file: Option<PathBuf>) -> ExitCode {
+    if let Some(path) = &pid_file {
+        if let Err(e) = pidfile::write(path) {
+            eprintln!("lvs-director: cannot write {}: {e}", path.display());
+            return ExitCode::from(1);
+        }
+    }
+    run(options, loaded, pid_file, Box::new(|_| {}))
+}
+
+/// Starts the director as a daemon; returns 0 once it is up, 1 with the
+/// reason if it could not start.
+pub fn daemon(options: RunOptions, loaded: Loaded, pid_file: PathBuf) -> ExitCode {
+    match daemonize() {
+        Err(error) => {
+            eprintln!("ldirectord: {error}");
+            ExitCode::from(1)
+        }
+        Ok(Role::Parent(Ok(()))) => ExitCode::SUCCESS,
+        Ok(Role::Parent(Err(error))) => {
+            eprintln!("ldirectord: {error}");
+            ExitCode::from(1)
+        }
+        Ok(Role::Daemon(mut notifier)) => {
+            if let Err(e) = pidfile::write(&pid_file) {
+                notifier.notify(Err(format!("cannot write {}: {e}", pid_file.display())));
+                return ExitCode::from(1);
+            }
+            let ready: Ready = Box::new(move |outcome| notifier.notify(outcome));
+            run(options, loaded, Some(pid_file), ready)
+        }
+    }
+}
