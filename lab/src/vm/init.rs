@@ -38,8 +38,6 @@ setup() {{
     mkdir -p /dev/pts /dev/shm &&
     mount -t devpts devpts /dev/pts &&
     mount -t tmpfs tmpfs /dev/shm &&
-    mount -t tmpfs tmpfs /tmp &&
-    mount -t tmpfs tmpfs /run &&
     echo /sbin/modprobe >/proc/sys/kernel/modprobe &&
     hostname ha-vm || return 1
     for module in {modules}; do

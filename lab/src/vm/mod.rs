@@ -21,8 +21,9 @@
 //! find it through `PATH`), `/sbin/ipvsadm` (the real 1.31); kernel modules `ip_vs`
 //! (loaded with `nf_conntrack`), every IPVS scheduler (loaded on demand
 //! through `/proc/sys/kernel/modprobe`), `veth`, `bridge` and `dummy`
-//! loaded; `lo` up; `/proc`, `/sys`, `/dev`, tmpfs on `/tmp` and `/run`;
-//! root; `HA_VM=1`, `RUST_BACKTRACE=1`, `HOME=/root`, `TMPDIR=/tmp`.
+//! loaded; `lo` up; `/proc`, `/sys`, `/dev`; `/tmp` and `/run` are plain
+//! directories of the in-memory root, so files placed there (a checkout
+//! under `/tmp`, say) stay visible; root; `HA_VM=1`, `RUST_BACKTRACE=1`, `HOME=/root`, `TMPDIR=/tmp`.
 //! Nothing leaves the VM: it has no network card.
 //!
 //! [`GuestSuite`] builds test binaries statically and runs them all in one
