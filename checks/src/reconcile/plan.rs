@@ -63,8 +63,9 @@ pub fn desired_table(
 /// desired table (see [`desired_table`]), with each virtual's outcome.
 ///
 /// Order: retired services are deleted first; then each configured service
-/// in configuration order is added or edited, its stray real servers
-/// deleted, changed ones edited and missing ones added.
+/// in configuration order is added or edited, its changed real servers
+/// edited and missing ones added, and only then its stray ones deleted (a
+/// real server coming back is in before the fallback server leaves).
 pub fn reconcile(
     spec: &DirectorSpec,
     health: &impl HealthView,
@@ -104,16 +105,18 @@ fn diff_service(now: Option<&TableService>, wanted: &TableService, changes: &mut
     if now.service != wanted.service {
         changes.push(Change::EditService(wanted.service.clone()));
     }
-    for real in now.destinations.keys() {
-        if !wanted.destinations.contains_key(real) {
-            changes.push(Change::DeleteDestination(key, *real));
-        }
-    }
     for (real, dest) in &wanted.destinations {
         match now.destinations.get(real) {
             Some(held) if destination_satisfies(held, dest) => {}
             Some(_) => changes.push(Change::EditDestination(key, dest.clone())),
             None => changes.push(Change::AddDestination(key, dest.clone())),
+        }
+    }
+    // Removals last, so that a service never passes through having no
+    // real server between a fallback leaving and a real server coming.
+    for real in now.destinations.keys() {
+        if !wanted.destinations.contains_key(real) {
+            changes.push(Change::DeleteDestination(key, *real));
         }
     }
 }

@@ -246,8 +246,8 @@ fn unknown_servers_are_judged_by_the_kernel_table_as_ldirectord_does_at_start() 
     assert_eq!(
         plan.changes,
         vec![
-            Change::DeleteDestination(tcp(VIP, 80), dkey("10.0.0.2", 80)),
             Change::EditDestination(tcp(VIP, 80), real("10.0.0.1", 80, 2)),
+            Change::DeleteDestination(tcp(VIP, 80), dkey("10.0.0.2", 80)),
         ]
     );
 }
@@ -287,9 +287,11 @@ fn the_fallback_server_comes_in_when_every_real_is_down_and_leaves_when_one_retu
     assert_eq!(
         plan.changes,
         vec![
-            // Removed, not quiesced: quiescence is for real servers only.
-            Change::DeleteDestination(tcp(VIP, 80), dkey("127.0.0.1", 80)),
+            // The real server is back before the fallback leaves, and the
+            // fallback is removed, not quiesced: quiescence is for real
+            // servers only.
             Change::EditDestination(tcp(VIP, 80), real("10.0.0.2", 80, 1)),
+            Change::DeleteDestination(tcp(VIP, 80), dkey("127.0.0.1", 80)),
         ]
     );
     assert!(!plan.virtuals[0].fallback_active);
