@@ -71,7 +71,14 @@ pub fn daemon(options: RunOptions, loaded: Loaded, pid_file: PathBuf) -> ExitCod
                 notifier.notify(Err(format!("cannot write {}: {e}", pid_file.display())));
                 return ExitCode::from(1);
             }
-            let ready: Ready = Box::new(move |outcome| notifier.notify(outcome));
+            let written = pid_file.clone();
+            let ready: Ready = Box::new(move |outcome| {
+                // No pid file may outlive a start that failed.
+                if outcome.is_err() {
+                    pidfile::remove_own(&written);
+                }
+                notifier.notify(outcome);
+            });
             run(options, loaded, Some(pid_file), ready)
         }
     }

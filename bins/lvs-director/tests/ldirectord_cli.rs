@@ -7,9 +7,8 @@
 //! `start` and `run` must fail with the reason and leave no pid file;
 //! where it has (the VM), they must start, answer, and stop cleanly.
 
-use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output};
+use std::process::{Child, ChildStdin, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 const BINARY: &str = env!("CARGO_BIN_EXE_lvs-director");
@@ -75,6 +74,9 @@ impl Bed {
 
 impl Drop for Bed {
     fn drop(&mut self) {
+        // A director a failed test left running would hold on to the
+        // guest's IPVS table: stop it.
+        let _ = self.ldirectord(&[&self.cf("good.cf"), "stop"]);
         let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
@@ -83,14 +85,18 @@ fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
-/// A process that is not a director, or one whose command line says
-/// ldirectord (a stand-in for a running one).
-fn sleeper(argv0: &str) -> Child {
-    Command::new("sleep")
-        .arg0(argv0)
-        .arg("60")
+/// A process that waits on its stdin, named `name` in its command line:
+/// a stand-in for a running director when the name says ldirectord, a
+/// process that is not one otherwise. It runs while the returned stdin is
+/// held (waiting on a `Child` closes its stdin, so it is taken out).
+fn sleeper(name: &str) -> (Child, ChildStdin) {
+    let mut child = Command::new("sh")
+        .args(["-c", "read line", name])
+        .stdin(Stdio::piped())
         .spawn()
-        .expect("spawn sleep")
+        .expect("spawn sh");
+    let stdin = child.stdin.take().expect("stdin");
+    (child, stdin)
 }
 
 fn ipvs_available() -> bool {
@@ -108,7 +114,7 @@ fn status_is_3_when_stopped_and_1_for_a_stale_pid_file() {
         format!("ldirectord is stopped for {cf}\n")
     );
 
-    let mut other = sleeper("sleep");
+    let (mut other, _stdin) = sleeper("not-a-director");
     bed.write("ld.pid", &format!("{}\n", other.id()));
     let out = bed.ldirectord(&[&cf, "status"]);
     assert_eq!(out.status.code(), Some(1));
@@ -135,7 +141,7 @@ fn a_running_director_is_reported_reloaded_with_sighup_and_stopped_with_sigterm(
     use std::os::unix::process::ExitStatusExt;
     let bed = Bed::new("running");
     let cf = bed.cf("good.cf");
-    let mut fake = sleeper("ldirectord-stand-in");
+    let (mut fake, _stdin) = sleeper("ldirectord-stand-in");
     bed.write("ld.pid", &format!("{}\n", fake.id()));
     let out = bed.ldirectord(&[&cf, "status"]);
     assert_eq!(out.status.code(), Some(0));
@@ -150,7 +156,7 @@ fn a_running_director_is_reported_reloaded_with_sighup_and_stopped_with_sigterm(
     let status = fake.wait().expect("wait");
     assert_eq!(status.signal(), Some(1), "reload sends SIGHUP");
 
-    let mut fake = sleeper("ldirectord-stand-in");
+    let (mut fake, _stdin2) = sleeper("ldirectord-stand-in");
     bed.write("ld.pid", &format!("{}\n", fake.id()));
     let reaper = std::thread::spawn(move || fake.wait().expect("wait"));
     let started = Instant::now();
