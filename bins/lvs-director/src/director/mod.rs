@@ -105,7 +105,11 @@ pub async fn run(options: RunOptions, loaded: Loaded, ready: Ready) -> Result<()
         message
     };
     configure_logging(&options, &loaded).map_err(&mut fail)?;
-    let ipvs = Ipvs::connect().map_err(|e| fail(e.to_string()))?;
+    // Even the first netlink exchange stays off the async threads.
+    let ipvs = tokio::task::spawn_blocking(Ipvs::connect)
+        .await
+        .map_err(|e| fail(format!("cannot connect to IPVS: {e}")))?
+        .map_err(|e| fail(e.to_string()))?;
     let (worker, mut reports) =
         Worker::spawn(ipvs).map_err(|e| fail(format!("cannot start the IPVS thread: {e}")))?;
     let listener = control::listen(&options.socket).map_err(|e| fail(e.to_string()))?;
