@@ -120,8 +120,10 @@ fn direct_routing_removes_dead_reals_falls_back_and_recovers() {
         "fallback page",
     );
     let reals = format!(
-        "\treal={}:80 gate\n\treal={}:80 gate\n",
-        bed.real_addrs[0], bed.real_addrs[1]
+        "\treal={}:80 gate\n\treal={}:80 gate\n\tfallbackcommand=\"{}\"\n",
+        bed.real_addrs[0],
+        bed.real_addrs[1],
+        bed.recorder("fallback").display()
     );
     bed.write_config(&config(&bed, false, &reals, ""));
     bed.start_director();
@@ -207,6 +209,16 @@ fn direct_routing_removes_dead_reals_falls_back_and_recovers() {
         service["fallback"]["kernel_weight"],
         serde_json::Value::Null
     );
+
+    // fallbackcommand ran as ldirectord runs it: start with no real server
+    // up (at start-up, before the first checks, and when both died), stop
+    // when one was up again.
+    let start = format!("start {VIP}:80 tcp");
+    let stop = format!("stop {VIP}:80 tcp");
+    let calls = [start.clone(), stop.clone(), start, stop];
+    bed.wait_until("fallbackcommand calls", Duration::from_secs(5), || {
+        bed.recorded("fallback") == calls
+    });
 
     stop_and_check_empty(&mut bed);
 }
@@ -299,7 +311,14 @@ fn autoreload_applies_an_edit_alone_and_a_broken_edit_changes_nothing() {
              \tchecktype=connect\n\tscheduler={scheduler}\n"
         )
     };
-    bed.write_config(&config(&bed, false, &reals, &other("wlc", 1)));
+    let callback = format!("callback=\"{}\"\n", bed.recorder("callback").display());
+    let with_callback = |text: String| callback.clone() + &text;
+    bed.write_config(&with_callback(config(
+        &bed,
+        false,
+        &reals,
+        &other("wlc", 1),
+    )));
     bed.start_director();
     bed.wait_until("both services up", Duration::from_secs(10), || {
         bed.reals_of(&tcp(80)) == vec![(r1, 80, 1), (r2, 80, 1)]
@@ -318,7 +337,7 @@ fn autoreload_applies_an_edit_alone_and_a_broken_edit_changes_nothing() {
     let (web_before, web_reals_before) = before.get(&tcp(80)).cloned().expect("VIP:80");
 
     // Edit the other service: scheduler and one weight.
-    bed.write_config(&config(&bed, false, &reals, &other("rr", 5)));
+    bed.write_config(&with_callback(config(&bed, false, &reals, &other("rr", 5))));
     let took = bed.wait_until(
         "the edit applied",
         Duration::from_secs(CHECK_INTERVAL + 3),
@@ -330,6 +349,11 @@ fn autoreload_applies_an_edit_alone_and_a_broken_edit_changes_nothing() {
         },
     );
     report(&format!("autoreload: edit in force after {took:?}"));
+    // callback ran with the file's path, as ldirectord runs it.
+    let cf = bed.path("ldirectord.cf").display().to_string();
+    bed.wait_until("callback run", Duration::from_secs(5), || {
+        bed.recorded("callback") == vec![cf.clone()]
+    });
     let after = bed.table();
     let (web_after, web_reals_after) = after.get(&tcp(80)).cloned().expect("VIP:80");
     assert_eq!(web_after.service, web_before.service);
@@ -366,9 +390,8 @@ fn autoreload_applies_an_edit_alone_and_a_broken_edit_changes_nothing() {
     let out = bed.ask(&["reload"]);
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    let cf = bed.path("ldirectord.cf");
     assert!(
-        stderr.contains(&format!("{}:2: unknown keyword 'bogus'", cf.display())),
+        stderr.contains(&format!("{cf}:2: unknown keyword 'bogus'")),
         "{stderr}"
     );
     // Removing a service from the file removes it from the kernel, alone.
@@ -381,4 +404,114 @@ fn autoreload_applies_an_edit_alone_and_a_broken_edit_changes_nothing() {
     let (web_last, _) = bed.table().get(&tcp(80)).cloned().expect("VIP:80");
     assert_eq!(web_last.stats.conns, web_before.stats.conns);
     stop_and_check_empty(&mut bed);
+}
+
+#[test]
+#[ignore = "needs IPVS: runs in the VM"]
+fn start_up_adopts_the_table_and_a_restart_removes_only_what_the_file_dropped() {
+    use ha_ipvs::{Destination, Ipvs, Service};
+    let mut bed = Bed::new("lvs-adopt", Mode::DirectRouting);
+    bed.realservers_start();
+    let _webs = serve_reals(&bed, 80);
+    let _webs8080 = serve_reals(&bed, 8080);
+    let (r1, r2) = (bed.real_addrs[0], bed.real_addrs[1]);
+    let stray: std::net::IpAddr = "10.50.0.99".parse().unwrap();
+    // A table written before the director starts: the service it is
+    // configured for (with a stray real server at weight 0), and one that
+    // is not its own.
+    bed.director
+        .run_in(|| {
+            let mut ipvs = Ipvs::connect().expect("IPVS");
+            ipvs.add_service(&Service::new(tcp(80), "rr")).expect("add");
+            for (addr, weight) in [(r1, 1), (r2, 1), (stray, 0)] {
+                let dest = Destination {
+                    weight,
+                    ..Destination::new(addr, 80)
+                };
+                ipvs.add_destination(&tcp(80), &dest).expect("add real");
+            }
+            ipvs.add_service(&Service::new(tcp(9999), "wlc"))
+                .expect("add");
+            ipvs.add_destination(&tcp(9999), &Destination::new(r1, 9999))
+                .expect("add real");
+        })
+        .expect("enter the director");
+    assert_both_served(&bed.requests(80, 6));
+    bed.wait_until("counters of VIP:80 updated", Duration::from_secs(6), || {
+        bed.table()
+            .get(&tcp(80))
+            .is_some_and(|(s, _)| s.stats.conns >= 6)
+    });
+    let before = bed.table();
+
+    let reals = format!("\treal={r1}:80 gate\n\treal={r2}:80 gate\n");
+    bed.write_config(&format!(
+        "cleanstop=no\n{}",
+        config(&bed, false, &reals, "")
+    ));
+    bed.start_director();
+    bed.wait_until(
+        "the stray real server purged",
+        Duration::from_secs(5),
+        || bed.reals_of(&tcp(80)) == vec![(r1, 80, 1), (r2, 80, 1)],
+    );
+    // Let the first checks pass: nothing more is written.
+    std::thread::sleep(Duration::from_secs(CHECK_INTERVAL + 1));
+    let adopted = bed.table();
+    let without_stray = |table: &bed::IpvsTable| {
+        let mut layout = layout(table);
+        for (_, _, reals) in &mut layout {
+            reals.retain(|(d, _)| d.addr != stray);
+        }
+        layout
+    };
+    assert_eq!(
+        without_stray(&adopted),
+        without_stray(&before),
+        "adopted, not rebuilt: entries and counters kept, the foreign service untouched"
+    );
+    let log = bed.director_log();
+    assert!(!log.contains("Added virtual server"), "{log}");
+    assert!(!log.contains("Added real server"), "{log}");
+    assert!(
+        log.contains("Purged real server: 10.50.0.99:80 (TCP 10.50.0.100:80)"),
+        "{log}"
+    );
+
+    // cleanstop=no: stopping leaves the table as it is.
+    assert_eq!(bed.stop_director(), Some(0));
+    assert_eq!(layout(&bed.table()), layout(&adopted));
+
+    // The file drops VIP:80 and gains VIP:8080 while no director runs:
+    // the next start removes VIP:80 (it was the director's), adds VIP:8080,
+    // and still leaves the foreign service alone.
+    bed.write_config(&format!(
+        "cleanstop=no\ncheckinterval={CHECK_INTERVAL}\nlogfile=\"{}\"\n\
+         virtual={VIP}:8080\n\treal={r1}:8080 gate\n\treal={r2}:8080 gate\n\tchecktype=connect\n",
+        bed.path("director.log").display()
+    ));
+    bed.start_director();
+    bed.wait_until(
+        "VIP:80 removed, VIP:8080 added",
+        Duration::from_secs(5),
+        || {
+            let table = bed.table();
+            !table.contains_key(&tcp(80))
+                && bed.reals_of(&tcp(8080)) == vec![(r1, 8080, 1), (r2, 8080, 1)]
+        },
+    );
+    assert_eq!(
+        bed.table()
+            .get(&tcp(9999))
+            .map(|(s, d)| (s.service.clone(), d.len())),
+        before
+            .get(&tcp(9999))
+            .map(|(s, d)| (s.service.clone(), d.len()))
+    );
+    assert_eq!(bed.stop_director(), Some(0));
+    bed.director
+        .run_in(|| Ipvs::connect().and_then(|mut ipvs| ipvs.flush()))
+        .expect("enter the director")
+        .expect("flush");
+    assert!(bed.table().is_empty());
 }

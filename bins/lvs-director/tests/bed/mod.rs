@@ -142,6 +142,31 @@ impl Bed {
         }
     }
 
+    /// An executable script `NAME.sh` that appends its arguments, one call
+    /// per line, to `NAME.log` (see [`Bed::recorded`]).
+    pub fn recorder(&self, name: &str) -> PathBuf {
+        use std::os::unix::fs::PermissionsExt;
+        let script = self.path(&format!("{name}.sh"));
+        let log = self.path(&format!("{name}.log"));
+        std::fs::write(
+            &script,
+            format!("#!/bin/sh\necho \"$@\" >> {}\n", log.display()),
+        )
+        .expect("write a script");
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755))
+            .expect("chmod a script");
+        script
+    }
+
+    /// The calls a [`Bed::recorder`] script has seen.
+    pub fn recorded(&self, name: &str) -> Vec<String> {
+        std::fs::read_to_string(self.path(&format!("{name}.log")))
+            .unwrap_or_default()
+            .lines()
+            .map(str::to_string)
+            .collect()
+    }
+
     /// Writes the configuration file.
     pub fn write_config(&self, text: &str) {
         std::fs::write(self.path("ldirectord.cf"), text).expect("write ldirectord.cf");
