@@ -7,53 +7,13 @@
 use std::net::{IpAddr, SocketAddr};
 
 use crate::config::{
-    CheckService, CheckType as ConfigCheckType, EffectiveSettings, HttpMethod as ConfigMethod,
-    Protocol as IpvsProtocol, RealServer, ServiceKey, VirtualService, DEFAULT_CHECK_COMMAND,
+    EffectiveSettings, Protocol as IpvsProtocol, RealServer, ServiceKey, VirtualService,
+    DEFAULT_CHECK_COMMAND,
 };
 
+use super::kind::{CheckType, Service};
 use super::receive::Receive;
-use super::spec::{check_port, CheckSpec, CheckType, ExternalArgs, HttpMethod, Protocol, Service};
-
-/// The check service of the model as the checks name it.
-pub fn service_of(service: CheckService) -> Service {
-    match service {
-        CheckService::Dns => Service::Dns,
-        CheckService::Ftp => Service::Ftp,
-        CheckService::Http => Service::Http,
-        CheckService::Https => Service::Https,
-        CheckService::HttpProxy => Service::HttpProxy,
-        CheckService::Imap => Service::Imap,
-        CheckService::Imaps => Service::Imaps,
-        CheckService::Ldap => Service::Ldap,
-        CheckService::Ldaps => Service::Ldaps,
-        CheckService::Mysql => Service::Mysql,
-        CheckService::Nntp => Service::Nntp,
-        CheckService::None => Service::None,
-        CheckService::Oracle => Service::Oracle,
-        CheckService::Pgsql => Service::Pgsql,
-        CheckService::Pop => Service::Pop,
-        CheckService::Pops => Service::Pops,
-        CheckService::Radius => Service::Radius,
-        CheckService::Simpletcp => Service::SimpleTcp,
-        CheckService::Sip => Service::Sip,
-        CheckService::Smtp => Service::Smtp,
-        CheckService::Submission => Service::Submission,
-    }
-}
-
-/// The check type of the model as the checks name it.
-pub fn check_type_of(check_type: ConfigCheckType) -> CheckType {
-    match check_type {
-        ConfigCheckType::Connect => CheckType::Connect,
-        ConfigCheckType::Negotiate => CheckType::Negotiate,
-        ConfigCheckType::Combined(n) => CheckType::Combined(n),
-        ConfigCheckType::Ping => CheckType::Ping,
-        ConfigCheckType::External => CheckType::External,
-        ConfigCheckType::ExternalPerl => CheckType::ExternalPerl,
-        ConfigCheckType::On => CheckType::On,
-        ConfigCheckType::Off => CheckType::Off,
-    }
-}
+use super::spec::{check_port, CheckSpec, ExternalArgs, Protocol};
 
 /// An address as ldirectord writes it in ids and command lines: IPv6 in brackets.
 fn written(addr: IpAddr) -> String {
@@ -86,8 +46,8 @@ pub fn spec_for(
     settings: &EffectiveSettings,
 ) -> Result<CheckSpec, String> {
     let check = &virtual_service.check;
-    let service = service_of(check.service);
-    let check_type = check_type_of(check.check_type);
+    let service = check.service;
+    let check_type = check.check_type;
     let port = check_port(check.check_port, real.port, service);
     let needs_port = match check_type {
         CheckType::Connect | CheckType::Combined(_) => true,
@@ -143,10 +103,7 @@ pub fn spec_for(
         request,
         receive,
         virtual_host: check.virtual_host.clone(),
-        http_method: match check.http_method {
-            ConfigMethod::Get => HttpMethod::Get,
-            ConfigMethod::Head => HttpMethod::Head,
-        },
+        http_method: check.http_method,
         login: check.login.clone().unwrap_or(default_login),
         passwd: check.passwd.clone().unwrap_or(default_passwd),
         check_timeout: settings.check_timeout,
@@ -231,7 +188,7 @@ mod tests {
 
     #[test]
     fn resolves_like_ld_setup() {
-        let mut check = ConfigCheck::new(CheckService::Http);
+        let mut check = ConfigCheck::new(Service::Http);
         check.request = Some("lvs_testpage.html".into());
         check.receive = Some("Test HA Page".into());
         check.check_port = Some(8080);
@@ -260,11 +217,11 @@ mod tests {
 
     #[test]
     fn ftp_gets_its_default_login_and_dns_on_53_is_udp() {
-        let v = virtual_service(ConfigCheck::new(CheckService::Ftp), 21, false);
+        let v = virtual_service(ConfigCheck::new(Service::Ftp), 21, false);
         let spec = spec_for(&v, &real("10.0.0.2", 21, None), &settings()).unwrap();
         assert_eq!(spec.login, "anonymous");
         assert!(spec.passwd.starts_with("ldirectord@"));
-        let v = virtual_service(ConfigCheck::new(CheckService::Dns), 53, true);
+        let v = virtual_service(ConfigCheck::new(Service::Dns), 53, true);
         let spec = spec_for(
             &v,
             &real("[2001:db8::5]".trim_matches(['[', ']']), 0, None),
@@ -278,12 +235,12 @@ mod tests {
 
     #[test]
     fn refuses_bad_patterns_and_missing_ports() {
-        let mut check = ConfigCheck::new(CheckService::Http);
+        let mut check = ConfigCheck::new(Service::Http);
         check.receive = Some("(".into());
         let v = virtual_service(check, 80, false);
         assert!(spec_for(&v, &real("10.0.0.2", 80, None), &settings()).is_err());
-        let mut check = ConfigCheck::new(CheckService::None);
-        check.check_type = ConfigCheckType::Connect;
+        let mut check = ConfigCheck::new(Service::None);
+        check.check_type = CheckType::Connect;
         let v = virtual_service(check, 0, false);
         let err = spec_for(&v, &real("10.0.0.2", 0, None), &settings()).unwrap_err();
         assert!(err.contains("checkport"), "{err}");

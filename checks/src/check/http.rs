@@ -19,8 +19,9 @@ use hyper::{Request, StatusCode};
 use hyper_util::rt::TokioIo;
 
 use super::io::{excerpt, Stream};
+use super::kind::{HttpMethod, Service};
 use super::outcome::{CheckError, CheckResult};
-use super::spec::{CheckSpec, HttpMethod, Service};
+use super::spec::CheckSpec;
 use super::url::Url;
 
 /// Redirects followed before giving up (LWP's `max_redirect`).
@@ -169,7 +170,7 @@ async fn request(hop: &Hop, method: HttpMethod) -> CheckResult<Answer> {
         let _ = connection.await;
     }));
     let request = Request::builder()
-        .method(method.as_str())
+        .method(method.name())
         .uri(hop.target.as_str())
         .header(HOST, hop.host.as_str())
         .header(USER_AGENT, AGENT)

@@ -7,6 +7,9 @@
 //! not finish in time is a failure, never a hang; nothing a server sends
 //! can make a check panic.
 //!
+//! [`kind`] holds the check types, services and HTTP methods, which the
+//! ldirectord.cf model uses as they are.
+//!
 //! [`is_supported`] is the one place that says which check types and
 //! services are implemented; configuration loading calls it and refuses
 //! the rest by name.
@@ -19,6 +22,7 @@ mod ftp;
 mod http;
 mod imap;
 mod io;
+pub mod kind;
 mod ldap;
 mod nntp;
 mod outcome;
@@ -36,11 +40,10 @@ mod url;
 use std::future::Future;
 use std::time::{Duration, Instant};
 
+pub use kind::{CheckType, HttpMethod, Service};
 pub use outcome::{CheckError, CheckOutcome};
 pub use receive::{Receive, ReceiveError};
-pub use spec::{
-    check_port, resolve_timeouts, CheckSpec, CheckType, ExternalArgs, HttpMethod, Protocol, Service,
-};
+pub use spec::{check_port, resolve_timeouts, CheckSpec, ExternalArgs, Protocol};
 
 use outcome::CheckResult;
 

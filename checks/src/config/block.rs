@@ -4,9 +4,8 @@
 
 use super::address::{self, Target};
 use super::model::{
-    AddressFamily, CheckService, CheckSpec, CheckType, Fallback, HttpMethod, Netmask, Origin,
-    Overridable, Protocol, RealServer, SchedulerFlags, ServiceKey, VirtualService,
-    DEFAULT_SCHEDULER,
+    AddressFamily, CheckSpec, CheckType, Fallback, HttpMethod, Netmask, Origin, Overridable,
+    Protocol, RealServer, SchedulerFlags, Service, ServiceKey, VirtualService, DEFAULT_SCHEDULER,
 };
 use super::support::{supported_check, supported_receive, CheckPart};
 use super::values;
@@ -105,8 +104,8 @@ impl Draft {
             Err(error) => (None, Some(error)),
         };
         let service = match target {
-            Some(Target::Address(_, port)) => CheckService::for_port(port),
-            _ => CheckService::None,
+            Some(Target::Address(_, port)) => Service::for_port(port),
+            _ => Service::None,
         };
         let draft = Draft {
             at: line.location(),
@@ -162,8 +161,8 @@ impl Draft {
                 self.check_type_at = Some(line.location());
             }
             "service" => {
-                check.service = CheckService::from_name(value).ok_or_else(|| {
-                    let names: Vec<_> = CheckService::ALL.iter().map(|s| s.name()).collect();
+                check.service = Service::from_name(value).ok_or_else(|| {
+                    let names: Vec<_> = Service::ALL.iter().map(|s| s.name()).collect();
                     format!("expected service {}, found '{value}'", names.join(", "))
                 })?;
                 self.service_at = Some(line.location());

@@ -11,6 +11,9 @@
 //! Addresses, protocols, schedulers and forwarding methods are ha-ipvs
 //! types, so that the reconciler can build the IPVS table directly
 //! ([`VirtualService::ipvs_service`], [`VirtualService::destination`]).
+//! Check types, services and HTTP methods are the check engine's own
+//! ([`crate::check::kind`]), so that a check is built from the model
+//! without translation.
 //!
 //! Every virtual service, real server and fallback carries the [`Origin`]
 //! it was read from, for messages naming `FILE:LINE`. Origins never take
@@ -22,6 +25,7 @@ use std::net::IpAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
+pub use crate::check::{CheckType, HttpMethod, Service};
 use ha_conf::Location;
 pub use ha_ipvs::{AddressFamily, Forwarding, Netmask, Protocol, SchedulerFlags, ServiceKey};
 
@@ -257,7 +261,7 @@ pub struct CheckSpec {
     pub check_type: CheckType,
     /// `service=`: the protocol a negotiate check speaks (default from the
     /// virtual port, `none` for firewall marks).
-    pub service: CheckService,
+    pub service: Service,
     /// `checkport=`: port checked instead of the real server's.
     pub check_port: Option<u16>,
     /// `request=` as written. ldirectord prefixes a `/` when it is missing
@@ -288,7 +292,7 @@ pub struct CheckSpec {
 
 impl CheckSpec {
     /// ldirectord's defaults for a service: negotiate, GET, nothing else.
-    pub fn new(service: CheckService) -> Self {
+    pub fn new(service: Service) -> Self {
         CheckSpec {
             check_type: CheckType::Negotiate,
             service,
@@ -304,79 +308,4 @@ impl CheckSpec {
             check_command: None,
         }
     }
-}
-
-/// `checktype=`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum CheckType {
-    /// A TCP connection is opened (a ping for UDP services, as ldirectord).
-    Connect,
-    /// The service's protocol is spoken (request, receive...).
-    Negotiate,
-    /// A number N: connect checks, and a negotiate check after every N
-    /// successful connects (and after any failed one).
-    Combined(u32),
-    /// ICMP echo.
-    Ping,
-    /// `checkcommand` is run: exit status 0 means up.
-    External,
-    /// `checkcommand` is a Perl script evaluated in ldirectord.
-    ExternalPerl,
-    /// No check; real servers are always up.
-    On,
-    /// No check; no real or fallback server is ever added.
-    Off,
-}
-
-impl CheckType {
-    /// The word written in ldirectord.cf (a number for [`Combined`](Self::Combined)).
-    pub fn name(self) -> String {
-        match self {
-            CheckType::Connect => "connect".into(),
-            CheckType::Negotiate => "negotiate".into(),
-            CheckType::Combined(n) => n.to_string(),
-            CheckType::Ping => "ping".into(),
-            CheckType::External => "external".into(),
-            CheckType::ExternalPerl => "external-perl".into(),
-            CheckType::On => "on".into(),
-            CheckType::Off => "off".into(),
-        }
-    }
-}
-
-/// `service=`: the protocol of negotiate checks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[allow(missing_docs)] // each variant is the service of the same name
-pub enum CheckService {
-    Dns,
-    Ftp,
-    Http,
-    Https,
-    HttpProxy,
-    Imap,
-    Imaps,
-    Ldap,
-    Ldaps,
-    Mysql,
-    Nntp,
-    None,
-    Oracle,
-    Pgsql,
-    Pop,
-    Pops,
-    Radius,
-    Simpletcp,
-    Sip,
-    Smtp,
-    Submission,
-}
-
-/// `httpmethod=`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub enum HttpMethod {
-    /// GET (the default).
-    #[default]
-    Get,
-    /// HEAD.
-    Head,
 }

@@ -1,142 +1,9 @@
-//! The words of ldirectord.cf: check types, services, forwarding methods,
-//! port names and syslog facilities, both ways.
+//! The words of ldirectord.cf: forwarding methods, port names and syslog
+//! facilities, both ways. (Check types, services and HTTP methods are the
+//! check engine's: [`crate::check::kind`].)
 
-use super::model::{CheckService, CheckType, Forwarding, HttpMethod};
+use super::model::Forwarding;
 use ha_ipvs::Tunnel;
-
-impl CheckService {
-    /// Every service, in ldirectord's manual order.
-    pub const ALL: [CheckService; 21] = [
-        CheckService::Dns,
-        CheckService::Ftp,
-        CheckService::Http,
-        CheckService::Https,
-        CheckService::HttpProxy,
-        CheckService::Imap,
-        CheckService::Imaps,
-        CheckService::Ldap,
-        CheckService::Ldaps,
-        CheckService::Mysql,
-        CheckService::Nntp,
-        CheckService::None,
-        CheckService::Oracle,
-        CheckService::Pgsql,
-        CheckService::Pop,
-        CheckService::Pops,
-        CheckService::Radius,
-        CheckService::Simpletcp,
-        CheckService::Sip,
-        CheckService::Smtp,
-        CheckService::Submission,
-    ];
-
-    /// The word written in ldirectord.cf.
-    pub fn name(self) -> &'static str {
-        match self {
-            CheckService::Dns => "dns",
-            CheckService::Ftp => "ftp",
-            CheckService::Http => "http",
-            CheckService::Https => "https",
-            CheckService::HttpProxy => "http_proxy",
-            CheckService::Imap => "imap",
-            CheckService::Imaps => "imaps",
-            CheckService::Ldap => "ldap",
-            CheckService::Ldaps => "ldaps",
-            CheckService::Mysql => "mysql",
-            CheckService::Nntp => "nntp",
-            CheckService::None => "none",
-            CheckService::Oracle => "oracle",
-            CheckService::Pgsql => "pgsql",
-            CheckService::Pop => "pop",
-            CheckService::Pops => "pops",
-            CheckService::Radius => "radius",
-            CheckService::Simpletcp => "simpletcp",
-            CheckService::Sip => "sip",
-            CheckService::Smtp => "smtp",
-            CheckService::Submission => "submission",
-        }
-    }
-
-    /// The service of a word, if ldirectord knows it.
-    pub fn from_name(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|s| s.name() == name)
-    }
-
-    /// The well-known port of the service (ldirectord's
-    /// `ld_service_to_port`); `None` for none and simpletcp.
-    pub fn default_port(self) -> Option<u16> {
-        Some(match self {
-            CheckService::Ftp => 21,
-            CheckService::Smtp => 25,
-            CheckService::Dns => 53,
-            CheckService::Http => 80,
-            CheckService::Pop => 110,
-            CheckService::Nntp => 119,
-            CheckService::Imap => 143,
-            CheckService::Ldap => 389,
-            CheckService::Https => 443,
-            CheckService::Submission => 587,
-            CheckService::Ldaps => 636,
-            CheckService::Imaps => 993,
-            CheckService::Pops => 995,
-            CheckService::Oracle => 1521,
-            CheckService::Radius => 1812,
-            CheckService::HttpProxy => 3128,
-            CheckService::Mysql => 3306,
-            CheckService::Sip => 5060,
-            CheckService::Pgsql => 5432,
-            CheckService::None | CheckService::Simpletcp => return None,
-        })
-    }
-
-    /// The service ldirectord assumes for a virtual port when `service=`
-    /// is not given (`ld_port_to_service`): `none` for unknown ports.
-    pub fn for_port(port: u16) -> Self {
-        Self::ALL
-            .into_iter()
-            .find(|s| s.default_port() == Some(port))
-            .unwrap_or(CheckService::None)
-    }
-}
-
-impl CheckType {
-    /// The check type of a word: a name, or a number of connect checks
-    /// between negotiate checks.
-    pub fn from_name(name: &str) -> Option<Self> {
-        Some(match name {
-            "connect" => CheckType::Connect,
-            "negotiate" => CheckType::Negotiate,
-            "ping" => CheckType::Ping,
-            "external" => CheckType::External,
-            "external-perl" => CheckType::ExternalPerl,
-            "on" => CheckType::On,
-            "off" => CheckType::Off,
-            _ if !name.is_empty() && name.bytes().all(|b| b.is_ascii_digit()) => {
-                CheckType::Combined(name.parse().ok()?)
-            }
-            _ => return None,
-        })
-    }
-}
-
-impl HttpMethod {
-    /// The method's name (`GET`, `HEAD`).
-    pub fn name(self) -> &'static str {
-        match self {
-            HttpMethod::Get => "GET",
-            HttpMethod::Head => "HEAD",
-        }
-    }
-
-    /// The method of a word, in any case (as ldirectord, which upper-cases it).
-    pub fn from_name(name: &str) -> Option<Self> {
-        match name.to_ascii_uppercase().as_str() {
-            "GET" => Some(HttpMethod::Get),
-            "HEAD" => Some(HttpMethod::Head),
-            _ => None,
-        }
-    }
-}
 
 /// The forwarding method of ldirectord's word (`gate`, `masq`, `ipip`).
 pub fn forwarding_from_name(name: &str) -> Option<Forwarding> {
@@ -211,40 +78,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_service_name_reads_back() {
-        for service in CheckService::ALL {
-            assert_eq!(CheckService::from_name(service.name()), Some(service));
-        }
-        assert_eq!(CheckService::from_name("gopher"), None);
-    }
-
-    #[test]
-    fn services_follow_ldirectord_port_table() {
-        assert_eq!(CheckService::for_port(80), CheckService::Http);
-        assert_eq!(CheckService::for_port(53), CheckService::Dns);
-        assert_eq!(CheckService::for_port(3128), CheckService::HttpProxy);
-        assert_eq!(CheckService::for_port(8080), CheckService::None);
-        assert_eq!(CheckService::Simpletcp.default_port(), None);
-    }
-
-    #[test]
-    fn check_types_and_numbers() {
-        assert_eq!(
-            CheckType::from_name("external-perl"),
-            Some(CheckType::ExternalPerl)
-        );
-        assert_eq!(CheckType::from_name("5"), Some(CheckType::Combined(5)));
-        assert_eq!(CheckType::from_name("99999999999"), None);
-        assert_eq!(CheckType::from_name("-1"), None);
-        assert_eq!(CheckType::Combined(7).name(), "7");
-    }
-
-    #[test]
     fn ports_by_number_or_name() {
         assert_eq!(port_from_name("8080"), Some(8080));
         assert_eq!(port_from_name("http"), Some(80));
         assert_eq!(port_from_name("65536"), None);
         assert_eq!(port_from_name("nosuch"), None);
-        assert_eq!(HttpMethod::from_name("head"), Some(HttpMethod::Head));
     }
 }

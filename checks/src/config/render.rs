@@ -14,8 +14,8 @@
 use super::block::addr_port;
 use super::lexer::strip_comment;
 use super::model::{
-    CheckService, DirectorConfig, Fallback, HttpMethod, LogTarget, Netmask, Overridable,
-    RealServer, ServiceKey, VirtualService,
+    DirectorConfig, Fallback, HttpMethod, LogTarget, Netmask, Overridable, RealServer, Service,
+    ServiceKey, VirtualService,
 };
 use super::names::forwarding_name;
 use std::fmt::Write as _;
@@ -228,7 +228,7 @@ fn virtual_service(out: &mut String, service: &VirtualService) {
     }
     let check = &service.check;
     line(out, tab, "checktype", &check.check_type.name());
-    line(out, tab, "service", CheckService::name(check.service));
+    line(out, tab, "service", Service::name(check.service));
     if let Some(port) = check.check_port {
         line(out, tab, "checkport", &port.to_string());
     }

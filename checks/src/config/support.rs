@@ -9,7 +9,6 @@
 //! this module only places them on the right line.
 
 use super::model::{CheckSpec, CheckType, ServiceKey};
-use crate::check::from_config::{check_type_of, service_of};
 
 /// Which setting of a virtual service a refusal is about (its line is the
 /// one the error names).
@@ -37,7 +36,7 @@ pub fn supported_check(check: &CheckSpec, _key: &ServiceKey) -> Result<(), Unsup
         CheckType::Negotiate | CheckType::Combined(_) => CheckPart::Service,
         _ => CheckPart::CheckType,
     };
-    crate::check::is_supported(check_type_of(check.check_type), service_of(check.service))
+    crate::check::is_supported(check.check_type, check.service)
         .map_err(|message| Unsupported { part, message })
 }
 

@@ -76,7 +76,7 @@ fn tcp_service(addr: &str, port: u16) -> VirtualService {
         one_packet: false,
         reals: Vec::new(),
         fallback: None,
-        check: CheckSpec::new(CheckService::for_port(port)),
+        check: CheckSpec::new(Service::for_port(port)),
         overrides: Overridable::default(),
         service_name: None,
         comment: None,

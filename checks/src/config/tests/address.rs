@@ -81,7 +81,7 @@ fn ipv6_services() {
     assert_eq!(web.reals[1].addr, ip("2001:db8::2"));
     assert_eq!(web.reals[1].port, 0);
     assert_eq!(web.netmask, Some(Netmask::V6Prefix(64)));
-    assert_eq!(web.check.service, CheckService::Https);
+    assert_eq!(web.check.service, Service::Https);
     assert_eq!(
         web.ipvs_service().persistence.map(|p| p.netmask),
         Some(Netmask::V6Prefix(64))

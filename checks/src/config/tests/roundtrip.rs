@@ -127,7 +127,7 @@ fn check_spec() -> impl Strategy<Value = CheckSpec> {
     let strings = proptest::collection::vec(proptest::option::of(text()), 8);
     (
         check_type,
-        proptest::sample::select(CheckService::ALL.to_vec()),
+        proptest::sample::select(Service::ALL.to_vec()),
         proptest::option::of(1u16..=65535),
         any::<bool>(),
         strings,

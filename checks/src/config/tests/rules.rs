@@ -222,8 +222,8 @@ fn unsupported_checks_are_refused_by_name() {
         let service = text
             .lines()
             .find_map(|l| l.trim().strip_prefix("service="))
-            .and_then(CheckService::from_name)
-            .unwrap_or(CheckService::Oracle);
+            .and_then(Service::from_name)
+            .unwrap_or(Service::Oracle);
         let mut spec = CheckSpec::new(service);
         spec.check_type = CheckType::Negotiate;
         supported_check(&spec, &tcp_service("10.0.0.1", 80).key)

@@ -23,7 +23,7 @@ fn seed_001() {
         }
     );
     let service = &parsed.virtual_services[0];
-    assert_eq!(service.check.service, CheckService::Http);
+    assert_eq!(service.check.service, Service::Http);
     assert_eq!(service.check.check_type, CheckType::Negotiate);
     let at = |origin: &Origin| origin.location().map(|l| l.line);
     assert_eq!(at(&service.origin), Some(1));

@@ -178,7 +178,7 @@ fn ipvs_service_and_destinations() {
             mark: 53
         }
     );
-    assert_eq!(mark.check.service, CheckService::None);
+    assert_eq!(mark.check.service, Service::None);
     assert_eq!(mark.destination(&mark.reals[0], 1).port, 53);
     let dns = &parsed.virtual_services[2];
     assert!(matches!(
@@ -189,6 +189,6 @@ fn ipvs_service_and_destinations() {
         }
     ));
     assert!(dns.ipvs_service().one_packet);
-    assert_eq!(dns.check.service, CheckService::Dns);
+    assert_eq!(dns.check.service, Service::Dns);
     assert_eq!(dns.ipvs_service().persistence, None);
 }
