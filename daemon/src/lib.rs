@@ -1,0 +1,17 @@
+//! Daemon plumbing shared by the project's binaries, `ha-node` and
+//! `lvs-director`: what every long-running process of ours needs and none
+//! of them decides differently.
+//!
+//! - [`logging`]: the process's logger; log files, syslog datagrams and
+//!   UTC timestamps to build each binary's sinks from.
+//! - [`control`]: the Unix control socket: one request line in, one JSON
+//!   document out; the client side too.
+//! - [`runtime`]: the tokio runtime, the signal mask a daemon must not
+//!   inherit, and the one-line exit on failure.
+//!
+//! What differs between the binaries stays in them: their log line
+//! formats and destinations, their request verbs and JSON types.
+
+pub mod control;
+pub mod logging;
+pub mod runtime;
