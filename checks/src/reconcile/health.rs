@@ -5,11 +5,16 @@
 //! A real server not known yet is judged by the kernel's table, as
 //! ldirectord does when it starts or reloads: one the kernel holds with a
 //! weight is taken as up, any other as down (see [`super::desired`]).
+//!
+//! [`Health`] is the scheduler's own type, re-exported: what the checks
+//! report is what the reconciler reads.
 
 use std::collections::{BTreeMap, HashMap};
 use std::hash::BuildHasher;
 
 use ha_ipvs::{DestinationKey, ServiceKey};
+
+pub use crate::scheduler::Health;
 
 /// One real server of one virtual service, as the kernel holds it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -18,29 +23,6 @@ pub struct RealKey {
     pub service: ServiceKey,
     /// The real server (address, and port as the kernel holds it).
     pub real: DestinationKey,
-}
-
-/// What the checks last decided about a real server.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub enum Health {
-    /// Its check passes: it gets its weight.
-    Up,
-    /// Its check fails (failurecount times over): weight 0 or removed.
-    Down,
-    /// Not decided yet: judged by the kernel's table.
-    #[default]
-    Unknown,
-}
-
-impl Health {
-    /// `up`, `down` or `unknown`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Health::Up => "up",
-            Health::Down => "down",
-            Health::Unknown => "unknown",
-        }
-    }
 }
 
 /// Where the reconciler reads the health of real servers from; a real

@@ -9,15 +9,20 @@ use std::time::Instant;
 
 use crate::check::CheckOutcome;
 
-/// Whether a real server is to receive traffic.
+/// What the checks last decided about a real server: whether it is to
+/// receive traffic. The scheduler reports it and the reconciler acts on it
+/// ([`crate::reconcile::Health`] is this type).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Health {
-    /// Not checked yet.
+    /// Not decided yet (no check since the director started or since the
+    /// real server entered the configuration): the reconciler judges it by
+    /// the kernel's table.
     #[default]
     Unknown,
-    /// Passing its checks.
+    /// Passing its checks: it gets its weight.
     Up,
-    /// Failed `failurecount` checks in a row (or was never up).
+    /// Failed `failurecount` checks in a row (or was never up): weight 0
+    /// or removed.
     Down,
 }
 

@@ -34,7 +34,7 @@ use std::time::Duration;
 
 use ha_checks::config;
 use ha_checks::reconcile::{Health, RealKey, RealName, ServiceName, VirtualOutcome};
-use ha_checks::scheduler::{self, Scheduler, SchedulerOptions, Transition};
+use ha_checks::scheduler::{Scheduler, SchedulerOptions, Transition};
 use ha_ipvs::{Change, Ipvs, ServiceKey};
 use tokio::signal::unix::{signal, SignalKind};
 use tokio::sync::mpsc;
@@ -65,15 +65,6 @@ pub struct RunOptions {
 /// Called once: `Ok` when the director is up (table adopted, socket
 /// listening), or the reason it cannot start.
 pub type Ready = Box<dyn FnOnce(Result<(), String>) + Send>;
-
-/// The scheduler's health in the reconciler's terms.
-fn health_of(health: scheduler::Health) -> Health {
-    match health {
-        scheduler::Health::Up => Health::Up,
-        scheduler::Health::Down => Health::Down,
-        scheduler::Health::Unknown => Health::Unknown,
-    }
-}
 
 /// The director's state between events.
 struct Director {
@@ -231,7 +222,7 @@ impl Director {
 
     /// A real server changed health.
     fn health_changed(&mut self, t: Transition<RealKey>) {
-        let health = health_of(t.health);
+        let health = t.health;
         // A transition from a job removed by a reload since: ignore it.
         if self.scheduler.job(&t.key).is_none() {
             return;
@@ -240,7 +231,7 @@ impl Director {
             "real server {} ({}) is {}: {} ({} consecutive failures, check took {:.1} ms)",
             RealName(&t.key.real),
             ServiceName(&t.key.service),
-            health.as_str(),
+            health.name(),
             t.outcome.detail,
             t.failures,
             t.outcome.latency.as_secs_f64() * 1000.0

@@ -73,7 +73,7 @@ pub fn report(inputs: &StatusInputs, table: Result<Table, String>) -> StatusRepo
                         .get(&key)
                         .copied()
                         .unwrap_or_default()
-                        .as_str()
+                        .name()
                         .to_string(),
                     kernel_weight: weight_of(&dkey),
                     last_result: last.map(|o| if o.healthy { "up" } else { "down" }.to_string()),
