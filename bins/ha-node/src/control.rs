@@ -2,14 +2,21 @@
 //!
 //! A client connects to the node's Unix socket, writes one request line
 //! (`status`) and reads one JSON document back. The JSON shape is
-//! [`StatusReport`], documented in the README.
+//! [`StatusReport`], documented in the README. The socket itself is
+//! ha-daemon's.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
+use ha_daemon::control::{self, error_reply, unknown_request, ControlError, Naming, Report};
 use ha_membership::driver::{DriverHandle, Snapshot};
 use serde::{Deserialize, Serialize};
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
-use tokio::net::{UnixListener, UnixStream};
+use tokio::net::UnixListener;
+
+/// How the node is spoken of in the socket's messages.
+const NAMING: Naming = Naming {
+    running: "another node is running on this socket",
+    unreachable: "cannot reach a running node at",
+};
 
 /// `ha-node status --json`: the node's view of the cluster.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -102,9 +109,9 @@ impl From<Snapshot> for StatusReport {
     }
 }
 
-impl StatusReport {
+impl Report for StatusReport {
     /// The human-readable form of `ha-node status`.
-    pub fn to_text(&self) -> String {
+    fn to_text(&self) -> String {
         let mut text = format!("node {}\n\nnodes:\n", self.node);
         for n in &self.nodes {
             let heard = match (n.local, n.last_heard_ms_ago) {
@@ -130,115 +137,29 @@ impl StatusReport {
     }
 }
 
-/// Errors of the control socket.
-#[derive(Debug, thiserror::Error)]
-pub enum ControlError {
-    /// The socket could not be created.
-    #[error("cannot listen on {path}: {source}")]
-    Listen {
-        /// The socket path.
-        path: PathBuf,
-        /// The cause.
-        source: std::io::Error,
-    },
-    /// No node answers on the socket.
-    #[error("cannot reach a running node at {path}: {source}")]
-    Connect {
-        /// The socket path.
-        path: PathBuf,
-        /// The cause.
-        source: std::io::Error,
-    },
-    /// The node answered something unexpected.
-    #[error("unexpected answer from {path}: {message}")]
-    Protocol {
-        /// The socket path.
-        path: PathBuf,
-        /// What was wrong.
-        message: String,
-    },
-}
-
 /// Binds the control socket (replacing a stale one) with mode 0600.
 pub fn listen(path: &Path) -> Result<UnixListener, ControlError> {
-    let error = |source| ControlError::Listen {
-        path: path.to_path_buf(),
-        source,
-    };
-    if std::os::unix::net::UnixStream::connect(path).is_ok() {
-        return Err(error(std::io::Error::new(
-            std::io::ErrorKind::AddrInUse,
-            "another node is running on this socket",
-        )));
-    }
-    match std::fs::remove_file(path) {
-        Ok(()) => {}
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-        Err(e) => return Err(error(e)),
-    }
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent).map_err(error)?;
-    }
-    let listener = UnixListener::bind(path).map_err(error)?;
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).map_err(error)?;
-    Ok(listener)
+    control::listen(path, &NAMING)
 }
 
 /// Answers requests until the driver stops.
 pub async fn serve(listener: UnixListener, driver: DriverHandle) {
-    loop {
-        let Ok((stream, _)) = listener.accept().await else {
-            continue;
-        };
-        let driver = driver.clone();
-        tokio::spawn(async move {
-            if let Err(error) = answer(stream, driver).await {
-                log::debug!("control socket: {error}");
-            }
-        });
-    }
+    control::serve(listener, move |request| answer(request, driver.clone())).await;
 }
 
-async fn answer(stream: UnixStream, driver: DriverHandle) -> std::io::Result<()> {
-    let (reader, mut writer) = stream.into_split();
-    let mut request = String::new();
-    BufReader::new(reader.take(256))
-        .read_line(&mut request)
-        .await?;
-    let reply = match request.trim() {
+async fn answer(request: String, driver: DriverHandle) -> String {
+    match request.as_str() {
         "status" => match driver.status().await {
             Some(snapshot) => serde_json::to_string(&StatusReport::from(snapshot))
-                .unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}")),
-            None => "{\"error\":\"the node is stopping\"}".to_string(),
+                .unwrap_or_else(|e| error_reply(&e.to_string())),
+            None => error_reply("the node is stopping"),
         },
-        other => serde_json::json!({ "error": format!("unknown request '{other}'") }).to_string(),
-    };
-    writer.write_all(reply.as_bytes()).await?;
-    writer.write_all(b"\n").await?;
-    writer.shutdown().await
+        other => unknown_request(other),
+    }
 }
 
 /// Asks the node at `path` for its status.
 pub async fn request_status(path: &Path) -> Result<StatusReport, ControlError> {
-    let mut stream = UnixStream::connect(path)
-        .await
-        .map_err(|source| ControlError::Connect {
-            path: path.to_path_buf(),
-            source,
-        })?;
-    let protocol = |message: String| ControlError::Protocol {
-        path: path.to_path_buf(),
-        message,
-    };
-    stream
-        .write_all(b"status\n")
-        .await
-        .map_err(|e| protocol(e.to_string()))?;
-    let mut reply = String::new();
-    stream
-        .read_to_string(&mut reply)
-        .await
-        .map_err(|e| protocol(e.to_string()))?;
-    serde_json::from_str(&reply).map_err(|e| protocol(format!("{e}: {}", reply.trim())))
+    let reply = control::request(path, "status", &NAMING).await?;
+    control::parse_reply(path, &reply)
 }

@@ -7,6 +7,9 @@
 //! - [`control`]: the control socket and `ha-node status`.
 //! - [`logging`]: logfile, debugfile, logfacility.
 //! - [`demo`]: a two-node failover demonstration in network namespaces.
+//!
+//! The daemon plumbing under these (logger, control socket, runtime) is
+//! ha-daemon's.
 
 mod cli;
 mod control;
@@ -16,74 +19,37 @@ mod logging;
 mod node_config;
 mod run;
 
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Parser;
 use cli::{Cli, Command};
+use ha_daemon::control::print_report;
+use ha_daemon::runtime;
 
 fn main() -> ExitCode {
     logging::init();
-    let cli = Cli::parse();
-    match cli.command {
+    match Cli::parse().command {
         Command::CheckConfig { config_dir, node } => check_config(&config_dir, node),
         Command::Run {
             config_dir,
             node,
             state_dir,
             socket,
-        } => {
-            let node = match node.map_or_else(node_config::local_node_name, Ok) {
-                Ok(node) => node,
-                Err(error) => return fail(&error),
-            };
-            // A parent may have blocked signals; SIGTERM must reach the node.
-            let _ = nix::sys::signal::sigprocmask(
-                nix::sys::signal::SigmaskHow::SIG_SETMASK,
-                Some(&nix::sys::signal::SigSet::empty()),
-                None,
-            );
-            let options = run::RunOptions {
-                config_dir,
-                node,
-                state_dir,
-                socket,
-            };
-            match runtime().and_then(|rt| rt.block_on(run::run(options))) {
-                Ok(()) => ExitCode::SUCCESS,
-                Err(error) => fail(&error),
-            }
-        }
-        Command::Status { json, socket } => {
-            let report = runtime().and_then(|rt| {
-                rt.block_on(control::request_status(&socket))
-                    .map_err(|e| e.to_string())
-            });
-            match report {
-                Ok(report) if json => {
-                    println!(
-                        "{}",
-                        serde_json::to_string_pretty(&report).unwrap_or_default()
-                    );
-                    ExitCode::SUCCESS
-                }
-                Ok(report) => {
-                    print!("{}", report.to_text());
-                    ExitCode::SUCCESS
-                }
-                Err(error) => fail(&error),
-            }
-        }
+        } => run_node(config_dir, node, state_dir, socket),
+        Command::Status { json, socket } => status(json, &socket),
         Command::Demo => match demo::run() {
             Ok(()) => ExitCode::SUCCESS,
-            Err(error) => fail(&error),
+            Err(error) => fail(error),
         },
     }
 }
 
-fn check_config(dir: &std::path::Path, node: Option<String>) -> ExitCode {
+/// `ha-node check-config`: 0, or each error as FILE:LINE and 1.
+fn check_config(dir: &Path, node: Option<String>) -> ExitCode {
     let node = match node.map_or_else(node_config::local_node_name, Ok) {
         Ok(node) => node,
-        Err(error) => return fail(&error),
+        Err(error) => return fail(error),
     };
     match node_config::load(dir, &node) {
         Ok(_) => {
@@ -99,15 +65,43 @@ fn check_config(dir: &std::path::Path, node: Option<String>) -> ExitCode {
     }
 }
 
-fn runtime() -> Result<tokio::runtime::Runtime, String> {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(|e| format!("cannot start the async runtime: {e}"))
+/// `ha-node run`: the node, until SIGTERM or SIGINT.
+fn run_node(
+    config_dir: PathBuf,
+    node: Option<String>,
+    state_dir: PathBuf,
+    socket: PathBuf,
+) -> ExitCode {
+    let node = match node.map_or_else(node_config::local_node_name, Ok) {
+        Ok(node) => node,
+        Err(error) => return fail(error),
+    };
+    let options = run::RunOptions {
+        config_dir,
+        node,
+        state_dir,
+        socket,
+    };
+    match runtime::run_daemon(run::run(options)) {
+        Ok(Ok(())) => ExitCode::SUCCESS,
+        Ok(Err(error)) => fail(error),
+        Err(error) => fail(error),
+    }
 }
 
-fn fail(error: &str) -> ExitCode {
-    eprintln!("ha-node: {error}");
-    ExitCode::from(1)
+/// `ha-node status`: what the running node sees, as text or JSON.
+fn status(json: bool, socket: &Path) -> ExitCode {
+    match runtime::block_on(control::request_status(socket)) {
+        Ok(Ok(report)) => {
+            print_report(&report, json);
+            ExitCode::SUCCESS
+        }
+        Ok(Err(error)) => fail(error),
+        Err(error) => fail(error),
+    }
+}
+
+/// `ha-node: ERROR` on stderr; exit status 1.
+fn fail(error: impl std::fmt::Display) -> ExitCode {
+    runtime::fail("ha-node", error)
 }

@@ -36,12 +36,15 @@ pub async fn run(options: RunOptions) -> Result<(), String> {
         keys,
         resources,
     } = node_config::load(&options.config_dir, &options.node).map_err(|e| e.to_string())?;
-    logging::configure(logging::Sinks::configured(
-        &node,
-        ha.logfile.as_deref(),
-        ha.debugfile.as_deref(),
-        ha.logfacility.as_deref(),
-    )?);
+    logging::configure(
+        logging::Sinks::configured(
+            &node,
+            ha.logfile.as_deref(),
+            ha.debugfile.as_deref(),
+            ha.logfacility.as_deref(),
+        )
+        .map_err(|e| e.to_string())?,
+    );
     let state = Arc::new(StateDir::open(&options.state_dir).map_err(|e| e.to_string())?);
     let generation = state.next_generation().map_err(|e| e.to_string())?;
     let uuid = state.uuid().map_err(|e| e.to_string())?;

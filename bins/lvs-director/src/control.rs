@@ -1,17 +1,22 @@
 //! The control socket: `lvs-director status` and `lvs-director reload` ask
 //! a running director. A client connects to its Unix socket, writes one
 //! request line (`status` or `reload`) and reads one JSON document back:
-//! [`StatusReport`] (documented in the README) or [`ReloadReport`].
-//!
-//! (ha-node's control socket has the same shape; `listen` is the same
-//! code and could move to a shared crate.)
+//! [`StatusReport`] (documented in the README) or [`ReloadReport`]. The
+//! socket itself is ha-daemon's; the verbs and the reports are here.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
+use ha_daemon::control::{self, error_reply, unknown_request, ControlError, Naming, Report};
+use ha_daemon::runtime;
 use serde::{Deserialize, Serialize};
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
-use tokio::net::{UnixListener, UnixStream};
+use tokio::net::UnixListener;
 use tokio::sync::{mpsc, oneshot};
+
+/// How the director is spoken of in the socket's messages.
+const NAMING: Naming = Naming {
+    running: "another director is running on this socket",
+    unreachable: "no director answers on",
+};
 
 /// `lvs-director status --json`: every virtual service and real server.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -98,9 +103,9 @@ fn optional(value: Option<String>) -> String {
     value.unwrap_or_else(|| "-".to_string())
 }
 
-impl StatusReport {
+impl Report for StatusReport {
     /// The human-readable form of `lvs-director status`.
-    pub fn to_text(&self) -> String {
+    fn to_text(&self) -> String {
         let mut text = format!(
             "lvs-director (pid {}) running {}{}\n",
             self.pid,
@@ -165,135 +170,46 @@ pub enum ControlRequest {
     Reload(oneshot::Sender<String>),
 }
 
-/// Errors of the control socket.
-#[derive(Debug, thiserror::Error)]
-pub enum ControlError {
-    /// The socket could not be created.
-    #[error("cannot listen on {}: {source}", path.display())]
-    Listen {
-        /// The socket path.
-        path: PathBuf,
-        /// The cause.
-        source: std::io::Error,
-    },
-    /// No director answers on the socket.
-    #[error("no director answers on {}: {source}", path.display())]
-    Connect {
-        /// The socket path.
-        path: PathBuf,
-        /// The cause.
-        source: std::io::Error,
-    },
-    /// The director answered something unexpected.
-    #[error("unexpected answer from {}: {message}", path.display())]
-    Protocol {
-        /// The socket path.
-        path: PathBuf,
-        /// What was wrong.
-        message: String,
-    },
-}
-
-impl ControlError {
-    /// Whether no director runs there (no socket, or nobody listening).
-    pub fn not_running(&self) -> bool {
-        matches!(self, ControlError::Connect { source, .. }
-            if matches!(source.kind(), std::io::ErrorKind::NotFound | std::io::ErrorKind::ConnectionRefused))
-    }
-}
-
 /// Binds the control socket (replacing a stale one) with mode 0600.
 pub fn listen(path: &Path) -> Result<UnixListener, ControlError> {
-    let error = |source| ControlError::Listen {
-        path: path.to_path_buf(),
-        source,
-    };
-    if std::os::unix::net::UnixStream::connect(path).is_ok() {
-        return Err(error(std::io::Error::new(
-            std::io::ErrorKind::AddrInUse,
-            "another director is running on this socket",
-        )));
-    }
-    match std::fs::remove_file(path) {
-        Ok(()) => {}
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-        Err(e) => return Err(error(e)),
-    }
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent).map_err(error)?;
-    }
-    let listener = UnixListener::bind(path).map_err(error)?;
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).map_err(error)?;
-    Ok(listener)
+    control::listen(path, &NAMING)
 }
 
 /// Answers clients until the loop behind `requests` is gone.
 pub async fn serve(listener: UnixListener, requests: mpsc::Sender<ControlRequest>) {
-    loop {
-        let Ok((stream, _)) = listener.accept().await else {
-            continue;
-        };
-        let requests = requests.clone();
-        tokio::spawn(async move {
-            if let Err(error) = answer(stream, requests).await {
-                log::debug!("control socket: {error}");
-            }
-        });
+    control::serve(listener, move |request| answer(request, requests.clone())).await;
+}
+
+/// Hands a known request to the director's loop and returns its answer.
+async fn answer(request: String, requests: mpsc::Sender<ControlRequest>) -> String {
+    let (reply, answer) = oneshot::channel();
+    let known = match request.as_str() {
+        "status" => ControlRequest::Status(reply),
+        "reload" => ControlRequest::Reload(reply),
+        other => return unknown_request(other),
+    };
+    let stopping = || error_reply("the director is stopping");
+    match requests.send(known).await {
+        Ok(()) => answer.await.unwrap_or_else(|_| stopping()),
+        Err(_) => stopping(),
     }
 }
 
-async fn answer(stream: UnixStream, requests: mpsc::Sender<ControlRequest>) -> std::io::Result<()> {
-    let (reader, mut writer) = stream.into_split();
-    let mut request = String::new();
-    BufReader::new(reader.take(256))
-        .read_line(&mut request)
-        .await?;
-    let (reply, answer) = oneshot::channel();
-    let known = match request.trim() {
-        "status" => Some(ControlRequest::Status(reply)),
-        "reload" => Some(ControlRequest::Reload(reply)),
-        _ => None,
-    };
-    let stopping = || r#"{"error":"the director is stopping"}"#.to_string();
-    let text = match known {
-        Some(known) => match requests.send(known).await {
-            Ok(()) => answer.await.unwrap_or_else(|_| stopping()),
-            Err(_) => stopping(),
-        },
-        None => serde_json::json!({ "error": format!("unknown request '{}'", request.trim()) })
-            .to_string(),
-    };
-    writer.write_all(text.as_bytes()).await?;
-    writer.write_all(b"\n").await?;
-    writer.shutdown().await
-}
-
-/// Sends `request` to the director at `path` and returns its JSON answer.
-pub async fn request(path: &Path, request: &str) -> Result<serde_json::Value, ControlError> {
-    let mut stream = UnixStream::connect(path)
-        .await
-        .map_err(|source| ControlError::Connect {
-            path: path.to_path_buf(),
-            source,
-        })?;
-    let protocol = |message: String| ControlError::Protocol {
-        path: path.to_path_buf(),
-        message,
-    };
-    stream
-        .write_all(format!("{request}\n").as_bytes())
-        .await
-        .map_err(|e| protocol(e.to_string()))?;
-    let mut reply = String::new();
-    stream
-        .read_to_string(&mut reply)
-        .await
-        .map_err(|e| protocol(e.to_string()))?;
-    let value: serde_json::Value =
-        serde_json::from_str(&reply).map_err(|e| protocol(format!("{e}: {}", reply.trim())))?;
+/// Sends `request` to the director at `socket` and returns its JSON
+/// answer; an `error` answer is a [`ControlError::Protocol`].
+pub fn ask(socket: &Path, request: &str) -> Result<serde_json::Value, ControlError> {
+    let runtime = runtime::current_thread().map_err(|e| ControlError::Connect {
+        path: socket.to_path_buf(),
+        unreachable: NAMING.unreachable,
+        source: e.0,
+    })?;
+    let reply = runtime.block_on(control::request(socket, request, &NAMING))?;
+    let value: serde_json::Value = control::parse_reply(socket, &reply)?;
     if let Some(error) = value.get("error").and_then(|e| e.as_str()) {
-        return Err(protocol(error.to_string()));
+        return Err(ControlError::Protocol {
+            path: socket.to_path_buf(),
+            message: error.to_string(),
+        });
     }
     Ok(value)
 }

@@ -5,31 +5,16 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use ha_daemon::runtime;
+
 use crate::director::{self, loaded::Loaded, Ready, RunOptions};
 use crate::ldirectord::daemon::{daemonize, Role};
 use crate::ldirectord::pidfile;
 
-/// A multi-threaded runtime with two workers (the checks are I/O-bound).
-fn runtime() -> Result<tokio::runtime::Runtime, String> {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(|e| format!("cannot start the async runtime: {e}"))
-}
-
-/// A parent may have blocked signals; SIGTERM and SIGHUP must reach the director.
-fn unblock_signals() {
-    let _ = nix::sys::signal::sigprocmask(
-        nix::sys::signal::SigmaskHow::SIG_SETMASK,
-        Some(&nix::sys::signal::SigSet::empty()),
-        None,
-    );
-}
-
 fn run(options: RunOptions, loaded: Loaded, pid_file: Option<PathBuf>, ready: Ready) -> ExitCode {
-    unblock_signals();
-    let result = runtime().and_then(|rt| rt.block_on(director::run(options, loaded, ready)));
+    let result = runtime::run_daemon(director::run(options, loaded, ready))
+        .map_err(|e| e.to_string())
+        .and_then(|outcome| outcome);
     if let Some(path) = &pid_file {
         pidfile::remove_own(path);
     }
@@ -46,8 +31,10 @@ fn run(options: RunOptions, loaded: Loaded, pid_file: Option<PathBuf>, ready: Re
 pub fn foreground(options: RunOptions, loaded: Loaded, pid_file: Option<PathBuf>) -> ExitCode {
     if let Some(path) = &pid_file {
         if let Err(e) = pidfile::write(path) {
-            eprintln!("lvs-director: cannot write {}: {e}", path.display());
-            return ExitCode::from(1);
+            return runtime::fail(
+                "lvs-director",
+                format!("cannot write {}: {e}", path.display()),
+            );
         }
     }
     run(options, loaded, pid_file, Box::new(|_| {}))
@@ -57,15 +44,9 @@ pub fn foreground(options: RunOptions, loaded: Loaded, pid_file: Option<PathBuf>
 /// reason if it could not start.
 pub fn daemon(options: RunOptions, loaded: Loaded, pid_file: PathBuf) -> ExitCode {
     match daemonize() {
-        Err(error) => {
-            eprintln!("ldirectord: {error}");
-            ExitCode::from(1)
-        }
+        Err(error) => runtime::fail("ldirectord", error),
         Ok(Role::Parent(Ok(()))) => ExitCode::SUCCESS,
-        Ok(Role::Parent(Err(error))) => {
-            eprintln!("ldirectord: {error}");
-            ExitCode::from(1)
-        }
+        Ok(Role::Parent(Err(error))) => runtime::fail("ldirectord", error),
         Ok(Role::Daemon(mut notifier)) => {
             if let Err(e) = pidfile::write(&pid_file) {
                 notifier.notify(Err(format!("cannot write {}: {e}", pid_file.display())));

@@ -13,6 +13,9 @@
 //! - [`ipvs_command`]: `lvs-director ipvs ARGS…`, ipvsadm 1.31's command
 //!   line over the project's IPVS binding (the binary behaves as ipvsadm
 //!   when named `ipvsadm`).
+//!
+//! The daemon plumbing under these (logger, control socket, runtime) is
+//! ha-daemon's.
 
 mod cli;
 mod control;
@@ -30,6 +33,8 @@ use std::process::ExitCode;
 use clap::Parser;
 use cli::{Cli, Command, RealServerAction};
 use director::{loaded, RunOptions};
+use ha_daemon::control::print_report;
+use ha_daemon::runtime;
 
 /// The subcommands' names, which ldirectord's invocation never starts with.
 const SUBCOMMANDS: &[&str] = &[
@@ -118,32 +123,13 @@ fn config_errors(errors: &ha_conf::ConfigErrors) -> ExitCode {
     ExitCode::from(1)
 }
 
-/// Sends one request to the director at `socket`.
-fn ask(socket: &Path, request: &str) -> Result<serde_json::Value, control::ControlError> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|source| control::ControlError::Connect {
-            path: socket.to_path_buf(),
-            source,
-        })?;
-    runtime.block_on(control::request(socket, request))
-}
-
 /// `lvs-director status`: 0 with the report, 3 when no director runs,
 /// 4 (LSB's "unknown") when the answer makes no sense.
 fn status(json: bool, socket: &Path) -> ExitCode {
-    match ask(socket, "status") {
-        Ok(value) => match serde_json::from_value::<control::StatusReport>(value.clone()) {
-            Ok(report) if json => {
-                println!(
-                    "{}",
-                    serde_json::to_string_pretty(&report).unwrap_or_default()
-                );
-                ExitCode::SUCCESS
-            }
+    match control::ask(socket, "status") {
+        Ok(value) => match serde_json::from_value::<control::StatusReport>(value) {
             Ok(report) => {
-                print!("{}", report.to_text());
+                print_report(&report, json);
                 ExitCode::SUCCESS
             }
             Err(e) => {
@@ -168,7 +154,7 @@ fn status(json: bool, socket: &Path) -> ExitCode {
 /// `lvs-director reload`: 0 reloaded, 1 the file has errors (printed), 7
 /// no director runs.
 fn reload(socket: &Path) -> ExitCode {
-    match ask(socket, "reload").map(serde_json::from_value::<control::ReloadReport>) {
+    match control::ask(socket, "reload").map(serde_json::from_value::<control::ReloadReport>) {
         Ok(Ok(report)) if report.reloaded => {
             println!("configuration reloaded");
             ExitCode::SUCCESS
@@ -177,24 +163,14 @@ fn reload(socket: &Path) -> ExitCode {
             for error in &report.errors {
                 eprintln!("{error}");
             }
-            eprintln!("lvs-director: not reloaded: the running configuration stays in force");
-            ExitCode::from(1)
+            fail("not reloaded: the running configuration stays in force")
         }
-        Ok(Err(e)) => {
-            eprintln!(
-                "lvs-director: unexpected answer from {}: {e}",
-                socket.display()
-            );
-            ExitCode::from(1)
-        }
+        Ok(Err(e)) => fail(format!("unexpected answer from {}: {e}", socket.display())),
         Err(e) if e.not_running() => {
             println!("lvs-director is not running ({e})");
             ExitCode::from(7)
         }
-        Err(e) => {
-            eprintln!("lvs-director: {e}");
-            ExitCode::from(1)
-        }
+        Err(e) => fail(e),
     }
 }
 
@@ -232,9 +208,11 @@ fn realserver_command(action: RealServerAction, vips: &[IpAddr], state_dir: &Pat
                 ExitCode::from(3)
             }
         },
-        Err(error) => {
-            eprintln!("lvs-director: realserver: {error}");
-            ExitCode::from(1)
-        }
+        Err(error) => fail(format!("realserver: {error}")),
     }
+}
+
+/// `lvs-director: ERROR` on stderr; exit status 1.
+fn fail(error: impl std::fmt::Display) -> ExitCode {
+    runtime::fail("lvs-director", error)
 }
