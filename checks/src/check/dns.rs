@@ -10,8 +10,8 @@ use std::net::IpAddr;
 use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::UdpSocket;
 
+use super::datagram::Exchange;
 use super::io::connect_tcp;
 use super::outcome::{CheckError, CheckResult};
 use super::rng::Rng;
@@ -158,36 +158,16 @@ pub(crate) fn decode_response(msg: &[u8], id: u16) -> Result<Option<Response>, S
 }
 
 async fn over_udp(spec: &CheckSpec, query: &[u8], id: u16) -> CheckResult<Response> {
-    let local = if spec.target.is_ipv4() {
-        "0.0.0.0:0"
-    } else {
-        "[::]:0"
-    };
-    let socket = UdpSocket::bind(local)
-        .await
-        .map_err(CheckError::io("opening a UDP socket"))?;
-    socket
-        .connect(spec.target)
-        .await
-        .map_err(|source| CheckError::Connect {
-            addr: spec.target,
-            source,
-        })?;
-    let mut buffer = vec![0u8; 65536];
+    let mut exchange = Exchange::connect(spec.target).await?;
     loop {
-        socket
-            .send(query)
-            .await
-            .map_err(CheckError::io("sending the query"))?;
+        exchange.send(query, "sending the query").await?;
         let wait = tokio::time::sleep(RETRANSMIT);
         tokio::pin!(wait);
         loop {
             tokio::select! {
                 _ = &mut wait => break,
-                received = socket.recv(&mut buffer) => {
-                    let n = received.map_err(CheckError::io("receiving the answer"))?;
-                    let msg = buffer.get(..n).unwrap_or_default();
-                    if let Ok(Some(response)) = decode_response(msg, id) {
+                received = exchange.receive() => {
+                    if let Ok(Some(response)) = decode_response(received?, id) {
                         return Ok(response);
                     }
                 }

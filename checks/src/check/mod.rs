@@ -15,6 +15,7 @@
 //! the rest by name.
 
 mod connect;
+mod datagram;
 mod dns;
 mod external;
 pub mod from_config;

@@ -5,8 +5,8 @@
 //! request is one datagram and each answering datagram's lines are tried.
 
 use tokio::io::AsyncWriteExt;
-use tokio::net::UdpSocket;
 
+use super::datagram::Exchange;
 use super::io::{excerpt, Lines, Stream};
 use super::outcome::{CheckError, CheckResult};
 use super::spec::{CheckSpec, Protocol};
@@ -43,32 +43,12 @@ async fn over_tcp(spec: &CheckSpec) -> CheckResult {
 }
 
 async fn over_udp(spec: &CheckSpec) -> CheckResult {
-    let local = if spec.target.is_ipv4() {
-        "0.0.0.0:0"
-    } else {
-        "[::]:0"
-    };
-    let socket = UdpSocket::bind(local)
-        .await
-        .map_err(CheckError::io("opening a UDP socket"))?;
-    socket
-        .connect(spec.target)
-        .await
-        .map_err(|source| CheckError::Connect {
-            addr: spec.target,
-            source,
-        })?;
-    socket
-        .send(request(spec).as_bytes())
-        .await
-        .map_err(CheckError::io("sending the request"))?;
-    let mut buffer = vec![0u8; 65536];
+    let mut exchange = Exchange::connect(spec.target).await?;
+    exchange
+        .send(request(spec).as_bytes(), "sending the request")
+        .await?;
     loop {
-        let n = socket
-            .recv(&mut buffer)
-            .await
-            .map_err(CheckError::io("receiving the answer"))?;
-        let datagram = String::from_utf8_lossy(buffer.get(..n).unwrap_or_default()).into_owned();
+        let datagram = String::from_utf8_lossy(exchange.receive().await?).into_owned();
         if let Some(line) = datagram
             .lines()
             .find(|line| spec.receive.matches_or_unset(line.as_bytes()))

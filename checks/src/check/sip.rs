@@ -5,8 +5,8 @@
 use std::net::SocketAddr;
 
 use tokio::io::AsyncWriteExt;
-use tokio::net::UdpSocket;
 
+use super::datagram::Exchange;
 use super::io::{excerpt, Lines, Stream};
 use super::outcome::{CheckError, CheckResult};
 use super::rng::Rng;
@@ -56,34 +56,15 @@ pub(crate) async fn check(spec: &CheckSpec) -> CheckResult {
             judge(&status)
         }
         Protocol::Udp => {
-            let local = if spec.target.is_ipv4() {
-                "0.0.0.0:0"
-            } else {
-                "[::]:0"
-            };
-            let socket = UdpSocket::bind(local)
-                .await
-                .map_err(CheckError::io("opening a UDP socket"))?;
-            socket
-                .connect(spec.target)
-                .await
-                .map_err(|source| CheckError::Connect {
-                    addr: spec.target,
-                    source,
-                })?;
-            let local = socket
-                .local_addr()
-                .map_err(CheckError::io("reading the local address"))?;
-            socket
-                .send(request(&spec.login, local, "UDP").as_bytes())
-                .await
-                .map_err(CheckError::io("sending the request"))?;
-            let mut buffer = vec![0u8; 65536];
-            let n = socket
-                .recv(&mut buffer)
-                .await
-                .map_err(CheckError::io("receiving the answer"))?;
-            let answer = String::from_utf8_lossy(buffer.get(..n).unwrap_or_default()).into_owned();
+            let mut exchange = Exchange::connect(spec.target).await?;
+            let local = exchange.local_addr()?;
+            exchange
+                .send(
+                    request(&spec.login, local, "UDP").as_bytes(),
+                    "sending the request",
+                )
+                .await?;
+            let answer = String::from_utf8_lossy(exchange.receive().await?).into_owned();
             judge(answer.lines().next().unwrap_or_default())
         }
     }
