@@ -5,7 +5,7 @@
 //! (`[2001:db8::1]:80`). Ports are numbers or /etc/services names. Host
 //! names, which ldirectord resolves through DNS, are refused by name.
 
-use super::model::Forwarding;
+use super::model::{Forwarding, Origin, RealServer};
 use super::names::{forwarding_from_name, port_from_name};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
@@ -24,16 +24,24 @@ pub(super) enum Target {
     Mark(u32),
 }
 
-/// One `real=` line, its range expanded.
+/// One `real=` line: the addresses of its range, and what every real
+/// server of the line shares (its `addr` is the range's first address).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) struct RealLine {
     pub addrs: Vec<IpAddr>,
-    pub port: u16,
-    pub forwarding: Forwarding,
-    pub weight: u32,
-    pub request_receive: Option<(String, String)>,
-    pub lower_threshold: u32,
-    pub upper_threshold: u32,
+    pub server: RealServer,
+}
+
+impl RealLine {
+    /// The real servers of the line, one per address, read at `origin`.
+    pub(super) fn servers(self, origin: &Origin) -> impl Iterator<Item = RealServer> + '_ {
+        let server = self.server;
+        self.addrs.into_iter().map(move |addr| RealServer {
+            origin: origin.clone(),
+            addr,
+            ..server.clone()
+        })
+    }
 }
 
 /// A numeric address of the family of the block.
@@ -185,7 +193,7 @@ fn quoted(text: &str) -> Option<(&str, &str)> {
 /// ["REQUEST", "RECEIVE"] [l:LOW] [u:HIGH]`.
 pub(super) fn real_line(value: &str, ipv6: bool) -> Result<RealLine, String> {
     let (spec, rest) = value.split_once(char::is_whitespace).unwrap_or((value, ""));
-    let addrs = match spec.split_once("->") {
+    let (addrs, port) = match spec.split_once("->") {
         Some((first, last)) => {
             let first = host(first, ipv6)?;
             let (last, port) = host_port(last, ipv6)?;
@@ -202,9 +210,13 @@ pub(super) fn real_line(value: &str, ipv6: bool) -> Result<RealLine, String> {
     })?;
     let forwarding = forwarding(method)?;
     rest = rest[method.len()..].trim_start();
-    let mut line = RealLine {
-        addrs: addrs.0,
-        port: addrs.1.unwrap_or(0),
+    let mut server = RealServer {
+        origin: Origin::default(),
+        addr: addrs
+            .first()
+            .copied()
+            .ok_or("no address on the real server line")?,
+        port: port.unwrap_or(0),
         forwarding,
         weight: 1,
         request_receive: None,
@@ -213,7 +225,7 @@ pub(super) fn real_line(value: &str, ipv6: bool) -> Result<RealLine, String> {
     };
     if let Some(word) = rest.split_whitespace().next() {
         if word.bytes().all(|b| b.is_ascii_digit()) {
-            line.weight = word
+            server.weight = word
                 .parse::<u32>()
                 .ok()
                 .filter(|w| *w <= 65535)
@@ -233,13 +245,13 @@ pub(super) fn real_line(value: &str, ipv6: bool) -> Result<RealLine, String> {
                 "expected \"REQUEST\", \"RECEIVE\" after the forwarding method and weight".into(),
             );
         };
-        line.request_receive = Some(pair);
+        server.request_receive = Some(pair);
         rest = after.trim_start();
     }
     for word in rest.split_whitespace() {
         let (slot, number) = match word.split_once(':') {
-            Some(("l", n)) => (&mut line.lower_threshold, n),
-            Some(("u", n)) => (&mut line.upper_threshold, n),
+            Some(("l", n)) => (&mut server.lower_threshold, n),
+            Some(("u", n)) => (&mut server.upper_threshold, n),
             _ => {
                 return Err(format!(
                     "unexpected '{word}' on the real server line: expected \
@@ -255,5 +267,5 @@ pub(super) fn real_line(value: &str, ipv6: bool) -> Result<RealLine, String> {
                 format!("expected a connection threshold from 0 to {MAX_THRESHOLD}, found '{word}'")
             })?;
     }
-    Ok(line)
+    Ok(RealLine { addrs, server })
 }

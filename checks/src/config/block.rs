@@ -225,21 +225,11 @@ impl Draft {
 
     fn add_reals(&mut self, line: &Line, value: &str) -> Result<(), String> {
         let parsed = address::real_line(value, self.ipv6)?;
-        if let Some((_, receive)) = &parsed.request_receive {
+        if let Some((_, receive)) = &parsed.server.request_receive {
             supported_receive(receive)?;
         }
-        for addr in parsed.addrs {
-            self.reals.push(RealServer {
-                origin: Origin::at(line.location()),
-                addr,
-                port: parsed.port,
-                forwarding: parsed.forwarding,
-                weight: parsed.weight,
-                request_receive: parsed.request_receive.clone(),
-                lower_threshold: parsed.lower_threshold,
-                upper_threshold: parsed.upper_threshold,
-            });
-        }
+        self.reals
+            .extend(parsed.servers(&Origin::at(line.location())));
         Ok(())
     }
 
