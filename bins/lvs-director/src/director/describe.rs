@@ -27,36 +27,24 @@ fn kind(spec: &DirectorSpec, key: &ServiceKey, real: DestinationKey) -> &'static
 /// The sentence for `change`, knowing the configuration in force.
 pub fn describe(change: &Change, spec: &DirectorSpec) -> String {
     match change {
-        Change::AddService(s) => format!(
-            "Added virtual server: {} (scheduler {})",
-            ServiceName(&s.key),
-            s.scheduler
-        ),
-        Change::EditService(s) => format!(
-            "Changed virtual server: {} (scheduler {})",
-            ServiceName(&s.key),
-            s.scheduler
-        ),
-        Change::DeleteService(key) => format!("Removed virtual server: {}", ServiceName(key)),
-        Change::AddDestination(key, d) => {
-            let verb = if d.weight == 0 {
-                "Readd quiescent"
-            } else {
-                "Added"
+        Change::AddService(s) | Change::EditService(s) => {
+            let verb = match change {
+                Change::AddService(_) => "Added",
+                _ => "Changed",
             };
             format!(
-                "{verb} {} server: {} ({}) (Weight set to {})",
-                kind(spec, key, d.key()),
-                RealName(&d.key()),
-                ServiceName(key),
-                d.weight
+                "{verb} virtual server: {} (scheduler {})",
+                ServiceName(&s.key),
+                s.scheduler
             )
         }
-        Change::EditDestination(key, d) => {
-            let verb = if d.weight == 0 {
-                "Quiescent"
-            } else {
-                "Restored"
+        Change::DeleteService(key) => format!("Removed virtual server: {}", ServiceName(key)),
+        Change::AddDestination(key, d) | Change::EditDestination(key, d) => {
+            let verb = match (change, d.weight) {
+                (Change::AddDestination(..), 0) => "Readd quiescent",
+                (Change::AddDestination(..), _) => "Added",
+                (_, 0) => "Quiescent",
+                _ => "Restored",
             };
             format!(
                 "{verb} {} server: {} ({}) (Weight set to {})",
