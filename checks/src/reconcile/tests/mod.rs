@@ -16,12 +16,16 @@ fn ip(text: &str) -> IpAddr {
     text.parse().expect("test address")
 }
 
-fn tcp(addr: &str, port: u16) -> ServiceKey {
+fn address(protocol: Protocol, addr: &str, port: u16) -> ServiceKey {
     ServiceKey::Address {
-        protocol: Protocol::Tcp,
+        protocol,
         addr: ip(addr),
         port,
     }
+}
+
+fn tcp(addr: &str, port: u16) -> ServiceKey {
+    address(Protocol::Tcp, addr, port)
 }
 
 fn real(addr: &str, port: u16, weight: u32) -> Destination {
@@ -47,9 +51,14 @@ fn dkey(addr: &str, port: u16) -> DestinationKey {
 
 const VIP: &str = "192.0.2.10";
 
+/// The service on VIP:80 (wlc).
+fn web_service() -> Service {
+    Service::new(tcp(VIP, 80), "wlc")
+}
+
 /// A virtual service on VIP:80 (wlc) with the given reals.
 fn web(reals: &[Destination]) -> VirtualSpec {
-    let mut v = VirtualSpec::new(Service::new(tcp(VIP, 80), "wlc"));
+    let mut v = VirtualSpec::new(web_service());
     for r in reals {
         v.add_real(r.clone()).expect("distinct reals");
     }
@@ -79,7 +88,16 @@ fn health(entries: &[(ServiceKey, DestinationKey, Health)]) -> BTreeMap<RealKey,
         .collect()
 }
 
-/// A kernel table holding `service` with `dests`.
+/// The health of real servers on port 80 of the service on VIP:80.
+fn web_health(entries: &[(&str, Health)]) -> BTreeMap<RealKey, Health> {
+    let entries: Vec<_> = entries
+        .iter()
+        .map(|(addr, h)| (tcp(VIP, 80), dkey(addr, 80), *h))
+        .collect();
+    health(&entries)
+}
+
+/// A kernel table holding each service with its destinations.
 fn kernel(services: &[(Service, Vec<Destination>)]) -> Table {
     let mut table = Table::new();
     for (service, dests) in services {
@@ -90,6 +108,11 @@ fn kernel(services: &[(Service, Vec<Destination>)]) -> Table {
         table.insert(entry);
     }
     table
+}
+
+/// A kernel table holding the service on VIP:80 with `dests`.
+fn web_kernel(dests: &[Destination]) -> Table {
+    kernel(&[(web_service(), dests.to_vec())])
 }
 
 /// Applies every change of `plan` to `table`, each of which must succeed.
@@ -105,20 +128,17 @@ fn applied(mut table: Table, plan: &Plan) -> Table {
 #[test]
 fn a_real_server_that_is_up_gets_its_weight() {
     let spec = director(false, vec![web(&[real("10.0.0.1", 80, 3)])]);
-    let up = health(&[(tcp(VIP, 80), dkey("10.0.0.1", 80), Health::Up)]);
+    let up = web_health(&[("10.0.0.1", Health::Up)]);
     let plan = reconcile(&spec, &up, &Table::new(), &[]);
     assert_eq!(
         plan.changes,
         vec![
-            Change::AddService(Service::new(tcp(VIP, 80), "wlc")),
+            Change::AddService(web_service()),
             Change::AddDestination(tcp(VIP, 80), real("10.0.0.1", 80, 3)),
         ]
     );
     // Quiesced in the kernel, up again: its weight comes back by an edit.
-    let quiesced = kernel(&[(
-        Service::new(tcp(VIP, 80), "wlc"),
-        vec![real("10.0.0.1", 80, 0)],
-    )]);
+    let quiesced = web_kernel(&[real("10.0.0.1", 80, 0)]);
     let plan = reconcile(&spec, &up, &quiesced, &[]);
     assert_eq!(
         plan.changes,
@@ -132,84 +152,63 @@ fn a_real_server_that_is_up_gets_its_weight() {
 }
 
 #[test]
-fn a_real_server_that_is_down_is_removed_without_quiescent() {
-    let spec = director(
-        false,
-        vec![web(&[real("10.0.0.1", 80, 1), real("10.0.0.2", 80, 1)])],
-    );
-    let now = kernel(&[(
-        Service::new(tcp(VIP, 80), "wlc"),
-        vec![real("10.0.0.1", 80, 1), real("10.0.0.2", 80, 1)],
-    )]);
-    let h = health(&[
-        (tcp(VIP, 80), dkey("10.0.0.1", 80), Health::Down),
-        (tcp(VIP, 80), dkey("10.0.0.2", 80), Health::Up),
-    ]);
-    let plan = reconcile(&spec, &h, &now, &[]);
-    assert_eq!(
-        plan.changes,
-        vec![Change::DeleteDestination(
-            tcp(VIP, 80),
-            dkey("10.0.0.1", 80)
-        )]
-    );
-}
-
-#[test]
-fn a_quiescent_real_server_that_is_down_keeps_its_entry_with_weight_0() {
-    let mut v = web(&[real("10.0.0.1", 80, 5), real("10.0.0.2", 80, 1)]);
-    v.quiescent = true;
-    let spec = director(false, vec![v]);
-    let now = kernel(&[(
-        Service::new(tcp(VIP, 80), "wlc"),
-        vec![real("10.0.0.1", 80, 5), real("10.0.0.2", 80, 1)],
-    )]);
-    let h = health(&[
-        (tcp(VIP, 80), dkey("10.0.0.1", 80), Health::Down),
-        (tcp(VIP, 80), dkey("10.0.0.2", 80), Health::Up),
-    ]);
-    let plan = reconcile(&spec, &h, &now, &[]);
-    assert_eq!(
-        plan.changes,
-        vec![Change::EditDestination(
-            tcp(VIP, 80),
-            real("10.0.0.1", 80, 0)
-        )]
-    );
-    // Already at weight 0: nothing to write.
-    let after = applied(now, &plan);
-    assert!(reconcile(&spec, &h, &after, &[]).changes.is_empty());
+fn a_real_server_that_is_down_is_removed_or_with_quiescent_kept_at_weight_0() {
+    let cases = [
+        (
+            false,
+            Change::DeleteDestination(tcp(VIP, 80), dkey("10.0.0.1", 80)),
+        ),
+        (
+            true,
+            Change::EditDestination(tcp(VIP, 80), real("10.0.0.1", 80, 0)),
+        ),
+    ];
+    for (quiescent, change) in cases {
+        let reals = [real("10.0.0.1", 80, 5), real("10.0.0.2", 80, 1)];
+        let mut v = web(&reals);
+        v.quiescent = quiescent;
+        let spec = director(false, vec![v]);
+        let now = web_kernel(&reals);
+        let h = web_health(&[("10.0.0.1", Health::Down), ("10.0.0.2", Health::Up)]);
+        let plan = reconcile(&spec, &h, &now, &[]);
+        assert_eq!(plan.changes, vec![change], "quiescent={quiescent}");
+        // Once removed or at weight 0: nothing to write.
+        let after = applied(now, &plan);
+        assert_eq!(
+            reconcile(&spec, &h, &after, &[]).changes,
+            vec![],
+            "quiescent={quiescent}"
+        );
+    }
 }
 
 #[test]
 fn readdquiescent_decides_whether_a_removed_quiescent_server_comes_back() {
-    let build = |readd| {
+    // 10.0.0.1 is down and someone removed it from the kernel by hand.
+    let now = web_kernel(&[real("10.0.0.2", 80, 1)]);
+    let h = web_health(&[("10.0.0.1", Health::Down), ("10.0.0.2", Health::Up)]);
+    let cases = [
+        // readdquiescent=yes adds it back with weight 0.
+        (
+            true,
+            vec![Change::AddDestination(
+                tcp(VIP, 80),
+                real("10.0.0.1", 80, 0),
+            )],
+        ),
+        // readdquiescent=no leaves it out.
+        (false, vec![]),
+    ];
+    for (readd, changes) in cases {
         let mut v = web(&[real("10.0.0.1", 80, 1), real("10.0.0.2", 80, 1)]);
         v.quiescent = true;
-        director(readd, vec![v])
-    };
-    // 10.0.0.1 is down and someone removed it from the kernel by hand.
-    let now = kernel(&[(
-        Service::new(tcp(VIP, 80), "wlc"),
-        vec![real("10.0.0.2", 80, 1)],
-    )]);
-    let h = health(&[
-        (tcp(VIP, 80), dkey("10.0.0.1", 80), Health::Down),
-        (tcp(VIP, 80), dkey("10.0.0.2", 80), Health::Up),
-    ]);
-    assert_eq!(
-        reconcile(&build(true), &h, &now, &[]).changes,
-        vec![Change::AddDestination(
-            tcp(VIP, 80),
-            real("10.0.0.1", 80, 0)
-        )],
-        "readdquiescent=yes adds it back with weight 0"
-    );
-    assert_eq!(
-        reconcile(&build(false), &h, &now, &[]).changes,
-        vec![],
-        "readdquiescent=no leaves it out"
-    );
+        let spec = director(readd, vec![v]);
+        assert_eq!(
+            reconcile(&spec, &h, &now, &[]).changes,
+            changes,
+            "readdquiescent={readd}"
+        );
+    }
 }
 
 #[test]
@@ -224,10 +223,7 @@ fn unknown_servers_are_judged_by_the_kernel_table_as_ldirectord_does_at_start() 
     // .1 held with a weight (taken as up, its weight restored), .2 held at 0
     // (down: stays at 0), .3 missing (down: added at 0 even without
     // readdquiescent, as ldirectord does at start-up).
-    let now = kernel(&[(
-        Service::new(tcp(VIP, 80), "wlc"),
-        vec![real("10.0.0.1", 80, 7), real("10.0.0.2", 80, 0)],
-    )]);
+    let now = web_kernel(&[real("10.0.0.1", 80, 7), real("10.0.0.2", 80, 0)]);
     let plan = reconcile(&spec, &NothingKnown, &now, &[]);
     assert_eq!(
         plan.changes,
@@ -258,15 +254,8 @@ fn the_fallback_server_comes_in_when_every_real_is_down_and_leaves_when_one_retu
     v.set_fallback(real("127.0.0.1", 80, 9));
     v.quiescent = true;
     let spec = director(false, vec![v]);
-    let service = Service::new(tcp(VIP, 80), "wlc");
-    let both_up = kernel(&[(
-        service.clone(),
-        vec![real("10.0.0.1", 80, 1), real("10.0.0.2", 80, 1)],
-    )]);
-    let all_down = health(&[
-        (tcp(VIP, 80), dkey("10.0.0.1", 80), Health::Down),
-        (tcp(VIP, 80), dkey("10.0.0.2", 80), Health::Down),
-    ]);
+    let both_up = web_kernel(&[real("10.0.0.1", 80, 1), real("10.0.0.2", 80, 1)]);
+    let all_down = web_health(&[("10.0.0.1", Health::Down), ("10.0.0.2", Health::Down)]);
     let plan = reconcile(&spec, &all_down, &both_up, &[]);
     assert_eq!(
         plan.changes,
@@ -279,10 +268,7 @@ fn the_fallback_server_comes_in_when_every_real_is_down_and_leaves_when_one_retu
     );
     assert!(plan.virtuals[0].fallback_active);
     let on_fallback = applied(both_up, &plan);
-    let one_back = health(&[
-        (tcp(VIP, 80), dkey("10.0.0.1", 80), Health::Down),
-        (tcp(VIP, 80), dkey("10.0.0.2", 80), Health::Up),
-    ]);
+    let one_back = web_health(&[("10.0.0.1", Health::Down), ("10.0.0.2", Health::Up)]);
     let plan = reconcile(&spec, &one_back, &on_fallback, &[]);
     assert_eq!(
         plan.changes,
@@ -303,7 +289,7 @@ fn start_up_adopts_the_existing_table_and_writes_only_differences() {
         false,
         vec![web(&[real("10.0.0.1", 80, 1), real("10.0.0.2", 80, 1)])],
     );
-    let ours = Service::new(tcp(VIP, 80), "wlc");
+    let ours = web_service();
     let foreign = Service::new(tcp("198.51.100.1", 443), "rr");
     let now = kernel(&[
         (
@@ -312,10 +298,7 @@ fn start_up_adopts_the_existing_table_and_writes_only_differences() {
         ),
         (foreign.clone(), vec![real("10.9.9.9", 443, 4)]),
     ]);
-    let h = health(&[
-        (tcp(VIP, 80), dkey("10.0.0.1", 80), Health::Up),
-        (tcp(VIP, 80), dkey("10.0.0.2", 80), Health::Up),
-    ]);
+    let h = web_health(&[("10.0.0.1", Health::Up), ("10.0.0.2", Health::Up)]);
     assert_eq!(
         reconcile(&spec, &h, &now, &[]).changes,
         vec![],
@@ -383,10 +366,7 @@ fn cleanstop_decides_whether_stopping_removes_a_service() {
     let spec = director(false, vec![web(&[]), stays]);
     let foreign = Service::new(tcp("198.51.100.1", 80), "rr");
     let now = kernel(&[
-        (
-            Service::new(tcp(VIP, 80), "wlc"),
-            vec![real("10.0.0.1", 80, 1)],
-        ),
+        (web_service(), vec![real("10.0.0.1", 80, 1)]),
         (Service::new(tcp(VIP, 443), "wlc"), vec![]),
         (foreign, vec![]),
     ]);
@@ -436,14 +416,11 @@ fn the_kernel_reporting_local_forwarding_is_not_a_difference() {
         forwarding: Forwarding::Local,
         ..real("127.0.0.1", 80, 1)
     };
-    let now = kernel(&[(Service::new(tcp(VIP, 80), "wlc"), vec![local])]);
-    let down = health(&[(tcp(VIP, 80), dkey("10.0.0.1", 80), Health::Down)]);
+    let now = web_kernel(&[local]);
+    let down = web_health(&[("10.0.0.1", Health::Down)]);
     assert_eq!(reconcile(&spec, &down, &now, &[]).changes, vec![]);
     // Any other forwarding is a difference.
-    let masq_now = kernel(&[(
-        Service::new(tcp(VIP, 80), "wlc"),
-        vec![masq("127.0.0.1", 80, 1)],
-    )]);
+    let masq_now = web_kernel(&[masq("127.0.0.1", 80, 1)]);
     assert_eq!(
         reconcile(&spec, &down, &masq_now, &[]).changes,
         vec![Change::EditDestination(
@@ -474,7 +451,7 @@ fn an_unknown_real_at_the_fallback_address_counts_as_down() {
 #[test]
 fn the_table_model_refuses_what_the_kernel_refuses() {
     let mut table = Table::new();
-    let service = Service::new(tcp(VIP, 80), "wlc");
+    let service = web_service();
     assert_eq!(
         table.apply(&Change::EditService(service.clone())),
         Err(TableError::NoSuchService(tcp(VIP, 80)))

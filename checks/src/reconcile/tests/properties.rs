@@ -11,42 +11,21 @@ use ha_ipvs::{AddressFamily, Destination, Forwarding, Protocol, Service, Service
 use proptest::prelude::*;
 
 use super::super::*;
-use super::ip;
+use super::{address, ip, VIP};
 
 /// Service keys the cases draw from: slots 0–3 and 5 may be configured or
 /// retired; slot 4 is never ours.
 fn slot_key(slot: usize) -> ServiceKey {
-    let vip = ip("192.0.2.10");
     match slot {
-        0 => ServiceKey::Address {
-            protocol: Protocol::Tcp,
-            addr: vip,
-            port: 80,
-        },
-        1 => ServiceKey::Address {
-            protocol: Protocol::Tcp,
-            addr: vip,
-            port: 443,
-        },
-        2 => ServiceKey::Address {
-            protocol: Protocol::Udp,
-            addr: vip,
-            port: 53,
-        },
+        0 => address(Protocol::Tcp, VIP, 80),
+        1 => address(Protocol::Tcp, VIP, 443),
+        2 => address(Protocol::Udp, VIP, 53),
         3 => ServiceKey::FirewallMark {
             af: AddressFamily::Inet,
             mark: 1,
         },
-        4 => ServiceKey::Address {
-            protocol: Protocol::Tcp,
-            addr: ip("198.51.100.1"),
-            port: 80,
-        },
-        _ => ServiceKey::Address {
-            protocol: Protocol::Tcp,
-            addr: vip,
-            port: 25,
-        },
+        4 => address(Protocol::Tcp, "198.51.100.1", 80),
+        _ => address(Protocol::Tcp, VIP, 25),
     }
 }
 
