@@ -127,47 +127,29 @@ pub fn spec_for(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::{
-        CheckSpec as ConfigCheck, Forwarding, Origin, Overridable, SchedulerFlags,
-    };
+    use crate::config::CheckSpec as ConfigCheck;
     use std::time::Duration;
 
     fn virtual_service(check: ConfigCheck, port: u16, udp: bool) -> VirtualService {
+        let protocol = if udp {
+            IpvsProtocol::Udp
+        } else {
+            IpvsProtocol::Tcp
+        };
         VirtualService {
-            origin: Origin::default(),
-            key: ServiceKey::Address {
-                protocol: if udp {
-                    IpvsProtocol::Udp
-                } else {
-                    IpvsProtocol::Tcp
-                },
+            check,
+            ..VirtualService::new(ServiceKey::Address {
+                protocol,
                 addr: "192.0.2.10".parse().unwrap(),
                 port,
-            },
-            scheduler: "wrr".into(),
-            scheduler_flags: SchedulerFlags::NONE,
-            persistent: None,
-            netmask: None,
-            one_packet: false,
-            reals: Vec::new(),
-            fallback: None,
-            check,
-            overrides: Overridable::default(),
-            service_name: None,
-            comment: None,
+            })
         }
     }
 
     fn real(addr: &str, port: u16, request_receive: Option<(&str, &str)>) -> RealServer {
         RealServer {
-            origin: Origin::default(),
-            addr: addr.parse().unwrap(),
-            port,
-            forwarding: Forwarding::DirectRoute,
-            weight: 1,
             request_receive: request_receive.map(|(a, b)| (a.to_string(), b.to_string())),
-            lower_threshold: 0,
-            upper_threshold: 0,
+            ..RealServer::new(addr.parse().unwrap(), port)
         }
     }
 

@@ -210,18 +210,13 @@ pub(super) fn real_line(value: &str, ipv6: bool) -> Result<RealLine, String> {
     })?;
     let forwarding = forwarding(method)?;
     rest = rest[method.len()..].trim_start();
+    let first = addrs
+        .first()
+        .copied()
+        .ok_or("no address on the real server line")?;
     let mut server = RealServer {
-        origin: Origin::default(),
-        addr: addrs
-            .first()
-            .copied()
-            .ok_or("no address on the real server line")?,
-        port: port.unwrap_or(0),
         forwarding,
-        weight: 1,
-        request_receive: None,
-        lower_threshold: 0,
-        upper_threshold: 0,
+        ..RealServer::new(first, port.unwrap_or(0))
     };
     if let Some(word) = rest.split_whitespace().next() {
         if word.bytes().all(|b| b.is_ascii_digit()) {

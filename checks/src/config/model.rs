@@ -254,6 +254,52 @@ pub struct RealServer {
     pub upper_threshold: u32,
 }
 
+impl VirtualService {
+    /// A virtual service on `key` with ldirectord's defaults: scheduler
+    /// `wrr`, no flags, persistence or one-packet scheduling, no real or
+    /// fallback server, a negotiate check of the service of its port
+    /// (`none` for a firewall mark), nothing overridden, no origin.
+    pub fn new(key: ServiceKey) -> Self {
+        let service = match key {
+            ServiceKey::Address { port, .. } => Service::for_port(port),
+            ServiceKey::FirewallMark { .. } => Service::None,
+        };
+        VirtualService {
+            origin: Origin::default(),
+            key,
+            scheduler: DEFAULT_SCHEDULER.to_string(),
+            scheduler_flags: SchedulerFlags::NONE,
+            persistent: None,
+            netmask: None,
+            one_packet: false,
+            reals: Vec::new(),
+            fallback: None,
+            check: CheckSpec::new(service),
+            overrides: Overridable::default(),
+            service_name: None,
+            comment: None,
+        }
+    }
+}
+
+impl RealServer {
+    /// A real server at `addr` and `port` with ldirectord's defaults:
+    /// gate, weight 1, no request/receive of its own, no connection
+    /// thresholds, no origin.
+    pub fn new(addr: IpAddr, port: u16) -> Self {
+        RealServer {
+            origin: Origin::default(),
+            addr,
+            port,
+            forwarding: Forwarding::DirectRoute,
+            weight: 1,
+            request_receive: None,
+            lower_threshold: 0,
+            upper_threshold: 0,
+        }
+    }
+}
+
 /// How the real servers of a virtual service are checked.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct CheckSpec {

@@ -49,38 +49,18 @@ fn secs(n: u64) -> Duration {
 /// A real server as a `real=ADDR:PORT gate WEIGHT` line makes it.
 fn real(addr: &str, port: u16, weight: u32) -> RealServer {
     RealServer {
-        origin: Origin::default(),
-        addr: ip(addr),
-        port,
-        forwarding: Forwarding::DirectRoute,
         weight,
-        request_receive: None,
-        lower_threshold: 0,
-        upper_threshold: 0,
+        ..RealServer::new(ip(addr), port)
     }
 }
 
 /// A TCP virtual service with ldirectord's defaults and no real servers.
 fn tcp_service(addr: &str, port: u16) -> VirtualService {
-    VirtualService {
-        origin: Origin::default(),
-        key: ServiceKey::Address {
-            protocol: Protocol::Tcp,
-            addr: ip(addr),
-            port,
-        },
-        scheduler: DEFAULT_SCHEDULER.into(),
-        scheduler_flags: SchedulerFlags::NONE,
-        persistent: None,
-        netmask: None,
-        one_packet: false,
-        reals: Vec::new(),
-        fallback: None,
-        check: CheckSpec::new(Service::for_port(port)),
-        overrides: Overridable::default(),
-        service_name: None,
-        comment: None,
-    }
+    VirtualService::new(ServiceKey::Address {
+        protocol: Protocol::Tcp,
+        addr: ip(addr),
+        port,
+    })
 }
 
 /// A fallback `ADDR:PORT gate`.
