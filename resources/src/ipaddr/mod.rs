@@ -8,9 +8,13 @@
 //! - stop: stop announcing, delete the address (absent is success).
 //! - monitor: running when the address is on its interface.
 //! - validate: the arguments, without touching the system.
+//!
+//! Its rtnetlink requests are in [`netlink`], which also offers
+//! [`netlink::InterfaceAddresses`]: host addresses of either family on a
+//! named interface, as an LVS-DR real server keeps its virtual IPs on `lo`.
 
 mod arp;
-mod netlink;
+pub mod netlink;
 mod placement;
 
 use std::sync::Mutex;

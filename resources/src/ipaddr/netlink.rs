@@ -1,10 +1,14 @@
-//! The rtnetlink requests of the IPaddr agent: list links and IPv4
-//! addresses, add an address, delete one.
+//! The rtnetlink requests behind addresses: the IPaddr agent's (list links
+//! and IPv4 addresses, add an address as placed, delete one) and, public,
+//! [`InterfaceAddresses`]: the addresses of one named interface, both
+//! families, listed, added as host addresses (/32, /128) and removed, as an
+//! LVS-DR real server keeps its virtual IPs on `lo`. Adding an address that
+//! is there, or removing one that is not, succeeds.
 //!
-//! Each action opens its own connection (a socket and a small task on the
+//! Each user opens its own connection (a socket and a small task on the
 //! current tokio runtime, ended when the handle is dropped). That is cheap,
-//! and it binds the socket to the network namespace of the thread running
-//! the action, which is what a test bed of namespaces needs.
+//! and it binds the socket to the network namespace of the thread opening
+//! it, which is what a test bed of namespaces needs.
 
 use std::net::{IpAddr, Ipv4Addr};
 
@@ -30,13 +34,25 @@ pub(crate) struct AddressEntry {
     pub message: AddressMessage,
 }
 
+/// A new connection whose task runs on the current tokio runtime.
+fn connect() -> std::io::Result<Handle> {
+    let (connection, handle, _) = rtnetlink::new_connection()?;
+    tokio::spawn(connection);
+    Ok(handle)
+}
+
+/// The kernel's answer (as an OS error) or the library's, in words.
+fn error_text(error: &rtnetlink::Error) -> String {
+    match error {
+        rtnetlink::Error::NetlinkError(message) => message.to_io().to_string(),
+        other => other.to_string(),
+    }
+}
+
 fn netlink_error(operation: impl Into<String>, error: rtnetlink::Error) -> AgentErrorKind {
     AgentErrorKind::Netlink {
         operation: operation.into(),
-        message: match &error {
-            rtnetlink::Error::NetlinkError(message) => message.to_io().to_string(),
-            other => other.to_string(),
-        },
+        message: error_text(&error),
     }
 }
 
@@ -48,15 +64,60 @@ fn errno(error: &rtnetlink::Error) -> Option<i32> {
     }
 }
 
+/// Adds `address`/`prefix` to link `index`, with a broadcast address only
+/// when one is given and a label when one is; one already there is success.
+async fn add_address(
+    handle: &Handle,
+    index: u32,
+    address: IpAddr,
+    prefix: u8,
+    broadcast: Option<Ipv4Addr>,
+    label: Option<&str>,
+) -> Result<(), rtnetlink::Error> {
+    let mut request = handle.address().add(index, address, prefix);
+    let attributes = &mut request.message_mut().attributes;
+    attributes.retain(|a| !matches!(a, AddressAttribute::Broadcast(_)));
+    if let Some(broadcast) = broadcast {
+        attributes.push(AddressAttribute::Broadcast(broadcast));
+    }
+    if let Some(label) = label {
+        attributes.push(AddressAttribute::Label(label.to_string()));
+    }
+    match request.execute().await {
+        Err(e) if errno(&e) == Some(libc::EEXIST) => Ok(()),
+        other => other,
+    }
+}
+
+/// Deletes the address `message` describes; one already gone is success.
+async fn delete_address(handle: &Handle, message: AddressMessage) -> Result<(), rtnetlink::Error> {
+    match handle.address().del(message).execute().await {
+        Err(e) if matches!(errno(&e), Some(libc::EADDRNOTAVAIL | libc::ENODEV)) => Ok(()),
+        other => other,
+    }
+}
+
+/// The address a message carries: its local address, else its address.
+fn address_of(message: &AddressMessage) -> Option<IpAddr> {
+    let local = message.attributes.iter().find_map(|a| match a {
+        AddressAttribute::Local(ip) => Some(*ip),
+        _ => None,
+    });
+    local.or_else(|| {
+        message.attributes.iter().find_map(|a| match a {
+            AddressAttribute::Address(ip) => Some(*ip),
+            _ => None,
+        })
+    })
+}
+
 impl Netlink {
     /// Opens a connection; its task runs on the current tokio runtime.
     pub fn connect() -> Result<Self, AgentErrorKind> {
-        let (connection, handle, _) =
-            rtnetlink::new_connection().map_err(|source| AgentErrorKind::Io {
-                context: "opening a route netlink socket".into(),
-                source,
-            })?;
-        tokio::spawn(connection);
+        let handle = connect().map_err(|source| AgentErrorKind::Io {
+            context: "opening a route netlink socket".into(),
+            source,
+        })?;
         Ok(Netlink { handle })
     }
 
@@ -95,39 +156,32 @@ impl Netlink {
         address: Ipv4Addr,
         placement: &Placement,
     ) -> Result<(), AgentErrorKind> {
-        let mut request =
-            self.handle
-                .address()
-                .add(placement.index, IpAddr::V4(address), placement.prefix);
-        let attributes = &mut request.message_mut().attributes;
-        attributes.retain(|a| !matches!(a, AddressAttribute::Broadcast(_)));
-        if let Some(broadcast) = placement.broadcast {
-            attributes.push(AddressAttribute::Broadcast(broadcast));
-        }
-        if let Some(label) = &placement.label {
-            attributes.push(AddressAttribute::Label(label.clone()));
-        }
-        match request.execute().await {
-            Ok(()) => Ok(()),
-            Err(e) if errno(&e) == Some(libc::EEXIST) => Ok(()),
-            Err(e) => Err(netlink_error(
+        add_address(
+            &self.handle,
+            placement.index,
+            IpAddr::V4(address),
+            placement.prefix,
+            placement.broadcast,
+            placement.label.as_deref(),
+        )
+        .await
+        .map_err(|e| {
+            netlink_error(
                 format!(
                     "add {address}/{} to {}",
                     placement.prefix, placement.interface
                 ),
                 e,
-            )),
-        }
+            )
+        })
     }
 
     /// Deletes an address; one already gone is success.
     pub async fn delete(&self, entry: AddressEntry) -> Result<(), AgentErrorKind> {
         let operation = format!("delete {}/{}", entry.info.address, entry.info.prefix);
-        match self.handle.address().del(entry.message).execute().await {
-            Ok(()) => Ok(()),
-            Err(e) if matches!(errno(&e), Some(libc::EADDRNOTAVAIL | libc::ENODEV)) => Ok(()),
-            Err(e) => Err(netlink_error(operation, e)),
-        }
+        delete_address(&self.handle, entry.message)
+            .await
+            .map_err(|e| netlink_error(operation, e))
     }
 }
 
@@ -150,20 +204,9 @@ fn link_info(message: &LinkMessage) -> Option<LinkInfo> {
 }
 
 fn address_info(message: &AddressMessage) -> Option<AddrInfo> {
-    let v4 = |ip: &IpAddr| match ip {
-        IpAddr::V4(v4) => Some(*v4),
-        IpAddr::V6(_) => None,
+    let IpAddr::V4(address) = address_of(message)? else {
+        return None;
     };
-    let local = message.attributes.iter().find_map(|a| match a {
-        AddressAttribute::Local(ip) => v4(ip),
-        _ => None,
-    });
-    let address = local.or_else(|| {
-        message.attributes.iter().find_map(|a| match a {
-            AddressAttribute::Address(ip) => v4(ip),
-            _ => None,
-        })
-    })?;
     let label = message.attributes.iter().find_map(|a| match a {
         AddressAttribute::Label(label) => Some(label.clone()),
         _ => None,
@@ -174,4 +217,139 @@ fn address_info(message: &AddressMessage) -> Option<AddrInfo> {
         prefix: message.header.prefix_len,
         label,
     })
+}
+
+/// What can go wrong with [`InterfaceAddresses`].
+#[derive(Debug, thiserror::Error)]
+pub enum InterfaceAddressError {
+    /// A route-netlink request failed.
+    #[error("cannot {operation}: {message}")]
+    Netlink {
+        /// What was asked, e.g. `add 192.0.2.10/32 to lo`.
+        operation: String,
+        /// The kernel's or the library's answer.
+        message: String,
+    },
+    /// This network namespace has no interface of that name.
+    #[error("no interface named {0}")]
+    NoInterface(String),
+}
+
+impl InterfaceAddressError {
+    fn netlink(operation: String, error: rtnetlink::Error) -> Self {
+        InterfaceAddressError::Netlink {
+            operation,
+            message: error_text(&error),
+        }
+    }
+}
+
+/// The prefix length of a host address of `address`'s family: 32 or 128.
+pub fn host_prefix(address: &IpAddr) -> u8 {
+    match address {
+        IpAddr::V4(_) => 32,
+        IpAddr::V6(_) => 128,
+    }
+}
+
+/// The addresses of one interface, IPv4 and IPv6, over a route-netlink
+/// connection of the network namespace of the thread that opened it.
+pub struct InterfaceAddresses {
+    handle: Handle,
+    name: String,
+    index: u32,
+}
+
+/// One address of an interface.
+pub struct InterfaceAddress {
+    /// The address.
+    pub address: IpAddr,
+    /// Its prefix length.
+    pub prefix: u8,
+    message: AddressMessage,
+}
+
+impl InterfaceAddresses {
+    /// Opens a connection (its task runs on the current tokio runtime) and
+    /// finds the interface `name`.
+    pub async fn open(name: &str) -> Result<Self, InterfaceAddressError> {
+        let handle = connect().map_err(|source| InterfaceAddressError::Netlink {
+            operation: "open a route netlink socket".into(),
+            message: source.to_string(),
+        })?;
+        let links: Vec<LinkMessage> = handle
+            .link()
+            .get()
+            .match_name(name.to_string())
+            .execute()
+            .try_collect()
+            .await
+            .map_err(|e| InterfaceAddressError::netlink(format!("find interface {name}"), e))?;
+        let index = links
+            .iter()
+            .find(|link| {
+                link.attributes
+                    .iter()
+                    .any(|a| matches!(a, LinkAttribute::IfName(n) if n == name))
+            })
+            .map(|link| link.header.index)
+            .ok_or_else(|| InterfaceAddressError::NoInterface(name.to_string()))?;
+        Ok(InterfaceAddresses {
+            handle,
+            name: name.to_string(),
+            index,
+        })
+    }
+
+    /// Every address of the interface, both families.
+    pub async fn list(&self) -> Result<Vec<InterfaceAddress>, InterfaceAddressError> {
+        let messages: Vec<AddressMessage> = self
+            .handle
+            .address()
+            .get()
+            .set_link_index_filter(self.index)
+            .execute()
+            .try_collect()
+            .await
+            .map_err(|e| {
+                InterfaceAddressError::netlink(format!("list the addresses of {}", self.name), e)
+            })?;
+        Ok(messages
+            .into_iter()
+            .filter_map(|message| {
+                Some(InterfaceAddress {
+                    address: address_of(&message)?,
+                    prefix: message.header.prefix_len,
+                    message,
+                })
+            })
+            .collect())
+    }
+
+    /// Adds `address` as a host address (/32 or /128); one already there
+    /// is success.
+    pub async fn add_host(&self, address: IpAddr) -> Result<(), InterfaceAddressError> {
+        let prefix = host_prefix(&address);
+        add_address(&self.handle, self.index, address, prefix, None, None)
+            .await
+            .map_err(|e| {
+                let operation = format!("add {address}/{prefix} to {}", self.name);
+                InterfaceAddressError::netlink(operation, e)
+            })
+    }
+
+    /// Removes every entry of `address` from the interface, whatever its
+    /// prefix; none there is success.
+    pub async fn remove(&self, address: IpAddr) -> Result<(), InterfaceAddressError> {
+        for entry in self.list().await? {
+            if entry.address != address {
+                continue;
+            }
+            let operation = format!("remove {address}/{} from {}", entry.prefix, self.name);
+            delete_address(&self.handle, entry.message)
+                .await
+                .map_err(|e| InterfaceAddressError::netlink(operation, e))?;
+        }
+        Ok(())
+    }
 }

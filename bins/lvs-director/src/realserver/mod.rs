@@ -8,29 +8,28 @@
 //! `lo` carries no virtual IP any more, puts the ARP settings back as they
 //! were before the first `start`. `status` exits 0 when every given address
 //! is on `lo` and the ARP settings are in place, 3 otherwise (LSB).
+//!
+//! The addresses on `lo` are kept with ha-resources' rtnetlink code; its
+//! socket belongs to the network namespace of the thread that opens it,
+//! so a real server inside a namespace is set up from inside it.
 
 mod arp;
-mod loopback;
 
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 
-use loopback::{is_loopback_own, Loopback};
+use ha_daemon::runtime::{self, RuntimeError};
+use ha_resources::ipaddr::netlink::{InterfaceAddressError, InterfaceAddresses};
+
+/// The loopback interface's name.
+const LOOPBACK: &str = "lo";
 
 /// What can go wrong setting up a real server.
 #[derive(Debug, thiserror::Error)]
 pub enum RealServerError {
-    /// A route-netlink request failed.
-    #[error("cannot {operation}: {message}")]
-    Netlink {
-        /// What was asked.
-        operation: String,
-        /// The kernel's or the library's answer.
-        message: String,
-    },
-    /// This namespace has no loopback interface.
-    #[error("no interface named lo")]
-    NoLoopback,
+    /// A route-netlink request failed, or there is no `lo`.
+    #[error(transparent)]
+    Loopback(#[from] InterfaceAddressError),
     /// A /proc/sys setting could not be read or written.
     #[error("{}: {source}", path.display())]
     Sysctl {
@@ -48,8 +47,8 @@ pub enum RealServerError {
         source: std::io::Error,
     },
     /// The async runtime could not start.
-    #[error("cannot start the async runtime: {0}")]
-    Runtime(std::io::Error),
+    #[error(transparent)]
+    Runtime(#[from] RuntimeError),
 }
 
 /// The three actions.
@@ -85,35 +84,28 @@ pub fn run(
     vips: &[IpAddr],
     state_dir: &Path,
 ) -> Result<RealServerStatus, RealServerError> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(RealServerError::Runtime)?;
-    runtime.block_on(async {
-        let lo = Loopback::open().await?;
+    runtime::current_thread()?.block_on(async {
+        let lo = InterfaceAddresses::open(LOOPBACK).await?;
         match action {
             Action::Start => {
                 arp::apply(state_dir)?;
                 for vip in vips {
-                    lo.add(*vip).await?;
+                    lo.add_host(*vip).await?;
                 }
             }
             Action::Stop => {
                 for vip in vips {
                     lo.remove(*vip).await?;
                 }
-                let others = lo
-                    .addresses()
-                    .await?
-                    .iter()
-                    .any(|a| !is_loopback_own(&a.addr));
+                // 127.0.0.0/8 and ::1 are lo's own, never a virtual IP.
+                let others = lo.list().await?.iter().any(|a| !a.address.is_loopback());
                 if !others {
                     arp::restore(state_dir)?;
                 }
             }
             Action::Status => {}
         }
-        let held: Vec<IpAddr> = lo.addresses().await?.iter().map(|a| a.addr).collect();
+        let held: Vec<IpAddr> = lo.list().await?.iter().map(|a| a.address).collect();
         Ok(RealServerStatus {
             missing: vips
                 .iter()
