@@ -208,10 +208,27 @@ mod tests {
         unreachable: "no test daemon answers on",
     };
 
-    fn socket_path(name: &str) -> PathBuf {
-        std::env::temp_dir()
-            .join(format!("ha-daemon-control-{}", std::process::id()))
-            .join(name)
+    /// A directory of this test's own for its sockets (`listen` creates
+    /// it), removed when dropped.
+    struct TestDir(PathBuf);
+
+    impl TestDir {
+        fn new(test: &str) -> Self {
+            let dir = std::env::temp_dir()
+                .join(format!("ha-daemon-control-{}-{test}", std::process::id()));
+            let _ = std::fs::remove_dir_all(&dir);
+            TestDir(dir)
+        }
+
+        fn path(&self, name: &str) -> PathBuf {
+            self.0.join(name)
+        }
+    }
+
+    impl Drop for TestDir {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
     }
 
     async fn echo(request: String) -> String {
@@ -223,7 +240,8 @@ mod tests {
 
     #[tokio::test]
     async fn a_request_line_gets_its_answer_and_a_second_daemon_is_refused() {
-        let path = socket_path("serve.sock");
+        let dir = TestDir::new("serve");
+        let path = dir.path("serve.sock");
         let listener = listen(&path, &NAMING).unwrap();
         use std::os::unix::fs::PermissionsExt;
         let mode = std::fs::metadata(&path).unwrap().permissions().mode();
@@ -246,12 +264,12 @@ mod tests {
             )
         );
         server.abort();
-        let _ = std::fs::remove_file(&path);
     }
 
     #[tokio::test]
     async fn a_stale_socket_is_replaced_and_a_missing_one_means_not_running() {
-        let path = socket_path("stale.sock");
+        let dir = TestDir::new("stale");
+        let path = dir.path("stale.sock");
         drop(listen(&path, &NAMING).unwrap());
         assert!(path.exists(), "a socket nobody answers on");
         let error = request(&path, "ping", &NAMING).await.unwrap_err();
@@ -261,7 +279,7 @@ mod tests {
         assert!(request(&path, "ping", &NAMING).await.is_ok());
         server.abort();
 
-        let missing = socket_path("missing.sock");
+        let missing = dir.path("missing.sock");
         let error = request(&missing, "ping", &NAMING).await.unwrap_err();
         assert!(error.not_running());
         assert!(
@@ -271,7 +289,6 @@ mod tests {
             )),
             "{error}"
         );
-        let _ = std::fs::remove_file(&path);
     }
 
     #[test]
