@@ -34,7 +34,7 @@ use std::time::Duration;
 
 use ha_checks::config;
 use ha_checks::reconcile::{Health, RealKey, RealName, ServiceName, VirtualOutcome};
-use ha_checks::scheduler::{Scheduler, SchedulerOptions, Transition};
+use ha_checks::scheduler::{raise_fd_limit, Scheduler, SchedulerOptions, Transition};
 use ha_ipvs::{Change, Ipvs, ServiceKey};
 use tokio::signal::unix::{signal, SignalKind};
 use tokio::sync::mpsc;
@@ -114,6 +114,12 @@ pub async fn run(options: RunOptions, loaded: Loaded, ready: Ready) -> Result<()
         .filter(|k| !loaded.spec.contains(k))
         .copied()
         .collect();
+    // Every check in flight holds a socket: thousands of real servers need
+    // more descriptors than the usual soft limit of 1,024.
+    match raise_fd_limit() {
+        Ok(limit) => log::debug!("open-file limit {limit}"),
+        Err(error) => log::warn!("cannot raise the open-file limit: {error}"),
+    }
     let (scheduler, mut transitions) = Scheduler::new(SchedulerOptions::default());
     let (control_tx, mut control_rx) = mpsc::channel(16);
     let control_task = tokio::spawn(control::serve(listener, control_tx));
