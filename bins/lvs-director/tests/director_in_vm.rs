@@ -30,6 +30,16 @@ fn removal_limit() -> Duration {
     Duration::from_secs(CHECK_INTERVAL * FAILURE_COUNT + 1)
 }
 
+/// Waits for `condition` (a little past the removal limit, so a late
+/// change is reported with its time rather than as a timeout), reports how
+/// long `event` took, and asserts the limit.
+fn within_removal_limit(bed: &Bed, event: &str, condition: impl Fn() -> bool) {
+    let limit = removal_limit();
+    let took = bed.wait_until(event, limit + Duration::from_secs(2), condition);
+    report(&format!("{event} after {took:?} (limit {limit:?})"));
+    assert!(took <= limit, "{event}: took {took:?}, limit {limit:?}");
+}
+
 fn config(bed: &Bed, quiescent: bool, reals: &str, extra: &str) -> String {
     format!(
         "checkinterval={CHECK_INTERVAL}\n\
@@ -140,16 +150,9 @@ fn direct_routing_removes_dead_reals_falls_back_and_recovers() {
     if let Some(web) = webs[0].take() {
         web.stop();
     }
-    let took = bed.wait_until(
-        "r1 removed",
-        removal_limit() + Duration::from_secs(2),
-        || bed.reals_of(&tcp(80)) == vec![(r2, 80, 1)],
-    );
-    report(&format!(
-        "DR: dead real server removed after {took:?} (limit {:?})",
-        removal_limit()
-    ));
-    assert!(took <= removal_limit(), "took {took:?}");
+    within_removal_limit(&bed, "DR: dead real server removed", || {
+        bed.reals_of(&tcp(80)) == vec![(r2, 80, 1)]
+    });
     let bodies = bed.requests(80, 4);
     assert_eq!(bodies, vec!["OK r2"; 4]);
 
@@ -157,18 +160,14 @@ fn direct_routing_removes_dead_reals_falls_back_and_recovers() {
     if let Some(web) = webs[1].take() {
         web.stop();
     }
-    let took = bed.wait_until(
-        "fallback in",
-        removal_limit() + Duration::from_secs(2),
+    within_removal_limit(
+        &bed,
+        "DR: fallback server in once the last real died",
         || {
             let reals = bed.reals_of(&tcp(80));
             reals.len() == 1 && reals[0].0 == "127.0.0.1".parse::<std::net::IpAddr>().unwrap()
         },
     );
-    report(&format!(
-        "DR: fallback server in {took:?} after the last real died"
-    ));
-    assert!(took <= removal_limit(), "took {took:?}");
     assert_eq!(bed.requests(80, 2), vec!["fallback page"; 2]);
 
     // r1 comes back: it takes over from the fallback.
@@ -242,13 +241,9 @@ fn quiescent_reals_keep_their_entry_with_weight_0() {
     if let Some(web) = webs[0].take() {
         web.stop();
     }
-    let took = bed.wait_until(
-        "r1 quiesced",
-        removal_limit() + Duration::from_secs(2),
-        || bed.reals_of(&tcp(80)) == vec![(r1, 80, 0), (r2, 80, 1)],
-    );
-    report(&format!("DR quiescent: weight 0 after {took:?}"));
-    assert!(took <= removal_limit(), "took {took:?}");
+    within_removal_limit(&bed, "DR quiescent: weight 0", || {
+        bed.reals_of(&tcp(80)) == vec![(r1, 80, 0), (r2, 80, 1)]
+    });
     assert_eq!(bed.requests(80, 3), vec!["OK r2"; 3]);
     webs[0] = Some(Web::start(
         &bed.reals[0],
@@ -285,13 +280,9 @@ fn nat_reaches_both_reals_and_drops_a_dead_one() {
     if let Some(web) = webs[1].take() {
         web.stop();
     }
-    let took = bed.wait_until(
-        "r2 removed",
-        removal_limit() + Duration::from_secs(2),
-        || bed.reals_of(&tcp(80)) == vec![(r1, 8000, 1)],
-    );
-    report(&format!("NAT: dead real server removed after {took:?}"));
-    assert!(took <= removal_limit(), "took {took:?}");
+    within_removal_limit(&bed, "NAT: dead real server removed", || {
+        bed.reals_of(&tcp(80)) == vec![(r1, 8000, 1)]
+    });
     assert_eq!(bed.requests(80, 3), vec!["OK r1"; 3]);
     stop_and_check_empty(&mut bed);
 }
