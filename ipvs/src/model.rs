@@ -21,6 +21,18 @@ pub const SCHEDULERS: &[&str] = &[
     "rr", "wrr", "lc", "wlc", "lblc", "lblcr", "dh", "sh", "sed", "nq", "fo", "ovf", "mh",
 ];
 
+/// Schedulers of kernels newer than ipvsadm 1.31's list: `twos` (power of
+/// two choices, `ip_vs_twos.ko`, Linux 6.3). Kept apart from
+/// [`SCHEDULERS`] because older kernels, Debian 12's among them, lack it.
+pub const NEWER_SCHEDULERS: &[&str] = &["twos"];
+
+/// Whether a kernel may have a scheduler of this name: one of
+/// [`SCHEDULERS`] or [`NEWER_SCHEDULERS`]. Whether the running kernel has
+/// it shows only when a service is added.
+pub fn is_known_scheduler(name: &str) -> bool {
+    SCHEDULERS.contains(&name) || NEWER_SCHEDULERS.contains(&name)
+}
+
 /// The scheduler ipvsadm uses when none is given.
 pub const DEFAULT_SCHEDULER: &str = "wlc";
 
@@ -611,4 +623,22 @@ pub struct Info {
     pub version: Version,
     /// Size of the connection hash table (`size=4096` in ipvsadm's banner).
     pub conn_tab_size: u32,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn known_schedulers_are_the_kernels_modules() {
+        assert_eq!(SCHEDULERS.len(), 13);
+        for name in SCHEDULERS.iter().chain(NEWER_SCHEDULERS) {
+            assert!(is_known_scheduler(name), "{name}");
+            assert!(name.len() <= MAX_NAME_LEN, "{name}");
+        }
+        assert!(is_known_scheduler(DEFAULT_SCHEDULER));
+        for name in ["", "nosuchsched", "WLC", "wlc ", "round-robin"] {
+            assert!(!is_known_scheduler(name), "{name}");
+        }
+    }
 }

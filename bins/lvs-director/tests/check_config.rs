@@ -165,3 +165,62 @@ fn a_missing_file_is_named() {
         &["{}: cannot read: No such file or directory (os error 2)"],
     );
 }
+
+#[test]
+fn a_scheduler_the_kernel_does_not_have_is_refused() {
+    let scratch = Scratch::new("scheduler");
+    let path = scratch.file(
+        "virtual=192.0.2.1:80\n\
+         \treal=10.0.0.1:80 gate\n\
+         \tscheduler=nosuchsched\n",
+    );
+    refused(
+        &path,
+        &[
+            "{}:3: expected scheduler rr, wrr, lc, wlc, lblc, lblcr, dh, sh, sed, nq, fo, \
+           ovf, mh or twos, found 'nosuchsched'",
+        ],
+    );
+}
+
+#[test]
+fn a_combined_check_needs_a_positive_count() {
+    let scratch = Scratch::new("checktype");
+    let path = scratch.file(
+        "virtual=192.0.2.1:80\n\
+         \treal=10.0.0.1:80 gate\n\
+         \tchecktype=0\n",
+    );
+    refused(
+        &path,
+        &[
+            "{}:3: expected checktype connect, negotiate, ping, external, external-perl, on, \
+           off or a positive number, found '0'",
+        ],
+    );
+}
+
+/// One malformed file per value with a fixed domain: exit 1 and the
+/// exact message at the line of the value.
+#[test]
+fn every_value_with_a_fixed_domain_is_checked_at_its_line() {
+    let cases = [
+        ("persistent=2678401", "expected a persistence timeout from 1 to 2678400 seconds, found '2678401'"),
+        ("netmask=255.255.255", "expected a dotted-quad netmask such as 255.255.255.0, found '255.255.255'"),
+        ("real=10.0.0.2:80 gate 65536", "expected a weight from 0 to 65535, found '65536'"),
+        ("real=10.0.0.2:65536 gate", "expected a port number (0 to 65535) or service name, found '65536'"),
+        ("checkport=0", "expected a port number from 1 to 65535, found '0'"),
+        ("protocol=icmp", "expected protocol tcp, udp, sctp or fwm, found 'icmp'"),
+        ("real=10.0.0.2:80 route", "expected forwarding method gate, masq or ipip, found 'route'"),
+        ("checktype=sometimes", "expected checktype connect, negotiate, ping, external, external-perl, on, off or a positive number, found 'sometimes'"),
+        ("service=gopher", "expected service dns, ftp, http, https, http_proxy, imap, imaps, ldap, ldaps, mysql, nntp, none, oracle, pgsql, pop, pops, radius, simpletcp, sip, smtp, submission, found 'gopher'"),
+        ("scheduler=WLC", "expected scheduler rr, wrr, lc, wlc, lblc, lblcr, dh, sh, sed, nq, fo, ovf, mh or twos, found 'WLC'"),
+    ];
+    let scratch = Scratch::new("domains");
+    for (line, message) in cases {
+        let path = scratch.file(&format!(
+            "virtual=192.0.2.1:80\n\treal=10.0.0.1:80 gate\n\t{line}\n"
+        ));
+        refused(&path, &[&format!("{{}}:3: {message}")]);
+    }
+}

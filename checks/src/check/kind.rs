@@ -45,7 +45,8 @@ impl CheckType {
     }
 
     /// Parses a `checktype` value as ldirectord 4.12 does: one of the names,
-    /// or a number for the combined connect/negotiate check.
+    /// or a positive number for the combined connect/negotiate check
+    /// (ldirectord refuses 0).
     pub fn from_name(value: &str) -> Option<CheckType> {
         Some(match value {
             "connect" => CheckType::Connect,
@@ -56,7 +57,7 @@ impl CheckType {
             "on" => CheckType::On,
             "off" => CheckType::Off,
             _ if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) => {
-                CheckType::Combined(value.parse().ok()?)
+                CheckType::Combined(value.parse().ok().filter(|n| *n > 0)?)
             }
             _ => return None,
         })
@@ -273,6 +274,7 @@ mod tests {
         );
         assert_eq!(CheckType::from_name("5"), Some(CheckType::Combined(5)));
         assert_eq!(CheckType::from_name("sometimes"), None);
+        assert_eq!(CheckType::from_name("0"), None);
         assert_eq!(CheckType::from_name("99999999999"), None);
         assert_eq!(CheckType::from_name("-1"), None);
         assert_eq!(CheckType::from_name("+1"), None);

@@ -155,7 +155,7 @@ impl Draft {
                 check.check_type = CheckType::from_name(value).ok_or_else(|| {
                     format!(
                         "expected checktype connect, negotiate, ping, external, \
-                         external-perl, on, off or a number, found '{value}'"
+                         external-perl, on, off or a positive number, found '{value}'"
                     )
                 })?;
                 self.check_type_at = Some(line.location());

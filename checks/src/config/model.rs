@@ -205,7 +205,8 @@ pub struct VirtualService {
     /// Protocol, address and port, or firewall mark and family. The
     /// protocol is `protocol=`, else udp on port 53 and tcp otherwise.
     pub key: ServiceKey,
-    /// `scheduler=` (default `wrr`); any lowercase name, the kernel decides.
+    /// `scheduler=` (default `wrr`): one of the kernel's schedulers
+    /// ([`ha_ipvs::model::is_known_scheduler`]).
     pub scheduler: String,
     /// `schedflags=` (ipvsadm's `-b` names).
     pub scheduler_flags: SchedulerFlags,

@@ -3,14 +3,13 @@
 use super::lexer::unquote;
 use super::model::{LogTarget, Netmask, SchedulerFlags};
 use super::names::SYSLOG_FACILITIES;
+use ha_ipvs::model::{is_known_scheduler, NEWER_SCHEDULERS, SCHEDULERS};
 use std::net::Ipv4Addr;
 use std::path::PathBuf;
 use std::time::Duration;
 
 /// Longest persistence timeout ipvsadm accepts (31 days, `MAX_TIMEOUT`).
 pub(super) const MAX_PERSISTENT: u32 = 86400 * 31;
-/// Longest scheduler name the kernel accepts.
-const MAX_SCHEDULER_LEN: usize = ha_ipvs::model::MAX_NAME_LEN;
 
 /// A whole number in `1..=max`.
 fn positive(value: &str, max: u64) -> Option<u64> {
@@ -70,16 +69,18 @@ pub(super) fn persistent(value: &str) -> Result<u32, String> {
         })
 }
 
-/// A scheduler name: lowercase letters, as ldirectord requires.
+/// A scheduler the kernel ships (ha-ipvs' list: ipvsadm's thirteen and
+/// the newer `twos`). ldirectord takes any word and fails when ipvsadm
+/// does; here the name is checked at load.
 pub(super) fn scheduler(value: &str) -> Result<String, String> {
-    if !value.is_empty()
-        && value.len() <= MAX_SCHEDULER_LEN
-        && value.bytes().all(|b| b.is_ascii_lowercase())
-    {
+    if is_known_scheduler(value) {
         Ok(value.to_string())
     } else {
+        let mut names: Vec<&str> = SCHEDULERS.iter().chain(NEWER_SCHEDULERS).copied().collect();
+        let last = names.pop().unwrap_or_default();
         Err(format!(
-            "expected a scheduler name of lowercase letters (rr, wrr, lc, wlc, sh...), found '{value}'"
+            "expected scheduler {} or {last}, found '{value}'",
+            names.join(", ")
         ))
     }
 }
@@ -188,9 +189,22 @@ mod tests {
             yes_no("Yes"),
             Err("expected 'yes' or 'no', found 'Yes'".into())
         );
-        assert_eq!(scheduler("wlc"), Ok("wlc".into()));
+        for name in [
+            "rr", "wrr", "lc", "wlc", "lblc", "lblcr", "dh", "sh", "sed", "nq", "fo", "ovf", "mh",
+            "twos",
+        ] {
+            assert_eq!(scheduler(name), Ok(name.into()));
+        }
+        assert_eq!(
+            scheduler("nosuchsched"),
+            Err(
+                "expected scheduler rr, wrr, lc, wlc, lblc, lblcr, dh, sh, sed, nq, fo, ovf, mh \
+                 or twos, found 'nosuchsched'"
+                    .into()
+            )
+        );
         assert!(scheduler("WLC").is_err());
-        assert!(scheduler("averyveryverylongname").is_err());
+        assert!(scheduler("").is_err());
         assert_eq!(string("\"x y\"", false), Ok("x y".into()));
         assert!(string("\"\"", false).is_err());
         assert_eq!(string("\"\"", true), Ok(String::new()));

@@ -2,6 +2,7 @@
 //! parser panic.
 
 use super::*;
+use ha_ipvs::model::{NEWER_SCHEDULERS, SCHEDULERS};
 use ha_ipvs::Tunnel;
 use proptest::prelude::*;
 use std::net::{Ipv4Addr, Ipv6Addr};
@@ -118,7 +119,7 @@ fn check_spec() -> impl Strategy<Value = CheckSpec> {
     let check_type = prop_oneof![
         Just(CheckType::Connect),
         Just(CheckType::Negotiate),
-        any::<u32>().prop_map(CheckType::Combined),
+        (1..=u32::MAX).prop_map(CheckType::Combined),
         Just(CheckType::Ping),
         Just(CheckType::External),
         Just(CheckType::On),
@@ -192,7 +193,13 @@ fn virtual_service() -> impl Strategy<Value = VirtualService> {
         (
             (
                 key,
-                "[a-z]{1,15}",
+                proptest::sample::select(
+                    SCHEDULERS
+                        .iter()
+                        .chain(NEWER_SCHEDULERS)
+                        .map(|s| s.to_string())
+                        .collect::<Vec<_>>(),
+                ),
                 (any::<bool>(), any::<bool>(), any::<bool>()),
             ),
             (
