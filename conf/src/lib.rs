@@ -5,8 +5,10 @@
 //! about: `ha.cf:12: deadtime must be greater than keepalive`. This crate holds
 //! the pieces that make that uniform: [`Source`] (a file's text and its path),
 //! [`Line`] (one numbered line of it), [`ConfigError`] (one located
-//! complaint) and [`ConfigErrors`] (all complaints of a load, so that
-//! `check-config` can print every problem at once).
+//! complaint), [`ConfigErrors`] (all complaints of a load, so that
+//! `check-config` can print every problem at once) and [`ConfigWarning`]
+//! (something that does not stop the load but deserves a look:
+//! `ha.cf:6: warning: bcast: interface 'eth9' does not exist on this host`).
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -52,6 +54,18 @@ impl ConfigError {
             message: message.into(),
         }
     }
+}
+
+/// Something a config file says that does not stop it loading but may not
+/// do what was meant, located at a file and line. `check-config` prints
+/// warnings on stderr and still exits 0; daemons log them.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{location}: warning: {message}")]
+pub struct ConfigWarning {
+    /// The file and line the warning is about.
+    pub location: Location,
+    /// What may be wrong.
+    pub message: String,
 }
 
 /// Every complaint found while loading a configuration; never empty.
@@ -224,6 +238,14 @@ impl<'a> Line<'a> {
         }
     }
 
+    /// A warning about this line.
+    pub fn warning(&self, message: impl Into<String>) -> ConfigWarning {
+        ConfigWarning {
+            location: self.location(),
+            message: message.into(),
+        }
+    }
+
     /// The text before any `#` comment, trimmed; empty for blank or comment lines.
     pub fn content(&self) -> &'a str {
         let text = self.text;
@@ -247,6 +269,10 @@ mod tests {
             "/etc/ha.d/ha.cf:3: unknown directive 'bogus'"
         );
         assert_eq!(source.error("empty").to_string(), "/etc/ha.d/ha.cf: empty");
+        assert_eq!(
+            line.warning("no interface 'eth9'").to_string(),
+            "/etc/ha.d/ha.cf:3: warning: no interface 'eth9'"
+        );
     }
 
     #[test]

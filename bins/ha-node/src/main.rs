@@ -45,14 +45,18 @@ fn main() -> ExitCode {
     }
 }
 
-/// `ha-node check-config`: 0, or each error as FILE:LINE and 1.
+/// `ha-node check-config`: 0 (each warning as FILE:LINE: warning: on
+/// stderr), or each error as FILE:LINE and 1.
 fn check_config(dir: &Path, node: Option<String>) -> ExitCode {
     let node = match node.map_or_else(node_config::local_node_name, Ok) {
         Ok(node) => node,
         Err(error) => return fail(error),
     };
     match node_config::load(dir, &node) {
-        Ok(_) => {
+        Ok(config) => {
+            for warning in &config.warnings {
+                eprintln!("{warning}");
+            }
             println!("{}: configuration OK for node {node}", dir.display());
             ExitCode::SUCCESS
         }

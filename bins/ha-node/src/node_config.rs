@@ -1,13 +1,15 @@
 //! Loads a node's configuration: ha.cf, authkeys and haresources together.
 //!
 //! Every problem in every file is collected, so `check-config` can list them
-//! all at once, each with its FILE:LINE.
+//! all at once, each with its FILE:LINE. Media on interfaces this host lacks
+//! are warnings, looked up here ([`interface_exists`]) so that the parsers
+//! stay free of I/O.
 
 use std::path::Path;
 
-use ha_conf::{ConfigError, ConfigErrors, Source};
+use ha_conf::{ConfigError, ConfigErrors, ConfigWarning, Source};
 use ha_membership::auth::AuthKeys;
-use ha_membership::config::{load_authkeys, parse_ha_cf, HaConfig};
+use ha_membership::config::{check_ha_cf, load_authkeys, HaConfig};
 use ha_resources::haresources::{parse_haresources, Haresources};
 
 /// A node's whole configuration.
@@ -21,6 +23,15 @@ pub struct NodeConfig {
     pub keys: AuthKeys,
     /// haresources.
     pub resources: Haresources,
+    /// What deserves a look but does not stop the node (media on
+    /// interfaces this host lacks), in file order.
+    pub warnings: Vec<ConfigWarning>,
+}
+
+/// Whether this host (in this network namespace) has an interface of this
+/// name.
+pub fn interface_exists(name: &str) -> bool {
+    nix::net::if_::if_nametoindex(name).is_ok()
 }
 
 /// This machine's node name, as `uname -n` prints it.
@@ -50,7 +61,11 @@ pub fn load(dir: &Path, node: &str) -> Result<NodeConfig, ConfigErrors> {
     let mut errors: Vec<ConfigError> = Vec::new();
     let read = |name: &str| Source::read(dir.join(name)).map_err(ConfigErrors::from);
     let ha_cf = dir.join("ha.cf");
-    let ha = keep(&mut errors, read("ha.cf").and_then(|s| parse_ha_cf(&s)));
+    let checked = read("ha.cf").and_then(|s| check_ha_cf(&s, &interface_exists));
+    let (ha, warnings) = match keep(&mut errors, checked) {
+        Some((ha, warnings)) => (Some(ha), warnings),
+        None => (None, Vec::new()),
+    };
     let keys = keep(&mut errors, load_authkeys(&dir.join("authkeys")));
     let resources = keep(
         &mut errors,
@@ -73,6 +88,7 @@ pub fn load(dir: &Path, node: &str) -> Result<NodeConfig, ConfigErrors> {
             ha,
             keys,
             resources,
+            warnings,
         }),
         (Some(errors), ..) => Err(errors),
         (None, ..) => Err(ConfigError::file(dir, "configuration incomplete").into()),

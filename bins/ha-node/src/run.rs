@@ -35,6 +35,7 @@ pub async fn run(options: RunOptions) -> Result<(), String> {
         ha,
         keys,
         resources,
+        warnings,
     } = node_config::load(&options.config_dir, &options.node).map_err(|e| e.to_string())?;
     logging::configure(
         logging::Sinks::configured(
@@ -45,6 +46,9 @@ pub async fn run(options: RunOptions) -> Result<(), String> {
         )
         .map_err(|e| e.to_string())?,
     );
+    for warning in &warnings {
+        log::warn!("{warning}");
+    }
     let state = Arc::new(StateDir::open(&options.state_dir).map_err(|e| e.to_string())?);
     let generation = state.next_generation().map_err(|e| e.to_string())?;
     let uuid = state.uuid().map_err(|e| e.to_string())?;

@@ -9,13 +9,14 @@ use std::process::Command;
 
 const BINARY: &str = env!("CARGO_BIN_EXE_ha-node");
 
-/// A valid ha.cf for node-a and node-b (8 lines; appended lines start at 9).
+/// A valid ha.cf for node-a and node-b (8 lines; appended lines start at 9);
+/// its medium is on `lo`, which every host has.
 const HA_CF: &str = "keepalive 100ms
 warntime 300ms
 deadtime 500ms
 initdead 2
 udpport 694
-bcast eth0
+bcast lo
 auto_failback on
 node node-a node-b
 ";
@@ -134,6 +135,34 @@ fn a_valid_configuration_exits_0_and_says_ok() {
 }
 
 #[test]
+fn media_on_interfaces_this_host_lacks_are_warned_about_and_still_exit_0() {
+    let scratch = Scratch::new("interfaces");
+    scratch.write(
+        "ha.cf",
+        &format!("{HA_CF}bcast nosuchif0\nucast nosuchif1 10.0.0.2\nmcast lo 239.0.0.1 694 1 0\n"),
+    );
+    let ha_cf = scratch.path("ha.cf");
+    let outcome = scratch.check("node-a");
+    assert_eq!(outcome.code, Some(0), "stderr:\n{}", outcome.stderr);
+    assert_eq!(
+        outcome.stderr.lines().collect::<Vec<_>>(),
+        [
+            format!("{ha_cf}:9: warning: bcast: interface 'nosuchif0' does not exist on this host"),
+            format!(
+                "{ha_cf}:10: warning: ucast: interface 'nosuchif1' does not exist on this host"
+            ),
+        ]
+    );
+    assert_eq!(
+        outcome.stdout,
+        format!(
+            "{}: configuration OK for node node-a\n",
+            scratch.dir.display()
+        )
+    );
+}
+
+#[test]
 fn an_unknown_directive_is_refused_with_a_hint_when_one_fits() {
     let scratch = Scratch::new("unknown");
     scratch.write(
@@ -215,6 +244,60 @@ fn warntime_must_lie_between_keepalive_and_deadtime() {
     scratch.expect_errors(&[format!(
         "{ha_cf}:2: warntime (500ms) must be less than deadtime (500ms)"
     )]);
+}
+
+/// One malformed ha.cf per value with a fixed domain: exit 1 and the exact
+/// message at the line of the value.
+#[test]
+fn every_value_with_a_fixed_domain_is_checked_at_its_line() {
+    let scratch = Scratch::new("domains");
+    let ha_cf = scratch.path("ha.cf");
+    let replaced = |from: &str, to: &str| HA_CF.replace(from, to);
+    let appended = |line: &str| format!("{HA_CF}{line}\n");
+    let cases = [
+        (
+            replaced("initdead 2", "initdead 400ms"),
+            "4: initdead (400ms) must be at least deadtime (500ms)",
+        ),
+        (
+            replaced("udpport 694", "udpport 0"),
+            "5: udpport: expected a port number from 1 to 65535, found '0'",
+        ),
+        (
+            replaced("udpport 694", "udpport 65536"),
+            "5: udpport: expected a port number from 1 to 65535, found '65536'",
+        ),
+        (
+            appended("mcast lo 10.0.0.1 694 1 0"),
+            "9: mcast: expected a multicast group from 224.0.0.0 to 239.255.255.255, \
+             found '10.0.0.1'",
+        ),
+        (
+            appended("mcast lo 239.0.0.1 0 1 0"),
+            "9: mcast: expected a port number from 1 to 65535, found '0'",
+        ),
+        (
+            appended("mcast lo 239.0.0.1 694 256 0"),
+            "9: mcast: expected a TTL from 1 to 255, found '256'",
+        ),
+        (
+            appended("mcast lo 239.0.0.1 694 0 0"),
+            "9: mcast: a TTL of 0 never leaves this host; use 1 for the local network",
+        ),
+        (
+            appended("mcast lo 239.0.0.1 694 1 2"),
+            "9: mcast: expected loop 0 or 1, found '2'",
+        ),
+        (
+            appended("ucast lo 2001:db8::2"),
+            "9: ucast: '2001:db8::2' is an IPv6 address; IPv6 peers use ucast6, \
+             which is not supported yet",
+        ),
+    ];
+    for (text, message) in cases {
+        scratch.write("ha.cf", &text);
+        scratch.expect_errors(&[format!("{ha_cf}:{message}")]);
+    }
 }
 
 #[test]

@@ -3,7 +3,10 @@
 //! [`parse_ha_cf`] reads the text as heartbeat 3.0.6 does (see
 //! [`crate::config`] for the line syntax) and returns an [`HaConfig`], or
 //! every complaint about the file at once, each with its file and line;
-//! [`load_ha_cf`] reads the file first.
+//! [`load_ha_cf`] reads the file first. [`check_ha_cf`] also warns, at its
+//! line, about each medium on an interface this host lacks (a node may be
+//! configured before its links exist); the caller says which interfaces
+//! exist, so that parsing stays free of I/O.
 //!
 //! Implemented: `keepalive`, `warntime`, `deadtime`, `initdead`, `udpport`,
 //! `bcast` (and its old name `udp`), `ucast`, `mcast`, `node`,
@@ -20,7 +23,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use ha_conf::{ConfigError, ConfigErrors, Source};
+use ha_conf::{ConfigError, ConfigErrors, ConfigWarning, Source};
 use ha_transport::spec::MediumSpec;
 
 mod directives;
@@ -93,11 +96,22 @@ pub struct HaConfig {
 
 /// Reads ha.cf; on failure, every complaint about the file in line order.
 pub fn parse_ha_cf(source: &Source) -> Result<HaConfig, ConfigErrors> {
+    check_ha_cf(source, &|_| true).map(|(config, _)| config)
+}
+
+/// Reads ha.cf as [`parse_ha_cf`] does, and warns about each `bcast`,
+/// `ucast` or `mcast` interface for which `interface_exists` is false
+/// (`FILE:LINE: warning: bcast: interface 'eth9' does not exist on this
+/// host`), in file order.
+pub fn check_ha_cf(
+    source: &Source,
+    interface_exists: &dyn Fn(&str) -> bool,
+) -> Result<(HaConfig, Vec<ConfigWarning>), ConfigErrors> {
     let mut parser = parser::Parser::new(source);
     for line in source.lines() {
         parser.line(line);
     }
-    parser.finish()
+    parser.finish(interface_exists)
 }
 
 /// Reads and parses an ha.cf file.

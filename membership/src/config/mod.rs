@@ -2,6 +2,7 @@
 //!
 //! - [`hacf`]: [`parse_ha_cf`] (or [`load_ha_cf`] from a file) turns ha.cf
 //!   into an [`HaConfig`] (timers, media, nodes, auto_failback, logging);
+//!   [`check_ha_cf`] also warns about media on interfaces this host lacks;
 //!   [`HaConfig::render`] writes one back; [`HaConfig::check_local_node`]
 //!   checks that this node is listed.
 //! - [`authkeys`]: [`load_authkeys`] reads authkeys, refusing a file that
@@ -24,4 +25,4 @@ mod lexer;
 mod time;
 
 pub use authkeys::{load_authkeys, parse_authkeys, render_authkeys};
-pub use hacf::{load_ha_cf, parse_ha_cf, AutoFailback, HaConfig};
+pub use hacf::{check_ha_cf, load_ha_cf, parse_ha_cf, AutoFailback, HaConfig};

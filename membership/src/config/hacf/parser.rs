@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use ha_conf::{ConfigErrors, Diagnostics, Line, Source};
+use ha_conf::{ConfigErrors, ConfigWarning, Diagnostics, Line, Source};
 use ha_transport::spec::MediumSpec;
 
 use super::directives::{self, Directive, Known};
@@ -25,7 +25,8 @@ pub(super) struct Parser<'s> {
     udpport: Setting<'s, u16>,
     /// The first bcast/ucast medium: udpport may not follow it.
     first_udp_medium: Option<(Line<'s>, &'s str)>,
-    media: Vec<(MediumSpec, Line<'s>)>,
+    /// Each medium with its line and the directive that named it.
+    media: Vec<(MediumSpec, Line<'s>, &'s str)>,
     media_written: bool,
     nodes: Vec<(String, Line<'s>)>,
     nodes_written: bool,
@@ -170,7 +171,7 @@ impl<'s> Parser<'s> {
             Ok(medium) => medium,
             Err(message) => return self.diagnostics.push(line.error(message)),
         };
-        if let Some((_, first)) = self.media.iter().find(|(m, _)| *m == medium) {
+        if let Some((_, first, _)) = self.media.iter().find(|(m, _, _)| *m == medium) {
             let message = format!(
                 "'{}' is already configured at line {}",
                 medium, first.number
@@ -185,7 +186,7 @@ impl<'s> Parser<'s> {
         if uses_udpport && self.first_udp_medium.is_none() {
             self.first_udp_medium = Some((line, name));
         }
-        self.media.push((medium, line));
+        self.media.push((medium, line, name));
     }
 
     /// `node NAME...`.
@@ -220,8 +221,13 @@ impl<'s> Parser<'s> {
         Ok(node)
     }
 
-    /// The configuration, or every complaint in file order.
-    pub fn finish(mut self) -> Result<HaConfig, ConfigErrors> {
+    /// The configuration and its warnings, or every complaint in file
+    /// order. `interface_exists` says whether this host has an interface of
+    /// a given name; each medium on an interface it lacks is a warning.
+    pub fn finish(
+        mut self,
+        interface_exists: &dyn Fn(&str) -> bool,
+    ) -> Result<(HaConfig, Vec<ConfigWarning>), ConfigErrors> {
         let mut late = Vec::new();
         let timers = self.timers.resolve(self.source, &mut late);
         if !self.media_written {
@@ -239,19 +245,34 @@ impl<'s> Parser<'s> {
         for error in late {
             self.diagnostics.push(error);
         }
+        let warnings = self
+            .media
+            .iter()
+            .filter(|(medium, _, _)| !interface_exists(medium.interface()))
+            .map(|(medium, line, name)| {
+                line.warning(format!(
+                    "{name}: interface '{}' does not exist on this host",
+                    medium.interface()
+                ))
+            })
+            .collect();
         let config = HaConfig {
             keepalive: timers.keepalive,
             warntime: timers.warntime,
             deadtime: timers.deadtime,
             initdead: timers.initdead,
             udpport: self.udp_port(),
-            media: self.media.into_iter().map(|(medium, _)| medium).collect(),
+            media: self
+                .media
+                .into_iter()
+                .map(|(medium, _, _)| medium)
+                .collect(),
             nodes: self.nodes.into_iter().map(|(node, _)| node).collect(),
             auto_failback: *self.auto_failback.value().unwrap_or(&AutoFailback::Legacy),
             logfile: self.logfile.value().cloned(),
             debugfile: self.debugfile.value().cloned(),
             logfacility: self.logfacility.value().cloned(),
         };
-        self.diagnostics.finish(config)
+        self.diagnostics.finish((config, warnings))
     }
 }

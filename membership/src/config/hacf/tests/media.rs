@@ -117,3 +117,29 @@ fn the_local_node_must_be_listed() {
          (listed: alpha, beta); nodes are named as `uname -n` prints them"
     );
 }
+
+#[test]
+fn media_on_interfaces_the_host_lacks_are_warnings_at_their_lines() {
+    let text = "bcast eth0 nosuchif0\nucast nosuchif1 10.0.0.2\n\
+                mcast nosuchif2 239.0.0.1 694 1 0\nudp eth1\nnode a\n";
+    let source = Source::new("/etc/ha.d/ha.cf", text);
+    let host = |name: &str| ["lo", "eth0", "eth1"].contains(&name);
+    let (parsed, warnings) = check_ha_cf(&source, &host).expect("a valid file");
+    assert_eq!(parsed, config(text));
+    let warnings: Vec<String> = warnings.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        warnings,
+        [
+            "/etc/ha.d/ha.cf:1: warning: bcast: interface 'nosuchif0' does not exist on this host",
+            "/etc/ha.d/ha.cf:2: warning: ucast: interface 'nosuchif1' does not exist on this host",
+            "/etc/ha.d/ha.cf:3: warning: mcast: interface 'nosuchif2' does not exist on this host",
+        ]
+    );
+    let (_, none) =
+        check_ha_cf(&Source::new("ha.cf", "udp eth1\nnode a\n"), &host).expect("a valid file");
+    assert_eq!(none, []);
+    // A file with errors reports them, not warnings.
+    let errors =
+        check_ha_cf(&Source::new("ha.cf", "bcast nosuchif0\n"), &host).expect_err("no node line");
+    assert_eq!(errors.errors().len(), 1);
+}
