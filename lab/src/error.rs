@@ -106,6 +106,21 @@ pub enum LabError {
         /// Why it failed (the command and its stderr, the missing file...).
         detail: String,
     },
+    /// A program fetched for the VM cannot run on a machine that has only
+    /// Debian's base packages and the cache: a library it needs was not
+    /// fetched.
+    #[error("VM: `{program}` cannot run: the shared library {library} is missing ({})",
+        package.as_deref().map_or_else(
+            || "no Debian package found that holds it".to_string(),
+            |p| format!("it is in the Debian package {p}, which was not fetched")))]
+    MissingLibrary {
+        /// The program's file name.
+        program: String,
+        /// The library's file name, as the dynamic loader names it.
+        library: String,
+        /// The Debian package holding it, when one was found.
+        package: Option<String>,
+    },
     /// The VM's guest did not report its script's exit status before the
     /// deadline; QEMU was killed.
     #[error("VM timed out after {after:?}\n--- last guest output ---\n{output_tail}\n--- last console lines ---\n{console_tail}")]

@@ -155,3 +155,40 @@ fn the_guest_has_network_namespaces_veth_bridges_and_dummies() {
         run.output
     );
 }
+
+#[test]
+fn every_fetched_program_runs_with_only_the_base_libraries_and_the_cache() {
+    let image = image();
+    image
+        .prove_programs_run(&[])
+        .expect("every fetched program runs");
+}
+
+#[test]
+fn a_library_left_out_of_the_fetch_is_named_with_its_package() {
+    let image = image();
+    // Fetched into the cache for QEMU (libslirp0, not a base package).
+    match image.prove_programs_run(&["libslirp.so.0"]) {
+        Err(LabError::MissingLibrary {
+            program,
+            library,
+            package,
+        }) => {
+            assert_eq!(program, "qemu-system-x86_64");
+            assert_eq!(library, "libslirp.so.0");
+            assert_eq!(package.as_deref(), Some("libslirp0"));
+        }
+        other => panic!("expected a missing libslirp.so.0, got {other:?}"),
+    }
+    // A base library is visible only as a base library: hidden, it is
+    // missing too (ipvsadm needs libc and nothing fetched provides it).
+    let error = image
+        .prove_programs_run(&["libc.so.6"])
+        .expect_err("libc hidden");
+    let text = error.to_string();
+    assert!(
+        text.contains("the shared library libc.so.6 is missing")
+            && text.contains("in the Debian package libc6"),
+        "{text}"
+    );
+}

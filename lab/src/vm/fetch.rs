@@ -7,56 +7,33 @@
 //! When apt has no package lists yet (a fresh machine), the first failure
 //! runs `apt-get update` once and tries again.
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
 use super::cache::remove_dir_if_present;
+use super::packages::{
+    base_set, closure, parse_apt_depends, parse_dpkg_status, APT_CACHE_HARD_ONLY, DPKG_QUERY_FORMAT,
+};
+use super::runnable::{base_libraries, prove_runs, ProgramCheck, Proof};
 use crate::command::run;
 use crate::LabError;
 
-/// QEMU for x86-64, its firmware, and the shared libraries it needs that
-/// a Debian 12 machine of this kind lacks.
-const QEMU_PACKAGES: &[&str] = &[
-    "qemu-system-x86",
-    "qemu-system-common",
-    "qemu-system-data",
-    "seabios",
-    "ipxe-qemu",
-    "libcapstone4",
-    "libfdt1",
-    "libslirp0",
-    "libvdeplug2",
-    "libspice-server1",
-    "libusb-1.0-0",
-    "libusbredirparser1",
-    "libcacard0",
-    "libbrlapi0.8",
-    "libdaxctl1",
-    "libndctl6",
-    "libpmem1",
-    "libibverbs1",
-    "librdmacm1",
-    "libepoxy0",
-    "libexecs0",
-    "liborc-0.4-0",
-    "libopus0",
-    "libsndio7.0",
-    "libgstreamer-plugins-base1.0-0",
-];
+/// The packages whose programs the VM needs: QEMU for x86-64 (its firmware
+/// comes as its dependencies), busybox for everything in the guest, the
+/// real ipvsadm 1.31 for cross-checks, and `xz` to unpack the kernel. What
+/// else to fetch is derived from their dependencies ([`super::packages`]).
+const ROOT_PACKAGES: &[&str] = &["qemu-system-x86", "busybox-static", "ipvsadm", "xz-utils"];
 
-/// What runs inside the guest: busybox for everything, and the real
-/// ipvsadm 1.31 (with its libraries) for cross-checks.
-const GUEST_PACKAGES: &[&str] = &[
-    "busybox-static",
-    "ipvsadm",
-    "libnl-3-200",
-    "libnl-genl-3-200",
-    "libpopt0",
+/// The fetched programs that must run with only the base packages and the
+/// cache (paths under the cache's root).
+const PROGRAMS: &[(&str, Proof)] = &[
+    ("usr/bin/qemu-system-x86_64", Proof::Version),
+    ("usr/bin/xz", Proof::Version),
+    // ipvsadm cannot start without IPVS, which the host lacks.
+    ("sbin/ipvsadm", Proof::Load),
 ];
-
-/// Tools the host needs to build the image: `xz` to unpack the kernel.
-const TOOL_PACKAGES: &[&str] = &["xz-utils"];
 
 /// The metapackage whose dependency names the current kernel package.
 const KERNEL_METAPACKAGE: &str = "linux-image-amd64";
@@ -78,10 +55,22 @@ pub(crate) fn root_dir(cache: &Path) -> PathBuf {
     cache.join("root")
 }
 
-/// Makes sure every package is unpacked under `cache/root`; the caller
-/// holds the cache lock. A complete earlier fetch is reused.
+/// The cache's library directories, searched before the host's.
+pub(crate) fn lib_dirs(cache: &Path) -> Vec<PathBuf> {
+    let root = root_dir(cache);
+    vec![
+        root.join("usr/lib/x86_64-linux-gnu"),
+        root.join("lib/x86_64-linux-gnu"),
+    ]
+}
+
+/// Makes sure every package is unpacked under `cache/root` and that its
+/// programs run; the caller holds the cache lock. A complete earlier fetch
+/// of the same packages is reused.
 pub(crate) fn ensure_fetched(cache: &Path) -> Result<Fetched, LabError> {
-    let packages = package_list();
+    let mut apt = Apt::default();
+    let base = base_packages()?;
+    let packages = apt.closure(&base)?;
     if let Some(kernel_release) = read_stamp(cache, &packages) {
         if kernel_dir(cache, &kernel_release).is_dir() {
             return Ok(Fetched {
@@ -91,7 +80,6 @@ pub(crate) fn ensure_fetched(cache: &Path) -> Result<Fetched, LabError> {
         }
     }
     let started = Instant::now();
-    let mut apt = Apt::default();
     let kernel_package = apt.kernel_package()?;
     let kernel_release = kernel_package
         .strip_prefix("linux-image-")
@@ -99,6 +87,7 @@ pub(crate) fn ensure_fetched(cache: &Path) -> Result<Fetched, LabError> {
         .to_string();
     let debs = cache.join("debs");
     let root = root_dir(cache);
+    remove_dir_if_present(&cache.join(STAMP))?;
     for dir in [&debs, &root] {
         remove_dir_if_present(dir)?;
         std::fs::create_dir_all(dir)
@@ -118,6 +107,7 @@ pub(crate) fn ensure_fetched(cache: &Path) -> Result<Fetched, LabError> {
             ),
         });
     }
+    prove_programs_run(cache, &base, &[])?;
     write_stamp(cache, &packages, &kernel_release)?;
     Ok(Fetched {
         kernel_release,
@@ -125,14 +115,37 @@ pub(crate) fn ensure_fetched(cache: &Path) -> Result<Fetched, LabError> {
     })
 }
 
-/// Every package fetched besides the kernel.
-fn package_list() -> Vec<String> {
-    QEMU_PACKAGES
-        .iter()
-        .chain(GUEST_PACKAGES)
-        .chain(TOOL_PACKAGES)
-        .map(|p| p.to_string())
-        .collect()
+/// The base packages of this machine (see [`super::packages`]).
+pub(crate) fn base_packages() -> Result<BTreeSet<String>, LabError> {
+    let status = run(Command::new("dpkg-query").args(["-W", "-f", DPKG_QUERY_FORMAT]))?;
+    Ok(base_set(&parse_dpkg_status(&status)))
+}
+
+/// Runs every fetched program (see [`super::runnable`]) with only `base`'s
+/// libraries and the cache visible, `hide` being cache or base libraries
+/// to leave out as if they had not been fetched.
+pub(crate) fn prove_programs_run(
+    cache: &Path,
+    base: &BTreeSet<String>,
+    hide: &[&str],
+) -> Result<(), LabError> {
+    let base_libraries = base_libraries(base)?;
+    let cache_lib_dirs = lib_dirs(cache);
+    let root = root_dir(cache);
+    for (program, proof) in PROGRAMS {
+        let program = root.join(program);
+        prove_runs(
+            &ProgramCheck {
+                program: &program,
+                proof: *proof,
+                cache_lib_dirs: &cache_lib_dirs,
+                base_libraries: &base_libraries,
+                hide,
+            },
+            &cache.join("proof"),
+        )?;
+    }
+    Ok(())
 }
 
 /// The modules directory of `release` in the cache.
@@ -190,6 +203,19 @@ impl Apt {
             parse_kernel_package(&depends).ok_or_else(|| LabError::Vm {
                 what: "find the kernel package".to_string(),
                 detail: format!("`apt-cache depends {KERNEL_METAPACKAGE}` names no linux-image"),
+            })
+        })
+    }
+
+    /// The root packages and everything they need outside `base`.
+    fn closure(&mut self, base: &BTreeSet<String>) -> Result<Vec<String>, LabError> {
+        self.with_lists("resolve the VM packages' dependencies", |_| {
+            closure(ROOT_PACKAGES, base, |names| {
+                let output = run(Command::new("apt-cache")
+                    .arg("depends")
+                    .args(APT_CACHE_HARD_ONLY)
+                    .args(names))?;
+                Ok(parse_apt_depends(&output))
             })
         })
     }
@@ -279,7 +305,9 @@ mod tests {
 
     #[test]
     fn a_stamp_is_valid_only_for_the_same_package_list() {
-        let packages = package_list();
+        let packages: Vec<String> = ["qemu-system-x86", "libslirp0", "ipvsadm"]
+            .map(String::from)
+            .into();
         let text = stamp_text(&packages, "6.1.0-48-amd64");
         assert_eq!(
             parse_stamp(&text, &packages).as_deref(),
@@ -289,20 +317,5 @@ mod tests {
         assert_eq!(parse_stamp(&text, &fewer), None);
         assert_eq!(parse_stamp("packages: \n", &packages), None);
         assert_eq!(parse_stamp("", &packages), None);
-    }
-
-    #[test]
-    fn the_package_list_has_qemu_the_guest_tools_and_xz() {
-        let packages = package_list();
-        for needed in [
-            "qemu-system-x86",
-            "seabios",
-            "busybox-static",
-            "ipvsadm",
-            "xz-utils",
-        ] {
-            assert!(packages.iter().any(|p| p == needed), "{needed} missing");
-        }
-        assert!(!packages.iter().any(|p| p.starts_with("linux-image")));
     }
 }

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use super::cache::{remove_dir_if_present, CacheLock};
 use super::cpio::CpioWriter;
-use super::fetch::{ensure_fetched, root_dir};
+use super::fetch::{base_packages, ensure_fetched, lib_dirs, prove_programs_run, root_dir};
 use super::init::init_script;
 use super::kernel::extract_vmlinux;
 use super::libs::needed_by;
@@ -71,14 +71,11 @@ impl VmImage {
         let fetched = ensure_fetched(cache)?;
         preparation.fetch = fetched.took;
         let root = root_dir(cache);
-        let lib_path = [
-            root.join("usr/lib/x86_64-linux-gnu"),
-            root.join("lib/x86_64-linux-gnu"),
-        ]
-        .iter()
-        .map(|p| p.display().to_string())
-        .collect::<Vec<_>>()
-        .join(":");
+        let lib_path = lib_dirs(cache)
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect::<Vec<_>>()
+            .join(":");
         let image_dir = cache.join("image");
         let files = host_files(&root, &lib_path)?;
         let stamp = stamp_text(&fetched.kernel_release, &files)?;
@@ -113,6 +110,16 @@ impl VmImage {
     /// The cache directory the image lives in.
     pub fn cache(&self) -> &Path {
         &self.cache
+    }
+
+    /// Runs each fetched program as the fetch does to prove it complete
+    /// (with only Debian's base libraries and the cache visible), with the
+    /// libraries named in `hide` left out as if they had not been fetched;
+    /// fails with [`LabError::MissingLibrary`] naming the first one a
+    /// program needs.
+    pub fn prove_programs_run(&self, hide: &[&str]) -> Result<(), LabError> {
+        let _lock = CacheLock::acquire(&self.cache)?;
+        prove_programs_run(&self.cache, &base_packages()?, hide)
     }
 
     /// What preparing this image cost.

@@ -4,9 +4,12 @@
 //!
 //! On first use everything is fetched into a cache directory
 //! ([`cache_dir`]: `target/vm-cache`, or `$HA_VM_CACHE`) with
-//! `apt-get download` and `dpkg -x` — QEMU and its firmware and libraries,
-//! the kernel `linux-image-<release>-amd64` (the one `linux-image-amd64`
-//! names), busybox, ipvsadm 1.31 with its libraries — and a boot image is
+//! `apt-get download` and `dpkg -x` — QEMU and its firmware, the kernel
+//! `linux-image-<release>-amd64` (the one `linux-image-amd64` names),
+//! busybox, ipvsadm 1.31, and every library they need beyond Debian's base
+//! packages, derived from the packages' dependencies; each fetched program
+//! is then run with nothing else visible, so a missing library stops the
+//! fetch with its name and package — and a boot image is
 //! built from them ([`VmImage::prepare`]; a lock file makes concurrent
 //! callers wait for one another). Nothing is installed on the host.
 //!
@@ -56,7 +59,9 @@ mod init;
 mod kernel;
 mod libs;
 mod modules;
+mod packages;
 mod run;
+mod runnable;
 mod suite;
 
 pub use cache::{cache_dir, CACHE_ENV};
