@@ -67,6 +67,12 @@ impl KernelError {
             None => Cow::Owned(strerror(self.errno)),
         }
     }
+
+    /// The C library's text for the errno itself ("No such file or
+    /// directory" for ENOENT), whatever ipvsadm's sentence for it is.
+    pub fn errno_text(&self) -> String {
+        strerror(self.errno)
+    }
 }
 
 impl fmt::Display for KernelError {
@@ -262,6 +268,19 @@ mod tests {
         assert_eq!(
             message(Operation::ListDaemons, 16),
             "Device or resource busy"
+        );
+    }
+
+    #[test]
+    fn the_errno_text_is_the_c_librarys() {
+        let refusal = KernelError {
+            operation: Operation::AddService,
+            errno: 2,
+        };
+        assert_eq!(refusal.errno_text(), "No such file or directory");
+        assert_eq!(
+            refusal.message(),
+            "Scheduler or persistence engine not found"
         );
     }
 

@@ -1,9 +1,18 @@
 //! Log sentences for what the director does to the kernel, in ldirectord's
 //! words: "Added real server", "Quiescent real server … (Weight set to 0)",
-//! "Deleted fallback server", "Purged real server"…
+//! "Deleted fallback server", "Purged real server"… A change the kernel
+//! refuses is logged with the ldirectord.cf line it came from and the
+//! kernel's errno ([`failure`]):
+//!
+//! ```text
+//! /etc/ha.d/ldirectord.cf:4: Added virtual server: TCP 192.0.2.10:80 (scheduler twos):
+//! failed: Scheduler or persistence engine not found (errno 2: No such file or directory)
+//! ```
 
+use ha_checks::config::DirectorConfig;
 use ha_checks::reconcile::{DirectorSpec, RealName, ServiceName};
-use ha_ipvs::{Change, DestinationKey, ServiceKey};
+use ha_conf::Location;
+use ha_ipvs::{Change, DestinationKey, IpvsError, ServiceKey};
 
 fn is_real(spec: &DirectorSpec, key: &ServiceKey, real: DestinationKey) -> bool {
     spec.get(key)
@@ -66,6 +75,66 @@ pub fn describe(change: &Change, spec: &DirectorSpec) -> String {
     }
 }
 
+/// The ldirectord.cf line a change comes from: the `real=` line of a real
+/// server, the `fallback=` line of a fallback server, else the `virtual=`
+/// line of its service; `None` for a service the file no longer holds.
+pub fn origin(change: &Change, config: &DirectorConfig) -> Option<Location> {
+    let (key, destination) = match change {
+        Change::AddService(s) | Change::EditService(s) => (s.key, None),
+        Change::DeleteService(key) => (*key, None),
+        Change::AddDestination(key, d) | Change::EditDestination(key, d) => (*key, Some(d.key())),
+        Change::DeleteDestination(key, real) => (*key, Some(*real)),
+        _ => return None,
+    };
+    let service = config.virtual_services.iter().find(|v| v.key == key)?;
+    let line = destination.and_then(|destination| {
+        let real = service
+            .reals
+            .iter()
+            .find(|r| service.destination_key(r) == destination)
+            .map(|r| r.origin.clone());
+        real.or_else(|| {
+            config
+                .settings(service)
+                .fallback
+                .filter(|f| service.fallback_destination(f).key() == destination)
+                .map(|f| f.origin)
+        })
+    });
+    line.unwrap_or_else(|| service.origin.clone()).0
+}
+
+/// What the kernel answered: ipvsadm's sentence for it, then the errno and
+/// the C library's text for it (`Scheduler or persistence engine not found
+/// (errno 2: No such file or directory)`); other errors as they display.
+pub fn refusal(error: &IpvsError) -> String {
+    match error.kernel() {
+        Some(kernel) => format!(
+            "{} (errno {}: {})",
+            kernel.message(),
+            kernel.errno,
+            kernel.errno_text()
+        ),
+        None => error.to_string(),
+    }
+}
+
+/// The log line of a change that failed: `FILE:LINE: ` of the line it
+/// came from (when the file still holds it), the sentence, and `error`
+/// (see [`refusal`]).
+pub fn failure(
+    change: &Change,
+    spec: &DirectorSpec,
+    config: &DirectorConfig,
+    error: &str,
+) -> String {
+    let sentence = describe(change, spec);
+    match origin(change, config) {
+        Some(at) => format!("{at}: {sentence}: failed: {error}"),
+        None => format!("{sentence}: failed: {error}"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -95,6 +164,96 @@ mod tests {
         let mut spec = DirectorSpec::new(false);
         spec.push(virtual_spec).unwrap();
         spec
+    }
+
+    /// A file with a service on `twos`, a real server, a fallback, and a
+    /// firewall-mark service.
+    const FILE: &str = "virtual=192.0.2.10:80\n\
+                        \treal=10.0.0.1:80 gate 2\n\
+                        \tfallback=10.0.0.9:80 gate\n\
+                        \tscheduler=twos\n\
+                        \tchecktype=connect\n";
+
+    fn loaded() -> (DirectorConfig, DirectorSpec) {
+        let source = ha_conf::Source::new("/etc/ha.d/ldirectord.cf", FILE);
+        let config = ha_checks::config::parse(&source).expect("a valid file");
+        let spec = ha_checks::reconcile::director_spec(&config).expect("a spec");
+        (config, spec)
+    }
+
+    fn refused(operation: ha_ipvs::Operation, errno: i32) -> String {
+        refusal(&IpvsError::from(ha_ipvs::KernelError { operation, errno }))
+    }
+
+    #[test]
+    fn a_refused_change_names_its_line_and_the_kernels_errno() {
+        let (config, spec) = loaded();
+        let service = spec.virtuals()[0].service.clone();
+        let error = refused(ha_ipvs::Operation::AddService, 2);
+        assert_eq!(
+            error,
+            "Scheduler or persistence engine not found (errno 2: No such file or directory)"
+        );
+        assert_eq!(
+            failure(&Change::AddService(service), &spec, &config, &error),
+            "/etc/ha.d/ldirectord.cf:1: Added virtual server: TCP 192.0.2.10:80 \
+             (scheduler twos): failed: Scheduler or persistence engine not found \
+             (errno 2: No such file or directory)"
+        );
+        let error = refused(ha_ipvs::Operation::AddDestination, 22);
+        assert_eq!(
+            failure(
+                &Change::AddDestination(key(), dest(1, 2)),
+                &spec,
+                &config,
+                &error
+            ),
+            "/etc/ha.d/ldirectord.cf:2: Added real server: 10.0.0.1:80 (TCP 192.0.2.10:80) \
+             (Weight set to 2): failed: Invalid operation.  Possibly wrong module version, \
+             address not unicast, ... (errno 22: Invalid argument)"
+        );
+        let error = refused(ha_ipvs::Operation::DeleteDestination, 2);
+        assert_eq!(
+            failure(
+                &Change::DeleteDestination(key(), dest(9, 1).key()),
+                &spec,
+                &config,
+                &error
+            ),
+            "/etc/ha.d/ldirectord.cf:3: Deleted fallback server: 10.0.0.9:80 \
+             (TCP 192.0.2.10:80): failed: No such destination \
+             (errno 2: No such file or directory)"
+        );
+    }
+
+    #[test]
+    fn changes_the_file_does_not_hold_have_no_line() {
+        let (config, spec) = loaded();
+        // A real server the file does not list: the service's line.
+        assert_eq!(
+            origin(&Change::DeleteDestination(key(), dest(5, 1).key()), &config)
+                .map(|at| at.to_string()),
+            Some("/etc/ha.d/ldirectord.cf:1".to_string())
+        );
+        // A service no longer in the file: no line at all.
+        let retired = ServiceKey::FirewallMark {
+            af: ha_ipvs::AddressFamily::Inet,
+            mark: 7,
+        };
+        assert_eq!(
+            failure(
+                &Change::DeleteService(retired),
+                &spec,
+                &config,
+                "No such service"
+            ),
+            "Removed virtual server: FWM 7: failed: No such service"
+        );
+        assert_eq!(origin(&Change::Flush, &config), None);
+        assert_eq!(
+            refusal(&IpvsError::NotAvailable),
+            "IPVS is not available: load the ip_vs module"
+        );
     }
 
     #[test]

@@ -254,10 +254,10 @@ impl Director {
             self.in_flight = false;
         }
         for applied in &report.applied {
-            let sentence = describe::describe(&applied.change, &self.loaded.spec);
+            let (change, spec, config) = (&applied.change, &self.loaded.spec, &self.loaded.config);
             match &applied.error {
-                None => log::info!("{sentence}"),
-                Some(error) => log::error!("{sentence}: failed: {error}"),
+                None => log::info!("{}", describe::describe(change, spec)),
+                Some(error) => log::error!("{}", describe::failure(change, spec, config, error)),
             }
         }
         if let Some(error) = &report.error {
@@ -450,10 +450,12 @@ impl Director {
         let (applied, error) = self.worker.stop(spec.clone(), retired).await;
         let mut removed = BTreeSet::new();
         for a in &applied {
-            let sentence = describe::describe(&a.change, &spec);
             match &a.error {
-                None => log::info!("{sentence}"),
-                Some(e) => log::error!("{sentence}: failed: {e}"),
+                None => log::info!("{}", describe::describe(&a.change, &spec)),
+                Some(e) => log::error!(
+                    "{}",
+                    describe::failure(&a.change, &spec, &self.loaded.config, e)
+                ),
             }
             if let (Change::DeleteService(key), None) = (&a.change, &a.error) {
                 removed.insert(*key);

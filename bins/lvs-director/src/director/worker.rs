@@ -12,12 +12,15 @@ use ha_checks::reconcile::{reconcile, stop_changes, DirectorSpec, Health, Plan, 
 use ha_ipvs::{Change, Ipvs, IpvsError, ServiceKey};
 use tokio::sync::{mpsc, oneshot};
 
+use super::describe;
+
 /// One change and what the kernel said.
 #[derive(Debug, Clone)]
 pub struct Applied {
     /// The change.
     pub change: Change,
-    /// `None` when done, else the kernel's refusal.
+    /// `None` when done, else the kernel's refusal with its errno
+    /// ([`describe::refusal`]).
     pub error: Option<String>,
 }
 
@@ -83,7 +86,7 @@ fn apply(ipvs: &mut Ipvs, changes: &[Change]) -> (Vec<Applied>, Option<String>) 
                 .zip(results)
                 .map(|(change, result)| Applied {
                     change: change.clone(),
-                    error: result.err().map(|e| e.to_string()),
+                    error: result.err().map(|e| describe::refusal(&e)),
                 })
                 .collect(),
             None,
