@@ -16,7 +16,8 @@ use std::time::{Duration, Instant};
 
 use ha_membership::auth::{AuthKey, AuthKeys, AuthMethod};
 use ha_membership::machine::{
-    Config, Event, GroupConfig, GroupResult, LocalGroupState, Machine, Output, ReleaseReason,
+    ActionId, ActionKind, ActionOutcome, Config, Event, GroupConfig, LocalGroupState, Machine,
+    Output, ReleaseReason,
 };
 use ha_membership::message::Message;
 use ha_membership::wire;
@@ -97,7 +98,7 @@ fn group_id(g: usize) -> String {
 /// A running node: its machine and its resource actions in progress.
 struct Running {
     machine: Machine,
-    pending: Vec<(Instant, String, GroupResult)>,
+    pending: Vec<(Instant, ActionId)>,
     shutting_down: bool,
 }
 
@@ -165,6 +166,7 @@ impl Sim {
             deadtime: DEADTIME,
             initdead: INITDEAD,
             auto_failback: self.scenario.auto_failback,
+            monitor_interval: None,
             groups: self
                 .scenario
                 .preferred
@@ -270,16 +272,11 @@ impl Sim {
             };
             match output {
                 Output::Send(message) => self.send(i, &message),
-                Output::StartGroup(group) => {
-                    running
-                        .pending
-                        .push((self.now + delay, group, GroupResult::Started));
-                }
-                Output::StopGroup { group, reason } => {
-                    running
-                        .pending
-                        .push((self.now + delay, group.clone(), GroupResult::Stopped));
-                    self.check_release(i, &group, reason);
+                Output::Action { id, group, kind } => {
+                    running.pending.push((self.now + delay, id));
+                    if let ActionKind::Stop(reason) = kind {
+                        self.check_release(i, &group, reason);
+                    }
                 }
                 Output::Event(Event::PeerRestarted { node, generation }) => {
                     self.known[i].insert(node, generation);
@@ -304,7 +301,7 @@ impl Sim {
             r.machine
                 .poll_timeout()
                 .into_iter()
-                .chain(r.pending.iter().map(|(t, _, _)| *t))
+                .chain(r.pending.iter().map(|(t, _)| *t))
         });
         machines.chain(self.net.next_delivery_time()).min()
     }
@@ -329,10 +326,12 @@ impl Sim {
                 };
                 let now = self.now;
                 let (due, later): (Vec<_>, Vec<_>) =
-                    running.pending.drain(..).partition(|(t, _, _)| *t <= now);
+                    running.pending.drain(..).partition(|(t, _)| *t <= now);
                 running.pending = later;
-                for (_, group, result) in due {
-                    running.machine.handle_group_result(now, &group, result);
+                for (_, id) in due {
+                    running
+                        .machine
+                        .handle_action_result(now, id, ActionOutcome::Succeeded);
                 }
                 if running.machine.poll_timeout().is_some_and(|t| t <= now) {
                     running.machine.handle_timeout(now);

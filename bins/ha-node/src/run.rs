@@ -93,6 +93,9 @@ pub async fn run(options: RunOptions) -> Result<(), String> {
     Ok(())
 }
 
+/// How often a group running here is monitored.
+const MONITOR_INTERVAL: std::time::Duration = std::time::Duration::from_secs(2);
+
 fn machine_config(
     node: &str,
     uuid: [u8; 16],
@@ -110,6 +113,7 @@ fn machine_config(
         // heartbeat's `legacy` behaves as `on` in a cluster where every
         // node understands auto_failback, which every node of ours does.
         auto_failback: !matches!(ha.auto_failback, AutoFailback::Off),
+        monitor_interval: Some(MONITOR_INTERVAL),
         groups: resources
             .groups
             .iter()

@@ -2,18 +2,18 @@
 //!
 //! The driver owns the loop around [`Machine`]: it decodes and authenticates
 //! what the media receive (in one task per medium), feeds the machine,
-//! encodes and signs what it sends, and hands group starts and stops to
-//! [`GroupControl`] in tasks of their own, so the loop never waits on a
-//! resource agent. Operators reach it through a [`DriverHandle`].
+//! encodes and signs what it sends, and runs the group actions the machine
+//! asks for through [`GroupControl`] in tasks of their own, so the loop
+//! never waits on a resource agent. It decides nothing: when to monitor,
+//! what a failure means and what to send are the machine's. Operators reach
+//! it through a [`DriverHandle`].
 
 mod inbound;
 mod log_limit;
 
 use std::collections::BTreeMap;
-use std::collections::HashSet;
 use std::sync::Arc;
-use std::sync::Mutex;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use async_trait::async_trait;
 use ha_transport::medium::Medium;
@@ -21,7 +21,8 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::auth::AuthKeys;
 use crate::machine::{
-    Event, GroupResult, GroupStatus, LocalGroupState, Machine, NodeStatus, Output, RejectReason,
+    ActionId, ActionKind, ActionOutcome, Event, GroupStatus, Machine, NodeStatus, Output,
+    RejectReason,
 };
 use crate::message::Message;
 use crate::wire;
@@ -38,9 +39,6 @@ pub trait GroupControl: Send + Sync + 'static {
     /// Checks that a running group is healthy.
     async fn monitor(&self, group: &str) -> Result<(), String>;
 }
-
-/// How often running groups are monitored unless told otherwise.
-pub const DEFAULT_MONITOR_INTERVAL: Duration = Duration::from_secs(2);
 
 /// Remembers peers' generations across restarts, to reject old replays.
 pub trait GenerationStore: Send + Sync + 'static {
@@ -103,9 +101,6 @@ pub struct Driver {
     keys: Arc<AuthKeys>,
     groups: Arc<dyn GroupControl>,
     generations: Arc<dyn GenerationStore>,
-    monitor_interval: Duration,
-    /// Groups whose monitor is in flight (one at a time per group).
-    monitoring: Arc<Mutex<HashSet<String>>>,
 }
 
 impl Driver {
@@ -124,16 +119,8 @@ impl Driver {
             keys: Arc::new(keys),
             groups,
             generations,
-            monitor_interval: DEFAULT_MONITOR_INTERVAL,
-            monitoring: Arc::default(),
         };
         (driver, DriverHandle { commands }, DriverCommands(receiver))
-    }
-
-    /// Monitors running groups every `interval` instead of the default.
-    pub fn with_monitor_interval(mut self, interval: Duration) -> Self {
-        self.monitor_interval = interval;
-        self
     }
 
     /// Runs until a shutdown has completed.
@@ -155,8 +142,6 @@ impl Driver {
         let mut auth_log = LogLimiter::new();
         let mut reject_log = LogLimiter::new();
         let mut commands_open = true;
-        let mut monitor = tokio::time::interval(self.monitor_interval);
-        monitor.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             if self.process_outputs(&results_tx, &mut reject_log).await {
                 break;
@@ -170,16 +155,15 @@ impl Driver {
             };
             tokio::select! {
                 Some(inbound) = inbound_rx.recv() => match inbound {
-                    Inbound::Message(message) => self.machine.handle_message(Instant::now(), message),
+                    Inbound::Message(message) => self.machine.handle_message(now(), message),
                     Inbound::Invalid { source, error } => {
-                        auth_log.warn(source.ip().to_string(), Instant::now(), || {
+                        auth_log.warn(source.ip().to_string(), now(), || {
                             format!("rejected a packet from {source}: {error}")
                         });
                     }
                 },
-                Some((group, result)) = results_rx.recv() => {
-                    let group: String = group;
-                    self.machine.handle_group_result(Instant::now(), &group, result);
+                Some((id, outcome)) = results_rx.recv() => {
+                    self.machine.handle_action_result(now(), id, outcome);
                 }
                 command = commands.recv(), if commands_open => match command {
                     Some(Command::Status(reply)) => {
@@ -187,12 +171,11 @@ impl Driver {
                     }
                     Some(Command::Shutdown) => {
                         log::info!("shutting down: releasing resource groups");
-                        self.machine.shutdown(Instant::now());
+                        self.machine.shutdown(now());
                     }
                     None => commands_open = false,
                 },
-                () = sleep => self.machine.handle_timeout(Instant::now()),
-                _ = monitor.tick() => self.spawn_monitors(&results_tx),
+                () = sleep => self.machine.handle_timeout(now()),
             }
         }
         for receiver in receivers {
@@ -203,20 +186,22 @@ impl Driver {
     /// Carries out the machine's outputs; returns true once shutdown is complete.
     async fn process_outputs(
         &mut self,
-        results: &mpsc::Sender<(String, GroupResult)>,
+        results: &mpsc::Sender<(ActionId, ActionOutcome)>,
         reject_log: &mut LogLimiter,
     ) -> bool {
         let mut finished = false;
         while let Some(output) = self.machine.poll_output() {
             match output {
                 Output::Send(message) => self.send(&message).await,
-                Output::StartGroup(group) => {
-                    log::info!("acquiring resource group {group}");
-                    self.spawn_group_action(group, true, results.clone());
-                }
-                Output::StopGroup { group, reason } => {
-                    log::info!("releasing resource group {group} ({})", reason.as_str());
-                    self.spawn_group_action(group, false, results.clone());
+                Output::Action { id, group, kind } => {
+                    match kind {
+                        ActionKind::Start => log::info!("acquiring resource group {group}"),
+                        ActionKind::Stop(reason) => {
+                            log::info!("releasing resource group {group} ({})", reason.as_str())
+                        }
+                        ActionKind::Monitor => log::debug!("monitoring resource group {group}"),
+                    }
+                    self.spawn_action(id, group, kind, results.clone());
                 }
                 Output::Event(Event::ShutdownComplete) => {
                     log::info!("shutdown complete: peers told");
@@ -244,90 +229,38 @@ impl Driver {
                 return;
             }
         };
-        let copies = if matches!(message, Message::Shutdown(_)) {
-            2
-        } else {
-            1
-        };
         for medium in &self.media {
-            for _ in 0..copies {
-                if let Err(error) = medium.send(&datagram).await {
-                    log::debug!("{}: send failed: {error}", medium.describe());
-                }
+            if let Err(error) = medium.send(&datagram).await {
+                log::debug!("{}: send failed: {error}", medium.describe());
             }
         }
     }
 
-    fn spawn_group_action(
+    /// Runs one action in a task of its own and reports its outcome.
+    fn spawn_action(
         &self,
+        id: ActionId,
         group: String,
-        start: bool,
-        results: mpsc::Sender<(String, GroupResult)>,
+        kind: ActionKind,
+        results: mpsc::Sender<(ActionId, ActionOutcome)>,
     ) {
         let control = self.groups.clone();
         tokio::spawn(async move {
-            let result = if start {
-                match control.start(&group).await {
-                    Ok(()) => {
-                        log::info!("resource group {group} started");
-                        GroupResult::Started
-                    }
-                    Err(error) => {
-                        log::error!("resource group {group} failed to start: {error}");
-                        GroupResult::StartFailed
-                    }
-                }
-            } else {
-                match control.stop(&group).await {
-                    Ok(()) => {
-                        log::info!("resource group {group} stopped");
-                        GroupResult::Stopped
-                    }
-                    Err(error) => {
-                        log::error!("resource group {group} failed to stop: {error}");
-                        GroupResult::StopFailed
-                    }
-                }
+            let result = match kind {
+                ActionKind::Start => control.start(&group).await,
+                ActionKind::Stop(_) => control.stop(&group).await,
+                ActionKind::Monitor => control.monitor(&group).await,
             };
-            let _ = results.send((group, result)).await;
+            let outcome = match result {
+                Ok(()) => ActionOutcome::Succeeded,
+                Err(detail) => ActionOutcome::Failed { detail },
+            };
+            let _ = results.send((id, outcome)).await;
         });
     }
 
-    /// Starts a monitor for every running group that has none in flight; a
-    /// failure is reported as [`GroupResult::MonitorFailed`].
-    fn spawn_monitors(&self, results: &mpsc::Sender<(String, GroupResult)>) {
-        for status in self.machine.groups() {
-            if status.local_state != LocalGroupState::Running {
-                continue;
-            }
-            let group = status.id;
-            let newly_added = self
-                .monitoring
-                .lock()
-                .is_ok_and(|mut in_flight| in_flight.insert(group.clone()));
-            if !newly_added {
-                continue;
-            }
-            let control = self.groups.clone();
-            let in_flight = self.monitoring.clone();
-            let results = results.clone();
-            tokio::spawn(async move {
-                let outcome = control.monitor(&group).await;
-                if let Ok(mut set) = in_flight.lock() {
-                    set.remove(&group);
-                }
-                if let Err(problem) = outcome {
-                    log::warn!(
-                        "resource group {group} failed its monitor: {problem}; restarting it here"
-                    );
-                    let _ = results.send((group, GroupResult::MonitorFailed)).await;
-                }
-            });
-        }
-    }
-
     fn report(&self, event: Event, reject_log: &mut LogLimiter) {
-        let now = Instant::now();
+        let now = now();
         match event {
             Event::NodeState { node, from, to } => {
                 log::info!("node {node}: {from} -> {to}");
@@ -375,9 +308,34 @@ impl Driver {
                 };
                 reject_log.warn(key, now, || text);
             }
-            Event::GroupFailed { group, result } => {
-                log::error!("resource group {group}: {result:?}");
+            Event::GroupFailed {
+                group,
+                action: ActionKind::Monitor,
+                detail,
+            } => {
+                log::warn!(
+                    "resource group {group} failed its monitor: {detail}; restarting it here"
+                );
             }
+            Event::GroupFailed {
+                group,
+                action,
+                detail,
+            } => {
+                log::error!(
+                    "resource group {group} failed to {}: {detail}",
+                    action.as_str()
+                );
+            }
+            Event::GroupActionDone {
+                group,
+                action: ActionKind::Start,
+            } => log::info!("resource group {group} started"),
+            Event::GroupActionDone {
+                group,
+                action: ActionKind::Stop(_),
+            } => log::info!("resource group {group} stopped"),
+            Event::GroupActionDone { .. } => {}
             Event::ShutdownComplete => {}
         }
     }
@@ -385,7 +343,7 @@ impl Driver {
     fn snapshot(&self) -> Snapshot {
         Snapshot {
             local: self.machine.config().local.clone(),
-            nodes: self.machine.nodes(Instant::now()),
+            nodes: self.machine.nodes(now()),
             groups: self.machine.groups(),
             media: self
                 .media
@@ -399,8 +357,17 @@ impl Driver {
     }
 }
 
+/// The current monotonic time, read through tokio's clock so that a test
+/// with a paused clock drives the machine with it.
+fn now() -> Instant {
+    tokio::time::Instant::now().into_std()
+}
+
 /// The receiving end of a [`DriverHandle`], passed to [`Driver::run`].
 pub struct DriverCommands(mpsc::Receiver<Command>);
 
 /// Generations of peers from an earlier run, for [`Machine::new`].
 pub type KnownGenerations = BTreeMap<String, u64>;
+
+#[cfg(test)]
+mod tests;

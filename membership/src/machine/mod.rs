@@ -1,18 +1,16 @@
 //! The sans-IO cluster state machine.
 //!
-//! [`Machine`] holds one node's view of the cluster and decides; it performs
-//! no I/O and reads no clock. Its driver feeds it inputs — an authenticated
-//! [`Message`] with its arrival time ([`Machine::handle_message`]), the
-//! passing of time ([`Machine::handle_timeout`]), the result of starting or
-//! stopping a group ([`Machine::handle_group_result`]), an operator's
-//! shutdown ([`Machine::shutdown`]) — and collects what to do with
-//! [`Machine::poll_output`] and when to wake it next with
-//! [`Machine::poll_timeout`]. Tests drive it with a fake clock.
+//! [`Machine`] holds one node's view of the cluster and makes every
+//! protocol decision; it performs no I/O and reads no clock. See
+//! [`Machine`] for the order of calls. Tests drive it with a fake clock.
 //!
 //! Liveness follows heartbeat: a heartbeat every keepalive; a peer silent for
 //! warntime is reported late (once per silence), for deadtime declared dead;
 //! at start-up peers get initdead to be heard. Ownership follows
-//! [`ownership`].
+//! [`ownership`]. Groups running here are monitored every
+//! [`Config::monitor_interval`] (one monitor at a time per group); a failed
+//! monitor restarts the group in place, and a failed restart leaves it to
+//! another node.
 
 pub mod ownership;
 pub mod peer;
@@ -28,11 +26,29 @@ use ownership::{Decision, GroupView};
 use peer::Peer;
 pub use sequence::Rejection;
 pub use types::{
-    Config, Event, GroupConfig, GroupResult, GroupStatus, LocalGroupState, NodeStatus, Output,
-    RejectReason,
+    ActionId, ActionKind, ActionOutcome, Config, Event, GroupConfig, GroupStatus, LocalGroupState,
+    NodeStatus, Output, RejectReason,
 };
 
 /// One node's view of the cluster.
+///
+/// # Order of calls
+///
+/// 1. [`Machine::new`] at start-up (it queues the first heartbeat).
+/// 2. Then, as long as the node runs, in any order, each with the current
+///    monotonic time:
+///    - [`Machine::handle_message`] for every authenticated message received;
+///    - [`Machine::handle_timeout`] when [`Machine::poll_timeout`]'s instant
+///      has come (calling it early is harmless);
+///    - [`Machine::handle_action_result`] once for every
+///      [`Output::Action`], with its id, when the action has ended;
+///    - [`Machine::shutdown`] when the operator asks the node to stop.
+/// 3. After each of those calls: drain [`Machine::poll_output`] until it
+///    returns `None` and carry out what it says, then ask
+///    [`Machine::poll_timeout`] when to call [`Machine::handle_timeout`]
+///    next. A driver that has several inputs ready should hand the machine
+///    every message already received before a timeout that is due.
+/// 4. Stop after [`Event::ShutdownComplete`].
 #[derive(Debug)]
 pub struct Machine {
     config: Config,
@@ -45,6 +61,11 @@ pub struct Machine {
     next_heartbeat: Instant,
     peers: Vec<Peer>,
     groups: BTreeMap<String, LocalGroupState>,
+    /// Actions asked for and not answered yet.
+    in_flight: BTreeMap<ActionId, (String, ActionKind)>,
+    next_action: u64,
+    /// When each group running here is next monitored.
+    next_monitor: BTreeMap<String, Instant>,
     outputs: VecDeque<Output>,
 }
 
@@ -79,6 +100,9 @@ impl Machine {
             next_heartbeat: now,
             peers,
             groups,
+            in_flight: BTreeMap::new(),
+            next_action: 1,
+            next_monitor: BTreeMap::new(),
             outputs: VecDeque::new(),
         };
         machine.send_status();
@@ -196,36 +220,58 @@ impl Machine {
                 }
             }
         }
+        self.start_due_monitors(now);
         self.update(now);
     }
 
-    /// Takes the outcome of a start or stop this machine asked for.
-    pub fn handle_group_result(&mut self, now: Instant, group: &str, result: GroupResult) {
-        let Some(state) = self.groups.get_mut(group) else {
+    /// Takes the outcome of the action `id` this machine asked for. An id
+    /// not in flight (answered already, or unknown) is ignored.
+    pub fn handle_action_result(&mut self, now: Instant, id: ActionId, outcome: ActionOutcome) {
+        let Some((group, kind)) = self.in_flight.remove(&id) else {
             return;
         };
-        let next = match (*state, result) {
-            (LocalGroupState::Starting, GroupResult::Started) => LocalGroupState::Running,
-            (LocalGroupState::Starting, GroupResult::StartFailed) => LocalGroupState::Failed,
-            (LocalGroupState::Stopping(_), GroupResult::Stopped) => LocalGroupState::Stopped,
-            (LocalGroupState::Stopping(_), GroupResult::StopFailed) => LocalGroupState::StopFailed,
-            (LocalGroupState::Running, GroupResult::MonitorFailed) => {
-                self.outputs
-                    .push_back(Output::StartGroup(group.to_string()));
+        let Some(state) = self.groups.get(&group).copied() else {
+            return;
+        };
+        let succeeded = outcome == ActionOutcome::Succeeded;
+        let next = match (state, kind, succeeded) {
+            (LocalGroupState::Starting, ActionKind::Start, true) => LocalGroupState::Running,
+            (LocalGroupState::Starting, ActionKind::Start, false) => LocalGroupState::Failed,
+            (LocalGroupState::Stopping(_), ActionKind::Stop(_), true) => LocalGroupState::Stopped,
+            (LocalGroupState::Stopping(_), ActionKind::Stop(_), false) => {
+                LocalGroupState::StopFailed
+            }
+            (LocalGroupState::Running, ActionKind::Monitor, true) => {
+                self.schedule_monitor(&group, now);
+                self.event(Event::GroupActionDone {
+                    group,
+                    action: kind,
+                });
+                return;
+            }
+            (LocalGroupState::Running, ActionKind::Monitor, false) => {
+                self.request(&group, ActionKind::Start);
                 LocalGroupState::Starting
             }
-            // A result for an action not in progress: stale, ignore.
+            // A monitor that finished after the group moved on: its verdict
+            // is about a state that is gone.
             _ => return,
         };
-        *state = next;
-        if matches!(
-            result,
-            GroupResult::StartFailed | GroupResult::StopFailed | GroupResult::MonitorFailed
-        ) {
-            self.event(Event::GroupFailed {
-                group: group.to_string(),
-                result,
-            });
+        self.groups.insert(group.clone(), next);
+        self.next_monitor.remove(&group);
+        if next == LocalGroupState::Running {
+            self.schedule_monitor(&group, now);
+        }
+        match outcome {
+            ActionOutcome::Succeeded => self.event(Event::GroupActionDone {
+                group,
+                action: kind,
+            }),
+            ActionOutcome::Failed { detail } => self.event(Event::GroupFailed {
+                group,
+                action: kind,
+                detail,
+            }),
         }
         self.send_status();
         self.update(now);
@@ -238,11 +284,13 @@ impl Machine {
     }
 
     /// The next thing the driver must do, if any.
+    #[must_use]
     pub fn poll_output(&mut self) -> Option<Output> {
         self.outputs.pop_front()
     }
 
     /// When [`Machine::handle_timeout`] must next be called.
+    #[must_use]
     pub fn poll_timeout(&self) -> Option<Instant> {
         if self.shutdown_sent {
             return None;
@@ -254,8 +302,10 @@ impl Machine {
                 p.warn_at(config.warntime),
             ]
         });
+        let monitors = self.next_monitor.values().copied().map(Some);
         std::iter::once(Some(self.next_heartbeat))
             .chain(peers)
+            .chain(monitors)
             .flatten()
             .min()
     }
@@ -314,6 +364,41 @@ impl Machine {
 
     fn event(&mut self, event: Event) {
         self.outputs.push_back(Output::Event(event));
+    }
+
+    /// Asks the driver to run `kind` on `group`.
+    fn request(&mut self, group: &str, kind: ActionKind) {
+        let id = ActionId(self.next_action);
+        self.next_action += 1;
+        self.in_flight.insert(id, (group.to_string(), kind));
+        self.outputs.push_back(Output::Action {
+            id,
+            group: group.to_string(),
+            kind,
+        });
+    }
+
+    fn schedule_monitor(&mut self, group: &str, now: Instant) {
+        if let Some(interval) = self.config.monitor_interval {
+            self.next_monitor.insert(group.to_string(), now + interval);
+        }
+    }
+
+    /// Monitors every group running here whose time has come; the next one
+    /// is scheduled when this one answers, so monitors never overlap.
+    fn start_due_monitors(&mut self, now: Instant) {
+        let due: Vec<String> = self
+            .next_monitor
+            .iter()
+            .filter(|(_, at)| **at <= now)
+            .map(|(group, _)| group.clone())
+            .collect();
+        for group in due {
+            self.next_monitor.remove(&group);
+            if self.local_group_state(&group) == LocalGroupState::Running {
+                self.request(&group, ActionKind::Monitor);
+            }
+        }
     }
 
     fn set_peer_state(&mut self, index: usize, to: NodeState) {
@@ -415,13 +500,14 @@ impl Machine {
                 Decision::Keep => {}
                 Decision::Start => {
                     self.groups.insert(group.clone(), LocalGroupState::Starting);
-                    self.outputs.push_back(Output::StartGroup(group));
+                    self.request(&group, ActionKind::Start);
                     changed = true;
                 }
                 Decision::Release(reason) => {
                     self.groups
                         .insert(group.clone(), LocalGroupState::Stopping(reason));
-                    self.outputs.push_back(Output::StopGroup { group, reason });
+                    self.next_monitor.remove(&group);
+                    self.request(&group, ActionKind::Stop(reason));
                     changed = true;
                 }
             }
@@ -464,10 +550,14 @@ impl Machine {
             .push_back(Output::Send(Message::Status(status)));
     }
 
+    /// Tells the peers this node is gone. The message is sent twice: a lost
+    /// shutdown would cost the peers a whole deadtime.
     fn send_shutdown(&mut self) {
         let header = self.header();
-        self.outputs
-            .push_back(Output::Send(Message::Shutdown(header)));
+        for _ in 0..2 {
+            self.outputs
+                .push_back(Output::Send(Message::Shutdown(header.clone())));
+        }
         self.set_local_state(NodeState::Dead);
         self.shutdown_sent = true;
         self.event(Event::ShutdownComplete);

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 const MS: Duration = Duration::from_millis(1);
 
-fn config(local: &str, auto_failback: bool) -> Config {
+fn config(local: &str, auto_failback: bool, monitor_interval: Option<Duration>) -> Config {
     Config {
         local: local.to_string(),
         uuid: [local.as_bytes()[0]; 16],
@@ -17,6 +17,7 @@ fn config(local: &str, auto_failback: bool) -> Config {
         deadtime: 500 * MS,
         initdead: 1000 * MS,
         auto_failback,
+        monitor_interval,
         groups: vec![GroupConfig {
             id: "IPaddr::10.0.0.100/24/eth0".into(),
             preferred: "a".into(),
@@ -26,18 +27,29 @@ fn config(local: &str, auto_failback: bool) -> Config {
 
 const GROUP: &str = "IPaddr::10.0.0.100/24/eth0";
 
-/// Nodes exchanging messages instantly, with groups starting and stopping
-/// instantly, unless `down` says a node is crashed.
+/// Nodes exchanging messages instantly, with actions succeeding at once
+/// (unless `failing` or `held` says otherwise); a crashed node is `None`.
 struct Cluster {
     now: Instant,
     nodes: Vec<Option<Machine>>,
     generations: Vec<u64>,
     events: Vec<(usize, Event)>,
     auto_failback: bool,
+    monitor_interval: Option<Duration>,
+    /// (node, action word): the next such action fails.
+    failing: Vec<(usize, &'static str)>,
+    /// Actions of these words are left unanswered, recorded in `actions`.
+    held: Vec<&'static str>,
+    /// Every action asked for: (node, id, kind, when).
+    actions: Vec<(usize, ActionId, ActionKind, Instant)>,
 }
 
 impl Cluster {
     fn new(auto_failback: bool) -> Self {
+        Self::with_monitor(auto_failback, None)
+    }
+
+    fn with_monitor(auto_failback: bool, monitor_interval: Option<Duration>) -> Self {
         let now = Instant::now();
         let mut cluster = Cluster {
             now,
@@ -45,6 +57,10 @@ impl Cluster {
             generations: vec![0, 0],
             events: Vec::new(),
             auto_failback,
+            monitor_interval,
+            failing: Vec::new(),
+            held: Vec::new(),
+            actions: Vec::new(),
         };
         cluster.start(0);
         cluster.start(1);
@@ -58,7 +74,7 @@ impl Cluster {
     fn start(&mut self, i: usize) {
         self.generations[i] += 1;
         let machine = Machine::new(
-            config(Self::name(i), self.auto_failback),
+            config(Self::name(i), self.auto_failback, self.monitor_interval),
             self.generations[i],
             &BTreeMap::new(),
             self.now,
@@ -84,15 +100,26 @@ impl Cluster {
                     progressed = true;
                     match output {
                         Output::Send(message) => messages.push(message),
-                        Output::StartGroup(g) => results.push((g, GroupResult::Started)),
-                        Output::StopGroup { group, .. } => {
-                            results.push((group, GroupResult::Stopped))
+                        Output::Action { id, kind, .. } => {
+                            self.actions.push((i, id, kind, self.now));
+                            if !self.held.contains(&kind.as_str()) {
+                                results.push((id, kind));
+                            }
                         }
                         Output::Event(e) => self.events.push((i, e)),
                     }
                 }
-                for (group, result) in results {
-                    machine.handle_group_result(self.now, &group, result);
+                for (id, kind) in results {
+                    let outcome = match self.failing.iter().position(|f| *f == (i, kind.as_str())) {
+                        Some(at) => {
+                            self.failing.remove(at);
+                            ActionOutcome::Failed {
+                                detail: "told to fail".into(),
+                            }
+                        }
+                        None => ActionOutcome::Succeeded,
+                    };
+                    machine.handle_action_result(self.now, id, outcome);
                 }
                 for message in messages {
                     for (j, other) in self.nodes.iter_mut().enumerate() {
@@ -296,21 +323,141 @@ fn messages_from_unknown_nodes_are_rejected() {
 
 #[test]
 fn a_failed_monitor_restarts_in_place_then_moves_the_group_if_that_fails() {
-    let mut cluster = Cluster::new(true);
+    let mut cluster = Cluster::with_monitor(true, Some(1000 * MS));
     cluster.advance(300 * MS);
     assert_eq!(cluster.owners(), vec!["a"]);
-    let now = cluster.now;
-    let a = cluster.nodes[0].as_mut().expect("a runs");
-    a.handle_group_result(now, GROUP, GroupResult::MonitorFailed);
-    assert_eq!(a.local_group_state(GROUP), LocalGroupState::Starting);
-    assert!(std::iter::from_fn(|| a.poll_output()).any(|o| o == Output::StartGroup(GROUP.into())));
-    // The restart fails: the group is failed here and the peer takes it.
-    a.handle_group_result(now, GROUP, GroupResult::StartFailed);
-    cluster.pump();
+    cluster.failing = vec![(0, "monitor"), (0, "start")];
+    cluster.advance(1000 * MS);
+    // The monitor failed, the restart in place failed: failed here, and the
+    // peer took the group.
     assert_eq!(cluster.owners(), vec!["b"]);
     let a = cluster.nodes[0].as_ref().expect("a runs");
     assert_eq!(a.local_group_state(GROUP), LocalGroupState::Failed);
+    let kinds: Vec<&str> = cluster
+        .actions
+        .iter()
+        .filter(|(node, ..)| *node == 0)
+        .map(|(_, _, kind, _)| kind.as_str())
+        .collect();
+    assert_eq!(kinds, ["start", "monitor", "start"]);
+    assert!(cluster.events.iter().any(|(node, e)| *node == 0
+        && matches!(
+            e,
+            Event::GroupFailed {
+                action: ActionKind::Monitor,
+                ..
+            }
+        )));
     // auto_failback does not hand the group back to a node it failed on.
     cluster.advance(2000 * MS);
     assert_eq!(cluster.owners(), vec!["b"]);
+}
+
+#[test]
+fn a_monitor_that_succeeds_keeps_the_group_and_restarts_nothing() {
+    let mut cluster = Cluster::with_monitor(true, Some(1000 * MS));
+    cluster.advance(300 * MS);
+    cluster.failing = vec![(0, "monitor")];
+    cluster.advance(1000 * MS);
+    // Restarted in place: still a's, never b's.
+    assert_eq!(cluster.owners(), vec!["a"]);
+    cluster.advance(5000 * MS);
+    assert_eq!(cluster.owners(), vec!["a"]);
+    let a_actions: Vec<&str> = cluster
+        .actions
+        .iter()
+        .filter(|(node, ..)| *node == 0)
+        .map(|(_, _, kind, _)| kind.as_str())
+        .collect();
+    assert_eq!(&a_actions[..3], ["start", "monitor", "start"]);
+    assert!(a_actions[3..].iter().all(|k| *k == "monitor"));
+    assert!(cluster.actions.iter().all(|(node, ..)| *node == 0));
+}
+
+#[test]
+fn monitors_run_at_the_interval_one_at_a_time() {
+    let mut cluster = Cluster::with_monitor(true, Some(1000 * MS));
+    cluster.advance(300 * MS);
+    let started_at = cluster.actions[0].3;
+    cluster.advance(2600 * MS);
+    let monitors: Vec<Instant> = cluster
+        .actions
+        .iter()
+        .filter(|(_, _, kind, _)| *kind == ActionKind::Monitor)
+        .map(|(.., at)| *at)
+        .collect();
+    assert_eq!(
+        monitors,
+        vec![started_at + 1000 * MS, started_at + 2000 * MS],
+        "every interval after the last answer"
+    );
+    // A monitor left unanswered is never doubled.
+    cluster.held = vec!["monitor"];
+    cluster.advance(5000 * MS);
+    let monitors = cluster
+        .actions
+        .iter()
+        .filter(|(_, _, kind, _)| *kind == ActionKind::Monitor)
+        .count();
+    assert_eq!(monitors, 3);
+}
+
+#[test]
+fn a_late_or_repeated_answer_is_ignored() {
+    let mut cluster = Cluster::with_monitor(true, Some(1000 * MS));
+    cluster.held = vec!["monitor"];
+    cluster.advance(1300 * MS);
+    let (_, monitor_id, ..) = *cluster
+        .actions
+        .iter()
+        .find(|(_, _, kind, _)| *kind == ActionKind::Monitor)
+        .expect("a monitor");
+    let (_, start_id, ..) = cluster.actions[0];
+    let now = cluster.now;
+    let a = cluster.nodes[0].as_mut().expect("a runs");
+    // The start was answered already; an answer for it again says nothing
+    // about the group now.
+    let failed = || ActionOutcome::Failed {
+        detail: "late".into(),
+    };
+    a.handle_action_result(now, start_id, failed());
+    a.handle_action_result(now, ActionId(9999), failed());
+    assert_eq!(a.local_group_state(GROUP), LocalGroupState::Running);
+    // The monitor in flight is answered once; a second answer is stale.
+    a.handle_action_result(now, monitor_id, ActionOutcome::Succeeded);
+    a.handle_action_result(now, monitor_id, failed());
+    assert_eq!(a.local_group_state(GROUP), LocalGroupState::Running);
+    assert!(std::iter::from_fn(|| a.poll_output()).all(|o| !matches!(
+        o,
+        Output::Action {
+            kind: ActionKind::Start,
+            ..
+        }
+    )));
+}
+
+#[test]
+fn a_shutdown_is_sent_twice() {
+    let mut cluster = Cluster::new(true);
+    cluster.advance(300 * MS);
+    let now = cluster.now;
+    let a = cluster.nodes[0].as_mut().expect("a runs");
+    a.shutdown(now);
+    let mut ids = Vec::new();
+    while let Some(output) = a.poll_output() {
+        if let Output::Action { id, .. } = output {
+            ids.push(id);
+        }
+    }
+    for id in ids {
+        a.handle_action_result(now, id, ActionOutcome::Succeeded);
+    }
+    let shutdowns: Vec<Message> = std::iter::from_fn(|| a.poll_output())
+        .filter_map(|o| match o {
+            Output::Send(m @ Message::Shutdown(_)) => Some(m),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(shutdowns.len(), 2);
+    assert_eq!(shutdowns[0], shutdowns[1]);
 }

@@ -35,6 +35,8 @@ pub struct Config {
     pub initdead: Duration,
     /// Whether a group returns to its preferred node when that node is back.
     pub auto_failback: bool,
+    /// How often a group running here is monitored; `None`: never.
+    pub monitor_interval: Option<Duration>,
     /// The resource groups.
     pub groups: Vec<GroupConfig>,
 }
@@ -75,21 +77,51 @@ impl LocalGroupState {
     }
 }
 
-/// The outcome of starting or stopping a group.
+/// Names one action the machine asked for; the driver answers it with
+/// exactly one [`super::Machine::handle_action_result`]. Identifiers are
+/// never reused within a run, so a late answer cannot be taken for the
+/// answer to a newer action.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ActionId(pub u64);
+
+impl std::fmt::Display for ActionId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "#{}", self.0)
+    }
+}
+
+/// What to do with a group.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum GroupResult {
-    /// The group started.
-    Started,
-    /// The group failed to start (and what had started was undone).
-    StartFailed,
-    /// The group stopped.
-    Stopped,
-    /// The group failed to stop.
-    StopFailed,
-    /// The running group failed its monitor: it is started again in place
-    /// (still held, so no peer takes it meanwhile); if that start fails too,
-    /// the group is rolled back, failed here, and left to another node.
-    MonitorFailed,
+pub enum ActionKind {
+    /// Start it (in order, rolling back on failure).
+    Start,
+    /// Stop it (in reverse order), for this reason.
+    Stop(ReleaseReason),
+    /// Check that it still runs here.
+    Monitor,
+}
+
+impl ActionKind {
+    /// A word for logs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ActionKind::Start => "start",
+            ActionKind::Stop(_) => "stop",
+            ActionKind::Monitor => "monitor",
+        }
+    }
+}
+
+/// How an action ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ActionOutcome {
+    /// It did what was asked (for a monitor: the group runs).
+    Succeeded,
+    /// It failed (a start is rolled back before this is reported).
+    Failed {
+        /// Why, for the operator.
+        detail: String,
+    },
 }
 
 /// Something worth telling the operator.
@@ -132,12 +164,24 @@ pub enum Event {
         /// Why.
         reason: RejectReason,
     },
-    /// A group failed to start or stop here.
+    /// An action on a group failed here. A failed monitor restarts the
+    /// group in place (still held, so no peer takes it meanwhile); a failed
+    /// start leaves the group failed here, for another node; a failed stop
+    /// keeps it claimed.
     GroupFailed {
         /// The group.
         group: String,
         /// What failed.
-        result: GroupResult,
+        action: ActionKind,
+        /// Why.
+        detail: String,
+    },
+    /// An action finished well.
+    GroupActionDone {
+        /// The group.
+        group: String,
+        /// What was done.
+        action: ActionKind,
     },
     /// Shutdown finished: every group is released and peers are told.
     ShutdownComplete,
@@ -159,16 +203,18 @@ pub enum RejectReason {
 /// What the driver must do.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Output {
-    /// Send this message on every medium.
+    /// Send this message on every medium (a message that matters more than
+    /// the others, such as a shutdown, is asked for twice).
     Send(Message),
-    /// Start this group; report with [`Machine::handle_group_result`].
-    StartGroup(String),
-    /// Stop this group; report with [`Machine::handle_group_result`].
-    StopGroup {
+    /// Run an action on a group in a task of its own; answer with
+    /// [`super::Machine::handle_action_result`] and this `id`.
+    Action {
+        /// Answers carry it.
+        id: ActionId,
         /// The group.
         group: String,
-        /// Why it is released.
-        reason: ReleaseReason,
+        /// What to do.
+        kind: ActionKind,
     },
     /// Tell the operator.
     Event(Event),
