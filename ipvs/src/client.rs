@@ -5,74 +5,44 @@
 //! [`IpvsError::Kernel`] carrying the errno and ipvsadm's sentence for it.
 //! For many changes at once, [`Ipvs::apply`] pipelines them.
 
-use std::io;
-use std::os::fd::AsRawFd;
-
-use neli::consts::socket::{Msg, NlFamily};
-use neli::socket::NlSocket;
-use neli::utils::Groups;
-
+use crate::batch::{self, Change};
+use crate::connection::{Answer, Connection};
 use crate::error::{DecodeError, IpvsError, KernelError};
 use crate::model::{
     AddressFamily, DaemonConfig, DaemonState, Destination, DestinationEntry, DestinationKey, Info,
     Service, ServiceEntry, ServiceKey, Timeouts,
 };
-use crate::netlink::decode::{Replies, Reply};
+use crate::netlink::decode::Reply;
 use crate::netlink::encode::Request;
-use crate::netlink::family::resolve_ipvs_family;
-
-/// Receive buffer size: larger than the 32 KiB the kernel caps a dump
-/// message batch at, so no reply is ever truncated.
-const RECV_BUFFER: usize = 64 * 1024;
-
-/// Socket receive buffer asked of the kernel, so that a window of pipelined
-/// acknowledgements always fits.
-const SOCKET_RCVBUF: usize = 1024 * 1024;
-
-/// How long a reply may keep us waiting. The kernel answers each request
-/// while handling it, so a longer wait means a reply was lost: better an
-/// error than a hang.
-const REPLY_TIMEOUT_SECS: libc::time_t = 30;
 
 /// A connection to the kernel's IPVS.
+#[derive(Debug)]
 pub struct Ipvs {
-    pub(crate) socket: NlSocket,
-    pub(crate) family: u16,
-    seq: u32,
-    pub(crate) recv_buf: Vec<u8>,
-    pub(crate) send_buf: Vec<u8>,
-}
-
-impl std::fmt::Debug for Ipvs {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Ipvs")
-            .field("family", &self.family)
-            .field("seq", &self.seq)
-            .finish_non_exhaustive()
-    }
+    connection: Connection,
 }
 
 impl Ipvs {
     /// Opens a generic-netlink socket and resolves the IPVS family.
     /// [`IpvsError::NotAvailable`] if the kernel has no IPVS.
     pub fn connect() -> Result<Ipvs, IpvsError> {
-        let family = resolve_ipvs_family()?;
-        let socket = NlSocket::connect(NlFamily::Generic, None, Groups::empty())?;
-        // Best effort: the kernel caps it at net.core.rmem_max.
-        let _ = socket.set_recv_buffer_size(SOCKET_RCVBUF);
-        set_reply_timeout(&socket)?;
         Ok(Ipvs {
-            socket,
-            family,
-            seq: 0,
-            recv_buf: vec![0; RECV_BUFFER],
-            send_buf: Vec::new(),
+            connection: Connection::connect()?,
         })
     }
 
     /// The generic-netlink family number the kernel gave IPVS.
     pub fn family_id(&self) -> u16 {
-        self.family
+        self.connection.family()
+    }
+
+    /// Applies changes in order, pipelined, and returns one result per
+    /// change, in the same order: `Ok(())`, the kernel's refusal, or
+    /// [`IpvsError::InvalidRequest`] for a change that could not be sent.
+    /// A refused change does not stop the others. The outer error reports a
+    /// socket failure or an unreadable reply, after which the table's state
+    /// is unknown.
+    pub fn apply(&mut self, changes: &[Change]) -> Result<Vec<Result<(), IpvsError>>, IpvsError> {
+        batch::apply(&mut self.connection, changes)
     }
 
     /// IPVS version and connection-table size.
@@ -204,7 +174,7 @@ impl Ipvs {
     pub fn stop_daemon(&mut self, state: DaemonState) -> Result<(), IpvsError> {
         // Through a batch: the kernel may stop a daemon without answering
         // (see `batch`), which only a following request can reveal.
-        let mut results = self.apply(&[crate::batch::Change::StopDaemon(state)])?;
+        let mut results = self.apply(&[Change::StopDaemon(state)])?;
         results.pop().unwrap_or(Ok(()))
     }
 
@@ -219,47 +189,6 @@ impl Ipvs {
             .collect()
     }
 
-    /// The next sequence number (never 0, which the kernel's own messages
-    /// use).
-    pub(crate) fn next_seq(&mut self) -> u32 {
-        self.seq = self.seq.wrapping_add(1).max(1);
-        self.seq
-    }
-
-    /// Sends the whole send buffer in one datagram.
-    pub(crate) fn send_buffer(&mut self) -> Result<(), IpvsError> {
-        loop {
-            match self.socket.send(&self.send_buf, Msg::empty()) {
-                Ok(_) => return Ok(()),
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(IpvsError::Socket(e)),
-            }
-        }
-    }
-
-    /// Receives one datagram into the receive buffer; its length.
-    pub(crate) fn receive(&mut self) -> Result<usize, IpvsError> {
-        loop {
-            match self.socket.recv(&mut self.recv_buf[..], Msg::empty()) {
-                Ok((0, _)) => {
-                    return Err(IpvsError::Socket(io::Error::new(
-                        io::ErrorKind::UnexpectedEof,
-                        "the netlink socket returned no data",
-                    )))
-                }
-                Ok((len, _)) => return Ok(len),
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                    return Err(IpvsError::Socket(io::Error::new(
-                        io::ErrorKind::TimedOut,
-                        format!("no reply from the kernel within {REPLY_TIMEOUT_SECS} s"),
-                    )))
-                }
-                Err(e) => return Err(IpvsError::Socket(e)),
-            }
-        }
-    }
-
     /// Sends a request and collects its data messages until its
     /// acknowledgement or end of dump.
     fn request(
@@ -267,31 +196,20 @@ impl Ipvs {
         request: Request<'_>,
         service_af: AddressFamily,
     ) -> Result<Vec<Reply>, IpvsError> {
-        let seq = self.next_seq();
-        self.send_buf.clear();
-        request.encode(self.family, seq, &mut self.send_buf)?;
-        self.send_buffer()?;
-        let mut data = Vec::new();
-        loop {
-            let len = self.receive()?;
-            for message in Replies::new(&self.recv_buf[..len], service_af) {
-                let message = message?;
-                if message.seq != seq {
-                    // An answer to an earlier request abandoned on error.
-                    continue;
-                }
-                match message.reply? {
-                    Reply::Ack | Reply::Done => return Ok(data),
-                    Reply::Failed(errno) => {
-                        return Err(KernelError {
-                            operation: request.operation(),
-                            errno,
-                        }
-                        .into())
-                    }
-                    Reply::Ignored => {}
-                    reply => data.push(reply),
-                }
+        let answer = self
+            .connection
+            .exchange(&[request], service_af, false)?
+            .pop()
+            .unwrap_or(Ok(Answer::Unanswered))?;
+        match answer {
+            Answer::Done(data) => Ok(data),
+            Answer::Refused(errno) => Err(KernelError {
+                operation: request.operation(),
+                errno,
+            }
+            .into()),
+            Answer::Unanswered => {
+                Err(DecodeError::Unexpected("no answer to a request".to_string()).into())
             }
         }
     }
@@ -316,30 +234,6 @@ impl Ipvs {
             None => Ok(()),
             Some(other) => Err(unexpected("an acknowledgement", other)),
         }
-    }
-}
-
-/// Makes a receive give up after [`REPLY_TIMEOUT_SECS`] (`SO_RCVTIMEO`).
-fn set_reply_timeout(socket: &NlSocket) -> Result<(), IpvsError> {
-    let timeout = libc::timeval {
-        tv_sec: REPLY_TIMEOUT_SECS,
-        tv_usec: 0,
-    };
-    // SAFETY: the descriptor is the socket's own, open for as long as the
-    // borrow; the option value is a live timeval of the size passed.
-    let status = unsafe {
-        libc::setsockopt(
-            socket.as_raw_fd(),
-            libc::SOL_SOCKET,
-            libc::SO_RCVTIMEO,
-            (&timeout as *const libc::timeval).cast(),
-            std::mem::size_of::<libc::timeval>() as libc::socklen_t,
-        )
-    };
-    if status == 0 {
-        Ok(())
-    } else {
-        Err(IpvsError::Socket(io::Error::last_os_error()))
     }
 }
 
@@ -370,41 +264,5 @@ mod tests {
         // The director drives the handle from a blocking task.
         assert_send::<Ipvs>();
         assert_send_sync::<IpvsError>();
-    }
-
-    #[test]
-    fn a_lost_reply_cannot_block_forever() {
-        let socket = NlSocket::new(NlFamily::Generic).expect("a netlink socket");
-        set_reply_timeout(&socket).expect("set the timeout");
-        let mut read = libc::timeval {
-            tv_sec: 0,
-            tv_usec: 0,
-        };
-        let mut len = std::mem::size_of::<libc::timeval>() as libc::socklen_t;
-        // SAFETY: a live timeval and its size, on the socket's own descriptor.
-        let status = unsafe {
-            libc::getsockopt(
-                socket.as_raw_fd(),
-                libc::SOL_SOCKET,
-                libc::SO_RCVTIMEO,
-                (&mut read as *mut libc::timeval).cast(),
-                &mut len,
-            )
-        };
-        assert_eq!(status, 0);
-        assert_eq!((read.tv_sec, read.tv_usec), (REPLY_TIMEOUT_SECS, 0));
-    }
-
-    #[test]
-    fn sequence_numbers_skip_zero_when_they_wrap() {
-        let mut ipvs = Ipvs {
-            socket: NlSocket::new(NlFamily::Generic).expect("a netlink socket"),
-            family: 0,
-            seq: u32::MAX - 1,
-            recv_buf: Vec::new(),
-            send_buf: Vec::new(),
-        };
-        assert_eq!(ipvs.next_seq(), u32::MAX);
-        assert_eq!(ipvs.next_seq(), 1);
     }
 }

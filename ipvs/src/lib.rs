@@ -29,6 +29,7 @@
 
 pub mod batch;
 pub mod client;
+mod connection;
 pub mod error;
 pub mod ipvsadm;
 pub mod model;
