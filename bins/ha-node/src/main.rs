@@ -6,13 +6,15 @@
 //! - [`groups`]: resource groups as the driver starts and stops them.
 //! - [`control`]: the control socket and `ha-node status`.
 //! - [`logging`]: logfile, debugfile, logfacility.
-//! - [`demo`]: a two-node failover demonstration in network namespaces.
+//! - `demo` (with the `demo` feature only): a two-node failover
+//!   demonstration in network namespaces, on the test bed.
 //!
 //! The daemon plumbing under these (logger, control socket, runtime) is
 //! ha-daemon's.
 
 mod cli;
 mod control;
+#[cfg(feature = "demo")]
 mod demo;
 mod groups;
 mod logging;
@@ -38,11 +40,27 @@ fn main() -> ExitCode {
             socket,
         } => run_node(config_dir, node, state_dir, socket),
         Command::Status { json, socket } => status(json, &socket),
-        Command::Demo => match demo::run() {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(error) => fail(error),
-        },
+        Command::Demo => demo(),
     }
+}
+
+/// `ha-node demo`, in a build with the test bed.
+#[cfg(feature = "demo")]
+fn demo() -> ExitCode {
+    match demo::run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => fail(error),
+    }
+}
+
+/// `ha-node demo` in a production build: says how to get it.
+#[cfg(not(feature = "demo"))]
+fn demo() -> ExitCode {
+    fail(
+        "this ha-node is built without the demo (it needs the test bed); run \
+         `cargo run --release -p ha-node --features demo -- demo`"
+            .to_string(),
+    )
 }
 
 /// `ha-node check-config`: 0 (each warning as FILE:LINE: warning: on
