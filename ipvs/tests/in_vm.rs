@@ -1,6 +1,7 @@
 //! The IPVS tests on a real kernel. The host has no IPVS, so tests that
 //! need it are marked `#[ignore = "needs IPVS: runs in the VM"]`; this test
-//! builds the tests of `ha-ipvs` and `lvs-director` statically, boots
+//! builds the tests of `ha-ipvs` and `lvs-director` (and the unit tests of
+//! `ha-checks`, whose reconciler is judged by the kernel) statically, boots
 //! Debian's kernel once in QEMU (see `ha_lab::vm`) and runs every one of
 //! them there with `--include-ignored --test-threads=1`, then the bench
 //! targets of both packages (optimised, with `--bench`), then the shell
@@ -41,6 +42,8 @@ fn ipvs_tests_pass_on_a_real_kernel() {
     let mut suite = GuestSuite::new(workspace)
         .package("ha-ipvs")
         .package("lvs-director")
+        // The reconciler's property tests, judged by the kernel.
+        .package_targets("ha-checks", &["ha_checks"])
         .skip_target("in_vm")
         .benches(true)
         .timeouts(whole, Duration::from_secs(10 * 60));

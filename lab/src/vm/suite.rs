@@ -27,6 +27,8 @@ pub struct GuestSuite {
     workspace: PathBuf,
     packages: Vec<String>,
     skip_targets: Vec<String>,
+    /// Packages of which only these targets run.
+    only_targets: Vec<(String, Vec<String>)>,
     benches: bool,
     extra: Vec<(String, String)>,
     timeout: Duration,
@@ -125,6 +127,7 @@ impl GuestSuite {
             workspace: workspace.into(),
             packages: Vec::new(),
             skip_targets: Vec::new(),
+            only_targets: Vec::new(),
             benches: false,
             extra: Vec::new(),
             timeout: Duration::from_secs(30 * 60),
@@ -136,6 +139,28 @@ impl GuestSuite {
     pub fn package(mut self, name: &str) -> Self {
         self.packages.push(name.to_string());
         self
+    }
+
+    /// Adds a package of which only the test targets in `targets` run (a
+    /// library's unit tests are the target named after the library, e.g.
+    /// `ha_checks`).
+    pub fn package_targets(mut self, name: &str, targets: &[&str]) -> Self {
+        self.packages.push(name.to_string());
+        self.only_targets.push((
+            name.to_string(),
+            targets.iter().map(|t| t.to_string()).collect(),
+        ));
+        self
+    }
+
+    /// Whether the suite runs `executable`.
+    fn runs(&self, executable: &GuestExecutable) -> bool {
+        !self.skip_targets.contains(&executable.target)
+            && self
+                .only_targets
+                .iter()
+                .filter(|(package, _)| *package == executable.package)
+                .all(|(_, targets)| targets.contains(&executable.target))
     }
 
     /// Leaves out test target `name` (the test that runs the suite).
@@ -186,7 +211,7 @@ impl GuestSuite {
         let mut executables: Vec<GuestExecutable> = built
             .executables
             .into_iter()
-            .filter(|e| !self.skip_targets.contains(&e.target))
+            .filter(|e| self.runs(e))
             .collect();
         // Cargo reports artifacts in the order they happen to finish; the
         // tests share the guest's kernel, so run them in a fixed order.

@@ -1,6 +1,7 @@
 //! The reconciler's rules, one table fixture each, and properties over
 //! random configurations, health and kernel tables: applying a plan yields
-//! the desired table, and a second pass finds nothing to do.
+//! the desired table, and a second pass finds nothing to do — judged by the
+//! table model on the host and by the kernel itself in the IPVS VM.
 
 use std::collections::BTreeMap;
 use std::net::IpAddr;
@@ -10,6 +11,7 @@ use ha_ipvs::{Change, Destination, DestinationKey, Forwarding, Protocol, Service
 use super::*;
 
 mod from_config;
+mod in_kernel;
 mod properties;
 
 fn ip(text: &str) -> IpAddr {

@@ -15,7 +15,7 @@ use super::{address, ip, VIP};
 
 /// Service keys the cases draw from: slots 0–3 and 5 may be configured or
 /// retired; slot 4 is never ours.
-fn slot_key(slot: usize) -> ServiceKey {
+pub(super) fn slot_key(slot: usize) -> ServiceKey {
     match slot {
         0 => address(Protocol::Tcp, VIP, 80),
         1 => address(Protocol::Tcp, VIP, 443),
@@ -29,7 +29,7 @@ fn slot_key(slot: usize) -> ServiceKey {
     }
 }
 
-const FOREIGN_SLOT: usize = 4;
+pub(super) const FOREIGN_SLOT: usize = 4;
 
 fn forwarding(code: u8) -> Forwarding {
     match code % 4 {
@@ -90,12 +90,14 @@ fn raw_virtual() -> impl Strategy<Value = RawVirtual> {
         })
 }
 
+/// One generated situation: the configuration, the health of its real
+/// servers, the kernel's table, and services retired from the file.
 #[derive(Debug, Clone)]
-struct Case {
-    spec: DirectorSpec,
-    health: BTreeMap<RealKey, Health>,
-    current: Table,
-    retired: Vec<ServiceKey>,
+pub(super) struct Case {
+    pub(super) spec: DirectorSpec,
+    pub(super) health: BTreeMap<RealKey, Health>,
+    pub(super) current: Table,
+    pub(super) retired: Vec<ServiceKey>,
 }
 
 fn build_case(
@@ -154,7 +156,7 @@ fn build_case(
     }
 }
 
-fn case() -> impl Strategy<Value = Case> {
+pub(super) fn case() -> impl Strategy<Value = Case> {
     let ours = prop::sample::select(vec![0usize, 1, 2, 3, 5]);
     (
         any::<bool>(),
@@ -174,7 +176,7 @@ fn case() -> impl Strategy<Value = Case> {
 
 /// Whether `actual` holds what `wanted` asks for, service by service
 /// (Local forwarding satisfying any, as in the kernel).
-fn satisfies(actual: &Table, wanted: &Table) -> Result<(), String> {
+pub(super) fn satisfies(actual: &Table, wanted: &Table) -> Result<(), String> {
     let keys = |t: &Table| t.services().map(|s| s.service.key).collect::<Vec<_>>();
     if keys(actual) != keys(wanted) {
         return Err(format!("services {:?} != {:?}", keys(actual), keys(wanted)));
