@@ -506,3 +506,35 @@ fn start_up_adopts_the_table_and_a_restart_removes_only_what_the_file_dropped() 
         .expect("flush");
     assert!(bed.table().is_empty());
 }
+
+#[test]
+#[ignore = "needs IPVS: runs in the VM"]
+fn a_scheduler_the_kernel_lacks_is_logged_with_its_line_and_errno() {
+    // `twos` is a real scheduler (newer kernels ship it), so the file is
+    // valid; Debian 12's kernel has no such module and refuses the service.
+    let mut bed = Bed::new("lvs-twos", Mode::DirectRouting);
+    let reals = format!("\treal={}:80 gate\n", bed.real_addrs[0]);
+    let text = config(&bed, false, &reals, "").replace("scheduler=rr", "scheduler=twos");
+    bed.write_config(&text);
+    bed.start_director();
+    let file = bed.path("ldirectord.cf");
+    let virtual_line = text
+        .lines()
+        .position(|l| l.starts_with("virtual="))
+        .expect("a virtual line")
+        + 1;
+    let expected = format!(
+        "{}:{virtual_line}: Added virtual server: TCP {VIP}:80 (scheduler twos): failed: \
+         Scheduler or persistence engine not found (errno 2: No such file or directory)",
+        file.display()
+    );
+    bed.wait_until("the refusal logged", Duration::from_secs(10), || {
+        bed.director_log().contains(&expected)
+    });
+    assert!(bed.table().is_empty(), "{:?}", bed.table());
+    assert!(
+        bed.director_running(),
+        "a refusal does not stop the director"
+    );
+    assert_eq!(bed.stop_director(), Some(0), "log:\n{}", bed.director_log());
+}
