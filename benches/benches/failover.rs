@@ -15,6 +15,10 @@
 //! target directory and profile as this bench; `HA_NODE_BIN` names another.
 //! Needs root. Ends by printing the median of every failover it measured.
 
+// A benchmark harness, like a test: a failed setup ends the run with
+// its reason.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::collections::hash_map::RandomState;
 use std::hash::BuildHasher;
 use std::path::{Path, PathBuf};

@@ -2,4 +2,6 @@
 //! in `benches/`): what the check-cost benchmark's engine process reports
 //! about a measuring window, and how latency percentiles are taken.
 
+#![forbid(unsafe_code)]
+
 pub mod check_report;

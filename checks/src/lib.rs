@@ -9,6 +9,8 @@
 //! - [`reconcile`] turns the configuration and the real servers' health into
 //!   the IPVS table the director wants, and the changes that lead there.
 
+#![forbid(unsafe_code)]
+
 pub mod check;
 pub mod config;
 pub mod reconcile;

@@ -4,6 +4,9 @@
 //! drops everything, and check commands that pass, fail, hang and are
 //! killed with their whole process group.
 
+// A test crate: a failed step panics with its reason.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod common;
 
 use std::path::PathBuf;

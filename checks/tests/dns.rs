@@ -3,6 +3,9 @@
 //! silent, wrong answer, slow inside and outside the timeout, PTR lookups
 //! and truncated answers retried over TCP.
 
+// A test crate: a failed step panics with its reason.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod common;
 
 use std::time::Duration;

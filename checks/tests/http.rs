@@ -3,6 +3,9 @@
 //! made at test time: certificates are not verified, as in ldirectord),
 //! error statuses, virtualhost, HEAD, redirects, chunked bodies and a proxy.
 
+// A test crate: a failed step panics with its reason.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod common;
 
 use std::sync::{Arc, Mutex};

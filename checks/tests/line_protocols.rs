@@ -3,6 +3,9 @@
 //! on a closed port, silent, answering wrongly, and slow just inside and
 //! just outside the timeout.
 
+// A test crate: a failed step panics with its reason.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod common;
 
 use std::collections::HashMap;

@@ -4,6 +4,9 @@
 //! maintenance, on/off, job replacement, and a thousand checks of a hung
 //! server finishing within about one timeout.
 
+// A test crate: a failed step panics with its reason.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod common;
 
 use std::sync::{Arc, Mutex};

@@ -2,6 +2,9 @@
 //! `protocol=udp`) against real UDP servers in a lab: healthy, wrong
 //! answer, silent, and a closed port.
 
+// A test crate: a failed step panics with its reason.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod common;
 
 use std::net::SocketAddr;

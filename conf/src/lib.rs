@@ -10,6 +10,8 @@
 //! (something that does not stop the load but deserves a look:
 //! `ha.cf:6: warning: bcast: interface 'eth9' does not exist on this host`).
 
+#![forbid(unsafe_code)]
+
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

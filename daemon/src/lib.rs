@@ -12,6 +12,8 @@
 //! What differs between the binaries stays in them: their log line
 //! formats and destinations, their request verbs and JSON types.
 
+#![forbid(unsafe_code)]
+
 pub mod control;
 pub mod logging;
 pub mod runtime;

@@ -9,6 +9,10 @@
 //! (`cargo test -p ha-ipvs --test in_vm` runs bench targets there); where
 //! IPVS is absent it says so and exits successfully without measuring.
 
+// A benchmark harness, like a test: a failed setup ends the run with
+// its reason.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::io::Write;
 use std::net::{IpAddr, Ipv4Addr};
 use std::path::Path;

@@ -2,6 +2,9 @@
 //! real ipvsadm 1.31 talking to it. Ignored on the host, which has neither;
 //! `tests/in_vm.rs` runs it in the guest.
 
+// A test crate: a failed step panics with its reason.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::process::Command;
 
 #[test]

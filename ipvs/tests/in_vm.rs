@@ -12,6 +12,9 @@
 //! `lo` is up, every IPVS scheduler module loads on demand, and all tests
 //! share one kernel IPVS table, one test at a time.
 
+// A test crate: a failed step panics with its reason.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::io::Write;
 use std::path::Path;
 use std::time::Duration;

@@ -5,6 +5,9 @@
 //! time, each starting from an empty table. The 1,000-service benchmark
 //! against `ipvsadm -R` is the bench target `apply_1000_services`.
 
+// A test crate: a failed step panics with its reason.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::io::Write;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, TcpListener, TcpStream};
 use std::path::Path;
@@ -638,9 +641,7 @@ fn make_traffic(ipvs: &mut Ipvs, key: &ServiceKey, port: u16, wanted: u64, limit
 /// namespace, so the connections a test's traffic leaves behind for a while
 /// stay out of the table other tests list.
 fn enter_private_network_namespace() {
-    // SAFETY: unshare takes no pointers; it affects only this thread.
-    let status = unsafe { libc::unshare(libc::CLONE_NEWNET) };
-    assert_eq!(status, 0, "unshare: {}", std::io::Error::last_os_error());
+    nix::sched::unshare(nix::sched::CloneFlags::CLONE_NEWNET).expect("unshare");
     let output = Command::new("ip")
         .args(["link", "set", "lo", "up"])
         .output()

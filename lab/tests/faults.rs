@@ -1,6 +1,9 @@
 //! Faults made real: nftables loss and port blocking in a host's namespace,
 //! and links going down.
 
+// A test crate: a failed step panics with its reason.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::net::{IpAddr, SocketAddr, UdpSocket};
 use std::time::Duration;
 

@@ -1,5 +1,8 @@
 //! Without root the lab refuses to start, with an error that says why.
 
+// A test crate: a failed step panics with its reason.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::process::Command;
 
 use ha_lab::{Lab, LabError};

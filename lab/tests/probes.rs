@@ -1,6 +1,9 @@
 //! The "who am I" responder, the one-shot probe, the watcher, and code run
 //! inside a host with `run_in`.
 
+// A test crate: a failed step panics with its reason.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, UdpSocket};
 use std::time::{Duration, Instant};
 

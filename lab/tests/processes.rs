@@ -1,6 +1,9 @@
 //! Processes in lab hosts: they run inside the namespace, can be signalled
 //! and waited for, and none survives its handle or its lab.
 
+// A test crate: a failed step panics with its reason.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::io::Read;
 use std::os::unix::process::ExitStatusExt;
 use std::path::Path;

@@ -2,6 +2,9 @@
 //! up (its own test binary, so the once-per-process sweep is this test's;
 //! labs of other test binaries running at the same time sweep too).
 
+// A test crate: a failed step panics with its reason.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::os::unix::fs::MetadataExt;
 use std::os::unix::process::ExitStatusExt;
 use std::path::Path;

@@ -1,6 +1,9 @@
 //! Building topologies: hosts on LANs reach each other, separate LANs stay
 //! separate, names never collide, and everything is gone after a drop.
 
+// A test crate: a failed step panics with its reason.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::net::{IpAddr, Ipv4Addr};
 use std::path::Path;
 use std::time::Duration;

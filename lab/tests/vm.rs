@@ -2,6 +2,9 @@
 //! the script's output and exit status come back, schedulers load on
 //! demand, and a guest that hangs is stopped with its last words.
 
+// A test crate: a failed step panics with its reason.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 

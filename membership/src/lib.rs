@@ -11,6 +11,8 @@
 //! - [`driver`] wires the state machine to tokio, the media and the resources.
 //! - [`state_dir`] keeps a node's generation and UUID across restarts.
 
+#![forbid(unsafe_code)]
+
 pub mod auth;
 pub mod config;
 pub mod driver;

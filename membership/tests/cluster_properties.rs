@@ -11,6 +11,9 @@
 //! - convergence: once the network is healed and quiet, exactly one live
 //!   node runs each group, and every live node agrees which one.
 
+// A test crate: a failed step panics with its reason.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 

@@ -1,5 +1,8 @@
 //! The wire codec against real heartbeat 3.0.6 packets (see tests/data).
 
+// A test crate: a failed step panics with its reason.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod wire_pcap;
 
 use std::collections::BTreeMap;

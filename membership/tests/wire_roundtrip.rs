@@ -1,6 +1,9 @@
 //! Property tests of the wire codec: what is encoded decodes to the same
 //! message, typed messages survive the trip, and no input makes decode panic.
 
+// A test crate: a failed step panics with its reason.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::collections::BTreeMap;
 
 use ha_membership::auth::{AuthKey, AuthKeys, AuthMethod};

@@ -4,6 +4,9 @@
 //! monitor, idempotence, clear errors, and a group rolled back for real.
 //! And `InterfaceAddresses`: host addresses of both families on `lo`.
 
+// A test crate: a failed step panics with its reason.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::future::Future;
 use std::net::{IpAddr, Ipv4Addr};
 use std::sync::Arc;

@@ -2,6 +2,9 @@
 //! by a fake clock: determinism, exactly-once delivery without loss,
 //! partitions, delay bounds, crashes and restarts.
 
+// A test crate: a failed step panics with its reason.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 

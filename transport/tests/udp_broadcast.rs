@@ -3,6 +3,9 @@
 //! it twice, link state follows the interface, and missing interfaces or
 //! addresses are reported.
 
+// A test crate: a failed step panics with its reason.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod common;
 
 use common::{

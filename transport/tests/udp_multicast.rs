@@ -2,6 +2,9 @@
 //! the members on that LAN only, loopback and TTL are applied, another group
 //! on the same port is not heard, and a missing interface is reported.
 
+// A test crate: a failed step panics with its reason.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod common;
 
 use common::{expect_datagram, expect_silence, ip, mcast, Bed};

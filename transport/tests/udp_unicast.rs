@@ -3,6 +3,9 @@
 //! out and in, a line naming our own address only receives, IPv6 peers
 //! work, and missing interfaces are reported.
 
+// A test crate: a failed step panics with its reason.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod common;
 
 use common::{bcast, expect_datagram, expect_silence, ip, ucast, wait_for_link, Bed};

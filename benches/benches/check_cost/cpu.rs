@@ -6,9 +6,12 @@ use std::time::Duration;
 
 /// The kernel's clock ticks per second (`USER_HZ`).
 fn ticks_per_second() -> u64 {
-    // SAFETY: sysconf reads a constant of the system.
-    let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
-    u64::try_from(hz).ok().filter(|&h| h > 0).unwrap_or(100)
+    nix::unistd::sysconf(nix::unistd::SysconfVar::CLK_TCK)
+        .ok()
+        .flatten()
+        .and_then(|hz| u64::try_from(hz).ok())
+        .filter(|&h| h > 0)
+        .unwrap_or(100)
 }
 
 /// utime + stime + cutime + cstime of a `/proc/PID/stat` line.

@@ -33,6 +33,10 @@
 //! `CHECK_COST_LDIRECTORD_REALS`, `CHECK_COST_WARMUP_SECS` and
 //! `CHECK_COST_WINDOW_SECS`.
 
+// A benchmark harness, like a test: a failed setup ends the run with
+// its reason.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod config;
 mod cpu;
 mod engine;

@@ -14,6 +14,8 @@
 //! each [`SAMPLE_PERIOD`] and takes the latest outcome of each job that
 //! checked since; it measures its own CPU time so that it can be left out.
 
+#![forbid(unsafe_code)]
+
 use std::collections::HashMap;
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
@@ -77,16 +79,8 @@ fn load_jobs(path: &Path) -> Result<Vec<Job<RealKey>>, String> {
 
 /// CPU time of the calling thread.
 fn thread_cpu() -> Duration {
-    let mut now = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: clock_gettime only writes the struct we pass, which we own.
-    let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut now) };
-    if rc != 0 {
-        return Duration::ZERO;
-    }
-    Duration::new(now.tv_sec as u64, now.tv_nsec as u32)
+    nix::time::clock_gettime(nix::time::ClockId::CLOCK_THREAD_CPUTIME_ID)
+        .map_or(Duration::ZERO, Duration::from)
 }
 
 /// Counts and latencies of one window, per kind.

@@ -12,6 +12,8 @@
 //! The daemon plumbing under these (logger, control socket, runtime) is
 //! ha-daemon's.
 
+#![forbid(unsafe_code)]
+
 mod cli;
 mod control;
 #[cfg(feature = "demo")]

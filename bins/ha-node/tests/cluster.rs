@@ -1,6 +1,9 @@
 //! End to end: two real `ha-node` processes in network namespaces keep a
 //! virtual IP answering a client through crashes, shutdowns and restarts.
 
+// A test crate: a failed step panics with its reason.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod common;
 
 use std::time::{Duration, Instant};

@@ -2,6 +2,9 @@
 //! failover, the failback and the graceful hand-over with plausible times,
 //! the summary repeats what the timeline measured, and nothing is left behind.
 
+// A test crate: a failed step panics with its reason.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::path::Path;
 use std::process::{Command, Stdio};
 

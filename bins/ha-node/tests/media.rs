@@ -2,6 +2,9 @@
 //! delivers its heartbeats, and dead once none does. Also: a cluster whose
 //! only medium is ucast, or mcast, settles and fails over.
 
+// A test crate: a failed step panics with its reason.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod common;
 
 use std::time::{Duration, Instant};

@@ -8,6 +8,9 @@
 //! bring it back to life in node-a's view), and not after node-b restarted
 //! in a new generation (the old generation is refused and logged).
 
+// A test crate: a failed step panics with its reason.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod common;
 
 use std::net::{SocketAddr, UdpSocket};

@@ -1,6 +1,9 @@
 //! End to end: a node that starts alone waits initdead before taking its
 //! groups, and a node that starts later hears the owner and stays idle.
 
+// A test crate: a failed step panics with its reason.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod common;
 
 use std::time::{Duration, Instant};

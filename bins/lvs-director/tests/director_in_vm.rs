@@ -14,6 +14,9 @@
 //! namespace has an IPVS table of its own, so the guest's main table is
 //! never touched; each test checks its director's table is empty at the end.
 
+// A test crate: a failed step panics with its reason.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod bed;
 
 use std::net::SocketAddr;

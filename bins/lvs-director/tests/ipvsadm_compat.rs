@@ -10,6 +10,9 @@
 //! share the guest's one IPVS table and run one at a time; each starts from
 //! an empty table.
 
+// A test crate: a failed step panics with its reason.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::io::Write;
 use std::os::unix::process::CommandExt;
 use std::process::{Command, Stdio};

@@ -7,6 +7,9 @@
 //! standard error and exit status. (IPv6, SCTP and netlink-only fields are
 //! compared on a real kernel by the in-VM tests.)
 
+// A test crate: a failed step panics with its reason.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod support;
 
 use std::net::Ipv4Addr;

@@ -7,6 +7,9 @@
 //! `start` and `run` must fail with the reason and leave no pid file;
 //! where it has (the VM), they must start, answer, and stop cleanly.
 
+// A test crate: a failed step panics with its reason.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Output, Stdio};
 use std::time::{Duration, Instant};

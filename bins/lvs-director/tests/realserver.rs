@@ -4,6 +4,9 @@
 //! LSB (0 set up, 3 not); `stop` removes the addresses and puts back the
 //! ARP settings found before, once no VIP is left.
 
+// A test crate: a failed step panics with its reason.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::net::IpAddr;
 use std::path::PathBuf;
 use std::process::Output;
