@@ -1,7 +1,14 @@
 //! Host networking primitives, at the bottom of the workspace: no other
 //! crate of ours below it.
 //!
+//! - [`icmp`]: ICMP and ICMPv6 echo to one target.
+//! - [`checksum`]: the internet checksum (RFC 1071).
 //! - [`rng`]: a seeded pseudo-random generator (SplitMix64) for jitter,
 //!   identifiers and simulations.
+//!
+//! Every socket belongs to the network namespace of the thread that opens
+//! it, so a test bed of namespaces drives these from threads inside them.
 
+pub mod checksum;
+pub mod icmp;
 pub mod rng;
