@@ -2,7 +2,6 @@
 //! namespaces on a bridged LAN (ha-lab). Proves the address, prefix,
 //! broadcast and label it adds, the gratuitous ARP a peer receives, stop,
 //! monitor, idempotence, clear errors, and a group rolled back for real.
-//! And `InterfaceAddresses`: host addresses of both families on `lo`.
 
 // A test crate: a failed step panics with its reason.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -15,7 +14,6 @@ use std::time::{Duration, Instant};
 use ha_lab::{Host, Lab};
 use ha_resources::group::{Group, GroupError, Rollback};
 use ha_resources::haresources::parse_haresources;
-use ha_resources::ipaddr::netlink::{host_prefix, InterfaceAddressError, InterfaceAddresses};
 use ha_resources::{
     build_agent, Agent, AgentErrorKind, ArpSchedule, Health, IpAddrAgent, IpAddrSpec, IpAddrStyle,
 };
@@ -394,81 +392,4 @@ fn a_spec_built_by_hand_is_validated() {
     assert!(agent
         .meta_data()
         .contains(r#"<resource-agent name="IPaddr2""#));
-}
-
-/// `ADDRESS/PREFIX` of every address on `lo` but its own (127.0.0.1/8,
-/// ::1/128), as `ip -o addr` prints them, sorted.
-fn vips_in_ip_output(host: &Host) -> Vec<String> {
-    let text = host
-        .ip(&["-o", "addr", "show", "dev", "lo"])
-        .expect("ip addr show");
-    let mut found: Vec<String> = text
-        .lines()
-        .filter_map(|line| {
-            let words: Vec<&str> = line.split_whitespace().collect();
-            let at = words.iter().position(|w| *w == "inet" || *w == "inet6")?;
-            words.get(at + 1).map(|w| w.to_string())
-        })
-        .filter(|a| a != "127.0.0.1/8" && a != "::1/128")
-        .collect();
-    found.sort();
-    found
-}
-
-#[test]
-fn host_addresses_of_both_families_come_and_go_on_lo() {
-    let lab = Lab::new("ifaddr").expect("lab (needs root and iproute2)");
-    let host = lab.host("h").expect("a host");
-    let v4: IpAddr = "192.0.2.10".parse().unwrap();
-    let v6: IpAddr = "2001:db8::10".parse().unwrap();
-    let expected = ["192.0.2.10/32", "2001:db8::10/128"].map(String::from);
-
-    let listed = block_on_in(&host, || async {
-        let lo = InterfaceAddresses::open("lo").await.expect("open lo");
-        for address in [v4, v6, v4, v6] {
-            lo.add_host(address).await.expect("add (again)");
-        }
-        let mut listed: Vec<String> = lo
-            .list()
-            .await
-            .expect("list")
-            .iter()
-            .filter(|a| !a.address.is_loopback())
-            .map(|a| format!("{}/{}", a.address, a.prefix))
-            .collect();
-        listed.sort();
-        listed
-    });
-    assert_eq!(listed, expected);
-    assert_eq!(vips_in_ip_output(&host), expected);
-
-    block_on_in(&host, || async {
-        let lo = InterfaceAddresses::open("lo").await.expect("open lo");
-        lo.remove(v4).await.expect("remove");
-        lo.remove(v4).await.expect("remove what is gone");
-    });
-    assert_eq!(vips_in_ip_output(&host), ["2001:db8::10/128"]);
-    assert_eq!(host_prefix(&v6), 128);
-}
-
-#[test]
-fn a_missing_interface_is_named() {
-    let lab = Lab::new("ifaddr-none").expect("lab (needs root and iproute2)");
-    let host = lab.host("h").expect("a host");
-    let error = block_on_in(&host, || async {
-        InterfaceAddresses::open("nosuch0").await.err()
-    });
-    let error = error.expect("no such interface");
-    // The kernel refuses a lookup by a name it does not know: ENODEV.
-    assert!(
-        matches!(&error, InterfaceAddressError::Netlink { operation, message }
-            if operation == "find interface nosuch0" && message.contains("No such device")),
-        "{error:?}"
-    );
-    assert!(
-        error
-            .to_string()
-            .starts_with("cannot find interface nosuch0: "),
-        "{error}"
-    );
 }

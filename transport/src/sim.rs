@@ -12,7 +12,6 @@
 mod channel;
 mod link;
 mod network;
-mod rng;
 
 pub use channel::{ChannelEndpoint, ChannelNetwork};
 pub use link::LinkConfig;

@@ -9,12 +9,12 @@
 use std::net::IpAddr;
 use std::time::Duration;
 
+use ha_net::rng::Rng;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use super::datagram::Exchange;
 use super::io::connect_tcp;
 use super::outcome::{CheckError, CheckResult};
-use super::rng::Rng;
 use super::spec::{CheckSpec, Protocol};
 
 const TYPE_A: u16 = 1;

@@ -30,7 +30,6 @@ mod outcome;
 mod ping;
 mod pop;
 mod receive;
-pub mod rng;
 mod simpletcp;
 mod sip;
 mod smtp;

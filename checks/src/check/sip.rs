@@ -4,12 +4,12 @@
 
 use std::net::SocketAddr;
 
+use ha_net::rng::Rng;
 use tokio::io::AsyncWriteExt;
 
 use super::datagram::Exchange;
 use super::io::{excerpt, Lines, Stream};
 use super::outcome::{CheckError, CheckResult};
-use super::rng::Rng;
 use super::spec::{CheckSpec, Protocol};
 
 /// The OPTIONS request ldirectord sends, from `local`.

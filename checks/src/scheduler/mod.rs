@@ -30,10 +30,10 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
+use ha_net::rng::Rng;
 use tokio::sync::{mpsc, Semaphore};
 use tokio::task::JoinHandle;
 
-use crate::check::rng::Rng;
 use crate::check::{self, CheckOutcome, CheckSpec, CheckType};
 
 pub use limits::raise_fd_limit;

@@ -6,7 +6,7 @@
 
 use std::time::{Duration, Instant};
 
-use crate::check::rng::Rng;
+use ha_net::rng::Rng;
 
 /// The delay before a job's first check: uniform over `[0, interval)` when
 /// spreading, else none.

@@ -9,23 +9,21 @@
 //! - monitor: running when the address is on its interface.
 //! - validate: the arguments, without touching the system.
 //!
-//! Its rtnetlink requests are in [`netlink`], which also offers
-//! [`netlink::InterfaceAddresses`]: host addresses of either family on a
-//! named interface, as an LVS-DR real server keeps its virtual IPs on `lo`.
+//! The rtnetlink requests and the ARP sender are ha-net's; what is IPaddr's
+//! own is where the address goes and what counts as ours.
 
-mod arp;
-pub mod netlink;
 mod placement;
 
 use std::sync::Mutex;
 
 use async_trait::async_trait;
+use ha_net::address::{AddressEntry, AddressError, Netlink};
+pub use ha_net::arp::ArpSchedule;
+use ha_net::arp::ArpSender;
 use tokio::task::JoinHandle;
 
 use crate::agent::{Agent, AgentError, AgentErrorKind, Health};
 use crate::haresources::{IpAddrSpec, MAX_INTERFACE_NAME};
-pub use arp::ArpSchedule;
-use netlink::{AddressEntry, Netlink};
 use placement::Placement;
 
 /// The agent of one IPaddr or IPaddr2 resource.
@@ -118,7 +116,7 @@ impl IpAddrAgent {
             },
         };
         Ok(netlink
-            .addresses()
+            .ipv4_addresses()
             .await?
             .into_iter()
             .filter(|e| e.info.address == self.spec.address)
@@ -130,7 +128,7 @@ impl IpAddrAgent {
         self.check_arguments()?;
         let netlink = Netlink::connect()?;
         let links = netlink.links().await?;
-        let entries = netlink.addresses().await?;
+        let entries = netlink.ipv4_addresses().await?;
         let present: Vec<&AddressEntry> = entries
             .iter()
             .filter(|e| e.info.address == self.spec.address)
@@ -162,7 +160,9 @@ impl IpAddrAgent {
                 self.spec.address, placement.interface
             )));
         }
-        netlink.add(self.spec.address, &placement).await?;
+        netlink
+            .add(&placement.new_address(self.spec.address))
+            .await?;
         log::info!(
             "{}: added {}/{} to {}{}",
             self.resource,
@@ -189,7 +189,7 @@ impl IpAddrAgent {
 
     /// Sends the first ARP round now and leaves the rest to a task.
     fn announce(&self, placement: &Placement, mac: [u8; 6]) {
-        let sender = match arp::ArpSender::open(placement.index, mac, self.spec.address) {
+        let sender = match ArpSender::open(placement.index, mac, self.spec.address) {
             Ok(sender) => sender,
             Err(error) => {
                 log::warn!(
@@ -208,11 +208,7 @@ impl IpAddrAgent {
             );
         }
         self.stop_announcing();
-        let task = tokio::spawn(arp::announce_rest(
-            sender,
-            self.arp,
-            placement.interface.clone(),
-        ));
+        let task = tokio::spawn(sender.announce_rest(self.arp, placement.interface.clone()));
         match self.announcer.lock() {
             Ok(mut slot) => *slot = Some(task),
             Err(poisoned) => *poisoned.into_inner() = Some(task),
@@ -234,7 +230,7 @@ impl IpAddrAgent {
             return Ok(Health::Running);
         }
         if self.spec.interface.is_some() {
-            let anywhere = netlink.addresses().await?;
+            let anywhere = netlink.ipv4_addresses().await?;
             if let Some(entry) = anywhere
                 .iter()
                 .find(|e| e.info.address == self.spec.address)
@@ -286,6 +282,23 @@ impl Agent for IpAddrAgent {
 
     fn meta_data(&self) -> String {
         meta_data(self.spec.style.name(), self.arp)
+    }
+}
+
+impl From<AddressError> for AgentErrorKind {
+    fn from(error: AddressError) -> Self {
+        match error {
+            AddressError::Open(source) => AgentErrorKind::Io {
+                context: "opening a route netlink socket".into(),
+                source,
+            },
+            AddressError::Netlink { operation, message } => {
+                AgentErrorKind::Netlink { operation, message }
+            }
+            AddressError::NoInterface(name) => {
+                AgentErrorKind::NotAvailable(format!("interface {name} does not exist"))
+            }
+        }
     }
 }
 

@@ -7,36 +7,12 @@
 //! labels the address `IFACE:N` with the first free N; IPaddr2 labels it only
 //! when a label was given.
 
-use std::net::Ipv4Addr;
+use std::net::{IpAddr, Ipv4Addr};
+
+use ha_net::address::{AddrInfo, LinkInfo, NewAddress};
 
 use crate::agent::AgentErrorKind;
 use crate::haresources::{IpAddrSpec, IpAddrStyle, MAX_INTERFACE_NAME};
-
-/// A network interface, as far as placing an address needs it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct LinkInfo {
-    /// Interface index.
-    pub index: u32,
-    /// Interface name.
-    pub name: String,
-    /// Link-layer address, when it is a 6-byte Ethernet one.
-    pub mac: Option<[u8; 6]>,
-    /// Whether ARP makes sense on it (not loopback, not NOARP).
-    pub arp_capable: bool,
-}
-
-/// One IPv4 address configured on an interface.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct AddrInfo {
-    /// Interface index.
-    pub index: u32,
-    /// The (local) address.
-    pub address: Ipv4Addr,
-    /// Its prefix length.
-    pub prefix: u8,
-    /// Its label, if the kernel reported one.
-    pub label: Option<String>,
-}
 
 /// The decided placement of a service address.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,6 +27,20 @@ pub(crate) struct Placement {
     pub broadcast: Option<Ipv4Addr>,
     /// Address label, if any.
     pub label: Option<String>,
+}
+
+impl Placement {
+    /// The request that adds `address` as placed.
+    pub fn new_address(&self, address: Ipv4Addr) -> NewAddress<'_> {
+        NewAddress {
+            index: self.index,
+            interface: &self.interface,
+            address: IpAddr::V4(address),
+            prefix: self.prefix,
+            broadcast: self.broadcast,
+            label: self.label.as_deref(),
+        }
+    }
 }
 
 /// Whether `address` lies in `network/prefix`.

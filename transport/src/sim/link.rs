@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use super::rng::SplitMix64;
+use ha_net::rng::Rng;
 
 /// The behaviour of one direction of a simulated link.
 ///
@@ -63,10 +63,10 @@ impl LinkConfig {
     }
 
     /// Draws the fate of one datagram: `None` if lost, else its delay.
-    pub(crate) fn draw(&self, rng: &mut SplitMix64) -> Option<Duration> {
+    pub(crate) fn draw(&self, rng: &mut Rng) -> Option<Duration> {
         // Always draw both numbers so one link's settings do not shift the
         // sequence another link sees.
-        let lost = rng.next_unit() < self.loss;
+        let lost = rng.next_f64() < self.loss;
         let span = self.max_delay - self.min_delay;
         let span_nanos = u64::try_from(span.as_nanos()).unwrap_or(u64::MAX);
         let extra = Duration::from_nanos(rng.up_to(span_nanos));
@@ -94,7 +94,7 @@ mod tests {
 
     #[test]
     fn certain_loss_loses_everything_and_no_loss_nothing() {
-        let mut rng = SplitMix64::new(5);
+        let mut rng = Rng::seeded(5);
         let lossy = LinkConfig::perfect().with_loss(1.0);
         let perfect = LinkConfig::perfect();
         for _ in 0..1000 {

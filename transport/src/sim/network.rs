@@ -7,8 +7,9 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Instant;
 
+use ha_net::rng::Rng;
+
 use super::link::LinkConfig;
-use super::rng::SplitMix64;
 
 /// A node of the simulated network, numbered from 0 in the order added.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -33,7 +34,7 @@ pub type Delivery = (NodeId, NodeId, Vec<u8>);
 /// the same deliveries in the same order.
 #[derive(Debug)]
 pub struct SimNetwork {
-    rng: SplitMix64,
+    rng: Rng,
     nodes: Vec<SimNode>,
     default_link: LinkConfig,
     links: BTreeMap<(NodeId, NodeId), LinkConfig>,
@@ -89,7 +90,7 @@ impl SimNetwork {
     /// An empty network whose random choices are fixed by `seed`.
     pub fn new(seed: u64) -> Self {
         SimNetwork {
-            rng: SplitMix64::new(seed),
+            rng: Rng::seeded(seed),
             nodes: Vec::new(),
             default_link: LinkConfig::perfect(),
             links: BTreeMap::new(),

@@ -9,7 +9,7 @@
 //! were before the first `start`. `status` exits 0 when every given address
 //! is on `lo` and the ARP settings are in place, 3 otherwise (LSB).
 //!
-//! The addresses on `lo` are kept with ha-resources' rtnetlink code; its
+//! The addresses on `lo` are kept with ha-net's rtnetlink code; its
 //! socket belongs to the network namespace of the thread that opens it,
 //! so a real server inside a namespace is set up from inside it.
 
@@ -19,7 +19,7 @@ use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 
 use ha_daemon::runtime::{self, RuntimeError};
-use ha_resources::ipaddr::netlink::{InterfaceAddressError, InterfaceAddresses};
+use ha_net::address::{AddressError, InterfaceAddresses};
 
 /// The loopback interface's name.
 const LOOPBACK: &str = "lo";
@@ -29,7 +29,7 @@ const LOOPBACK: &str = "lo";
 pub enum RealServerError {
     /// A route-netlink request failed, or there is no `lo`.
     #[error(transparent)]
-    Loopback(#[from] InterfaceAddressError),
+    Loopback(#[from] AddressError),
     /// A /proc/sys setting could not be read or written.
     #[error("{}: {source}", path.display())]
     Sysctl {

@@ -1,15 +1,19 @@
-//! The rtnetlink requests behind addresses: the IPaddr agent's (list links
-//! and IPv4 addresses, add an address as placed, delete one) and, public,
-//! [`InterfaceAddresses`]: the addresses of one named interface, both
-//! families, listed, added as host addresses (/32, /128) and removed, as an
-//! LVS-DR real server keeps its virtual IPs on `lo`. Adding an address that
-//! is there, or removing one that is not, succeeds.
+//! Links and addresses over rtnetlink, in two shapes:
 //!
+//! - [`Netlink`]: the whole namespace — every link, every IPv4 address with
+//!   its label, an address added with a prefix, an optional broadcast and a
+//!   label, one deleted. What a service-address agent decides with.
+//! - [`InterfaceAddresses`]: the addresses of one named interface, both
+//!   families, listed, added as host addresses (/32, /128) and removed, as
+//!   an LVS-DR real server keeps its virtual IPs on `lo`.
+//!
+//! Adding an address that is there, or removing one that is not, succeeds.
 //! Each user opens its own connection (a socket and a small task on the
 //! current tokio runtime, ended when the handle is dropped). That is cheap,
 //! and it binds the socket to the network namespace of the thread opening
 //! it, which is what a test bed of namespaces needs.
 
+use std::io;
 use std::net::{IpAddr, Ipv4Addr};
 
 use futures::TryStreamExt;
@@ -18,25 +22,87 @@ use rtnetlink::packet_route::link::{LinkAttribute, LinkFlags, LinkMessage};
 use rtnetlink::packet_route::AddressFamily;
 use rtnetlink::Handle;
 
-use super::placement::{AddrInfo, LinkInfo, Placement};
-use crate::agent::AgentErrorKind;
-
-/// A route-netlink connection for one action.
-pub(crate) struct Netlink {
-    handle: Handle,
+/// What can go wrong with a route-netlink request.
+#[derive(Debug, thiserror::Error)]
+pub enum AddressError {
+    /// The route-netlink socket could not be opened.
+    #[error("cannot open a route netlink socket: {0}")]
+    Open(#[source] io::Error),
+    /// A route-netlink request failed.
+    #[error("cannot {operation}: {message}")]
+    Netlink {
+        /// What was asked, e.g. `add 192.0.2.10/32 to lo`.
+        operation: String,
+        /// The kernel's or the library's answer.
+        message: String,
+    },
+    /// This network namespace has no interface of that name.
+    #[error("no interface named {0}")]
+    NoInterface(String),
 }
 
-/// An IPv4 address with the message that deletes it.
-pub(crate) struct AddressEntry {
+impl AddressError {
+    fn netlink(operation: impl Into<String>, error: rtnetlink::Error) -> Self {
+        AddressError::Netlink {
+            operation: operation.into(),
+            message: error_text(&error),
+        }
+    }
+}
+
+/// A network interface, as far as placing an address needs it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkInfo {
+    /// Interface index.
+    pub index: u32,
+    /// Interface name.
+    pub name: String,
+    /// Link-layer address, when it is a 6-byte Ethernet one.
+    pub mac: Option<[u8; 6]>,
+    /// Whether ARP makes sense on it (not loopback, not NOARP).
+    pub arp_capable: bool,
+}
+
+/// One IPv4 address configured on an interface.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AddrInfo {
+    /// Interface index.
+    pub index: u32,
+    /// The (local) address.
+    pub address: Ipv4Addr,
+    /// Its prefix length.
+    pub prefix: u8,
+    /// Its label, if the kernel reported one.
+    pub label: Option<String>,
+}
+
+/// An IPv4 address as listed, with the kernel's message that deletes it.
+pub struct AddressEntry {
     /// The decoded address.
     pub info: AddrInfo,
-    /// The kernel's message, as needed for deletion.
-    pub message: AddressMessage,
+    message: AddressMessage,
+}
+
+/// An address to add, and where.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewAddress<'a> {
+    /// Interface index.
+    pub index: u32,
+    /// Interface name, for messages.
+    pub interface: &'a str,
+    /// The address.
+    pub address: IpAddr,
+    /// Its prefix length.
+    pub prefix: u8,
+    /// Its broadcast address, if one is to be set.
+    pub broadcast: Option<Ipv4Addr>,
+    /// Its label (`IFACE:NAME`), if not the kernel's default.
+    pub label: Option<&'a str>,
 }
 
 /// A new connection whose task runs on the current tokio runtime.
-fn connect() -> std::io::Result<Handle> {
-    let (connection, handle, _) = rtnetlink::new_connection()?;
+fn connect() -> Result<Handle, AddressError> {
+    let (connection, handle, _) = rtnetlink::new_connection().map_err(AddressError::Open)?;
     tokio::spawn(connection);
     Ok(handle)
 }
@@ -49,13 +115,6 @@ fn error_text(error: &rtnetlink::Error) -> String {
     }
 }
 
-fn netlink_error(operation: impl Into<String>, error: rtnetlink::Error) -> AgentErrorKind {
-    AgentErrorKind::Netlink {
-        operation: operation.into(),
-        message: error_text(&error),
-    }
-}
-
 /// The errno of a netlink error reply, if it is one.
 fn errno(error: &rtnetlink::Error) -> Option<i32> {
     match error {
@@ -64,28 +123,23 @@ fn errno(error: &rtnetlink::Error) -> Option<i32> {
     }
 }
 
-/// Adds `address`/`prefix` to link `index`, with a broadcast address only
-/// when one is given and a label when one is; one already there is success.
-async fn add_address(
-    handle: &Handle,
-    index: u32,
-    address: IpAddr,
-    prefix: u8,
-    broadcast: Option<Ipv4Addr>,
-    label: Option<&str>,
-) -> Result<(), rtnetlink::Error> {
-    let mut request = handle.address().add(index, address, prefix);
+/// Adds `new`; one already there is success.
+async fn add_address(handle: &Handle, new: &NewAddress<'_>) -> Result<(), AddressError> {
+    let mut request = handle.address().add(new.index, new.address, new.prefix);
     let attributes = &mut request.message_mut().attributes;
     attributes.retain(|a| !matches!(a, AddressAttribute::Broadcast(_)));
-    if let Some(broadcast) = broadcast {
+    if let Some(broadcast) = new.broadcast {
         attributes.push(AddressAttribute::Broadcast(broadcast));
     }
-    if let Some(label) = label {
+    if let Some(label) = new.label {
         attributes.push(AddressAttribute::Label(label.to_string()));
     }
     match request.execute().await {
         Err(e) if errno(&e) == Some(libc::EEXIST) => Ok(()),
-        other => other,
+        other => other.map_err(|e| {
+            let operation = format!("add {}/{} to {}", new.address, new.prefix, new.interface);
+            AddressError::netlink(operation, e)
+        }),
     }
 }
 
@@ -111,18 +165,19 @@ fn address_of(message: &AddressMessage) -> Option<IpAddr> {
     })
 }
 
+/// A route-netlink connection of the namespace of the thread that opened it.
+pub struct Netlink {
+    handle: Handle,
+}
+
 impl Netlink {
     /// Opens a connection; its task runs on the current tokio runtime.
-    pub fn connect() -> Result<Self, AgentErrorKind> {
-        let handle = connect().map_err(|source| AgentErrorKind::Io {
-            context: "opening a route netlink socket".into(),
-            source,
-        })?;
-        Ok(Netlink { handle })
+    pub fn connect() -> Result<Self, AddressError> {
+        Ok(Netlink { handle: connect()? })
     }
 
     /// Every link of this namespace.
-    pub async fn links(&self) -> Result<Vec<LinkInfo>, AgentErrorKind> {
+    pub async fn links(&self) -> Result<Vec<LinkInfo>, AddressError> {
         let messages: Vec<LinkMessage> = self
             .handle
             .link()
@@ -130,19 +185,19 @@ impl Netlink {
             .execute()
             .try_collect()
             .await
-            .map_err(|e| netlink_error("list links", e))?;
+            .map_err(|e| AddressError::netlink("list links", e))?;
         Ok(messages.iter().filter_map(link_info).collect())
     }
 
     /// Every IPv4 address of this namespace.
-    pub async fn addresses(&self) -> Result<Vec<AddressEntry>, AgentErrorKind> {
+    pub async fn ipv4_addresses(&self) -> Result<Vec<AddressEntry>, AddressError> {
         let mut request = self.handle.address().get();
         request.message_mut().header.family = AddressFamily::Inet;
         let messages: Vec<AddressMessage> = request
             .execute()
             .try_collect()
             .await
-            .map_err(|e| netlink_error("list addresses", e))?;
+            .map_err(|e| AddressError::netlink("list addresses", e))?;
         Ok(messages
             .into_iter()
             .filter(|m| m.header.family == AddressFamily::Inet)
@@ -150,38 +205,17 @@ impl Netlink {
             .collect())
     }
 
-    /// Adds `address` as placed; an address already there is success.
-    pub async fn add(
-        &self,
-        address: Ipv4Addr,
-        placement: &Placement,
-    ) -> Result<(), AgentErrorKind> {
-        add_address(
-            &self.handle,
-            placement.index,
-            IpAddr::V4(address),
-            placement.prefix,
-            placement.broadcast,
-            placement.label.as_deref(),
-        )
-        .await
-        .map_err(|e| {
-            netlink_error(
-                format!(
-                    "add {address}/{} to {}",
-                    placement.prefix, placement.interface
-                ),
-                e,
-            )
-        })
+    /// Adds an address; one already there is success.
+    pub async fn add(&self, new: &NewAddress<'_>) -> Result<(), AddressError> {
+        add_address(&self.handle, new).await
     }
 
-    /// Deletes an address; one already gone is success.
-    pub async fn delete(&self, entry: AddressEntry) -> Result<(), AgentErrorKind> {
+    /// Deletes a listed address; one already gone is success.
+    pub async fn delete(&self, entry: AddressEntry) -> Result<(), AddressError> {
         let operation = format!("delete {}/{}", entry.info.address, entry.info.prefix);
         delete_address(&self.handle, entry.message)
             .await
-            .map_err(|e| netlink_error(operation, e))
+            .map_err(|e| AddressError::netlink(operation, e))
     }
 }
 
@@ -219,31 +253,6 @@ fn address_info(message: &AddressMessage) -> Option<AddrInfo> {
     })
 }
 
-/// What can go wrong with [`InterfaceAddresses`].
-#[derive(Debug, thiserror::Error)]
-pub enum InterfaceAddressError {
-    /// A route-netlink request failed.
-    #[error("cannot {operation}: {message}")]
-    Netlink {
-        /// What was asked, e.g. `add 192.0.2.10/32 to lo`.
-        operation: String,
-        /// The kernel's or the library's answer.
-        message: String,
-    },
-    /// This network namespace has no interface of that name.
-    #[error("no interface named {0}")]
-    NoInterface(String),
-}
-
-impl InterfaceAddressError {
-    fn netlink(operation: String, error: rtnetlink::Error) -> Self {
-        InterfaceAddressError::Netlink {
-            operation,
-            message: error_text(&error),
-        }
-    }
-}
-
 /// The prefix length of a host address of `address`'s family: 32 or 128.
 pub fn host_prefix(address: &IpAddr) -> u8 {
     match address {
@@ -272,11 +281,8 @@ pub struct InterfaceAddress {
 impl InterfaceAddresses {
     /// Opens a connection (its task runs on the current tokio runtime) and
     /// finds the interface `name`.
-    pub async fn open(name: &str) -> Result<Self, InterfaceAddressError> {
-        let handle = connect().map_err(|source| InterfaceAddressError::Netlink {
-            operation: "open a route netlink socket".into(),
-            message: source.to_string(),
-        })?;
+    pub async fn open(name: &str) -> Result<Self, AddressError> {
+        let handle = connect()?;
         let links: Vec<LinkMessage> = handle
             .link()
             .get()
@@ -284,7 +290,7 @@ impl InterfaceAddresses {
             .execute()
             .try_collect()
             .await
-            .map_err(|e| InterfaceAddressError::netlink(format!("find interface {name}"), e))?;
+            .map_err(|e| AddressError::netlink(format!("find interface {name}"), e))?;
         let index = links
             .iter()
             .find(|link| {
@@ -293,7 +299,7 @@ impl InterfaceAddresses {
                     .any(|a| matches!(a, LinkAttribute::IfName(n) if n == name))
             })
             .map(|link| link.header.index)
-            .ok_or_else(|| InterfaceAddressError::NoInterface(name.to_string()))?;
+            .ok_or_else(|| AddressError::NoInterface(name.to_string()))?;
         Ok(InterfaceAddresses {
             handle,
             name: name.to_string(),
@@ -302,7 +308,7 @@ impl InterfaceAddresses {
     }
 
     /// Every address of the interface, both families.
-    pub async fn list(&self) -> Result<Vec<InterfaceAddress>, InterfaceAddressError> {
+    pub async fn list(&self) -> Result<Vec<InterfaceAddress>, AddressError> {
         let messages: Vec<AddressMessage> = self
             .handle
             .address()
@@ -312,7 +318,7 @@ impl InterfaceAddresses {
             .try_collect()
             .await
             .map_err(|e| {
-                InterfaceAddressError::netlink(format!("list the addresses of {}", self.name), e)
+                AddressError::netlink(format!("list the addresses of {}", self.name), e)
             })?;
         Ok(messages
             .into_iter()
@@ -328,19 +334,21 @@ impl InterfaceAddresses {
 
     /// Adds `address` as a host address (/32 or /128); one already there
     /// is success.
-    pub async fn add_host(&self, address: IpAddr) -> Result<(), InterfaceAddressError> {
-        let prefix = host_prefix(&address);
-        add_address(&self.handle, self.index, address, prefix, None, None)
-            .await
-            .map_err(|e| {
-                let operation = format!("add {address}/{prefix} to {}", self.name);
-                InterfaceAddressError::netlink(operation, e)
-            })
+    pub async fn add_host(&self, address: IpAddr) -> Result<(), AddressError> {
+        let new = NewAddress {
+            index: self.index,
+            interface: &self.name,
+            address,
+            prefix: host_prefix(&address),
+            broadcast: None,
+            label: None,
+        };
+        add_address(&self.handle, &new).await
     }
 
     /// Removes every entry of `address` from the interface, whatever its
     /// prefix; none there is success.
-    pub async fn remove(&self, address: IpAddr) -> Result<(), InterfaceAddressError> {
+    pub async fn remove(&self, address: IpAddr) -> Result<(), AddressError> {
         for entry in self.list().await? {
             if entry.address != address {
                 continue;
@@ -348,7 +356,7 @@ impl InterfaceAddresses {
             let operation = format!("remove {address}/{} from {}", entry.prefix, self.name);
             delete_address(&self.handle, entry.message)
                 .await
-                .map_err(|e| InterfaceAddressError::netlink(operation, e))?;
+                .map_err(|e| AddressError::netlink(operation, e))?;
         }
         Ok(())
     }

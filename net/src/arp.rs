@@ -1,10 +1,12 @@
-//! Gratuitous ARP: telling the LAN that a service address moved to us.
+//! Gratuitous ARP: telling the LAN that an address moved to us.
 //!
 //! Like heartbeat's send_arp, each round sends an ARP request and an ARP
-//! reply, both with sender IP = target IP = the service address and our
+//! reply, both with sender IP = target IP = the announced address and our
 //! MAC as sender, broadcast to ff:ff:ff:ff:ff:ff from an AF_PACKET datagram
 //! socket (the kernel adds the Ethernet header). Neighbours that already
 //! cache the address update it; with `arp_accept` they also learn it.
+//! The first round goes at once ([`ArpSender::announce`]), the others on
+//! an [`ArpSchedule`] ([`ArpSender::announce_rest`]).
 
 use std::io;
 use std::net::Ipv4Addr;
@@ -38,7 +40,7 @@ const BROADCAST_MAC: [u8; 6] = [0xff; 6];
 
 /// ARP operation codes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum ArpOp {
+enum ArpOp {
     /// `who-has` (1).
     Request = 1,
     /// `is-at` (2).
@@ -49,7 +51,7 @@ pub(crate) enum ArpOp {
 ///
 /// The request asks for the broadcast MAC as target (as arping -U does); the
 /// reply names our own MAC as target (as arping -A does).
-pub(crate) fn arp_packet(op: ArpOp, mac: [u8; 6], address: Ipv4Addr) -> [u8; 28] {
+fn arp_packet(op: ArpOp, mac: [u8; 6], address: Ipv4Addr) -> [u8; 28] {
     let target_mac = match op {
         ArpOp::Request => BROADCAST_MAC,
         ArpOp::Reply => mac,
@@ -67,8 +69,9 @@ pub(crate) fn arp_packet(op: ArpOp, mac: [u8; 6], address: Ipv4Addr) -> [u8; 28]
     packet
 }
 
-/// An AF_PACKET socket that broadcasts ARP on one interface.
-pub(crate) struct ArpSender {
+/// An AF_PACKET socket that broadcasts gratuitous ARP for one address on
+/// one interface.
+pub struct ArpSender {
     socket: Socket,
     destination: SockAddr,
     mac: [u8; 6],
@@ -76,7 +79,8 @@ pub(crate) struct ArpSender {
 }
 
 impl ArpSender {
-    /// Opens the socket in the calling thread's network namespace.
+    /// Opens the socket in the calling thread's network namespace, to
+    /// announce `address` at `mac` on interface `ifindex`.
     pub fn open(ifindex: u32, mac: [u8; 6], address: Ipv4Addr) -> io::Result<Self> {
         let protocol = Protocol::from(i32::from(ETH_P_ARP.to_be()));
         let socket = Socket::new(Domain::PACKET, Type::DGRAM, Some(protocol))?;
@@ -115,17 +119,18 @@ impl ArpSender {
         }
         Ok(())
     }
-}
 
-/// Sends the rounds after the first, `schedule.interval` apart.
-pub(crate) async fn announce_rest(sender: ArpSender, schedule: ArpSchedule, interface: String) {
-    for _ in 1..schedule.count {
-        tokio::time::sleep(schedule.interval).await;
-        if let Err(error) = sender.announce() {
-            log::warn!(
-                "gratuitous ARP for {} on {interface} failed: {error}",
-                sender.address
-            );
+    /// Sends the rounds of `schedule` after the first, `schedule.interval`
+    /// apart, logging a failed one with `interface`'s name.
+    pub async fn announce_rest(self, schedule: ArpSchedule, interface: String) {
+        for _ in 1..schedule.count {
+            tokio::time::sleep(schedule.interval).await;
+            if let Err(error) = self.announce() {
+                log::warn!(
+                    "gratuitous ARP for {} on {interface} failed: {error}",
+                    self.address
+                );
+            }
         }
     }
 }
