@@ -4,6 +4,9 @@
 //! (twice); host addresses of both families on `lo` coming and going; a
 //! missing interface named.
 
+// A test crate: a failed step panics with its reason.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod common;
 
 use std::net::{IpAddr, Ipv4Addr};

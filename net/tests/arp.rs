@@ -3,6 +3,9 @@
 //! the other end's neighbour table at the sender's MAC, by the first round
 //! and again by the later rounds of a schedule.
 
+// A test crate: a failed step panics with its reason.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod common;
 
 use std::net::Ipv4Addr;

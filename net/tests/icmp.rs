@@ -4,6 +4,9 @@
 //! gives no reply within the timeout; a target with no route is refused
 //! when the socket is connected.
 
+// A test crate: a failed step panics with its reason.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod common;
 
 use std::net::IpAddr;
