@@ -288,8 +288,9 @@ impl Driver {
             }
             Event::Rejected { node, reason } => {
                 let (key, text) = match reason {
-                    RejectReason::Duplicate => {
-                        // Several media deliver every message: not worth a line.
+                    RejectReason::Duplicate | RejectReason::SentBeforeShutdown => {
+                        // Several media deliver every message, and a network
+                        // may reorder them: not worth a line.
                         return;
                     }
                     RejectReason::Replay(rejection) => (

@@ -138,8 +138,12 @@ impl Machine {
         let new_generation = match peer.window.accept(header.generation, header.seq) {
             Ok(new_generation) => new_generation,
             Err(rejection) => {
+                // A shutdown is sent twice: its second copy is no replay.
+                let copy_of_farewell = peer.farewell == Some((header.generation, header.seq));
                 let reason = match rejection {
-                    Rejection::Duplicate if peer.is_live() => RejectReason::Duplicate,
+                    Rejection::Duplicate if peer.is_live() || copy_of_farewell => {
+                        RejectReason::Duplicate
+                    }
                     rejection => RejectReason::Replay(rejection),
                 };
                 self.event(Event::Rejected {
@@ -149,6 +153,15 @@ impl Machine {
                 return;
             }
         };
+        if new_generation {
+            peer.farewell = None;
+        } else if peer.sent_before_farewell(header.generation, header.seq) {
+            self.event(Event::Rejected {
+                node: header.from,
+                reason: RejectReason::SentBeforeShutdown,
+            });
+            return;
+        }
         if peer.warned {
             if let Some(heard) = peer.last_heard {
                 let silent_for = now.saturating_duration_since(heard);
@@ -178,6 +191,7 @@ impl Machine {
                 }
             }
             Message::Shutdown(_) => {
+                peer.farewell = Some((header.generation, header.seq));
                 peer.forget_claims();
                 NodeState::Dead
             }

@@ -3,8 +3,10 @@
 //! A peer is `Init` until it is first heard, then takes the state it
 //! announces. It is declared `Dead` when nothing has been heard from it for
 //! deadtime (or, if it was never heard, for initdead after our own start), or
-//! at once when it says it is shutting down. A heartbeat later than warntime
-//! is reported once per silence.
+//! at once when it says it is shutting down; what it sent before its
+//! shutdown and arrives after it (reordered by the network) changes nothing,
+//! and further copies of the shutdown are duplicates. A heartbeat later than
+//! warntime is reported once per silence.
 
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
@@ -29,6 +31,9 @@ pub struct Peer {
     pub failed: BTreeSet<String>,
     /// Duplicate and replay rejection for its messages.
     pub window: SequenceWindow,
+    /// The generation and sequence number of the shutdown it sent, until it
+    /// starts a new generation.
+    pub farewell: Option<(u64, u64)>,
 }
 
 impl Peer {
@@ -42,6 +47,7 @@ impl Peer {
             held: BTreeSet::new(),
             failed: BTreeSet::new(),
             window: SequenceWindow::with_generation(generation),
+            farewell: None,
         }
     }
 
@@ -73,6 +79,13 @@ impl Peer {
             return None;
         }
         self.last_heard.map(|heard| heard + warntime)
+    }
+
+    /// Whether a message of this generation and sequence number was sent
+    /// before the peer's shutdown (the shutdown itself excluded).
+    pub fn sent_before_farewell(&self, generation: u64, seq: u64) -> bool {
+        self.farewell
+            .is_some_and(|(g, s)| generation == g && seq < s)
     }
 
     /// Forgets what a peer held, as it is being declared dead.

@@ -461,3 +461,42 @@ fn a_shutdown_is_sent_twice() {
     assert_eq!(shutdowns.len(), 2);
     assert_eq!(shutdowns[0], shutdowns[1]);
 }
+
+#[test]
+fn a_second_shutdown_is_a_duplicate_and_what_was_sent_before_it_is_ignored() {
+    let t0 = Instant::now();
+    let mut a = Machine::new(config("a", true, None), 1, &BTreeMap::new(), t0);
+    let header = |seq| Header {
+        from: "b".into(),
+        uuid: [b'b'; 16],
+        generation: 1,
+        seq,
+    };
+    let status = |seq| {
+        Message::Status(Status {
+            header: header(seq),
+            state: NodeState::Active,
+            deadtime_ms: 500,
+            held: vec![GROUP.into()],
+            failed: Vec::new(),
+        })
+    };
+    a.handle_message(t0, status(1));
+    // b's heartbeat 2 is overtaken by its shutdown (3), sent twice.
+    a.handle_message(t0, Message::Shutdown(header(3)));
+    a.handle_message(t0, Message::Shutdown(header(3)));
+    a.handle_message(t0, status(2));
+    let rejections: Vec<RejectReason> = std::iter::from_fn(|| a.poll_output())
+        .filter_map(|o| match o {
+            Output::Event(Event::Rejected { reason, .. }) => Some(reason),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        rejections,
+        [RejectReason::Duplicate, RejectReason::SentBeforeShutdown]
+    );
+    let b = a.nodes(t0).into_iter().find(|n| n.name == "b");
+    assert_eq!(b.map(|n| n.state), Some(NodeState::Dead));
+    assert!(a.groups().iter().all(|g| g.owner.as_deref() != Some("b")));
+}

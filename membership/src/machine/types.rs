@@ -198,6 +198,9 @@ pub enum RejectReason {
     Replay(Rejection),
     /// The sender is not a node of this cluster.
     UnknownNode,
+    /// Sent before the shutdown already received from its sender and
+    /// delayed past it: it no longer describes the sender, which is gone.
+    SentBeforeShutdown,
 }
 
 /// What the driver must do.
