@@ -10,12 +10,16 @@
 //!   (keepalive, warntime, deadtime, initdead) and resource-group ownership.
 //! - [`driver`] wires the state machine to tokio, the media and the resources.
 //! - [`state_dir`] keeps a node's generation and UUID across restarts.
+//! - [`harness`] runs N machines on a fake clock over a simulated network:
+//!   test and benchmark support, shared by the unit, property and
+//!   conformance tests.
 
 #![forbid(unsafe_code)]
 
 pub mod auth;
 pub mod config;
 pub mod driver;
+pub mod harness;
 pub mod machine;
 pub mod message;
 pub mod state_dir;

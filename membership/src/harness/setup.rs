@@ -1,0 +1,105 @@
+//! What a simulated cluster is made of: its nodes, groups, timing, keys,
+//! network seed and how long actions take.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use crate::auth::{AuthKey, AuthKeys, AuthMethod};
+use crate::machine::{Config, GroupConfig};
+
+/// The configuration of a simulated cluster, shared by every node (each
+/// node's [`Config`] differs only in its name and UUID).
+///
+/// [`Setup::new`] gives heartbeat-like timing scaled down for tests:
+/// keepalive 100 ms, warntime 300 ms, deadtime 500 ms, initdead 1 s,
+/// auto_failback on, no monitoring, perfect links (seed 0), sha1 keys, and
+/// actions answered at once.
+#[derive(Debug, Clone)]
+pub struct Setup {
+    /// Node names, in ha.cf order; the harness numbers them from 0.
+    pub nodes: Vec<String>,
+    /// The resource groups.
+    pub groups: Vec<GroupConfig>,
+    /// Interval between heartbeats.
+    pub keepalive: Duration,
+    /// Silence after which a peer's heartbeat is reported late.
+    pub warntime: Duration,
+    /// Silence after which a peer is declared dead.
+    pub deadtime: Duration,
+    /// At start-up, how long a peer not yet heard has before it is dead.
+    pub initdead: Duration,
+    /// Whether groups return to their preferred node.
+    pub auto_failback: bool,
+    /// How often running groups are monitored (`None`: never).
+    pub monitor_interval: Option<Duration>,
+    /// Fixes every random choice of the simulated network.
+    pub seed: u64,
+    /// The authkeys every node signs and verifies with.
+    pub keys: AuthKeys,
+    /// How long an action takes before its outcome is given to the machine.
+    pub action_delay: Duration,
+}
+
+impl Setup {
+    /// A cluster of these nodes, with no groups and the defaults above.
+    pub fn new(nodes: &[&str]) -> Self {
+        let keys = AuthKeys {
+            active: 1,
+            keys: BTreeMap::from([(
+                1,
+                AuthKey {
+                    method: AuthMethod::Sha1,
+                    secret: b"harness".to_vec(),
+                },
+            )]),
+        };
+        Setup {
+            nodes: nodes.iter().map(|n| n.to_string()).collect(),
+            groups: Vec::new(),
+            keepalive: Duration::from_millis(100),
+            warntime: Duration::from_millis(300),
+            deadtime: Duration::from_millis(500),
+            initdead: Duration::from_millis(1000),
+            auto_failback: true,
+            monitor_interval: None,
+            seed: 0,
+            keys,
+            action_delay: Duration::ZERO,
+        }
+    }
+
+    /// The same setup with one more group, preferring `preferred`.
+    pub fn group(mut self, id: &str, preferred: &str) -> Self {
+        self.groups.push(GroupConfig {
+            id: id.to_string(),
+            preferred: preferred.to_string(),
+        });
+        self
+    }
+
+    /// The machine configuration of node `index`.
+    ///
+    /// # Panics
+    ///
+    /// If there is no such node.
+    pub fn config(&self, index: usize) -> Config {
+        let Some(local) = self.nodes.get(index) else {
+            panic!(
+                "node {index} does not exist: the setup has {}",
+                self.nodes.len()
+            )
+        };
+        Config {
+            local: local.clone(),
+            uuid: [u8::try_from(index + 1).unwrap_or(u8::MAX); 16],
+            nodes: self.nodes.clone(),
+            keepalive: self.keepalive,
+            warntime: self.warntime,
+            deadtime: self.deadtime,
+            initdead: self.initdead,
+            auto_failback: self.auto_failback,
+            monitor_interval: self.monitor_interval,
+            groups: self.groups.clone(),
+        }
+    }
+}
