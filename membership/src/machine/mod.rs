@@ -2,7 +2,8 @@
 //!
 //! [`Machine`] holds one node's view of the cluster and makes every
 //! protocol decision; it performs no I/O and reads no clock. See
-//! [`Machine`] for the order of calls. Tests drive it with a fake clock.
+//! [`Machine`] for the order of calls. Tests drive it with a fake clock,
+//! through the crate's simulated cluster (the `harness` module).
 //!
 //! Liveness follows heartbeat: a heartbeat every keepalive; a peer silent for
 //! warntime is reported late (once per silence), for deadtime declared dead;
@@ -577,6 +578,3 @@ impl Machine {
         self.event(Event::ShutdownComplete);
     }
 }
-
-#[cfg(test)]
-mod tests;

@@ -1,0 +1,328 @@
+//! Tests of the state machine, two nodes at a time on the simulated cluster
+//! (`ha_membership::harness`): perfect links, actions answered at once
+//! unless a test says otherwise; a machine alone where a test hands it
+//! messages one by one.
+
+// A test crate: a failed step panics with its reason.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use ha_membership::harness::{ActionType, Cluster, Setup};
+use ha_membership::machine::{
+    ActionId, ActionKind, ActionOutcome, Event, LocalGroupState, Machine, Output, RejectReason,
+    Rejection,
+};
+use ha_membership::message::{Header, Message, NodeState, Status};
+
+const MS: Duration = Duration::from_millis(1);
+const GROUP: &str = "IPaddr::10.0.0.100/24/eth0";
+const A: usize = 0;
+const B: usize = 1;
+
+/// Nodes `a` and `b`, `a` preferred for the one group; both started.
+fn cluster(auto_failback: bool) -> Cluster {
+    with_monitor(auto_failback, None)
+}
+
+fn with_monitor(auto_failback: bool, monitor_interval: Option<Duration>) -> Cluster {
+    let mut setup = Setup::new(&["a", "b"]).group(GROUP, "a");
+    setup.auto_failback = auto_failback;
+    setup.monitor_interval = monitor_interval;
+    let mut cluster = Cluster::new(setup);
+    cluster.start_all();
+    cluster
+}
+
+fn kinds(cluster: &Cluster, node: usize) -> Vec<&'static str> {
+    cluster
+        .actions(node)
+        .map(|(.., kind)| kind.as_str())
+        .collect()
+}
+
+#[test]
+fn both_nodes_become_active_and_the_preferred_one_owns_the_group() {
+    let mut cluster = cluster(true);
+    cluster.advance(300 * MS);
+    assert_eq!(cluster.state_seen(A, B), Some(NodeState::Active));
+    assert_eq!(cluster.state_seen(B, A), Some(NodeState::Active));
+    assert_eq!(cluster.owner_names(GROUP), ["a"]);
+}
+
+#[test]
+fn a_lone_node_takes_its_groups_after_initdead() {
+    let mut cluster = cluster(true);
+    cluster.crash(B);
+    cluster.restart(A);
+    // Restarted `a` has not heard `b` (crashed): it waits for initdead.
+    cluster.advance(900 * MS);
+    assert!(
+        cluster.owners(GROUP).is_empty(),
+        "took the group before initdead"
+    );
+    cluster.advance(200 * MS);
+    assert_eq!(cluster.owner_names(GROUP), ["a"]);
+}
+
+#[test]
+fn the_survivor_takes_over_within_deadtime_and_failback_follows_the_setting() {
+    for auto_failback in [true, false] {
+        let mut cluster = cluster(auto_failback);
+        cluster.advance(300 * MS);
+        assert_eq!(cluster.owner_names(GROUP), ["a"]);
+        cluster.crash(A);
+        cluster.advance(400 * MS);
+        assert!(
+            cluster.owners(GROUP).is_empty(),
+            "declared dead before deadtime"
+        );
+        cluster.advance(200 * MS);
+        assert_eq!(cluster.owner_names(GROUP), ["b"]);
+        assert_eq!(cluster.state_seen(B, A), Some(NodeState::Dead));
+        cluster.start(A);
+        cluster.advance(300 * MS);
+        let expected = if auto_failback { "a" } else { "b" };
+        assert_eq!(
+            cluster.owner_names(GROUP),
+            [expected],
+            "auto_failback {auto_failback}"
+        );
+    }
+}
+
+#[test]
+fn shutdown_hands_over_at_once() {
+    let mut cluster = cluster(true);
+    cluster.advance(300 * MS);
+    cluster.shutdown(A);
+    // The peer hears the shutdown at the same instant.
+    cluster.advance(Duration::ZERO);
+    assert_eq!(cluster.owner_names(GROUP), ["b"], "no wait for deadtime");
+    assert!(cluster
+        .events(A)
+        .any(|(_, e)| *e == Event::ShutdownComplete));
+}
+
+#[test]
+fn a_late_heartbeat_is_reported_once_per_silence() {
+    let mut cluster = cluster(true);
+    cluster.advance(300 * MS);
+    cluster.isolate(B);
+    cluster.advance(350 * MS);
+    cluster.heal();
+    cluster.advance(350 * MS);
+    let late = cluster
+        .events(A)
+        .filter(|(_, e)| matches!(e, Event::LateHeartbeat { .. }))
+        .count();
+    assert_eq!(late, 1, "{}", cluster.transcript());
+    assert!(cluster
+        .events(A)
+        .any(|(_, e)| matches!(e, Event::HeartbeatResumed { .. })));
+    assert_eq!(cluster.state_seen(A, B), Some(NodeState::Active));
+}
+
+#[test]
+fn replayed_and_duplicate_messages_are_rejected() {
+    let mut cluster = cluster(true);
+    cluster.advance(300 * MS);
+    let message = cluster
+        .sent(B)
+        .map(|(_, m)| m.clone())
+        .last()
+        .expect("b sent heartbeats");
+    let rejected = |cluster: &Cluster, reason| {
+        cluster.events(A).last().map(|(_, e)| e.clone())
+            == Some(Event::Rejected {
+                node: "b".into(),
+                reason,
+            })
+    };
+    // `a` has it already: a second copy from a live peer is a duplicate.
+    cluster.deliver(A, message.clone());
+    assert!(rejected(&cluster, RejectReason::Duplicate));
+    // After `b` restarts (new generation), the old message is stale.
+    cluster.restart(B);
+    cluster.advance(100 * MS);
+    cluster.deliver(A, message);
+    assert!(rejected(
+        &cluster,
+        RejectReason::Replay(Rejection::StaleGeneration)
+    ));
+}
+
+#[test]
+fn messages_from_unknown_nodes_are_rejected() {
+    let mut cluster = cluster(true);
+    let stranger = Message::Shutdown(Header {
+        from: "mallory".into(),
+        uuid: [0; 16],
+        generation: 1,
+        seq: 1,
+    });
+    cluster.deliver(A, stranger);
+    assert!(cluster.events(A).any(|(_, e)| *e
+        == Event::Rejected {
+            node: "mallory".into(),
+            reason: RejectReason::UnknownNode
+        }));
+}
+
+#[test]
+fn a_failed_monitor_restarts_in_place_then_moves_the_group_if_that_fails() {
+    let mut cluster = with_monitor(true, Some(1000 * MS));
+    cluster.advance(300 * MS);
+    assert_eq!(cluster.owner_names(GROUP), ["a"]);
+    cluster.fail_next(A, ActionType::Monitor);
+    cluster.fail_next(A, ActionType::Start);
+    cluster.advance(1000 * MS);
+    // The monitor failed, the restart in place failed: failed here, and the
+    // peer took the group.
+    assert_eq!(cluster.owner_names(GROUP), ["b"]);
+    assert_eq!(cluster.group_state(A, GROUP), Some(LocalGroupState::Failed));
+    assert_eq!(kinds(&cluster, A), ["start", "monitor", "start"]);
+    assert!(cluster.events(A).any(|(_, e)| matches!(
+        e,
+        Event::GroupFailed {
+            action: ActionKind::Monitor,
+            ..
+        }
+    )));
+    // auto_failback does not hand the group back to a node it failed on.
+    cluster.advance(2000 * MS);
+    assert_eq!(cluster.owner_names(GROUP), ["b"]);
+}
+
+#[test]
+fn a_monitor_that_succeeds_keeps_the_group_and_restarts_nothing() {
+    let mut cluster = with_monitor(true, Some(1000 * MS));
+    cluster.advance(300 * MS);
+    cluster.fail_next(A, ActionType::Monitor);
+    cluster.advance(1000 * MS);
+    // Restarted in place: still a's, never b's.
+    assert_eq!(cluster.owner_names(GROUP), ["a"]);
+    cluster.advance(5000 * MS);
+    assert_eq!(cluster.owner_names(GROUP), ["a"]);
+    let a_actions = kinds(&cluster, A);
+    assert_eq!(&a_actions[..3], ["start", "monitor", "start"]);
+    assert!(a_actions[3..].iter().all(|k| *k == "monitor"));
+    assert_eq!(cluster.actions(B).count(), 0);
+}
+
+#[test]
+fn monitors_run_at_the_interval_one_at_a_time() {
+    let mut cluster = with_monitor(true, Some(1000 * MS));
+    cluster.advance(300 * MS);
+    let (started_at, ..) = cluster.actions(A).next().expect("a start");
+    cluster.advance(2600 * MS);
+    let monitors = |cluster: &Cluster| -> Vec<Duration> {
+        cluster
+            .actions(A)
+            .filter(|(.., kind)| *kind == ActionKind::Monitor)
+            .map(|(at, ..)| at)
+            .collect()
+    };
+    assert_eq!(
+        monitors(&cluster),
+        [started_at + 1000 * MS, started_at + 2000 * MS],
+        "every interval after the last answer"
+    );
+    // A monitor left unanswered is never doubled.
+    cluster.hold(A, ActionType::Monitor);
+    cluster.advance(5000 * MS);
+    assert_eq!(monitors(&cluster).len(), 3);
+}
+
+#[test]
+fn a_late_or_repeated_answer_is_ignored() {
+    let mut cluster = with_monitor(true, Some(1000 * MS));
+    cluster.hold(A, ActionType::Monitor);
+    cluster.advance(1300 * MS);
+    let (_, monitor_id, ..) = cluster
+        .actions(A)
+        .find(|(.., kind)| *kind == ActionKind::Monitor)
+        .expect("a monitor");
+    let (_, start_id, ..) = cluster.actions(A).next().expect("a start");
+    let asked_before = cluster.actions(A).count();
+    // The start was answered already; an answer for it again says nothing
+    // about the group now.
+    let failed = || ActionOutcome::Failed {
+        detail: "late".into(),
+    };
+    cluster.answer(A, start_id, failed());
+    cluster.answer(A, ActionId(9999), failed());
+    assert_eq!(
+        cluster.group_state(A, GROUP),
+        Some(LocalGroupState::Running)
+    );
+    // The monitor in flight is answered once; a second answer is stale.
+    cluster.answer(A, monitor_id, ActionOutcome::Succeeded);
+    cluster.answer(A, monitor_id, failed());
+    assert_eq!(
+        cluster.group_state(A, GROUP),
+        Some(LocalGroupState::Running)
+    );
+    assert_eq!(
+        cluster.actions(A).count(),
+        asked_before,
+        "nothing restarted"
+    );
+}
+
+#[test]
+fn a_shutdown_is_sent_twice() {
+    let mut cluster = cluster(true);
+    cluster.advance(300 * MS);
+    cluster.shutdown(A);
+    // The stop is answered, then the shutdown goes out, at the same instant.
+    cluster.advance(Duration::ZERO);
+    let shutdowns: Vec<&Message> = cluster
+        .sent(A)
+        .map(|(_, m)| m)
+        .filter(|m| matches!(m, Message::Shutdown(_)))
+        .collect();
+    assert_eq!(shutdowns.len(), 2);
+    assert_eq!(shutdowns[0], shutdowns[1]);
+}
+
+#[test]
+fn a_second_shutdown_is_a_duplicate_and_what_was_sent_before_it_is_ignored() {
+    let setup = Setup::new(&["a", "b"]).group(GROUP, "a");
+    let t0 = Instant::now();
+    let mut a = Machine::new(setup.config(A), 1, &BTreeMap::new(), t0);
+    let header = |seq| Header {
+        from: "b".into(),
+        uuid: [b'b'; 16],
+        generation: 1,
+        seq,
+    };
+    let status = |seq| {
+        Message::Status(Status {
+            header: header(seq),
+            state: NodeState::Active,
+            deadtime_ms: 500,
+            held: vec![GROUP.into()],
+            failed: Vec::new(),
+        })
+    };
+    a.handle_message(t0, status(1));
+    // b's heartbeat 2 is overtaken by its shutdown (3), sent twice.
+    a.handle_message(t0, Message::Shutdown(header(3)));
+    a.handle_message(t0, Message::Shutdown(header(3)));
+    a.handle_message(t0, status(2));
+    let rejections: Vec<RejectReason> = std::iter::from_fn(|| a.poll_output())
+        .filter_map(|o| match o {
+            Output::Event(Event::Rejected { reason, .. }) => Some(reason),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        rejections,
+        [RejectReason::Duplicate, RejectReason::SentBeforeShutdown]
+    );
+    let b = a.nodes(t0).into_iter().find(|n| n.name == "b");
+    assert_eq!(b.map(|n| n.state), Some(NodeState::Dead));
+    assert!(a.groups().iter().all(|g| g.owner.as_deref() != Some("b")));
+}
