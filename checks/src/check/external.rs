@@ -6,16 +6,14 @@
 //! script with `perl` (same arguments and exit convention; ldirectord
 //! evaluates it in-process instead).
 //!
-//! The command gets its own process group. When `checktimeout` passes, the
-//! whole group is sent SIGTERM and, if anything of it is still there a
-//! second later, SIGKILL; the check itself returns at the timeout.
+//! The command runs through ha-process, in a process group of its own, its
+//! output discarded. When `checktimeout` passes the check returns at once
+//! and drops the run, which ends the whole group in the background:
+//! SIGTERM and, if anything of it is still there a second later, SIGKILL.
 
-use std::process::Stdio;
 use std::time::Duration;
 
-use nix::sys::signal::{killpg, Signal};
-use nix::unistd::Pid;
-use tokio::process::{Child, Command};
+use ha_process::{Command, Exit, Output};
 
 use super::outcome::{CheckError, CheckResult};
 use super::spec::CheckSpec;
@@ -40,49 +38,37 @@ pub(crate) fn command_line(spec: &CheckSpec, perl: bool) -> Vec<String> {
     line
 }
 
-/// Ends a timed-out command's process group, in the background.
-fn terminate(mut child: Child) {
-    let Some(pid) = child.id().and_then(|id| i32::try_from(id).ok()) else {
-        return;
-    };
-    let group = Pid::from_raw(pid);
-    let _ = killpg(group, Signal::SIGTERM);
-    tokio::spawn(async move {
-        let _ = tokio::time::timeout(GRACE, child.wait()).await;
-        // The group outlives its leader while any member is alive.
-        let _ = killpg(group, Signal::SIGKILL);
-        let _ = child.wait().await;
-    });
-}
-
 /// Runs the check.
 pub(crate) async fn check(spec: &CheckSpec, perl: bool) -> CheckResult {
     let line = command_line(spec, perl);
     let (program, args) = line
         .split_first()
         .ok_or(CheckError::Answer("no command".into()))?;
-    let mut child = Command::new(program)
+    let mut command = Command::new(program);
+    command
         .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .process_group(0)
-        .kill_on_drop(true)
-        .spawn()
-        .map_err(|e| CheckError::Answer(format!("cannot run {program}: {e}")))?;
-    match tokio::time::timeout(spec.check_timeout, child.wait()).await {
-        Ok(Ok(status)) if status.success() => Ok(format!("{program} exited 0")),
-        Ok(Ok(status)) => Err(CheckError::Answer(match status.code() {
-            Some(code) => format!("{program} exited {code}"),
-            None => format!("{program} ended by {status}"),
-        })),
-        Ok(Err(e)) => Err(CheckError::io("waiting for the command")(e)),
+        .grace(GRACE)
+        .stdout(Output::Discard)
+        .stderr(Output::Discard);
+    // Dropping the run at the timeout ends its group in the background.
+    let outcome = match tokio::time::timeout(spec.check_timeout, command.run()).await {
+        Ok(Ok(outcome)) => outcome,
+        Ok(Err(ha_process::Error::Spawn { source, .. })) => {
+            return Err(CheckError::Answer(format!(
+                "cannot run {program}: {source}"
+            )))
+        }
+        Ok(Err(e)) => return Err(CheckError::Answer(e.to_string())),
         Err(_) => {
-            terminate(child);
-            Err(CheckError::Answer(format!(
+            return Err(CheckError::Answer(format!(
                 "{program} still running after {:?}: terminated",
                 spec.check_timeout
             )))
         }
+    };
+    match outcome.exit {
+        Exit::Code(0) => Ok(format!("{program} exited 0")),
+        Exit::Code(code) => Err(CheckError::Answer(format!("{program} exited {code}"))),
+        signal @ Exit::Signal(_) => Err(CheckError::Answer(format!("{program} {signal}"))),
     }
 }
