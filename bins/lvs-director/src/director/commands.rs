@@ -4,17 +4,37 @@
 //! path, after the file changed on disk). Each runs through `/bin/sh -c`
 //! as Perl's `system` runs a command line, one at a time in the order
 //! asked, in a task of its own: the check loop never waits for them.
+//!
+//! Unlike ldirectord, which waits for `system` however long it takes, a
+//! command gets [`COMMAND_TIMEOUT`]: then its whole process group is ended
+//! (SIGTERM, then SIGKILL after ha-process's default grace), so one hung
+//! command cannot hold back every later one. Commands run through
+//! ha-process: what they write goes to the log, each line tagged
+//! `fallbackcommand` or `callback`.
 
 use std::net::IpAddr;
 use std::path::Path;
+use std::time::Duration;
 
 use ha_ipvs::ServiceKey;
+use ha_process::Outcome;
 use tokio::sync::mpsc;
+
+/// How long a `fallbackcommand` or `callback` may run before its process
+/// group is ended (SIGTERM, then SIGKILL [`ha_process::DEFAULT_GRACE`] later).
+pub const COMMAND_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// One command line to run, and which directive asked for it.
+#[derive(Debug)]
+struct Job {
+    directive: &'static str,
+    line: String,
+}
 
 /// Queues commands for the runner task.
 #[derive(Debug, Clone)]
 pub struct Commands {
-    queue: mpsc::UnboundedSender<String>,
+    queue: mpsc::UnboundedSender<Job>,
 }
 
 /// How ldirectord names a virtual service to its fallback command:
@@ -36,28 +56,38 @@ pub fn fallback_arguments(key: &ServiceKey) -> String {
     }
 }
 
-async fn run_one(line: String) {
-    log::debug!("running: {line}");
-    match tokio::process::Command::new("/bin/sh")
+/// Runs `line` with `/bin/sh -c`, its output logged with the directive's
+/// name, ended after `timeout`.
+async fn run_line(
+    directive: &str,
+    line: &str,
+    timeout: Duration,
+) -> Result<Outcome, ha_process::Error> {
+    ha_process::Command::new("/bin/sh")
         .arg("-c")
-        .arg(&line)
-        .stdin(std::process::Stdio::null())
-        .status()
+        .arg(line)
+        .timeout(timeout)
+        .tag(directive)
+        .run()
         .await
-    {
-        Ok(status) if status.success() => {}
-        Ok(status) => log::warn!("system({line}) failed: {status}"),
-        Err(e) => log::warn!("system({line}) failed: {e}"),
+}
+
+async fn run_one(job: Job) {
+    log::debug!("running: {}", job.line);
+    match run_line(job.directive, &job.line, COMMAND_TIMEOUT).await {
+        Ok(outcome) if outcome.success() => {}
+        Ok(outcome) => log::warn!("system({}) failed: {outcome}", job.line),
+        Err(e) => log::warn!("system({}) failed: {e}", job.line),
     }
 }
 
 impl Commands {
     /// Starts the runner task (on the current tokio runtime).
     pub fn start() -> Commands {
-        let (queue, mut receiver) = mpsc::unbounded_channel::<String>();
+        let (queue, mut receiver) = mpsc::unbounded_channel::<Job>();
         tokio::spawn(async move {
-            while let Some(line) = receiver.recv().await {
-                run_one(line).await;
+            while let Some(job) = receiver.recv().await {
+                run_one(job).await;
             }
         });
         Commands { queue }
@@ -67,7 +97,10 @@ impl Commands {
     pub fn fallback(&self, command: &str, active: bool, key: &ServiceKey) {
         let state = if active { "start" } else { "stop" };
         let line = format!("{command} {state} {}", fallback_arguments(key));
-        let _ = self.queue.send(line);
+        let _ = self.queue.send(Job {
+            directive: "fallbackcommand",
+            line,
+        });
     }
 
     /// `callback`: `CALLBACK CONFIG`, if the callback is an executable file
@@ -78,7 +111,10 @@ impl Commands {
             .map(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
             .unwrap_or(false);
         if executable {
-            let _ = self.queue.send(format!("{callback} {}", config.display()));
+            let _ = self.queue.send(Job {
+                directive: "callback",
+                line: format!("{callback} {}", config.display()),
+            });
         } else {
             log::warn!("callback {callback} is not an executable file: not run");
         }
@@ -109,5 +145,27 @@ mod tests {
         assert_eq!(fallback_arguments(&tcp), "192.0.2.1:80 tcp");
         assert_eq!(fallback_arguments(&udp6), "[2001:db8::1]:53 udp");
         assert_eq!(fallback_arguments(&fwm), "5 fwm");
+    }
+
+    #[tokio::test]
+    async fn command_lines_run_through_the_shell() {
+        let outcome = run_line(
+            "callback",
+            "test \"$(echo a b)\" = 'a b' && exit 3",
+            COMMAND_TIMEOUT,
+        )
+        .await
+        .unwrap();
+        assert_eq!(outcome.exit, ha_process::Exit::Code(3));
+    }
+
+    #[tokio::test]
+    async fn a_hung_command_is_ended_at_its_timeout() {
+        let started = std::time::Instant::now();
+        let outcome = run_line("fallbackcommand", "sleep 30", Duration::from_millis(200))
+            .await
+            .unwrap();
+        assert!(outcome.timed_out, "{outcome}");
+        assert!(started.elapsed() < Duration::from_secs(5), "{outcome}");
     }
 }
