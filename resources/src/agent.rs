@@ -6,8 +6,11 @@
 //! touching the system, and `meta_data` describes the agent.
 //!
 //! Actions are futures the group runner may abandon on a timeout by dropping
-//! them; an agent that starts processes must tie them to a guard that kills
-//! the whole process group when dropped, so that nothing outlives the action.
+//! them, so nothing an action starts may outlive it: an agent runs programs
+//! through [`ha_process`] and nothing else. The future of
+//! [`ha_process::Command::run`] and the [`ha_process::Process`] handle are
+//! the guard: dropped before the program ended, they end its whole process
+//! group (SIGTERM, the grace, SIGKILL).
 
 use std::fmt;
 
