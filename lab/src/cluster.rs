@@ -291,20 +291,11 @@ impl TwoNodeCluster {
 
     /// `ha-node status --json` of a node, as text.
     pub fn status_json(&self, node: Node) -> Result<String, LabError> {
-        let output = std::process::Command::new(&self.spec.binary)
-            .arg("status")
-            .arg("--json")
-            .arg("--socket")
-            .arg(self.socket(node))
-            .output()
-            .map_err(|e| LabError::io(self.spec.binary.display().to_string(), e))?;
-        if !output.status.success() {
-            return Err(LabError::io(
-                self.spec.binary.display().to_string(),
-                std::io::Error::other(String::from_utf8_lossy(&output.stderr).into_owned()),
-            ));
-        }
-        Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+        crate::command::run(
+            ha_process::Command::new(&self.spec.binary)
+                .args(["status", "--json", "--socket"])
+                .arg(self.socket(node)),
+        )
     }
 
     /// The state (`active`, `dead`…) `viewer` reports for `node` in its

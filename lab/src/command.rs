@@ -1,34 +1,16 @@
 //! Running the external tools the lab is built with (`ip`, `nft`, `sysctl`):
-//! exit status checked, stderr captured into the error, stdout returned.
+//! through ha-process, to completion, exit status checked, stderr captured
+//! into the error, stdout returned.
 
 use std::collections::BTreeMap;
 use std::ffi::OsStr;
-use std::io::{self, Write};
+use std::io;
 use std::path::Path;
-use std::process::{Command, ExitStatus, Stdio};
 use std::sync::Mutex;
 
+use ha_process::{Command, Output};
+
 use crate::LabError;
-
-/// The command line of `cmd`, for error messages.
-pub(crate) fn describe(cmd: &Command) -> String {
-    let mut line = cmd.get_program().to_string_lossy().into_owned();
-    for arg in cmd.get_args() {
-        line.push(' ');
-        line.push_str(&arg.to_string_lossy());
-    }
-    line
-}
-
-/// A short human description of how a process ended.
-pub(crate) fn describe_status(status: ExitStatus) -> String {
-    use std::os::unix::process::ExitStatusExt;
-    match (status.code(), status.signal()) {
-        (Some(code), _) => format!("exit code {code}"),
-        (None, Some(signal)) => format!("killed by signal {signal}"),
-        (None, None) => status.to_string(),
-    }
-}
 
 /// The Debian package providing `program`, for "not installed" errors.
 fn package_of(program: &OsStr) -> &'static str {
@@ -49,7 +31,7 @@ fn spawn_error(cmd: &Command, source: io::Error) -> LabError {
         }
     } else {
         LabError::Spawn {
-            command: describe(cmd),
+            command: cmd.to_string(),
             source,
         }
     }
@@ -57,31 +39,29 @@ fn spawn_error(cmd: &Command, source: io::Error) -> LabError {
 
 /// Runs `cmd` to completion, feeding it `input` on stdin, and returns its
 /// stdout; a non-zero exit becomes [`LabError::Command`] with its stderr.
+/// Output lines go to the log at debug level, tagged with the program.
 pub(crate) fn run_with_input(cmd: &mut Command, input: Option<&str>) -> Result<String, LabError> {
-    cmd.stdin(if input.is_some() {
-        Stdio::piped()
-    } else {
-        Stdio::null()
-    })
-    .stdout(Stdio::piped())
-    .stderr(Stdio::piped());
-    let mut child = cmd.spawn().map_err(|e| spawn_error(cmd, e))?;
-    if let (Some(text), Some(mut stdin)) = (input, child.stdin.take()) {
-        stdin
-            .write_all(text.as_bytes())
-            .map_err(|e| LabError::io(format!("writing stdin of `{}`", describe(cmd)), e))?;
+    if let Some(text) = input {
+        cmd.input(text);
     }
-    let output = child
-        .wait_with_output()
-        .map_err(|e| LabError::io(format!("waiting for `{}`", describe(cmd)), e))?;
-    if !output.status.success() {
+    let tag = cmd.get_program().to_string_lossy().into_owned();
+    cmd.stdout(Output::Capture)
+        .stderr(Output::Capture)
+        .tag(tag)
+        .log_level(log::Level::Debug)
+        .keep_lines(0);
+    let outcome = cmd.run_blocking().map_err(|e| match e {
+        ha_process::Error::Spawn { source, .. } => spawn_error(cmd, source),
+        other => LabError::from(other),
+    })?;
+    if !outcome.success() {
         return Err(LabError::Command {
-            command: describe(cmd),
-            status: describe_status(output.status),
-            stderr: String::from_utf8_lossy(&output.stderr).trim().to_string(),
+            command: cmd.to_string(),
+            status: outcome.exit.to_string(),
+            stderr: String::from_utf8_lossy(&outcome.stderr).trim().to_string(),
         });
     }
-    Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+    Ok(String::from_utf8_lossy(&outcome.stdout).into_owned())
 }
 
 /// Runs `cmd` to completion and returns its stdout (see [`run_with_input`]).
@@ -156,5 +136,9 @@ mod tests {
         }
         let input = run_with_input(&mut Command::new("cat"), Some("fed")).unwrap();
         assert_eq!(input, "fed");
+        match run(&mut Command::new("ha-lab-no-such-tool")) {
+            Err(LabError::ToolMissing { tool, .. }) => assert_eq!(tool, "ha-lab-no-such-tool"),
+            other => panic!("expected ToolMissing, got {other:?}"),
+        }
     }
 }

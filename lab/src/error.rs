@@ -81,6 +81,9 @@ pub enum LabError {
         /// The error from open or setns.
         source: io::Error,
     },
+    /// Signalling, waiting for or reaping a process failed.
+    #[error(transparent)]
+    Process(#[from] ha_process::Error),
     /// An I/O operation of the lab itself failed.
     #[error("{context}: {source}")]
     Io {

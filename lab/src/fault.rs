@@ -112,7 +112,7 @@ impl Host {
         let mut current = lock(&self.inner.faults);
         let mut wanted = current.clone();
         change(&mut wanted);
-        let mut nft = self.command("nft");
+        let mut nft = self.tool("nft");
         nft.args(["-f", "-"]);
         run_with_input(&mut nft, Some(&wanted.script()))?;
         *current = wanted;

@@ -2,16 +2,18 @@
 //! the probes, faults and address helpers are in their own modules.
 
 use std::ffi::OsStr;
-use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
 use std::process::Command;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
-use crate::command::{self, describe};
+use ha_process::Process;
+
+use crate::command;
 use crate::fault::FaultState;
 use crate::lab::Shared;
 use crate::netns;
-use crate::process::{ChildSlot, LabChild};
+use crate::process::LabChild;
 use crate::LabError;
 
 pub(crate) struct HostInner {
@@ -94,15 +96,15 @@ impl Host {
     /// hands back a handle; the process is SIGKILLed when the handle or the
     /// lab is dropped, whichever comes first.
     pub fn spawn(&self, mut cmd: Command) -> Result<LabChild, LabError> {
-        cmd.process_group(0);
-        let line = describe(&cmd);
-        let child = cmd.spawn().map_err(|source| LabError::Spawn {
-            command: line.clone(),
-            source,
-        })?;
-        let slot = Arc::new(ChildSlot::new(child, line));
-        self.lab().adopt_child(Arc::clone(&slot));
-        Ok(LabChild::new(slot))
+        let process = match Process::spawn(&mut cmd) {
+            Ok(process) => Arc::new(process.with_grace(Duration::ZERO)),
+            Err(ha_process::Error::Spawn { command, source }) => {
+                return Err(LabError::Spawn { command, source })
+            }
+            Err(other) => return Err(other.into()),
+        };
+        self.lab().adopt_child(Arc::clone(&process));
+        Ok(LabChild::new(process))
     }
 
     /// Runs `program ARGS...` inside this host to completion and returns its
@@ -112,12 +114,24 @@ impl Host {
         I: IntoIterator<Item = S>,
         S: AsRef<OsStr>,
     {
-        command::run(self.command(program).args(args))
+        command::run(self.tool(program).args(args))
+    }
+
+    /// [`Host::command`] as an [`ha_process::Command`], for the lab's own
+    /// runs to completion.
+    pub(crate) fn tool(&self, program: impl AsRef<OsStr>) -> ha_process::Command {
+        let mut cmd = ha_process::Command::new("ip");
+        cmd.args(["netns", "exec"]).arg(self.netns()).arg(program);
+        cmd
     }
 
     /// Runs `ip -n NETNS ARGS...` (e.g. `["route", "add", ...]`) and returns its stdout.
     pub fn ip(&self, args: &[&str]) -> Result<String, LabError> {
-        command::run(Command::new("ip").args(["-n", self.netns()]).args(args))
+        command::run(
+            ha_process::Command::new("ip")
+                .args(["-n", self.netns()])
+                .args(args),
+        )
     }
 
     /// Runs `f` on a new thread that has entered this host's namespace and

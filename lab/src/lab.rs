@@ -4,12 +4,14 @@
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 
+use ha_process::Process;
+
 use crate::command::require_tool;
 use crate::host::Host;
 use crate::lan::Lan;
 use crate::names::{check_node_name, new_lab_prefix};
 use crate::netns;
-use crate::process::ChildSlot;
+use crate::process::kill_and_reap;
 use crate::LabError;
 
 /// Name of the LAN [`Lab::connect`] uses.
@@ -34,16 +36,16 @@ pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 pub(crate) struct Shared {
     /// Namespaces created, in creation order.
     namespaces: Mutex<Vec<String>>,
-    children: Mutex<Vec<Arc<ChildSlot>>>,
+    children: Mutex<Vec<Arc<Process>>>,
     background: Mutex<Vec<Weak<dyn Stoppable>>>,
 }
 
 impl Shared {
     /// Registers a spawned process to be killed with the lab.
-    pub(crate) fn adopt_child(&self, slot: Arc<ChildSlot>) {
+    pub(crate) fn adopt_child(&self, process: Arc<Process>) {
         let mut children = lock(&self.children);
         children.retain(|c| Arc::strong_count(c) > 1);
-        children.push(slot);
+        children.push(process);
     }
 
     /// Registers a background thread to be stopped with the lab.
@@ -69,7 +71,7 @@ impl Shared {
             }
         }
         for child in lock(&self.children).drain(..) {
-            child.kill_and_reap();
+            kill_and_reap(&child);
         }
         let mut first_error = None;
         let namespaces: Vec<String> = lock(&self.namespaces).drain(..).collect();

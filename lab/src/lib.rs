@@ -47,6 +47,7 @@ pub mod vm;
 
 pub use addr::IfAddr;
 pub use error::LabError;
+pub use ha_process::Exit;
 pub use host::Host;
 pub use lab::Lab;
 pub use lan::Lan;

@@ -1,94 +1,17 @@
 //! Processes started in a lab host: a handle to signal, kill and wait for
 //! them, and the guarantee that none outlives its lab (SIGKILL on drop).
+//! The process itself (its group, waits, reaping, typed exit) is an
+//! [`ha_process::Process`]; the lab adds the registry that ends it with
+//! the lab and the choice of SIGKILL without grace.
 
-use std::process::{Child, ChildStderr, ChildStdin, ChildStdout, ExitStatus};
-use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Duration, Instant};
+use std::process::{ChildStderr, ChildStdin, ChildStdout};
+use std::sync::Arc;
+use std::time::Duration;
 
-use nix::sys::signal::{kill, killpg, Signal};
-use nix::unistd::Pid;
+use ha_process::{Exit, Process};
+use nix::sys::signal::Signal;
 
 use crate::LabError;
-
-/// How often waiting with a timeout looks at the child.
-const WAIT_POLL: Duration = Duration::from_millis(5);
-
-/// A spawned process shared between its [`LabChild`] and the lab's registry.
-/// The child is reaped only under the lock, so a PID is never signalled
-/// after it could have been reused.
-#[derive(Debug)]
-pub(crate) struct ChildSlot {
-    child: Mutex<Child>,
-    pid: u32,
-    program: String,
-}
-
-impl ChildSlot {
-    pub(crate) fn new(child: Child, program: String) -> Self {
-        let pid = child.id();
-        ChildSlot {
-            child: Mutex::new(child),
-            pid,
-            program,
-        }
-    }
-
-    fn lock(&self) -> MutexGuard<'_, Child> {
-        self.child
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-
-    fn pid(&self) -> Pid {
-        Pid::from_raw(self.pid as i32)
-    }
-
-    /// Sends `signal` to the process (or its whole group) unless it is reaped.
-    fn signal(&self, signal: Signal, group: bool) -> Result<(), LabError> {
-        let mut child = self.lock();
-        if child
-            .try_wait()
-            .map_err(|e| LabError::io(format!("polling {}", self.describe()), e))?
-            .is_some()
-        {
-            return Ok(());
-        }
-        let sent = if group {
-            killpg(self.pid(), signal)
-        } else {
-            kill(self.pid(), signal)
-        };
-        sent.map_err(|errno| {
-            LabError::io(
-                format!("sending {signal} to {}", self.describe()),
-                errno.into(),
-            )
-        })
-    }
-
-    /// SIGKILLs the whole process group and reaps the leader.
-    pub(crate) fn kill_and_reap(&self) {
-        let mut child = self.lock();
-        if let Ok(None) = child.try_wait() {
-            // The group may already be gone while the leader is a zombie.
-            let _ = killpg(self.pid(), Signal::SIGKILL);
-            let _ = kill(self.pid(), Signal::SIGKILL);
-            if let Err(e) = child.wait() {
-                log::warn!("cannot reap {}: {e}", self.describe());
-            }
-        }
-    }
-
-    fn try_wait(&self) -> Result<Option<ExitStatus>, LabError> {
-        self.lock()
-            .try_wait()
-            .map_err(|e| LabError::io(format!("polling {}", self.describe()), e))
-    }
-
-    fn describe(&self) -> String {
-        format!("process {} (`{}`)", self.pid, self.program)
-    }
-}
 
 /// A process running inside a lab host, started by
 /// [`Host::spawn`](crate::Host::spawn).
@@ -99,31 +22,31 @@ impl ChildSlot {
 #[derive(Debug)]
 #[must_use = "dropping a LabChild kills the process"]
 pub struct LabChild {
-    slot: Arc<ChildSlot>,
+    process: Arc<Process>,
     detached: bool,
 }
 
 impl LabChild {
-    pub(crate) fn new(slot: Arc<ChildSlot>) -> Self {
+    pub(crate) fn new(process: Arc<Process>) -> Self {
         LabChild {
-            slot,
+            process,
             detached: false,
         }
     }
 
     /// The process id (also its process group id).
     pub fn pid(&self) -> u32 {
-        self.slot.pid
+        self.process.pid()
     }
 
     /// Sends `signal` to the process; a process that already exited is not an error.
     pub fn signal(&self, signal: Signal) -> Result<(), LabError> {
-        self.slot.signal(signal, false)
+        Ok(self.process.signal(signal)?)
     }
 
     /// Sends `signal` to the process and everything in its process group.
     pub fn signal_group(&self, signal: Signal) -> Result<(), LabError> {
-        self.slot.signal(signal, true)
+        Ok(self.process.signal_group(signal)?)
     }
 
     /// `kill -9` of the process alone (its children, if any, live on, as
@@ -137,49 +60,34 @@ impl LabChild {
         self.signal(Signal::SIGTERM)
     }
 
-    /// The exit status if the process has ended, without blocking.
-    pub fn try_wait(&self) -> Result<Option<ExitStatus>, LabError> {
-        self.slot.try_wait()
+    /// How the process ended if it has, without blocking.
+    pub fn try_wait(&self) -> Result<Option<Exit>, LabError> {
+        Ok(self.process.try_wait()?)
     }
 
     /// Waits up to `timeout` for the process to end; `None` if it is still running.
-    pub fn wait_timeout(&self, timeout: Duration) -> Result<Option<ExitStatus>, LabError> {
-        let deadline = Instant::now() + timeout;
-        loop {
-            if let Some(status) = self.try_wait()? {
-                return Ok(Some(status));
-            }
-            let now = Instant::now();
-            if now >= deadline {
-                return Ok(None);
-            }
-            std::thread::sleep(WAIT_POLL.min(deadline - now));
-        }
+    pub fn wait_timeout(&self, timeout: Duration) -> Result<Option<Exit>, LabError> {
+        Ok(self.process.wait_timeout(timeout)?)
     }
 
     /// Waits for the process to end.
-    pub fn wait(&self) -> Result<ExitStatus, LabError> {
-        loop {
-            if let Some(status) = self.try_wait()? {
-                return Ok(status);
-            }
-            std::thread::sleep(WAIT_POLL);
-        }
+    pub fn wait(&self) -> Result<Exit, LabError> {
+        Ok(self.process.wait_blocking()?)
     }
 
     /// Takes the child's stdin pipe (if it was configured with `Stdio::piped()`).
     pub fn take_stdin(&mut self) -> Option<ChildStdin> {
-        self.slot.lock().stdin.take()
+        self.process.take_stdin()
     }
 
     /// Takes the child's stdout pipe (if it was configured with `Stdio::piped()`).
     pub fn take_stdout(&mut self) -> Option<ChildStdout> {
-        self.slot.lock().stdout.take()
+        self.process.take_stdout()
     }
 
     /// Takes the child's stderr pipe (if it was configured with `Stdio::piped()`).
     pub fn take_stderr(&mut self) -> Option<ChildStderr> {
-        self.slot.lock().stderr.take()
+        self.process.take_stderr()
     }
 
     /// Lets the process run until the lab is dropped instead of until this
@@ -189,10 +97,18 @@ impl LabChild {
     }
 }
 
+/// SIGKILLs the process's group and reaps it (the process was started
+/// with no grace), logging what goes wrong.
+pub(crate) fn kill_and_reap(process: &Process) {
+    if let Err(e) = process.terminate_blocking() {
+        log::warn!("{e}");
+    }
+}
+
 impl Drop for LabChild {
     fn drop(&mut self) {
         if !self.detached {
-            self.slot.kill_and_reap();
+            kill_and_reap(&self.process);
         }
     }
 }

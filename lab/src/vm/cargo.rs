@@ -12,7 +12,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use crate::command::{describe, describe_status};
+use ha_process::{describe, Exit};
+
 use crate::LabError;
 
 /// The target the guest binaries are built for (the host's own).
@@ -130,7 +131,7 @@ fn cargo_build(
         let mut detail = format!(
             "`{}` failed ({})",
             describe(&cmd),
-            describe_status(output.status)
+            Exit::from(output.status)
         );
         for error in errors {
             detail.push('\n');
@@ -208,12 +209,12 @@ struct Metadata {
 
 impl Metadata {
     fn read(workspace: &Path) -> Result<Metadata, LabError> {
-        let mut cmd = Command::new(cargo_program());
+        let mut cmd = ha_process::Command::new(cargo_program());
         cmd.args(["metadata", "--no-deps", "--format-version", "1"])
             .current_dir(workspace);
         let stdout = crate::command::run(&mut cmd)?;
         Metadata::parse(&stdout).ok_or_else(|| LabError::Parse {
-            command: describe(&cmd),
+            command: cmd.to_string(),
             reason: "no packages with names, manifests and targets".to_string(),
         })
     }

@@ -9,8 +9,9 @@
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::{Duration, Instant};
+
+use ha_process::Command;
 
 use super::cache::remove_dir_if_present;
 use super::packages::{

@@ -9,8 +9,9 @@ use std::fs::File;
 use std::io::BufWriter;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::{Duration, Instant};
+
+use ha_process::Command;
 
 use super::cache::{remove_dir_if_present, CacheLock};
 use super::cpio::CpioWriter;

@@ -7,7 +7,8 @@ use std::fs::File;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use crate::command::{describe, describe_status};
+use ha_process::{describe, Exit};
+
 use crate::LabError;
 
 /// Where the boot-protocol header says "HdrS".
@@ -91,7 +92,7 @@ pub(crate) fn extract_vmlinux(
         return Err(fail(format!(
             "`{}` failed ({}): {}",
             describe(&cmd),
-            describe_status(result.status),
+            Exit::from(result.status),
             String::from_utf8_lossy(&result.stderr).trim()
         )));
     }

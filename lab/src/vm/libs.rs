@@ -3,7 +3,8 @@
 //! (ipvsadm) run in the guest, which has no other libraries.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
+
+use ha_process::Command;
 
 use crate::command::run;
 use crate::LabError;

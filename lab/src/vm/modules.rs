@@ -6,7 +6,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
-use std::process::Command;
+
+use ha_process::Command;
 
 use crate::command::run;
 use crate::LabError;

@@ -10,11 +10,12 @@ use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
+use ha_process::{describe, Exit};
+
 use super::cache::remove_dir_if_present;
 use super::cpio::CpioWriter;
 use super::image::{add_host_file, add_tree, VmImage};
 use super::init::{split_status, RUN_SCRIPT};
-use crate::command::{describe, describe_status};
 use crate::LabError;
 
 /// Lines of output and console kept in errors.
@@ -165,7 +166,7 @@ impl<'a> Vm<'a> {
                 elapsed,
             }),
             None => Err(LabError::VmExit {
-                qemu_status: describe_status(status),
+                qemu_status: Exit::from(status).to_string(),
                 qemu_stderr: read_log(&qemu_log).trim().to_string(),
                 output_tail: tail(&output_text),
                 console_tail: tail(&console_text),

@@ -13,7 +13,8 @@
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+
+use ha_process::Command;
 
 use super::cache::remove_dir_if_present;
 use crate::command::run;
