@@ -9,10 +9,9 @@
 use std::collections::BTreeMap;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::{Duration, Instant};
 
-use ha_process::{describe, Exit};
+use ha_process::{Command, Output};
 
 use crate::LabError;
 
@@ -118,21 +117,22 @@ fn cargo_build(
         // These would override RUSTFLAGS or the target.
         .env_remove("CARGO_ENCODED_RUSTFLAGS")
         .env_remove("CARGO_BUILD_RUSTFLAGS")
-        .env_remove("CARGO_BUILD_TARGET");
-    let output = cmd.output().map_err(|e| LabError::Spawn {
-        command: describe(&cmd),
-        source: e,
+        .env_remove("CARGO_BUILD_TARGET")
+        .stdout(Output::Capture)
+        .stderr(Output::Capture)
+        .tag("cargo")
+        .log_level(log::Level::Debug)
+        .keep_lines(0);
+    let output = cmd.run_blocking().map_err(|e| match e {
+        ha_process::Error::Spawn { command, source } => LabError::Spawn { command, source },
+        other => LabError::from(other),
     })?;
     let stdout = String::from_utf8_lossy(&output.stdout);
     let (executables, errors) = parse_messages(&stdout, metadata);
-    if !output.status.success() {
+    if !output.success() {
         let stderr = String::from_utf8_lossy(&output.stderr);
         let stderr_tail: Vec<&str> = stderr.lines().rev().take(20).collect();
-        let mut detail = format!(
-            "`{}` failed ({})",
-            describe(&cmd),
-            Exit::from(output.status)
-        );
+        let mut detail = format!("`{cmd}` failed ({})", output.exit);
         for error in errors {
             detail.push('\n');
             detail.push_str(&error);
@@ -209,7 +209,7 @@ struct Metadata {
 
 impl Metadata {
     fn read(workspace: &Path) -> Result<Metadata, LabError> {
-        let mut cmd = ha_process::Command::new(cargo_program());
+        let mut cmd = Command::new(cargo_program());
         cmd.args(["metadata", "--no-deps", "--format-version", "1"])
             .current_dir(workspace);
         let stdout = crate::command::run(&mut cmd)?;

@@ -6,11 +6,11 @@
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
-use ha_process::{describe, Exit};
+use ha_process::Process;
 
 use super::cache::remove_dir_if_present;
 use super::cpio::CpioWriter;
@@ -20,9 +20,6 @@ use crate::LabError;
 
 /// Lines of output and console kept in errors.
 const TAIL_LINES: usize = 40;
-
-/// How often the host looks whether QEMU has ended.
-const POLL: Duration = Duration::from_millis(20);
 
 static NEXT_RUN: AtomicU32 = AtomicU32::new(0);
 
@@ -135,25 +132,24 @@ impl<'a> Vm<'a> {
         cmd.stdin(Stdio::null()).stdout(log).stderr(log_err);
         die_with_parent(&mut cmd);
         let started = Instant::now();
-        let child = cmd.spawn().map_err(|e| LabError::Spawn {
-            command: describe(&cmd),
-            source: e,
-        })?;
-        let mut qemu = KillOnDrop(child);
-        let status = loop {
-            match qemu.0.try_wait() {
-                Ok(Some(status)) => break status,
-                Ok(None) if started.elapsed() >= timeout => {
-                    qemu.kill();
-                    return Err(LabError::VmTimeout {
-                        after: started.elapsed(),
-                        output_tail: tail(&read_log(&output)),
-                        console_tail: tail(&read_log(&console)),
-                    });
-                }
-                Ok(None) => std::thread::sleep(POLL),
-                Err(e) => return Err(LabError::io("waiting for QEMU", e)),
+        // Killed (no grace) and reaped when the host stops waiting for it:
+        // an error, a timeout, a panicking test.
+        let qemu = match Process::spawn(&mut cmd) {
+            Ok(qemu) => qemu.with_grace(Duration::ZERO),
+            Err(ha_process::Error::Spawn { command, source }) => {
+                return Err(LabError::Spawn { command, source })
             }
+            Err(other) => return Err(other.into()),
+        };
+        let Some(status) = qemu.wait_timeout(timeout)? else {
+            if let Err(e) = qemu.terminate_blocking() {
+                log::warn!("{e}");
+            }
+            return Err(LabError::VmTimeout {
+                after: started.elapsed(),
+                output_tail: tail(&read_log(&output)),
+                console_tail: tail(&read_log(&console)),
+            });
         };
         let elapsed = started.elapsed();
         let output_text = read_log(&output);
@@ -166,7 +162,7 @@ impl<'a> Vm<'a> {
                 elapsed,
             }),
             None => Err(LabError::VmExit {
-                qemu_status: Exit::from(status).to_string(),
+                qemu_status: status.to_string(),
                 qemu_stderr: read_log(&qemu_log).trim().to_string(),
                 output_tail: tail(&output_text),
                 console_tail: tail(&console_text),
@@ -302,25 +298,6 @@ fn read_log(path: &Path) -> String {
     std::fs::read(path)
         .map(|bytes| String::from_utf8_lossy(&bytes).replace("\r\n", "\n"))
         .unwrap_or_default()
-}
-
-/// QEMU, killed and reaped if the host stops waiting for it (an error, a
-/// timeout, a panicking test).
-struct KillOnDrop(Child);
-
-impl KillOnDrop {
-    fn kill(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-impl Drop for KillOnDrop {
-    fn drop(&mut self) {
-        if matches!(self.0.try_wait(), Ok(None)) {
-            self.kill();
-        }
-    }
 }
 
 #[cfg(test)]
