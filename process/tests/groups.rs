@@ -113,6 +113,28 @@ async fn a_run_future_dropped_by_an_outer_timeout_ends_the_whole_group() {
     assert!(eventually_async(SOON, || children.iter().all(|&p| !alive(p))).await);
 }
 
+#[test]
+fn a_runtime_shutting_down_during_the_grace_kills_the_group_at_once() {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let group = runtime.block_on(async {
+        let running = sh(IGNORES_TERM)
+            .grace(Duration::from_secs(60))
+            .spawn()
+            .unwrap();
+        let group = running.pid();
+        assert!(eventually_async(SOON, || members(group).len() == 3).await);
+        // SIGTERM now, SIGKILL after the grace in a task of the runtime...
+        drop(running);
+        group
+    });
+    // ...which goes away first: its task's drop kills the group.
+    drop(runtime);
+    assert!(eventually(SOON, || members(group).is_empty()));
+}
+
 #[tokio::test]
 async fn sigterm_ignored_is_followed_by_sigkill_after_the_grace() {
     let grace = Duration::from_millis(700);
@@ -200,4 +222,15 @@ fn blocking_waits_signals_and_reaps() {
     // Signalling a reaped program is not an error and reaches nobody.
     process.signal(Signal::SIGKILL).unwrap();
     process.signal_group(Signal::SIGKILL).unwrap();
+}
+
+#[test]
+fn handles_and_runs_can_cross_threads_and_tasks() {
+    fn shareable<T: Send + Sync>() {}
+    fn sendable<T: Send>(_: &T) {}
+    shareable::<Process>();
+    shareable::<Command>();
+    let cmd = Command::new("true");
+    // What tokio::spawn needs of a run; never polled, so nothing starts.
+    sendable(&cmd.run());
 }
