@@ -11,12 +11,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::error::Error;
-use crate::run::{Outcome, Running};
+use crate::process::{join, DEFAULT_GRACE};
 
-/// The time between SIGTERM and SIGKILL when a group is ended, unless set.
-pub const DEFAULT_GRACE: Duration = Duration::from_secs(5);
-
-/// How many of the last output lines an [`Outcome`] keeps, unless set.
+/// How many of the last output lines an [`Outcome`](crate::Outcome) keeps, unless set.
 pub const DEFAULT_KEEP_LINES: usize = 20;
 
 /// Whom a program runs as.
@@ -274,50 +271,6 @@ impl Command {
             },
         }
     }
-
-    /// Starts the program (inside a tokio runtime) and hands back the
-    /// handle; its output is read by tasks of the runtime from now on.
-    pub fn spawn(&self) -> Result<Running, Error> {
-        Running::start(self)
-    }
-
-    /// Runs the program to completion (inside a tokio runtime). Dropping
-    /// the future before it is done ends the program's group like a
-    /// timeout, in the background.
-    pub async fn run(&self) -> Result<Outcome, Error> {
-        self.spawn()?.wait().await
-    }
-
-    /// [`Command::run`] for blocking code: the same run on a private
-    /// current-thread runtime (on a thread of its own when called inside
-    /// another runtime).
-    pub fn run_blocking(&self) -> Result<Outcome, Error> {
-        let run = || {
-            tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .map_err(|source| Error::Runtime {
-                    command: self.to_string(),
-                    source,
-                })?
-                .block_on(self.run())
-        };
-        if tokio::runtime::Handle::try_current().is_err() {
-            return run();
-        }
-        std::thread::scope(|scope| {
-            let worker = std::thread::Builder::new()
-                .name("ha-process-run".to_string())
-                .spawn_scoped(scope, run)
-                .map_err(|source| Error::Runtime {
-                    command: self.to_string(),
-                    source,
-                })?;
-            worker
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-        })
-    }
 }
 
 impl fmt::Display for Command {
@@ -327,19 +280,4 @@ impl fmt::Display for Command {
             self.args.iter().map(OsString::as_os_str),
         ))
     }
-}
-
-/// A command line for messages: the program and its arguments joined by
-/// spaces (not quoted), as [`Command`]'s `Display` writes it.
-pub fn describe(cmd: &std::process::Command) -> String {
-    join(cmd.get_program(), cmd.get_args())
-}
-
-fn join<'a>(program: &OsStr, args: impl Iterator<Item = &'a OsStr>) -> String {
-    let mut line = program.to_string_lossy().into_owned();
-    for arg in args {
-        line.push(' ');
-        line.push_str(&arg.to_string_lossy());
-    }
-    line
 }

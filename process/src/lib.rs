@@ -63,10 +63,11 @@ mod pidfd;
 mod process;
 mod run;
 
-pub use command::{describe, Command, Output, User, DEFAULT_GRACE, DEFAULT_KEEP_LINES};
+pub use command::{Command, Output, User, DEFAULT_KEEP_LINES};
 pub use error::Error;
 pub use exit::Exit;
 pub use nix::sys::signal::Signal;
 pub use output::{Line, Stream};
 pub use process::Process;
+pub use process::{describe, DEFAULT_GRACE};
 pub use run::{Outcome, Running};

@@ -2,6 +2,7 @@
 //! handle to signal and wait for it, and the guard that ends the group when
 //! the program is abandoned before it ended.
 
+use std::ffi::OsStr;
 use std::io;
 use std::os::unix::process::CommandExt;
 use std::process::{Child, ChildStderr, ChildStdin, ChildStdout};
@@ -11,10 +12,12 @@ use std::time::Duration;
 use nix::sys::signal::{kill, killpg, Signal};
 use nix::unistd::Pid;
 
-use crate::command::{describe, DEFAULT_GRACE};
 use crate::error::Error;
 use crate::exit::Exit;
 use crate::pidfd::PidFd;
+
+/// The time between SIGTERM and SIGKILL when a group is ended, unless set.
+pub const DEFAULT_GRACE: Duration = Duration::from_secs(5);
 
 /// How long a group is given to go after SIGKILL before the program is
 /// reported [`Error::Unkillable`] and left to a reaper thread.
@@ -382,4 +385,19 @@ impl Drop for Process {
             self.leave_to_reaper();
         }
     }
+}
+
+/// A command line for messages: the program and its arguments joined by
+/// spaces (not quoted), as [`Command`]'s `Display` writes it.
+pub fn describe(cmd: &std::process::Command) -> String {
+    join(cmd.get_program(), cmd.get_args())
+}
+
+pub(crate) fn join<'a>(program: &OsStr, args: impl Iterator<Item = &'a OsStr>) -> String {
+    let mut line = program.to_string_lossy().into_owned();
+    for arg in args {
+        line.push(' ');
+        line.push_str(&arg.to_string_lossy());
+    }
+    line
 }

@@ -175,3 +175,49 @@ impl Drop for Running {
         }
     }
 }
+
+impl Command {
+    /// Starts the program (inside a tokio runtime) and hands back the
+    /// handle; its output is read by tasks of the runtime from now on.
+    pub fn spawn(&self) -> Result<Running, Error> {
+        Running::start(self)
+    }
+
+    /// Runs the program to completion (inside a tokio runtime). Dropping
+    /// the future before it is done ends the program's group like a
+    /// timeout, in the background.
+    pub async fn run(&self) -> Result<Outcome, Error> {
+        self.spawn()?.wait().await
+    }
+
+    /// [`Command::run`] for blocking code: the same run on a private
+    /// current-thread runtime (on a thread of its own when called inside
+    /// another runtime).
+    pub fn run_blocking(&self) -> Result<Outcome, Error> {
+        let run = || {
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(|source| Error::Runtime {
+                    command: self.to_string(),
+                    source,
+                })?
+                .block_on(self.run())
+        };
+        if tokio::runtime::Handle::try_current().is_err() {
+            return run();
+        }
+        std::thread::scope(|scope| {
+            let worker = std::thread::Builder::new()
+                .name("ha-process-run".to_string())
+                .spawn_scoped(scope, run)
+                .map_err(|source| Error::Runtime {
+                    command: self.to_string(),
+                    source,
+                })?;
+            worker
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+        })
+    }
+}
