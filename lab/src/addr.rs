@@ -7,6 +7,7 @@ use std::net::IpAddr;
 use serde_json::Value;
 
 use crate::host::Host;
+use crate::ip_json::json_array;
 use crate::names::check_ifname;
 use crate::LabError;
 
@@ -43,19 +44,6 @@ pub(crate) fn parse_cidr(text: &str) -> Result<(IpAddr, u8), LabError> {
         return Err(invalid(&format!("prefix length is at most {max}")));
     }
     Ok((addr, prefix))
-}
-
-/// Reads `ip -j` output as a JSON array.
-pub(crate) fn json_array(command: &str, text: &str) -> Result<Vec<Value>, LabError> {
-    let parse_error = |reason: String| LabError::Parse {
-        command: command.to_string(),
-        reason,
-    };
-    match serde_json::from_str::<Value>(text) {
-        Ok(Value::Array(items)) => Ok(items),
-        Ok(_) => Err(parse_error("expected a JSON array".to_string())),
-        Err(e) => Err(parse_error(e.to_string())),
-    }
 }
 
 /// The addresses in `ip -j addr show` output.

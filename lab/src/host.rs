@@ -10,10 +10,10 @@ use std::time::Duration;
 use ha_process::Process;
 
 use crate::command;
-use crate::fault::FaultState;
-use crate::lab::Shared;
+use crate::fault_state::FaultState;
 use crate::netns;
 use crate::process::LabChild;
+use crate::shared::Shared;
 use crate::LabError;
 
 pub(crate) struct HostInner {

@@ -8,9 +8,9 @@ use std::sync::{Arc, Mutex};
 use crate::addr::parse_cidr;
 use crate::command::ip;
 use crate::host::Host;
-use crate::lab::lock;
 use crate::link::{admin_up, wait_up, LINK_SETTLE};
 use crate::names::check_ifname;
+use crate::shared::lock;
 use crate::LabError;
 
 /// Name of the bridge inside a LAN's namespace.

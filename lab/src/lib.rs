@@ -34,8 +34,10 @@ pub mod cluster;
 mod command;
 mod error;
 mod fault;
+mod fault_state;
 mod host;
 mod icmp;
+mod ip_json;
 mod lab;
 mod lan;
 mod link;
@@ -43,6 +45,7 @@ mod names;
 mod netns;
 mod probe;
 mod process;
+mod shared;
 pub mod vm;
 
 pub use addr::IfAddr;

@@ -6,9 +6,9 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::addr::json_array;
 use crate::command::ip;
 use crate::host::Host;
+use crate::ip_json::json_array;
 use crate::names::check_ifname;
 use crate::LabError;
 

@@ -13,8 +13,8 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use crate::host::Host;
-use crate::lab::{lock, Stoppable};
 use crate::netns;
+use crate::shared::{lock, Stoppable};
 use crate::LabError;
 
 /// Longest reply a probe reads.
