@@ -326,3 +326,39 @@ fn a_second_shutdown_is_a_duplicate_and_what_was_sent_before_it_is_ignored() {
     assert_eq!(b.map(|n| n.state), Some(NodeState::Dead));
     assert!(a.groups().iter().all(|g| g.owner.as_deref() != Some("b")));
 }
+
+/// Heartbeats sent by a lone machine whose loop wakes `late` after every
+/// deadline, over `window`, at keepalive 10 ms.
+fn heartbeats_sent(late: Duration, window: Duration) -> usize {
+    let mut setup = Setup::new(&["a", "b"]);
+    setup.keepalive = 10 * MS;
+    setup.warntime = 30 * MS;
+    setup.deadtime = 40 * MS;
+    setup.initdead = 1000 * MS;
+    let t0 = Instant::now();
+    let mut machine = Machine::new(setup.config(A), 1, &BTreeMap::new(), t0);
+    let count = |machine: &mut Machine| {
+        std::iter::from_fn(|| machine.poll_output())
+            .filter(|o| matches!(o, Output::Send(Message::Status(_))))
+            .count()
+    };
+    let mut sent = count(&mut machine);
+    while let Some(at) = machine.poll_timeout().filter(|&at| at < t0 + window) {
+        machine.handle_timeout(at + late);
+        sent += count(&mut machine);
+    }
+    sent
+}
+
+#[test]
+fn heartbeats_keep_their_rate_when_the_loop_wakes_late() {
+    // 10 s at keepalive 10 ms: 1000 heartbeats (and the first at 0), on
+    // time or woken 1 ms or 9 ms late every time.
+    for late in [Duration::ZERO, MS, 9 * MS] {
+        let sent = heartbeats_sent(late, Duration::from_secs(10));
+        assert!(
+            (1000..=1003).contains(&sent),
+            "{sent} heartbeats in 10 s when woken {late:?} late"
+        );
+    }
+}

@@ -40,6 +40,11 @@ pub trait Medium: Send + Sync {
     /// truncated, so pass a buffer of [`MAX_DATAGRAM_LEN`] bytes.
     async fn recv(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)>;
 
+    /// Takes a datagram already waiting, without waiting for one: `None`
+    /// when none is queued. A node calls it before acting on a deadline, so
+    /// that a heartbeat which has arrived is read first.
+    fn try_recv(&self, buf: &mut [u8]) -> io::Result<Option<(usize, SocketAddr)>>;
+
     /// The medium's own view of its link: whether its interface exists and is
     /// up, and whether the last send succeeded. Cheap enough for a status
     /// display, but not meant to be called for every datagram.

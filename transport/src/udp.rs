@@ -284,6 +284,14 @@ impl Medium for UdpMedium {
         self.socket.recv_from(buf).await
     }
 
+    fn try_recv(&self, buf: &mut [u8]) -> io::Result<Option<(usize, SocketAddr)>> {
+        match self.socket.try_recv_from(buf) {
+            Ok(received) => Ok(Some(received)),
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
     fn link(&self) -> LinkState {
         let interface = self.interface.clone();
         match iface::status(self.socket.as_fd(), &self.interface) {

@@ -39,16 +39,40 @@ pub(super) async fn receive(
                 continue;
             }
         };
-        let datagram = buf.get(..len).unwrap_or_default();
-        let inbound = match wire::decode(datagram, &keys)
-            .map_err(|e| e.to_string())
-            .and_then(|w| Message::from_wire(&w).map_err(|e| e.to_string()))
-        {
-            Ok(message) => Inbound::Message(message),
-            Err(error) => Inbound::Invalid { source, error },
-        };
+        let inbound = decode(buf.get(..len).unwrap_or_default(), source, &keys);
         if to_loop.send(inbound).await.is_err() {
             return;
         }
     }
+}
+
+/// Authenticates and decodes one datagram from `source`.
+pub(super) fn decode(datagram: &[u8], source: SocketAddr, keys: &AuthKeys) -> Inbound {
+    match wire::decode(datagram, keys)
+        .map_err(|e| e.to_string())
+        .and_then(|w| Message::from_wire(&w).map_err(|e| e.to_string()))
+    {
+        Ok(message) => Inbound::Message(message),
+        Err(error) => Inbound::Invalid { source, error },
+    }
+}
+
+/// Every datagram already queued on `media`, decoded, without waiting.
+pub(super) fn queued(media: &[Arc<dyn Medium>], keys: &AuthKeys, buf: &mut [u8]) -> Vec<Inbound> {
+    let mut ready = Vec::new();
+    for medium in media {
+        loop {
+            match medium.try_recv(buf) {
+                Ok(Some((len, source))) => {
+                    ready.push(decode(buf.get(..len).unwrap_or_default(), source, keys));
+                }
+                Ok(None) => break,
+                Err(error) => {
+                    log::debug!("{}: receive failed: {error}", medium.describe());
+                    break;
+                }
+            }
+        }
+    }
+    ready
 }

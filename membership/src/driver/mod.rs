@@ -16,7 +16,7 @@ use std::sync::Arc;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use async_trait::async_trait;
-use ha_transport::medium::Medium;
+use ha_transport::medium::{Medium, MAX_DATAGRAM_LEN};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::auth::AuthKeys;
@@ -142,6 +142,7 @@ impl Driver {
         let mut auth_log = LogLimiter::new();
         let mut reject_log = LogLimiter::new();
         let mut commands_open = true;
+        let mut buf = vec![0u8; MAX_DATAGRAM_LEN];
         loop {
             if self.process_outputs(&results_tx, &mut reject_log).await {
                 break;
@@ -154,14 +155,10 @@ impl Driver {
                 }
             };
             tokio::select! {
-                Some(inbound) = inbound_rx.recv() => match inbound {
-                    Inbound::Message(message) => self.machine.handle_message(now(), message),
-                    Inbound::Invalid { source, error } => {
-                        auth_log.warn(source.ip().to_string(), now(), || {
-                            format!("rejected a packet from {source}: {error}")
-                        });
-                    }
-                },
+                // Messages first: a heartbeat that has arrived is read
+                // before a deadline it would cancel.
+                biased;
+                Some(inbound) = inbound_rx.recv() => self.take(inbound, &mut auth_log),
                 Some((id, outcome)) = results_rx.recv() => {
                     self.machine.handle_action_result(now(), id, outcome);
                 }
@@ -175,11 +172,34 @@ impl Driver {
                     }
                     None => commands_open = false,
                 },
-                () = sleep => self.machine.handle_timeout(now()),
+                () = sleep => {
+                    // Whatever is already queued, in the loop's channel or
+                    // still in a medium's socket, is read before the
+                    // deadline is acted on.
+                    while let Ok(inbound) = inbound_rx.try_recv() {
+                        self.take(inbound, &mut auth_log);
+                    }
+                    for inbound in inbound::queued(&self.media, &self.keys, &mut buf) {
+                        self.take(inbound, &mut auth_log);
+                    }
+                    self.machine.handle_timeout(now());
+                }
             }
         }
         for receiver in receivers {
             receiver.abort();
+        }
+    }
+
+    /// Hands one received datagram to the machine (or the log).
+    fn take(&mut self, inbound: Inbound, auth_log: &mut LogLimiter) {
+        match inbound {
+            Inbound::Message(message) => self.machine.handle_message(now(), message),
+            Inbound::Invalid { source, error } => {
+                auth_log.warn(source.ip().to_string(), now(), || {
+                    format!("rejected a packet from {source}: {error}")
+                });
+            }
         }
     }
 

@@ -458,10 +458,7 @@ impl Machine {
         }
         if now >= self.next_heartbeat {
             self.send_status();
-        }
-        // Never schedule in the past, whatever the driver's timing.
-        if self.next_heartbeat <= now {
-            self.next_heartbeat = now + self.config.keepalive;
+            self.next_heartbeat = next_beat(self.next_heartbeat, now, self.config.keepalive);
         }
     }
 
@@ -576,5 +573,36 @@ impl Machine {
         self.set_local_state(NodeState::Dead);
         self.shutdown_sent = true;
         self.event(Event::ShutdownComplete);
+    }
+}
+
+/// The first heartbeat time after `now` on the fixed schedule that `due`
+/// belongs to (`due`, `due + keepalive`, ...): a late wake-up neither
+/// shifts the schedule nor sends a burst for the beats it missed.
+fn next_beat(due: Instant, now: Instant, keepalive: std::time::Duration) -> Instant {
+    if keepalive.is_zero() {
+        return now;
+    }
+    let late = now.saturating_duration_since(due);
+    let missed = late.as_nanos() / keepalive.as_nanos();
+    let steps = u32::try_from(missed + 1).unwrap_or(u32::MAX);
+    due + keepalive.saturating_mul(steps)
+}
+
+#[cfg(test)]
+mod schedule_tests {
+    use super::*;
+    use std::time::Duration;
+
+    const MS: Duration = Duration::from_millis(1);
+
+    #[test]
+    fn the_schedule_keeps_its_phase_and_skips_missed_beats() {
+        let t0 = Instant::now();
+        assert_eq!(next_beat(t0, t0, 10 * MS), t0 + 10 * MS);
+        assert_eq!(next_beat(t0, t0 + 3 * MS, 10 * MS), t0 + 10 * MS);
+        assert_eq!(next_beat(t0, t0 + 10 * MS, 10 * MS), t0 + 20 * MS);
+        // A 35 ms stall: the beats at 10, 20 and 30 are not sent in a burst.
+        assert_eq!(next_beat(t0, t0 + 35 * MS, 10 * MS), t0 + 40 * MS);
     }
 }
