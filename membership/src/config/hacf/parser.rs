@@ -229,7 +229,8 @@ impl<'s> Parser<'s> {
         interface_exists: &dyn Fn(&str) -> bool,
     ) -> Result<(HaConfig, Vec<ConfigWarning>), ConfigErrors> {
         let mut late = Vec::new();
-        let timers = self.timers.resolve(self.source, &mut late);
+        let mut warnings = Vec::new();
+        let timers = self.timers.resolve(self.source, &mut late, &mut warnings);
         if !self.media_written {
             late.push(
                 self.source
@@ -245,17 +246,18 @@ impl<'s> Parser<'s> {
         for error in late {
             self.diagnostics.push(error);
         }
-        let warnings = self
-            .media
-            .iter()
-            .filter(|(medium, _, _)| !interface_exists(medium.interface()))
-            .map(|(medium, line, name)| {
-                line.warning(format!(
-                    "{name}: interface '{}' does not exist on this host",
-                    medium.interface()
-                ))
-            })
-            .collect();
+        warnings.extend(
+            self.media
+                .iter()
+                .filter(|(medium, _, _)| !interface_exists(medium.interface()))
+                .map(|(medium, line, name)| {
+                    line.warning(format!(
+                        "{name}: interface '{}' does not exist on this host",
+                        medium.interface()
+                    ))
+                }),
+        );
+        warnings.sort_by_key(|w| w.location.line);
         let config = HaConfig {
             keepalive: timers.keepalive,
             warntime: timers.warntime,

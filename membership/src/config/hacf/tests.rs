@@ -233,3 +233,54 @@ fn render_writes_every_value_explicitly() {
          node a\nnode b\n"
     );
 }
+
+/// The warnings about `text`, on a host with every interface.
+fn warnings(text: &str) -> Vec<String> {
+    match check_ha_cf(&Source::new("/etc/ha.d/ha.cf", text), &|_: &str| true) {
+        Ok((_, warnings)) => warnings.iter().map(ToString::to_string).collect(),
+        Err(errors) => panic!("unexpected errors:\n{errors}"),
+    }
+}
+
+#[test]
+fn a_keepalive_the_loop_cannot_keep_is_refused() {
+    assert_eq!(
+        error("keepalive 4ms\ndeadtime 40ms"),
+        "/etc/ha.d/ha.cf:1: keepalive (4ms) is below 5ms, the shortest interval ha-node keeps"
+    );
+    assert_eq!(
+        config("keepalive 5ms\ndeadtime 20ms\nbcast eth0\nnode a").keepalive,
+        ms(5)
+    );
+}
+
+#[test]
+fn a_thin_deadtime_margin_is_a_warning_at_the_deadtime() {
+    assert_eq!(
+        warnings("keepalive 10ms\ndeadtime 30ms\nbcast eth0\nnode a\n"),
+        [
+            "/etc/ha.d/ha.cf:2: warning: deadtime (30ms) leaves 2.0 keepalives (10ms) of margin \
+          after the heartbeat that is due: a short burst of loss or delay is a false takeover; \
+          3 or more (deadtime of at least 40ms) is safer"
+        ]
+    );
+    // Without a deadtime line, at the keepalive's.
+    assert_eq!(
+        warnings("keepalive 12\nbcast eth0\nnode a\n"),
+        [
+            "/etc/ha.d/ha.cf:1: warning: deadtime (30s) leaves 1.5 keepalives (12s) of margin \
+          after the heartbeat that is due: a short burst of loss or delay is a false takeover; \
+          3 or more (deadtime of at least 48s) is safer"
+        ]
+    );
+    for safe in [
+        "keepalive 10ms\ndeadtime 40ms\n",
+        "keepalive 100ms\ndeadtime 500ms\n",
+        "",
+    ] {
+        assert_eq!(
+            warnings(&format!("{safe}bcast eth0\nnode a\n")),
+            Vec::<String>::new()
+        );
+    }
+}

@@ -11,10 +11,15 @@
 //! dead, is meaningless. Short timers are fine (keepalive 100ms with
 //! deadtime 500ms is valid); heartbeat's "initdead should be >= 10 s" is
 //! advice, not a rule.
+//!
+//! Ours: a keepalive below [`MIN_KEEPALIVE`] is refused (the loop does not
+//! keep a shorter interval reliably), and a deadtime that leaves fewer than
+//! [`SAFE_MARGIN`] keepalives of margin after the heartbeat that is due is a
+//! warning: a short burst of loss or delay would then be a false takeover.
 
 use std::time::Duration;
 
-use ha_conf::{ConfigError, Line, Source};
+use ha_conf::{ConfigError, ConfigWarning, Line, Source};
 
 use super::setting::Setting;
 use crate::config::time::describe_time;
@@ -24,6 +29,15 @@ pub const DEFAULT_KEEPALIVE: Duration = Duration::from_secs(1);
 
 /// heartbeat's default deadtime.
 pub const DEFAULT_DEADTIME: Duration = Duration::from_secs(30);
+
+/// The shortest keepalive ha-node accepts: the membership loop keeps a 10 ms
+/// schedule within 1 %; below 5 ms the scheduler's own latency is a large
+/// part of every interval.
+pub const MIN_KEEPALIVE: Duration = Duration::from_millis(5);
+
+/// The margin, in keepalives, that deadtime should leave after the
+/// heartbeat that is due (deadtime ≥ (1 + SAFE_MARGIN) × keepalive).
+pub const SAFE_MARGIN: u32 = 3;
 
 /// The timer directives as read from the file.
 #[derive(Debug, Default)]
@@ -66,8 +80,14 @@ impl<'s> TimerLines<'s> {
     /// each at the line of the directive to change.
     ///
     /// When a timer's own value was refused, the relations are not checked:
-    /// the first complaint says all there is to say.
-    pub fn resolve(&self, source: &Source, errors: &mut Vec<ConfigError>) -> Timers {
+    /// the first complaint says all there is to say. Advice (a thin margin)
+    /// goes to `warnings`.
+    pub fn resolve(
+        &self,
+        source: &Source,
+        errors: &mut Vec<ConfigError>,
+        warnings: &mut Vec<ConfigWarning>,
+    ) -> Timers {
         let keepalive = *self.keepalive.value().unwrap_or(&DEFAULT_KEEPALIVE);
         let deadtime = *self.deadtime.value().unwrap_or(&DEFAULT_DEADTIME);
         let warntime = self.warntime.value().copied();
@@ -87,11 +107,53 @@ impl<'s> TimerLines<'s> {
         .iter()
         .any(|setting| setting.is_invalid());
         if !any_invalid {
+            errors.extend(self.check_keepalive(&timers));
             errors.extend(self.check_deadtime(source, &timers));
             errors.extend(self.check_warntime(&timers));
             errors.extend(self.check_initdead(&timers));
+            if errors.is_empty() {
+                warnings.extend(self.check_margin(source, &timers));
+            }
         }
         timers
+    }
+
+    /// A keepalive the loop cannot keep is refused.
+    fn check_keepalive(&self, t: &Timers) -> Option<ConfigError> {
+        let line = self.keepalive.line()?;
+        (t.keepalive < MIN_KEEPALIVE).then(|| {
+            line.error(format!(
+                "keepalive ({}) is below {}, the shortest interval ha-node keeps",
+                describe_time(t.keepalive),
+                describe_time(MIN_KEEPALIVE)
+            ))
+        })
+    }
+
+    /// Fewer than [`SAFE_MARGIN`] keepalives between the heartbeat that is
+    /// due and the deadtime is a warning, at the deadtime's line (or the
+    /// keepalive's, or the file's).
+    fn check_margin(&self, source: &Source, t: &Timers) -> Option<ConfigWarning> {
+        if t.deadtime >= t.keepalive * (1 + SAFE_MARGIN) {
+            return None;
+        }
+        let margin =
+            t.deadtime.saturating_sub(t.keepalive).as_secs_f64() / t.keepalive.as_secs_f64();
+        let text = format!(
+            "deadtime ({}) leaves {margin:.1} keepalives ({}) of margin after the heartbeat \
+             that is due: a short burst of loss or delay is a false takeover; {SAFE_MARGIN} or \
+             more (deadtime of at least {}) is safer",
+            describe_time(t.deadtime),
+            describe_time(t.keepalive),
+            describe_time(t.keepalive * (1 + SAFE_MARGIN))
+        );
+        Some(match (self.deadtime.line(), self.keepalive.line()) {
+            (Some(line), _) | (None, Some(line)) => line.warning(text),
+            (None, None) => ConfigWarning {
+                location: source.error(String::new()).location,
+                message: text,
+            },
+        })
     }
 
     /// deadtime must be more than twice the keepalive (heartbeat's rule).
