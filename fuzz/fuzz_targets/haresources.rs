@@ -1,7 +1,8 @@
 #![no_main]
 //! Fuzz target: haresources. Any text parses to a model or to located
 //! errors without panicking; what parses renders to text that parses the
-//! same way, and the support and node checks never panic either.
+//! same way, and the resolver (over directories that do not exist) and the
+//! node check never panic either.
 use ha_conf::Source;
 use ha_resources::haresources::parse_haresources;
 use libfuzzer_sys::fuzz_target;
@@ -12,7 +13,13 @@ fuzz_target!(|data: &[u8]| {
     };
     match parse_haresources(&Source::new("haresources", text)) {
         Ok(parsed) => {
-            let _ = parsed.check_supported();
+            let nowhere = std::path::Path::new("/nonexistent/ha-fuzz");
+            let resolver = ha_resources::Resolver {
+                config_dir: nowhere.join("ha.d"),
+                init_dir: nowhere.join("init.d"),
+                ocf_root: nowhere.join("ocf"),
+            };
+            let _ = resolver.resolve_all(&parsed);
             let _ = parsed.check_nodes(&["node1".to_string()]);
             let again = parse_haresources(&Source::new("haresources", parsed.render()))
                 .expect("rendered haresources parses");

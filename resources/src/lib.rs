@@ -1,23 +1,28 @@
 //! Resources a cluster node starts and stops.
 //!
-//! - [`haresources`] parses heartbeat's haresources file.
-//! - [`agent`] is the [`agent::Agent`] trait every resource class implements.
-//! - [`ipaddr`] is the native IPaddr/IPaddr2 agent (rtnetlink + gratuitous ARP).
+//! - [`haresources`] parses heartbeat's haresources file: its syntax only.
+//! - [`resolve`] says how each resource will run, following heartbeat's
+//!   ResourceManager lookup (native, OCF, `resource.d`, init scripts).
+//! - [`class`] holds the resource classes side by side — [`class::native`]
+//!   (IPaddr/IPaddr2 over rtnetlink and gratuitous ARP), [`class::heartbeat`],
+//!   [`class::lsb`], [`class::ocf`] — and the table from a resolved resource
+//!   to its agent.
+//! - [`agent`] is the [`agent::Agent`] trait every class implements.
 //! - [`group`] starts a group in order, stops it in reverse, and rolls back a
-//!   failed start, with a time limit on every action.
-//! - [`factory`] builds agents and groups from haresources, refusing the
-//!   resource types that have no agent yet.
+//!   failed start, with a time limit on every action; it knows agents only.
+//! - [`build`] puts them together: haresources → resolved → agents → groups.
 
 pub mod agent;
-pub mod factory;
+pub mod build;
+pub mod class;
 pub mod group;
 pub mod haresources;
-pub mod ipaddr;
+pub mod resolve;
 
 pub use agent::{Action, Agent, AgentError, AgentErrorKind, Health};
-pub use factory::{build_agent, build_group};
+pub use build::{build_agent, build_group, group_of};
+pub use class::native::{ArpSchedule, IpAddrAgent, IpAddrSpec, IpAddrStyle, NativeSpec};
+pub use class::Resolved;
 pub use group::{ActionTimeouts, Group, GroupError};
-pub use haresources::{
-    parse_haresources, GroupSpec, Haresources, IpAddrSpec, IpAddrStyle, ResourceKind, ResourceSpec,
-};
-pub use ipaddr::{ArpSchedule, IpAddrAgent};
+pub use haresources::{parse_haresources, GroupSpec, Haresources, ResourceSpec};
+pub use resolve::{ResolvedGroup, Resolver};

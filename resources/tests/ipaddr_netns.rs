@@ -15,7 +15,8 @@ use ha_lab::{Host, Lab};
 use ha_resources::group::{Group, GroupError, Rollback};
 use ha_resources::haresources::parse_haresources;
 use ha_resources::{
-    build_agent, Agent, AgentErrorKind, ArpSchedule, Health, IpAddrAgent, IpAddrSpec, IpAddrStyle,
+    build_agent, ActionTimeouts, Agent, AgentErrorKind, ArpSchedule, Health, IpAddrAgent,
+    IpAddrSpec, IpAddrStyle, NativeSpec, Resolved, Resolver,
 };
 use socket2::{Domain, Protocol, Socket, Type};
 
@@ -42,8 +43,8 @@ where
 fn agent_for(word: &str) -> IpAddrAgent {
     let source = ha_conf::Source::new("haresources", format!("node {word}\n"));
     let parsed = parse_haresources(&source).expect("test resource parses");
-    match &parsed.groups[0].resources[0].kind {
-        ha_resources::ResourceKind::IpAddr(spec) => IpAddrAgent::new(word, spec.clone()),
+    match Resolver::default().resolve(&parsed.groups[0].resources[0]) {
+        Ok(Resolved::Native(NativeSpec::IpAddr(spec))) => IpAddrAgent::new(word, spec),
         other => panic!("not an IP resource: {other:?}"),
     }
 }
@@ -340,7 +341,10 @@ fn a_failing_group_is_rolled_back_on_the_real_interface() {
         let agents: Vec<Arc<dyn Agent>> = spec
             .resources
             .iter()
-            .map(|r| build_agent(r).expect("IP agents build"))
+            .map(|r| {
+                build_agent(r, &Resolver::default(), ActionTimeouts::default())
+                    .expect("IP agents build")
+            })
             .collect();
         let group = Group::new(spec.id(), agents);
         let error = group.start().await.expect_err("eth7 is missing");

@@ -25,6 +25,9 @@ pub enum Command {
         /// This node's name (default: `uname -n`).
         #[arg(long)]
         node: Option<String>,
+        /// Where resources are looked for besides CONFIG_DIR/resource.d.
+        #[command(flatten)]
+        dirs: ResourceDirs,
         /// Where the node keeps its generation and UUID.
         #[arg(long, default_value = "/var/lib/ha-node")]
         state_dir: PathBuf,
@@ -40,6 +43,9 @@ pub enum Command {
         /// This node's name (default: `uname -n`).
         #[arg(long)]
         node: Option<String>,
+        /// Where resources are looked for besides CONFIG_DIR/resource.d.
+        #[command(flatten)]
+        dirs: ResourceDirs,
     },
     /// Show the nodes, media and resource groups as a running node sees them.
     Status {
@@ -53,4 +59,27 @@ pub enum Command {
     /// Build a two-node lab in network namespaces, fail the owner over and
     /// back, and print the timeline (needs root).
     Demo,
+}
+
+/// The directories resources are looked up in besides the configuration
+/// directory's `resource.d`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ResourceDirs {
+    /// Init scripts (the LSB class), tried after CONFIG_DIR/resource.d.
+    #[arg(long, default_value = "/etc/init.d")]
+    pub init_dir: PathBuf,
+    /// OCF_ROOT: `ocf:PROVIDER:TYPE` resources run OCF_ROOT/resource.d/PROVIDER/TYPE.
+    #[arg(long, default_value = "/usr/lib/ocf")]
+    pub ocf_root: PathBuf,
+}
+
+impl ResourceDirs {
+    /// The resolver over `config_dir` and these directories.
+    pub fn resolver(&self, config_dir: &std::path::Path) -> ha_resources::Resolver {
+        ha_resources::Resolver {
+            config_dir: config_dir.to_path_buf(),
+            init_dir: self.init_dir.clone(),
+            ocf_root: self.ocf_root.clone(),
+        }
+    }
 }

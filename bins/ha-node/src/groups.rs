@@ -6,10 +6,9 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use ha_conf::ConfigErrors;
 use ha_membership::driver::GroupControl;
-use ha_resources::group::Group;
-use ha_resources::haresources::Haresources;
+use ha_resources::group::{ActionTimeouts, Group};
+use ha_resources::{group_of, ResolvedGroup};
 
 /// Every group of haresources, by id, ready to start.
 pub struct Groups {
@@ -17,14 +16,17 @@ pub struct Groups {
 }
 
 impl Groups {
-    /// Builds the agents of every group; refuses resource types not supported.
-    pub fn build(resources: &Haresources) -> Result<Self, ConfigErrors> {
-        let mut groups = HashMap::new();
-        for spec in &resources.groups {
-            let group = Group::from_spec(spec)?;
-            groups.insert(spec.id(), Arc::new(tokio::sync::Mutex::new(group)));
-        }
-        Ok(Groups { groups })
+    /// Builds the agents of every resolved group, each action limited by
+    /// the default timeouts.
+    pub fn build(resolved: &[ResolvedGroup]) -> Self {
+        let groups = resolved
+            .iter()
+            .map(|group| {
+                let built = group_of(group, ActionTimeouts::default());
+                (group.spec.id(), Arc::new(tokio::sync::Mutex::new(built)))
+            })
+            .collect();
+        Groups { groups }
     }
 
     /// Stops every group (stopping is idempotent): a node that crashed may

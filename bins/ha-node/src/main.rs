@@ -30,17 +30,26 @@ use clap::Parser;
 use cli::{Cli, Command};
 use ha_daemon::control::print_report;
 use ha_daemon::runtime;
+use ha_resources::Resolver;
 
 fn main() -> ExitCode {
     logging::init();
     match Cli::parse().command {
-        Command::CheckConfig { config_dir, node } => check_config(&config_dir, node),
+        Command::CheckConfig {
+            config_dir,
+            node,
+            dirs,
+        } => check_config(&config_dir, node, &dirs.resolver(&config_dir)),
         Command::Run {
             config_dir,
             node,
+            dirs,
             state_dir,
             socket,
-        } => run_node(config_dir, node, state_dir, socket),
+        } => {
+            let resolver = dirs.resolver(&config_dir);
+            run_node(config_dir, node, resolver, state_dir, socket)
+        }
         Command::Status { json, socket } => status(json, &socket),
         Command::Demo => demo(),
     }
@@ -65,17 +74,28 @@ fn demo() -> ExitCode {
     )
 }
 
-/// `ha-node check-config`: 0 (each warning as FILE:LINE: warning: on
-/// stderr), or each error as FILE:LINE and 1.
-fn check_config(dir: &Path, node: Option<String>) -> ExitCode {
+/// `ha-node check-config`: how each resource will run (`FILE:LINE: WORD:
+/// how`) and OK on stdout, each warning as FILE:LINE: warning: on stderr,
+/// and 0; or each error as FILE:LINE on stderr and 1.
+fn check_config(dir: &Path, node: Option<String>, resolver: &Resolver) -> ExitCode {
     let node = match node.map_or_else(node_config::local_node_name, Ok) {
         Ok(node) => node,
         Err(error) => return fail(error),
     };
-    match node_config::load(dir, &node) {
+    match node_config::load(dir, &node, resolver) {
         Ok(config) => {
             for warning in &config.warnings {
                 eprintln!("{warning}");
+            }
+            for group in &config.resolved {
+                for (resource, how) in group.resources() {
+                    println!(
+                        "{}: {}: {}",
+                        resource.location,
+                        resource.text,
+                        how.describe()
+                    );
+                }
             }
             println!("{}: configuration OK for node {node}", dir.display());
             ExitCode::SUCCESS
@@ -93,6 +113,7 @@ fn check_config(dir: &Path, node: Option<String>) -> ExitCode {
 fn run_node(
     config_dir: PathBuf,
     node: Option<String>,
+    resolver: Resolver,
     state_dir: PathBuf,
     socket: PathBuf,
 ) -> ExitCode {
@@ -103,6 +124,7 @@ fn run_node(
     let options = run::RunOptions {
         config_dir,
         node,
+        resolver,
         state_dir,
         socket,
     };

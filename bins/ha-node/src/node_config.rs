@@ -1,4 +1,5 @@
-//! Loads a node's configuration: ha.cf, authkeys and haresources together.
+//! Loads a node's configuration: ha.cf, authkeys and haresources together,
+//! each resource resolved to how it will run.
 //!
 //! Every problem in every file is collected, so `check-config` can list them
 //! all at once, each with its FILE:LINE. Media on interfaces this host lacks
@@ -11,6 +12,7 @@ use ha_conf::{ConfigError, ConfigErrors, ConfigWarning, Source};
 use ha_membership::auth::AuthKeys;
 use ha_membership::config::{check_ha_cf, load_authkeys, HaConfig};
 use ha_resources::haresources::{parse_haresources, Haresources};
+use ha_resources::{ResolvedGroup, Resolver};
 
 /// A node's whole configuration.
 #[derive(Debug)]
@@ -23,6 +25,8 @@ pub struct NodeConfig {
     pub keys: AuthKeys,
     /// haresources.
     pub resources: Haresources,
+    /// Its groups, each resource with how it runs.
+    pub resolved: Vec<ResolvedGroup>,
     /// What deserves a look but does not stop the node (media on
     /// interfaces this host lacks), in file order.
     pub warnings: Vec<ConfigWarning>,
@@ -53,8 +57,9 @@ fn keep<T>(errors: &mut Vec<ConfigError>, result: Result<T, ConfigErrors>) -> Op
     }
 }
 
-/// Reads and checks the three files of `dir` for node `node`.
-pub fn load(dir: &Path, node: &str) -> Result<NodeConfig, ConfigErrors> {
+/// Reads and checks the three files of `dir` for node `node`, resolving
+/// the resources with `resolver` (whose configuration directory is `dir`).
+pub fn load(dir: &Path, node: &str, resolver: &Resolver) -> Result<NodeConfig, ConfigErrors> {
     // heartbeat compares node names without regard to ASCII case, and the
     // parsers lower the names they read.
     let node = &node.to_ascii_lowercase();
@@ -71,6 +76,9 @@ pub fn load(dir: &Path, node: &str) -> Result<NodeConfig, ConfigErrors> {
         &mut errors,
         read("haresources").and_then(|s| parse_haresources(&s)),
     );
+    let resolved = resources
+        .as_ref()
+        .and_then(|resources| keep(&mut errors, resolver.resolve_all(resources)));
     if let Some(ha) = &ha {
         keep(
             &mut errors,
@@ -78,16 +86,22 @@ pub fn load(dir: &Path, node: &str) -> Result<NodeConfig, ConfigErrors> {
                 .map_err(ConfigErrors::from),
         );
         if let Some(resources) = &resources {
-            keep(&mut errors, resources.check_supported());
             keep(&mut errors, resources.check_nodes(&ha.nodes));
         }
     }
-    match (ConfigErrors::from_vec(errors), ha, keys, resources) {
-        (None, Some(ha), Some(keys), Some(resources)) => Ok(NodeConfig {
+    match (
+        ConfigErrors::from_vec(errors),
+        ha,
+        keys,
+        resources,
+        resolved,
+    ) {
+        (None, Some(ha), Some(keys), Some(resources), Some(resolved)) => Ok(NodeConfig {
             node: node.to_string(),
             ha,
             keys,
             resources,
+            resolved,
             warnings,
         }),
         (Some(errors), ..) => Err(errors),

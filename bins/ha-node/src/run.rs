@@ -22,6 +22,8 @@ pub struct RunOptions {
     pub config_dir: PathBuf,
     /// This node's name.
     pub node: String,
+    /// How resources are looked up.
+    pub resolver: ha_resources::Resolver,
     /// State directory.
     pub state_dir: PathBuf,
     /// Control socket.
@@ -35,8 +37,10 @@ pub async fn run(options: RunOptions) -> Result<(), String> {
         ha,
         keys,
         resources,
+        resolved,
         warnings,
-    } = node_config::load(&options.config_dir, &options.node).map_err(|e| e.to_string())?;
+    } = node_config::load(&options.config_dir, &options.node, &options.resolver)
+        .map_err(|e| e.to_string())?;
     logging::configure(
         logging::Sinks::configured(
             &node,
@@ -52,7 +56,7 @@ pub async fn run(options: RunOptions) -> Result<(), String> {
     let state = Arc::new(StateDir::open(&options.state_dir).map_err(|e| e.to_string())?);
     let generation = state.next_generation().map_err(|e| e.to_string())?;
     let uuid = state.uuid().map_err(|e| e.to_string())?;
-    let groups = Groups::build(&resources).map_err(|e| e.to_string())?;
+    let groups = Groups::build(&resolved);
     groups.release_leftovers().await?;
     let mut media: Vec<Arc<dyn Medium>> = Vec::new();
     for spec in &ha.media {

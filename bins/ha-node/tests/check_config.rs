@@ -1,6 +1,7 @@
 //! End to end: `ha-node check-config` on malformed ha.cf, authkeys and
 //! haresources files exits 1 and prints every problem as `FILE:LINE: message`
-//! (or `FILE: message` for a whole-file problem); a valid set exits 0.
+//! (or `FILE: message` for a whole-file problem); a valid set exits 0 and
+//! says how each resource will run.
 
 // A test crate: a failed step panics with its reason.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -50,7 +51,9 @@ impl Scratch {
             std::process::id()
         ));
         let _ = fs::remove_dir_all(&dir);
-        fs::create_dir_all(&dir).expect("create the scratch directory");
+        for sub in ["resource.d", "init.d", "ocf/resource.d/test"] {
+            fs::create_dir_all(dir.join(sub)).expect("create the scratch directories");
+        }
         let scratch = Scratch { dir };
         scratch.write("ha.cf", HA_CF);
         scratch.write("authkeys", AUTHKEYS);
@@ -67,6 +70,12 @@ impl Scratch {
         }
     }
 
+    /// Writes an executable script `file` (e.g. `init.d/httpd`).
+    fn script(&self, file: &str) {
+        self.write(file, "#!/bin/sh\nexit 0\n");
+        self.chmod(file, 0o755);
+    }
+
     fn chmod(&self, file: &str, mode: u32) {
         fs::set_permissions(self.dir.join(file), fs::Permissions::from_mode(mode)).expect("chmod");
     }
@@ -76,7 +85,8 @@ impl Scratch {
         self.dir.join(file).display().to_string()
     }
 
-    /// `ha-node check-config --config-dir DIR --node NODE`.
+    /// `ha-node check-config --config-dir DIR --node NODE`, init scripts
+    /// and OCF agents looked for in DIR/init.d and DIR/ocf.
     fn check(&self, node: &str) -> Outcome {
         let output = Command::new(BINARY)
             .arg("check-config")
@@ -84,6 +94,10 @@ impl Scratch {
             .arg(&self.dir)
             .arg("--node")
             .arg(node)
+            .arg("--init-dir")
+            .arg(self.dir.join("init.d"))
+            .arg("--ocf-root")
+            .arg(self.dir.join("ocf"))
             .output()
             .expect("run ha-node check-config");
         Outcome {
@@ -130,7 +144,9 @@ fn a_valid_configuration_exits_0_and_says_ok() {
     assert_eq!(
         outcome.stdout,
         format!(
-            "{}: configuration OK for node node-a\n",
+            "{}:1: IPaddr::10.77.0.100/24/eth0: native IPaddr: 10.77.0.100/24 on eth0\n\
+             {}: configuration OK for node node-a\n",
+            scratch.path("haresources"),
             scratch.dir.display()
         )
     );
@@ -156,12 +172,13 @@ fn media_on_interfaces_this_host_lacks_are_warned_about_and_still_exit_0() {
             ),
         ]
     );
-    assert_eq!(
-        outcome.stdout,
-        format!(
+    assert!(
+        outcome.stdout.ends_with(&format!(
             "{}: configuration OK for node node-a\n",
             scratch.dir.display()
-        )
+        )),
+        "{}",
+        outcome.stdout
     );
 }
 
@@ -352,7 +369,7 @@ fn an_unknown_method_is_refused() {
 }
 
 #[test]
-fn resource_types_without_an_agent_are_refused_by_name() {
+fn resources_without_a_script_are_refused_by_name_and_place() {
     // Seed 002's cluster: its haresources line, its node names.
     let scratch = Scratch::new("seed002");
     scratch.write(
@@ -363,13 +380,67 @@ fn resource_types_without_an_agent_are_refused_by_name() {
         "haresources",
         "ha-master IPaddr::172.16.60.111 ipvsadm ldirectord\n",
     );
+    scratch.write("init.d/ldirectord", "#!/bin/sh\n");
     let haresources = scratch.path("haresources");
+    let (resource_d, init_d) = (scratch.path("resource.d"), scratch.path("init.d"));
     scratch.expect_errors_for(
         "ha-master",
         &[
-            format!("{haresources}:1: resource type 'ipvsadm' is not supported yet"),
-            format!("{haresources}:1: resource type 'ldirectord' is not supported yet"),
+            format!(
+                "{haresources}:1: resource 'ipvsadm': no native agent, no {resource_d}/ipvsadm, \
+                 no {init_d}/ipvsadm"
+            ),
+            format!(
+                "{haresources}:1: resource 'ldirectord': no native agent, \
+                 no {resource_d}/ldirectord, {init_d}/ldirectord is not executable"
+            ),
         ],
+    );
+}
+
+#[test]
+fn each_resource_is_said_how_it_will_run() {
+    let scratch = Scratch::new("classes");
+    scratch.script("resource.d/Filesystem");
+    scratch.script("init.d/httpd");
+    scratch.script("resource.d/IPaddr2");
+    scratch.script("ocf/resource.d/test/Recorder");
+    scratch.write(
+        "haresources",
+        "node-a IPaddr2::10.77.0.100/24/eth0 \\\n\
+         \tFilesystem::/dev/sda1::/data1::ext2 \\\n\
+         \thttpd\n\
+         node-b ocf:test:Recorder::state=/tmp/r\n",
+    );
+    let outcome = scratch.check("node-a");
+    assert_eq!(outcome.code, Some(0), "stderr:\n{}", outcome.stderr);
+    assert_eq!(outcome.stderr, "");
+    let haresources = scratch.path("haresources");
+    assert_eq!(
+        outcome.stdout.lines().collect::<Vec<_>>(),
+        [
+            format!(
+                "{haresources}:1: IPaddr2::10.77.0.100/24/eth0: native IPaddr2: \
+                 10.77.0.100/24 on eth0"
+            ),
+            format!(
+                "{haresources}:2: Filesystem::/dev/sda1::/data1::ext2: heartbeat resource \
+                 script {} with arguments /dev/sda1 /data1 ext2",
+                scratch.path("resource.d/Filesystem")
+            ),
+            format!(
+                "{haresources}:3: httpd: LSB init script {}",
+                scratch.path("init.d/httpd")
+            ),
+            format!(
+                "{haresources}:4: ocf:test:Recorder::state=/tmp/r: OCF agent {} (state=/tmp/r)",
+                scratch.path("ocf/resource.d/test/Recorder")
+            ),
+            format!(
+                "{}: configuration OK for node node-a",
+                scratch.dir.display()
+            ),
+        ]
     );
 }
 

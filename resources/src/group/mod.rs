@@ -14,10 +14,7 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use ha_conf::ConfigErrors;
-
 use crate::agent::{Action, Agent, AgentError, Health};
-use crate::haresources::GroupSpec;
 
 /// Time limits per action.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -207,19 +204,14 @@ pub struct Group {
 }
 
 impl Group {
-    /// A group named `id` (see `GroupSpec::id`) with the default timeouts.
+    /// A group named `id` (a haresources group's id: its resources' words)
+    /// with the default timeouts.
     pub fn new(id: impl Into<String>, resources: Vec<Arc<dyn Agent>>) -> Self {
         Group {
             id: id.into(),
             resources,
             timeouts: ActionTimeouts::default(),
         }
-    }
-
-    /// The group of a haresources line with the default timeouts; every
-    /// resource type without an agent is refused at its line.
-    pub fn from_spec(spec: &GroupSpec) -> Result<Self, ConfigErrors> {
-        crate::factory::build_group(spec, ActionTimeouts::default())
     }
 
     /// Uses other time limits.

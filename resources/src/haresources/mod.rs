@@ -6,22 +6,19 @@
 //! lowercased, and a group is named by its resources; the first resource of
 //! every line must be unique, because heartbeat looks groups up by it.
 //!
-//! Parsing accepts every resource type so that a whole file can be checked;
-//! [`Haresources::check_supported`] then refuses the types without an agent
-//! yet, and [`Haresources::check_nodes`] the preferred nodes ha.cf lacks.
+//! This module knows the file's syntax only: each resource word is split
+//! into a name and its `::` arguments (the `word` module), and nothing here
+//! decides what a name means — the `resolve` module does, and
+//! [`Haresources::check_nodes`] refuses the preferred nodes ha.cf lacks.
 
-mod ipaddr_arg;
 mod logical;
 #[cfg(test)]
 mod tests;
-mod token;
+mod word;
 
 use std::collections::HashMap;
-use std::net::Ipv4Addr;
 
 use ha_conf::{ConfigError, ConfigErrors, Diagnostics, Location, Source};
-
-pub use ipaddr_arg::{IpAddrSpec, IpAddrStyle, MAX_INTERFACE_NAME};
 
 /// A parsed haresources file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,39 +38,19 @@ pub struct GroupSpec {
     pub resources: Vec<ResourceSpec>,
 }
 
-/// One resource of a group.
+/// One resource of a group: its word, split into a name and arguments.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ResourceSpec {
     /// The line the resource's word is on.
     pub location: Location,
     /// The word exactly as written, e.g. `IPaddr::10.0.0.5/24/eth0`.
     pub text: String,
-    /// What the word asks for.
-    pub kind: ResourceKind,
-}
-
-/// What a resource word asks for.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ResourceKind {
-    /// `IPaddr::...`, `IPaddr2::...` or a bare IP address.
-    IpAddr(IpAddrSpec),
-    /// Any other resource script, by name with its `::` arguments.
-    Unsupported {
-        /// The script name, e.g. `httpd` or `Filesystem`.
-        type_name: String,
-        /// Its arguments, e.g. `["/dev/sda1", "/data1", "ext2"]`.
-        args: Vec<String>,
-    },
-}
-
-impl ResourceKind {
-    /// The resource type name: `IPaddr`, `IPaddr2` or the script's name.
-    pub fn type_name(&self) -> &str {
-        match self {
-            ResourceKind::IpAddr(spec) => spec.style.name(),
-            ResourceKind::Unsupported { type_name, .. } => type_name,
-        }
-    }
+    /// The resource name: the part before the first `::` (`IPaddr` for a
+    /// bare IP address), e.g. `httpd`, `Filesystem`, `ocf:heartbeat:Dummy`.
+    pub name: String,
+    /// The `::`-separated arguments, e.g. `["/dev/sda1", "/data1", "ext2"]`
+    /// (for a bare IP address, the word itself).
+    pub args: Vec<String>,
 }
 
 impl GroupSpec {
@@ -120,11 +97,12 @@ fn parse_group(
     let mut failed = false;
     for (offset, word) in words {
         let location = line.location_at(offset);
-        match token::parse_resource(word) {
-            Ok(kind) => resources.push(ResourceSpec {
+        match word::split_word(word) {
+            Ok((name, args)) => resources.push(ResourceSpec {
                 location,
                 text: word.to_string(),
-                kind,
+                name,
+                args,
             }),
             Err(message) => {
                 failed = true;
@@ -144,11 +122,9 @@ fn parse_group(
     })
 }
 
-/// Groups must differ in their first resource (heartbeat's lookup key), and
-/// no address may belong to two resources.
+/// Groups must differ in their first resource (heartbeat's lookup key).
 fn check_unique(groups: &[GroupSpec], diagnostics: &mut Diagnostics) {
     let mut first_words: HashMap<&str, &GroupSpec> = HashMap::new();
-    let mut addresses: HashMap<Ipv4Addr, &Location> = HashMap::new();
     for group in groups {
         if let Some(first) = group.resources.first() {
             if let Some(earlier) = first_words.get(first.text.as_str()) {
@@ -172,44 +148,10 @@ fn check_unique(groups: &[GroupSpec], diagnostics: &mut Diagnostics) {
                 first_words.insert(&first.text, group);
             }
         }
-        for resource in &group.resources {
-            if let ResourceKind::IpAddr(spec) = &resource.kind {
-                if let Some(earlier) = addresses.get(&spec.address) {
-                    diagnostics.push(ConfigError {
-                        location: resource.location.clone(),
-                        message: format!(
-                            "address {} is already managed by the resource on line {}",
-                            spec.address, earlier.line
-                        ),
-                    });
-                } else {
-                    addresses.insert(spec.address, &resource.location);
-                }
-            }
-        }
     }
 }
 
 impl Haresources {
-    /// Refuses every resource whose type has no agent yet, by name and line.
-    pub fn check_supported(&self) -> Result<(), ConfigErrors> {
-        let mut diagnostics = Diagnostics::new();
-        for resource in self.groups.iter().flat_map(|g| &g.resources) {
-            if let ResourceKind::Unsupported { type_name, .. } = &resource.kind {
-                let hint = match type_name.to_ascii_lowercase().as_str() {
-                    "ipaddr" => " (did you mean 'IPaddr'?)",
-                    "ipaddr2" => " (did you mean 'IPaddr2'?)",
-                    _ => "",
-                };
-                diagnostics.push(ConfigError {
-                    location: resource.location.clone(),
-                    message: format!("resource type '{type_name}' is not supported yet{hint}"),
-                });
-            }
-        }
-        diagnostics.finish(())
-    }
-
     /// Refuses every group whose preferred node is not one of `nodes` (the
     /// `node` names of ha.cf); names compare case-insensitively.
     pub fn check_nodes(&self, nodes: &[String]) -> Result<(), ConfigErrors> {

@@ -1,5 +1,9 @@
 //! The argument of an IPaddr / IPaddr2 resource: `ADDR[/MASK[/IFACE[/BROADCAST]]]`.
 //!
+//! [`IpAddrStyle::from_name`] says whether a resource name is one of the two,
+//! and [`IpAddrSpec::from_args`] reads the `::` arguments of such a
+//! resource (exactly one).
+//!
 //! heartbeat's resource.d wrappers split the single argument on `/`: the
 //! address, then the netmask (a prefix length, or a dotted netmask, which
 //! findif converts), then the interface, then the broadcast address. When the
@@ -25,6 +29,16 @@ pub enum IpAddrStyle {
 }
 
 impl IpAddrStyle {
+    /// The style a resource name asks for, if it is `IPaddr` or `IPaddr2`
+    /// (exactly: heartbeat's script names are case-sensitive).
+    pub fn from_name(name: &str) -> Option<IpAddrStyle> {
+        match name {
+            "IPaddr" => Some(IpAddrStyle::IPaddr),
+            "IPaddr2" => Some(IpAddrStyle::IPaddr2),
+            _ => None,
+        }
+    }
+
     /// The resource type name as written in haresources.
     pub fn name(self) -> &'static str {
         match self {
@@ -59,6 +73,24 @@ pub struct IpAddrSpec {
 }
 
 impl IpAddrSpec {
+    /// Reads the `::` arguments of an IPaddr / IPaddr2 resource: exactly
+    /// one, `ADDRESS[/PREFIX[/INTERFACE[/BROADCAST]]]`.
+    ///
+    /// The error is a message without location, saying what was expected.
+    pub fn from_args(style: IpAddrStyle, args: &[String]) -> Result<IpAddrSpec, String> {
+        match args {
+            [arg] => IpAddrSpec::parse(style, arg),
+            [] => Err(format!(
+                "{style} needs an address: {style}::ADDRESS[/PREFIX[/INTERFACE[/BROADCAST]]]"
+            )),
+            _ => Err(format!(
+                "{style} takes one argument, ADDRESS[/PREFIX[/INTERFACE[/BROADCAST]]], \
+                 not {} separated by '::'",
+                args.len()
+            )),
+        }
+    }
+
     /// Parses the argument after `IPaddr::` / `IPaddr2::` (or a bare address).
     ///
     /// The error is a message without location, saying what was expected.
@@ -128,6 +160,31 @@ impl IpAddrSpec {
             }
         }
         arg
+    }
+
+    /// A one-line account of where the address goes, e.g.
+    /// `10.0.0.2/24 on eth0` or `10.0.0.5 (interface and prefix from the
+    /// subnet that holds it)`.
+    pub fn describe(&self) -> String {
+        let mut text = self.address.to_string();
+        if let Some(prefix) = self.prefix {
+            text.push_str(&format!("/{prefix}"));
+        }
+        match (&self.interface, self.prefix) {
+            (Some(_), _) => {
+                let label = self.full_label();
+                let interface = self.interface.as_deref().unwrap_or_default();
+                text.push_str(&format!(" on {}", label.as_deref().unwrap_or(interface)));
+            }
+            (None, Some(_)) => text.push_str(" (interface from the subnet that holds it)"),
+            (None, None) => {
+                text.push_str(" (interface and prefix from the subnet that holds it)");
+            }
+        }
+        if let Some(broadcast) = self.broadcast {
+            text.push_str(&format!(", broadcast {broadcast}"));
+        }
+        text
     }
 
     /// The full address label, `IFACE:LABEL`, when both are known.

@@ -11,8 +11,8 @@ use std::net::{IpAddr, Ipv4Addr};
 
 use ha_net::address::{AddrInfo, LinkInfo, NewAddress};
 
+use super::arg::{IpAddrSpec, IpAddrStyle, MAX_INTERFACE_NAME};
 use crate::agent::AgentErrorKind;
-use crate::haresources::{IpAddrSpec, IpAddrStyle, MAX_INTERFACE_NAME};
 
 /// The decided placement of a service address.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -10,8 +10,10 @@
 //! - validate: the arguments, without touching the system.
 //!
 //! The rtnetlink requests and the ARP sender are ha-net's; what is IPaddr's
-//! own is where the address goes and what counts as ours.
+//! own is where the address goes and what counts as ours (the `placement`
+//! module) and how its haresources argument reads (the `arg` module).
 
+mod arg;
 mod placement;
 
 use std::sync::Mutex;
@@ -23,7 +25,7 @@ use ha_net::arp::ArpSender;
 use tokio::task::JoinHandle;
 
 use crate::agent::{Agent, AgentError, AgentErrorKind, Health};
-use crate::haresources::{IpAddrSpec, MAX_INTERFACE_NAME};
+pub use arg::{IpAddrSpec, IpAddrStyle, MAX_INTERFACE_NAME};
 use placement::Placement;
 
 /// The agent of one IPaddr or IPaddr2 resource.

@@ -1,0 +1,112 @@
+//! The resource classes, side by side, and the one table that turns a
+//! [`Resolved`] resource into its agent ([`Resolved::agent`]).
+//!
+//! - [`native`]: served inside the daemon (IPaddr, IPaddr2).
+//! - [`heartbeat`]: heartbeat's `resource.d` scripts.
+//! - [`lsb`]: init scripts.
+//! - [`ocf`]: OCF resource agents.
+//!
+//! The script classes run their programs through ha-process (the private
+//! `script` module), one action at a time, each under its limit from
+//! [`ActionTimeouts`]. Adding a class is a module here, a variant of
+//! [`Resolved`] and a line of its table; the `resolve` module decides
+//! which class a haresources name gets.
+
+pub mod heartbeat;
+pub mod lsb;
+pub mod native;
+pub mod ocf;
+mod script;
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+use std::sync::Arc;
+
+use crate::agent::Agent;
+use crate::group::ActionTimeouts;
+use heartbeat::{HeartbeatAgent, HeartbeatScript};
+use lsb::{InitScript, LsbAgent};
+use native::NativeSpec;
+use ocf::{OcfAgent, OcfResource};
+
+/// How a resource will run: its class and what the class needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Resolved {
+    /// A native agent.
+    Native(NativeSpec),
+    /// A heartbeat `resource.d` script.
+    Heartbeat(HeartbeatScript),
+    /// An LSB init script.
+    Lsb(InitScript),
+    /// An OCF resource agent.
+    Ocf(OcfResource),
+}
+
+impl Resolved {
+    /// One line on how it runs, e.g. `LSB init script /etc/init.d/httpd`.
+    pub fn describe(&self) -> String {
+        match self {
+            Resolved::Native(spec) => spec.describe(),
+            Resolved::Heartbeat(script) => script.describe(),
+            Resolved::Lsb(script) => script.describe(),
+            Resolved::Ocf(resource) => resource.describe(),
+        }
+    }
+
+    /// The agent of the resource written `resource` in haresources, its
+    /// script actions limited by `timeouts`: the table of classes.
+    pub fn agent(&self, resource: &str, timeouts: ActionTimeouts) -> Arc<dyn Agent> {
+        match self {
+            Resolved::Native(spec) => spec.agent(resource),
+            Resolved::Heartbeat(script) => {
+                Arc::new(HeartbeatAgent::new(resource, script, timeouts))
+            }
+            Resolved::Lsb(script) => Arc::new(LsbAgent::new(resource, script, timeouts)),
+            Resolved::Ocf(spec) => Arc::new(OcfAgent::new(resource, spec, timeouts)),
+        }
+    }
+}
+
+/// What is at a path where a script may be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Probe {
+    /// Nothing (or nothing this process may look at).
+    Missing,
+    /// Something that is not a regular file (after symbolic links).
+    NotAFile,
+    /// A regular file without an execute bit.
+    NotExecutable,
+    /// An executable regular file: heartbeat's `[ -f P -a -x P ]`.
+    Executable,
+}
+
+impl Probe {
+    /// Looks at `path`.
+    pub fn of(path: &Path) -> Probe {
+        match std::fs::metadata(path) {
+            Err(_) => Probe::Missing,
+            Ok(meta) if !meta.is_file() => Probe::NotAFile,
+            Ok(meta) if meta.permissions().mode() & 0o111 == 0 => Probe::NotExecutable,
+            Ok(_) => Probe::Executable,
+        }
+    }
+
+    /// How a message names what is at `path`, e.g. `no /etc/init.d/httpd`.
+    pub fn explain(self, path: &Path) -> String {
+        let path = path.display();
+        match self {
+            Probe::Missing => format!("no {path}"),
+            Probe::NotAFile => format!("{path} is not a regular file"),
+            Probe::NotExecutable => format!("{path} is not executable"),
+            Probe::Executable => format!("{path} is executable"),
+        }
+    }
+}
+
+/// `Ok` when `path` is an executable regular file; else what it is.
+fn check_executable(path: &Path) -> Result<(), String> {
+    match Probe::of(path) {
+        Probe::Executable => Ok(()),
+        other => Err(other.explain(path)),
+    }
+}

@@ -1,0 +1,196 @@
+//! One action of a script resource, run through ha-process: the program,
+//! the resource's arguments, then the action (`SCRIPT ARGS... ACTION`, as
+//! heartbeat's ResourceManager calls it), under the action's time limit —
+//! at the limit the program's whole process group is ended — with its
+//! output logged under the resource's name and its stdout kept for the
+//! classes that read it.
+//!
+//! What an exit code means is each class's own business; this module only
+//! runs and reports, and turns a run that did not end with an exit code
+//! (timed out, killed by a signal, not startable) into an [`AgentError`].
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use ha_process::{Command, Exit, Outcome, Output};
+
+use crate::agent::{AgentError, AgentErrorKind};
+
+/// A script and what every call of it carries.
+#[derive(Debug, Clone)]
+pub(crate) struct Script {
+    /// The resource as written in haresources: the log tag and error name.
+    pub resource: String,
+    /// The program.
+    pub program: PathBuf,
+    /// Arguments before the action.
+    pub args: Vec<String>,
+    /// Environment variables set for every action.
+    pub env: Vec<(String, String)>,
+}
+
+/// A finished action that ended with an exit code.
+#[derive(Debug)]
+pub(crate) struct Finished {
+    /// The exit code.
+    pub code: i32,
+    /// What it wrote on stdout (invalid UTF-8 replaced).
+    pub stdout: String,
+    /// Its last output line, for messages.
+    pub last_line: Option<String>,
+}
+
+impl Finished {
+    /// ` (last output: '…')` when it wrote anything, for messages.
+    pub fn last_output(&self) -> String {
+        self.last_line
+            .as_deref()
+            .map(|line| format!(" (last output: '{line}')"))
+            .unwrap_or_default()
+    }
+}
+
+impl Script {
+    /// An error of this resource.
+    pub fn error(&self, kind: AgentErrorKind) -> AgentError {
+        AgentError::new(self.resource.clone(), kind)
+    }
+
+    /// A [`AgentErrorKind::Failed`] error of this resource.
+    pub fn failed(&self, message: impl Into<String>) -> AgentError {
+        self.error(AgentErrorKind::Failed(message.into()))
+    }
+
+    /// The command of `action`, with the extra environment `env`.
+    pub fn command(&self, action: &str, limit: Duration, env: &[(String, String)]) -> Command {
+        let mut command = Command::new(&self.program);
+        command
+            .args(&self.args)
+            .arg(action)
+            .timeout(limit)
+            .tag(format!("{} {action}", self.resource))
+            .stdout(Output::Capture);
+        for (key, value) in self.env.iter().chain(env) {
+            command.env(key, value);
+        }
+        command
+    }
+
+    /// Runs `action` to its end or its time limit.
+    pub async fn run(
+        &self,
+        action: &str,
+        limit: Duration,
+        env: &[(String, String)],
+    ) -> Result<Finished, AgentError> {
+        let outcome = self
+            .command(action, limit, env)
+            .run()
+            .await
+            .map_err(|e| self.failed(format!("{action}: {e}")))?;
+        self.finished(action, limit, outcome)
+    }
+
+    /// An outcome with an exit code as [`Finished`]; anything else as the
+    /// error it is.
+    pub fn finished(
+        &self,
+        action: &str,
+        limit: Duration,
+        outcome: Outcome,
+    ) -> Result<Finished, AgentError> {
+        let last_line = outcome.tail.last().map(|line| line.text.clone());
+        if outcome.timed_out {
+            return Err(self.failed(format!(
+                "{action} timed out after {limit:?}; its process group was killed"
+            )));
+        }
+        match outcome.exit {
+            Exit::Code(code) => Ok(Finished {
+                code,
+                stdout: String::from_utf8_lossy(&outcome.stdout).into_owned(),
+                last_line,
+            }),
+            Exit::Signal(_) => Err(self.failed(format!("{action}: {}", outcome.exit))),
+        }
+    }
+}
+
+/// `<?xml…>` meta-data for a script class that has none of its own.
+pub(crate) fn plain_meta_data(name: &str, class: &str, program: &std::path::Path) -> String {
+    format!(
+        r#"<?xml version="1.0"?>
+<!DOCTYPE resource-agent SYSTEM "ra-api-1.dtd">
+<resource-agent name="{name}" version="heartbeat-rs">
+<version>1.0</version>
+<longdesc lang="en">{class} {program}, run by heartbeat-rs.</longdesc>
+<shortdesc lang="en">{class}</shortdesc>
+<parameters/>
+<actions>
+<action name="start" timeout="20s"/>
+<action name="stop" timeout="20s"/>
+<action name="monitor" timeout="20s" interval="10s"/>
+<action name="meta-data" timeout="5s"/>
+</actions>
+</resource-agent>
+"#,
+        program = program.display()
+    )
+}
+
+/// What a status output says, read by heartbeat's ResourceManager rule
+/// (`we_own_resource`): its shell `case` on the output of `SCRIPT ARGS status`
+/// tries, in order, `*[Nn][Oo][Tt]\ *[Rr]unning*` (not running),
+/// `*[Rr]unning*|*OK*` (running), and takes anything else as not running.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum StatusText {
+    /// `not` and a blank, later `running` or `Running`.
+    NotRunning,
+    /// `running`, `Running` or `OK`.
+    Running,
+    /// Neither.
+    Other,
+}
+
+/// Reads a status output by heartbeat's rule (see [`StatusText`]).
+pub(crate) fn status_text(output: &str) -> StatusText {
+    let running_at = |text: &str| text.find("running").or_else(|| text.find("Running"));
+    let not_running = output.char_indices().any(|(i, _)| {
+        let rest = &output[i..];
+        rest.len() >= 4
+            && rest.is_char_boundary(4)
+            && rest[..4].eq_ignore_ascii_case("not ")
+            && running_at(&rest[4..]).is_some()
+    });
+    if not_running {
+        StatusText::NotRunning
+    } else if running_at(output).is_some() || output.contains("OK") {
+        StatusText::Running
+    } else {
+        StatusText::Other
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_text_follows_heartbeats_case_patterns() {
+        for (text, expected) in [
+            ("httpd (pid 42) is running...", StatusText::Running),
+            ("Running", StatusText::Running),
+            ("status OK", StatusText::Running),
+            ("httpd is not running", StatusText::NotRunning),
+            ("NOT currently Running", StatusText::NotRunning),
+            ("Not\nrunning", StatusText::Running),
+            ("stopped", StatusText::Other),
+            ("RUNNING", StatusText::Other),
+            ("ok", StatusText::Other),
+            ("", StatusText::Other),
+            ("é not running ü", StatusText::NotRunning),
+        ] {
+            assert_eq!(status_text(text), expected, "{text:?}");
+        }
+    }
+}
