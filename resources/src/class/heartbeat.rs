@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 
-use super::script::{plain_meta_data, status_text, Script, StatusText};
+use super::script::{check_executable, plain_meta_data, status_text, Script, StatusText};
 use crate::agent::{Agent, AgentError, AgentErrorKind, Health};
 use crate::group::ActionTimeouts;
 
@@ -118,7 +118,7 @@ impl Agent for HeartbeatAgent {
     }
 
     async fn validate(&self) -> Result<(), AgentError> {
-        super::check_executable(&self.script.program)
+        check_executable(&self.script.program)
             .map_err(|message| self.script.error(AgentErrorKind::NotAvailable(message)))
     }
 

@@ -18,8 +18,6 @@ pub mod native;
 pub mod ocf;
 mod script;
 
-use std::os::unix::fs::PermissionsExt;
-use std::path::Path;
 use std::sync::Arc;
 
 use crate::agent::Agent;
@@ -28,6 +26,7 @@ use heartbeat::{HeartbeatAgent, HeartbeatScript};
 use lsb::{InitScript, LsbAgent};
 use native::NativeSpec;
 use ocf::{OcfAgent, OcfResource};
+pub use script::Probe;
 
 /// How a resource will run: its class and what the class needs.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -64,49 +63,5 @@ impl Resolved {
             Resolved::Lsb(script) => Arc::new(LsbAgent::new(resource, script, timeouts)),
             Resolved::Ocf(spec) => Arc::new(OcfAgent::new(resource, spec, timeouts)),
         }
-    }
-}
-
-/// What is at a path where a script may be.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Probe {
-    /// Nothing (or nothing this process may look at).
-    Missing,
-    /// Something that is not a regular file (after symbolic links).
-    NotAFile,
-    /// A regular file without an execute bit.
-    NotExecutable,
-    /// An executable regular file: heartbeat's `[ -f P -a -x P ]`.
-    Executable,
-}
-
-impl Probe {
-    /// Looks at `path`.
-    pub fn of(path: &Path) -> Probe {
-        match std::fs::metadata(path) {
-            Err(_) => Probe::Missing,
-            Ok(meta) if !meta.is_file() => Probe::NotAFile,
-            Ok(meta) if meta.permissions().mode() & 0o111 == 0 => Probe::NotExecutable,
-            Ok(_) => Probe::Executable,
-        }
-    }
-
-    /// How a message names what is at `path`, e.g. `no /etc/init.d/httpd`.
-    pub fn explain(self, path: &Path) -> String {
-        let path = path.display();
-        match self {
-            Probe::Missing => format!("no {path}"),
-            Probe::NotAFile => format!("{path} is not a regular file"),
-            Probe::NotExecutable => format!("{path} is not executable"),
-            Probe::Executable => format!("{path} is executable"),
-        }
-    }
-}
-
-/// `Ok` when `path` is an executable regular file; else what it is.
-fn check_executable(path: &Path) -> Result<(), String> {
-    match Probe::of(path) {
-        Probe::Executable => Ok(()),
-        other => Err(other.explain(path)),
     }
 }

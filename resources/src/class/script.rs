@@ -5,11 +5,15 @@
 //! output logged under the resource's name and its stdout kept for the
 //! classes that read it.
 //!
+//! It also says what is at a path where a script may be ([`Probe`]), for
+//! the resolver and the classes' validate.
+//!
 //! What an exit code means is each class's own business; this module only
 //! runs and reports, and turns a run that did not end with an exit code
 //! (timed out, killed by a signal, not startable) into an [`AgentError`].
 
-use std::path::PathBuf;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use ha_process::{Command, Exit, Outcome, Output};
@@ -117,7 +121,7 @@ impl Script {
 }
 
 /// `<?xml…>` meta-data for a script class that has none of its own.
-pub(crate) fn plain_meta_data(name: &str, class: &str, program: &std::path::Path) -> String {
+pub(crate) fn plain_meta_data(name: &str, class: &str, program: &Path) -> String {
     format!(
         r#"<?xml version="1.0"?>
 <!DOCTYPE resource-agent SYSTEM "ra-api-1.dtd">
@@ -136,6 +140,50 @@ pub(crate) fn plain_meta_data(name: &str, class: &str, program: &std::path::Path
 "#,
         program = program.display()
     )
+}
+
+/// What is at a path where a script may be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Probe {
+    /// Nothing (or nothing this process may look at).
+    Missing,
+    /// Something that is not a regular file (after symbolic links).
+    NotAFile,
+    /// A regular file without an execute bit.
+    NotExecutable,
+    /// An executable regular file: heartbeat's `[ -f P -a -x P ]`.
+    Executable,
+}
+
+impl Probe {
+    /// Looks at `path`.
+    pub fn of(path: &Path) -> Probe {
+        match std::fs::metadata(path) {
+            Err(_) => Probe::Missing,
+            Ok(meta) if !meta.is_file() => Probe::NotAFile,
+            Ok(meta) if meta.permissions().mode() & 0o111 == 0 => Probe::NotExecutable,
+            Ok(_) => Probe::Executable,
+        }
+    }
+
+    /// How a message names what is at `path`, e.g. `no /etc/init.d/httpd`.
+    pub fn explain(self, path: &Path) -> String {
+        let path = path.display();
+        match self {
+            Probe::Missing => format!("no {path}"),
+            Probe::NotAFile => format!("{path} is not a regular file"),
+            Probe::NotExecutable => format!("{path} is not executable"),
+            Probe::Executable => format!("{path} is executable"),
+        }
+    }
+}
+
+/// `Ok` when `path` is an executable regular file; else what it is.
+pub(crate) fn check_executable(path: &Path) -> Result<(), String> {
+    match Probe::of(path) {
+        Probe::Executable => Ok(()),
+        other => Err(other.explain(path)),
+    }
 }
 
 /// What a status output says, read by heartbeat's ResourceManager rule
