@@ -3,12 +3,11 @@
 //! as fast under TCG, so the XZ payload is cut out of the bzImage using
 //! its boot-protocol header and decompressed once.
 
+use ha_process::Command;
 use std::fs::File;
 use std::path::Path;
-use std::process::{Command, Stdio};
 
-use ha_process::{describe, Exit};
-
+use crate::command::run;
 use crate::LabError;
 
 /// Where the boot-protocol header says "HdrS".
@@ -73,28 +72,18 @@ pub(crate) fn extract_vmlinux(
     };
     let image = std::fs::read(bzimage).map_err(|e| fail(e.to_string()))?;
     let payload = xz_payload(&image).map_err(fail)?;
+    // xz decompresses FILE.xz into FILE, replacing the compressed copy.
     let compressed = vmlinux.with_extension("xz");
     std::fs::write(&compressed, payload).map_err(|e| fail(e.to_string()))?;
-    let output = File::create(vmlinux).map_err(|e| fail(e.to_string()))?;
-    let mut cmd = Command::new(xz);
     // The kernel's build appends the uncompressed size after the stream.
-    cmd.args(["-dc", "--single-stream"])
+    let mut cmd = Command::new(xz);
+    cmd.args(["-d", "-f", "--single-stream"])
         .arg(&compressed)
-        .env("LD_LIBRARY_PATH", lib_path)
-        .stdin(Stdio::null())
-        .stdout(output)
-        .stderr(Stdio::piped());
-    let result = cmd
-        .output()
-        .map_err(|e| fail(format!("{}: {e}", describe(&cmd))))?;
-    let _ = std::fs::remove_file(&compressed);
-    if !result.status.success() {
-        return Err(fail(format!(
-            "`{}` failed ({}): {}",
-            describe(&cmd),
-            Exit::from(result.status),
-            String::from_utf8_lossy(&result.stderr).trim()
-        )));
+        .env("LD_LIBRARY_PATH", lib_path);
+    let decompressed = run(&mut cmd);
+    if let Err(error) = decompressed {
+        let _ = std::fs::remove_file(&compressed);
+        return Err(fail(error.to_string()));
     }
     let mut magic = [0u8; 4];
     let read = std::io::Read::read_exact(
