@@ -5,6 +5,9 @@
 // A test crate: a failed step panics with its reason.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
+use common::alive;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -56,17 +59,6 @@ impl Agent for Script {
     fn meta_data(&self) -> String {
         String::new()
     }
-}
-
-fn alive(pid: u32) -> bool {
-    // A zombie waiting for its new parent to reap it counts as gone.
-    std::fs::read_to_string(format!("/proc/{pid}/stat"))
-        .ok()
-        .and_then(|stat| {
-            let state = stat[stat.rfind(')')? + 1..].split_whitespace().next()?;
-            Some(state != "Z")
-        })
-        .unwrap_or(false)
 }
 
 #[tokio::test]

@@ -8,6 +8,9 @@
 // A test crate: a failed step panics with its reason.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
+use common::alive;
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::PathBuf;
@@ -269,17 +272,6 @@ async fn heartbeat_script_gets_its_arguments_before_the_action_and_status_is_rea
     assert_eq!(agent.monitor().await.expect("status"), Health::Stopped);
     scratch.script("ha.d/resource.d/Filesystem", "echo 'status: OK'\n");
     assert_eq!(agent.monitor().await.expect("status"), Health::Running);
-}
-
-/// Whether `pid` is a live process (a zombie counts as gone).
-fn alive(pid: u32) -> bool {
-    fs::read_to_string(format!("/proc/{pid}/stat"))
-        .ok()
-        .and_then(|stat| {
-            let state = stat[stat.rfind(')')? + 1..].split_whitespace().next()?;
-            Some(state != "Z")
-        })
-        .unwrap_or(false)
 }
 
 #[tokio::test]

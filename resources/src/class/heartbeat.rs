@@ -11,35 +11,22 @@
 //!   is running, anything else is stopped.
 //! - validate: the script is still there and executable.
 
-use std::path::PathBuf;
 use std::time::Duration;
 
 use async_trait::async_trait;
 
-use super::script::{check_executable, plain_meta_data, status_text, Script, StatusText};
+use super::script::{
+    check_executable, plain_meta_data, status_text, stop_unless_stopped, Script, ScriptSpec,
+    StatusText,
+};
 use crate::agent::{Agent, AgentError, AgentErrorKind, Health};
 use crate::group::ActionTimeouts;
 
-/// A resolved heartbeat resource script.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct HeartbeatScript {
-    /// `CONFIG_DIR/resource.d/NAME`.
-    pub path: PathBuf,
-    /// The `::` arguments, passed before the action.
-    pub args: Vec<String>,
-}
+/// A resolved heartbeat resource script (`CONFIG_DIR/resource.d/NAME`).
+pub type HeartbeatScript = ScriptSpec;
 
-impl HeartbeatScript {
-    /// One line on how it runs.
-    pub fn describe(&self) -> String {
-        let mut text = format!("heartbeat resource script {}", self.path.display());
-        if !self.args.is_empty() {
-            text.push_str(" with arguments ");
-            text.push_str(&self.args.join(" "));
-        }
-        text
-    }
-}
+/// How check-config names the class.
+pub const CLASS: &str = "heartbeat resource script";
 
 /// The agent of one heartbeat resource script.
 pub struct HeartbeatAgent {
@@ -52,12 +39,7 @@ impl HeartbeatAgent {
     /// action limited by `timeouts`.
     pub fn new(resource: &str, script: &HeartbeatScript, timeouts: ActionTimeouts) -> Self {
         HeartbeatAgent {
-            script: Script {
-                resource: resource.to_string(),
-                program: script.path.clone(),
-                args: script.args.clone(),
-                env: Vec::new(),
-            },
+            script: Script::of(resource, script),
             timeouts,
         }
     }
@@ -98,19 +80,13 @@ impl Agent for HeartbeatAgent {
     }
 
     async fn stop(&self) -> Result<(), AgentError> {
-        match self.start_or_stop("stop", self.timeouts.stop).await {
-            Ok(()) => Ok(()),
-            Err(error) => match self.status().await {
-                Ok(Health::Stopped) => {
-                    log::warn!(
-                        "{error}, but its status says it is not running; taken as stopped \
-                         (the script should succeed on a stop when already stopped)"
-                    );
-                    Ok(())
-                }
-                _ => Err(error),
-            },
-        }
+        let stopped = self.start_or_stop("stop", self.timeouts.stop).await;
+        stop_unless_stopped(
+            stopped,
+            self.status(),
+            "the script should succeed on a stop when already stopped",
+        )
+        .await
     }
 
     async fn monitor(&self) -> Result<Health, AgentError> {

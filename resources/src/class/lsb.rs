@@ -13,35 +13,22 @@
 //!   exit 0 with output saying "not … running" or "stopped" is stopped.
 //! - validate: the script is still there and executable.
 
-use std::path::PathBuf;
 use std::time::Duration;
 
 use async_trait::async_trait;
 
-use super::script::{check_executable, plain_meta_data, status_text, Script, StatusText};
+use super::script::{
+    check_executable, plain_meta_data, status_text, stop_unless_stopped, Script, ScriptSpec,
+    StatusText,
+};
 use crate::agent::{Agent, AgentError, AgentErrorKind, Health};
 use crate::group::ActionTimeouts;
 
-/// A resolved LSB init script.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct InitScript {
-    /// `INIT_DIR/NAME`.
-    pub path: PathBuf,
-    /// The `::` arguments, passed before the action.
-    pub args: Vec<String>,
-}
+/// A resolved LSB init script (`INIT_DIR/NAME`).
+pub type InitScript = ScriptSpec;
 
-impl InitScript {
-    /// One line on how it runs.
-    pub fn describe(&self) -> String {
-        let mut text = format!("LSB init script {}", self.path.display());
-        if !self.args.is_empty() {
-            text.push_str(" with arguments ");
-            text.push_str(&self.args.join(" "));
-        }
-        text
-    }
-}
+/// How check-config names the class.
+pub const CLASS: &str = "LSB init script";
 
 /// What an LSB `status` exit code says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -103,12 +90,7 @@ impl LsbAgent {
     /// action limited by `timeouts`.
     pub fn new(resource: &str, script: &InitScript, timeouts: ActionTimeouts) -> Self {
         LsbAgent {
-            script: Script {
-                resource: resource.to_string(),
-                program: script.path.clone(),
-                args: script.args.clone(),
-                env: Vec::new(),
-            },
+            script: Script::of(resource, script),
             timeouts,
         }
     }
@@ -143,19 +125,13 @@ impl Agent for LsbAgent {
     }
 
     async fn stop(&self) -> Result<(), AgentError> {
-        match self.start_or_stop("stop", self.timeouts.stop).await {
-            Ok(()) => Ok(()),
-            Err(error) => match self.monitor().await {
-                Ok(Health::Stopped) => {
-                    log::warn!(
-                        "{error}, but its status says it is stopped; taken as stopped \
-                         (LSB asks a stop of a stopped service to exit 0)"
-                    );
-                    Ok(())
-                }
-                _ => Err(error),
-            },
-        }
+        let stopped = self.start_or_stop("stop", self.timeouts.stop).await;
+        stop_unless_stopped(
+            stopped,
+            self.monitor(),
+            "LSB asks a stop of a stopped service to exit 0",
+        )
+        .await
     }
 
     async fn monitor(&self) -> Result<Health, AgentError> {

@@ -26,7 +26,7 @@ use heartbeat::{HeartbeatAgent, HeartbeatScript};
 use lsb::{InitScript, LsbAgent};
 use native::NativeSpec;
 use ocf::{OcfAgent, OcfResource};
-pub use script::Probe;
+pub use script::{Probe, ScriptSpec};
 
 /// How a resource will run: its class and what the class needs.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,8 +46,8 @@ impl Resolved {
     pub fn describe(&self) -> String {
         match self {
             Resolved::Native(spec) => spec.describe(),
-            Resolved::Heartbeat(script) => script.describe(),
-            Resolved::Lsb(script) => script.describe(),
+            Resolved::Heartbeat(script) => script.describe_as(heartbeat::CLASS),
+            Resolved::Lsb(script) => script.describe_as(lsb::CLASS),
             Resolved::Ocf(resource) => resource.describe(),
         }
     }

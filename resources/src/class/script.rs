@@ -18,7 +18,50 @@ use std::time::Duration;
 
 use ha_process::{Command, Exit, Outcome, Output};
 
-use crate::agent::{AgentError, AgentErrorKind};
+use crate::agent::{AgentError, AgentErrorKind, Health};
+
+/// A script found for a haresources name (a heartbeat `resource.d` script
+/// or an init script): where it is, and the `::` arguments passed before
+/// the action.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScriptSpec {
+    /// The script.
+    pub path: PathBuf,
+    /// The `::` arguments, passed before the action.
+    pub args: Vec<String>,
+}
+
+impl ScriptSpec {
+    /// One line on how it runs, `what` naming its class.
+    pub fn describe_as(&self, what: &str) -> String {
+        let mut text = format!("{what} {}", self.path.display());
+        if !self.args.is_empty() {
+            text.push_str(" with arguments ");
+            text.push_str(&self.args.join(" "));
+        }
+        text
+    }
+}
+
+/// A stop that failed counts as done when the status then says the
+/// resource is stopped (heartbeat's "reboot narrowly avoided"): `stopped`
+/// is the stop's result, `status` asks the status; `why` ends the warning.
+pub(crate) async fn stop_unless_stopped(
+    stopped: Result<(), AgentError>,
+    status: impl std::future::Future<Output = Result<Health, AgentError>>,
+    why: &str,
+) -> Result<(), AgentError> {
+    let Err(error) = stopped else {
+        return Ok(());
+    };
+    match status.await {
+        Ok(Health::Stopped) => {
+            log::warn!("{error}, but its status says it is stopped; taken as stopped ({why})");
+            Ok(())
+        }
+        _ => Err(error),
+    }
+}
 
 /// A script and what every call of it carries.
 #[derive(Debug, Clone)]
@@ -55,6 +98,17 @@ impl Finished {
 }
 
 impl Script {
+    /// The script of `spec` for the resource written `resource`, with no
+    /// environment of its own.
+    pub(crate) fn of(resource: &str, spec: &ScriptSpec) -> Script {
+        Script {
+            resource: resource.to_string(),
+            program: spec.path.clone(),
+            args: spec.args.clone(),
+            env: Vec::new(),
+        }
+    }
+
     /// An error of this resource.
     pub fn error(&self, kind: AgentErrorKind) -> AgentError {
         AgentError::new(self.resource.clone(), kind)
