@@ -12,6 +12,8 @@
 //!   failed start, with a time limit on every action; it knows agents only.
 //! - [`build`] puts them together: haresources → resolved → agents → groups.
 
+#![forbid(unsafe_code)]
+
 pub mod agent;
 pub mod build;
 pub mod class;
