@@ -48,6 +48,8 @@ pub enum Action {
     Monitor,
     /// `validate-all`
     Validate,
+    /// Announcing the resource again (gratuitous ARP).
+    Announce,
 }
 
 impl fmt::Display for Action {
@@ -57,6 +59,7 @@ impl fmt::Display for Action {
             Action::Stop => "stop",
             Action::Monitor => "monitor",
             Action::Validate => "validate",
+            Action::Announce => "announce",
         })
     }
 }
@@ -74,6 +77,12 @@ pub trait Agent: Send + Sync {
     async fn monitor(&self) -> Result<Health, AgentError>;
     /// Checks the arguments (and what can be checked without changing anything).
     async fn validate(&self) -> Result<(), AgentError>;
+    /// Tells the network again that the resource is here (gratuitous ARP
+    /// for an address), after a doubt about who holds it; nothing for a
+    /// resource the network does not locate.
+    async fn announce(&self) -> Result<(), AgentError> {
+        Ok(())
+    }
     /// The agent's OCF-style meta-data XML.
     fn meta_data(&self) -> String;
 }

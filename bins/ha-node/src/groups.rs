@@ -73,4 +73,10 @@ impl GroupControl for Groups {
         let group = group.lock().await;
         group.monitor().await.map_err(|e| e.to_string())
     }
+
+    async fn announce(&self, group: &str) -> Result<(), String> {
+        let group = self.get(group)?;
+        let group = group.lock().await;
+        group.announce().await.map_err(|e| e.to_string())
+    }
 }

@@ -38,6 +38,8 @@ pub trait GroupControl: Send + Sync + 'static {
     async fn stop(&self, group: &str) -> Result<(), String>;
     /// Checks that a running group is healthy.
     async fn monitor(&self, group: &str) -> Result<(), String>;
+    /// Announces a running group's resources again (gratuitous ARP).
+    async fn announce(&self, group: &str) -> Result<(), String>;
 }
 
 /// Remembers peers' generations across restarts, to reject old replays.
@@ -220,6 +222,9 @@ impl Driver {
                             log::info!("releasing resource group {group} ({})", reason.as_str())
                         }
                         ActionKind::Monitor => log::debug!("monitoring resource group {group}"),
+                        ActionKind::Announce => {
+                            log::info!("announcing resource group {group} again")
+                        }
                     }
                     self.spawn_action(id, group, kind, results.clone());
                 }
@@ -270,6 +275,7 @@ impl Driver {
                 ActionKind::Start => control.start(&group).await,
                 ActionKind::Stop(_) => control.stop(&group).await,
                 ActionKind::Monitor => control.monitor(&group).await,
+                ActionKind::Announce => control.announce(&group).await,
             };
             let outcome = match result {
                 Ok(()) => ActionOutcome::Succeeded,

@@ -59,6 +59,11 @@ impl GroupControl for Recorder {
         Ok(())
     }
 
+    async fn announce(&self, _group: &str) -> Result<(), String> {
+        self.record("announce");
+        Ok(())
+    }
+
     async fn monitor(&self, _group: &str) -> Result<(), String> {
         self.record("monitor");
         let mut failing = self.fail_monitors.lock().expect("lock");

@@ -83,6 +83,8 @@ pub enum ActionType {
     Stop,
     /// [`ActionKind::Monitor`].
     Monitor,
+    /// [`ActionKind::Announce`].
+    Announce,
 }
 
 impl ActionType {
@@ -92,15 +94,17 @@ impl ActionType {
             ActionKind::Start => ActionType::Start,
             ActionKind::Stop(_) => ActionType::Stop,
             ActionKind::Monitor => ActionType::Monitor,
+            ActionKind::Announce => ActionType::Announce,
         }
     }
 
-    /// Parses `start`, `stop` or `monitor`.
+    /// Parses `start`, `stop`, `monitor` or `announce`.
     pub fn parse(word: &str) -> Option<Self> {
         match word {
             "start" => Some(ActionType::Start),
             "stop" => Some(ActionType::Stop),
             "monitor" => Some(ActionType::Monitor),
+            "announce" => Some(ActionType::Announce),
             _ => None,
         }
     }

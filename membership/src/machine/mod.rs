@@ -182,6 +182,8 @@ impl Machine {
             }));
         }
         peer.last_heard = Some(now);
+        let held_before = peer.held.clone();
+        let came_back = peer.state == NodeState::Dead;
         let new_state = match &message {
             Message::Status(status) => {
                 peer.held = status.held.iter().cloned().collect();
@@ -206,6 +208,33 @@ impl Machine {
         };
         self.set_peer_state(index, new_state);
         self.update(now);
+        self.announce_after_doubt(index, &held_before, came_back);
+    }
+
+    /// Announces again every group this node keeps running whose ownership
+    /// was just in doubt: the peer at `index` started or stopped claiming
+    /// it (a conflict, or its end), or came back from the dead (it may have
+    /// announced our groups during a takeover we never saw). The rightful
+    /// owner's announcement is then the last one clients hear.
+    fn announce_after_doubt(
+        &mut self,
+        index: usize,
+        held_before: &std::collections::BTreeSet<String>,
+        came_back: bool,
+    ) {
+        let peer = &self.peers[index];
+        let came_back = came_back && peer.is_live();
+        let doubtful: Vec<String> = self
+            .groups
+            .iter()
+            .filter(|(_, state)| **state == LocalGroupState::Running)
+            .map(|(group, _)| group)
+            .filter(|group| came_back || held_before.contains(*group) != peer.held.contains(*group))
+            .cloned()
+            .collect();
+        for group in doubtful {
+            self.request(&group, ActionKind::Announce);
+        }
     }
 
     /// Lets time pass: call at [`Machine::poll_timeout`] (earlier is harmless).
@@ -267,6 +296,21 @@ impl Machine {
             (LocalGroupState::Running, ActionKind::Monitor, false) => {
                 self.request(&group, ActionKind::Start);
                 LocalGroupState::Starting
+            }
+            // An announcement changes nothing but the network's view.
+            (_, ActionKind::Announce, _) => {
+                self.event(match outcome {
+                    ActionOutcome::Succeeded => Event::GroupActionDone {
+                        group,
+                        action: kind,
+                    },
+                    ActionOutcome::Failed { detail } => Event::GroupFailed {
+                        group,
+                        action: kind,
+                        detail,
+                    },
+                });
+                return;
             }
             // A monitor that finished after the group moved on: its verdict
             // is about a state that is gone.

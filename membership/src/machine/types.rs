@@ -99,6 +99,9 @@ pub enum ActionKind {
     Stop(ReleaseReason),
     /// Check that it still runs here.
     Monitor,
+    /// Tell the network again that it is here (gratuitous ARP), after its
+    /// ownership was in doubt.
+    Announce,
 }
 
 impl ActionKind {
@@ -108,6 +111,7 @@ impl ActionKind {
             ActionKind::Start => "start",
             ActionKind::Stop(_) => "stop",
             ActionKind::Monitor => "monitor",
+            ActionKind::Announce => "announce",
         }
     }
 }

@@ -48,7 +48,7 @@ impl ActionTimeouts {
         match action {
             Action::Start => self.start,
             Action::Stop => self.stop,
-            Action::Monitor => self.monitor,
+            Action::Monitor | Action::Announce => self.monitor,
             Action::Validate => self.validate,
         }
     }
@@ -178,6 +178,14 @@ pub enum GroupError {
         /// Every stop that failed, in stop order.
         failures: Vec<ActionFailure>,
     },
+    /// Some resources could not be announced again.
+    #[error("group '{group}' was not announced again: {}", join(.failures))]
+    AnnounceFailed {
+        /// The group id.
+        group: String,
+        /// Every announcement that failed, in start order.
+        failures: Vec<ActionFailure>,
+    },
     /// Some resources are not running.
     #[error("group '{group}' is not healthy: {}", join(.problems))]
     Unhealthy {
@@ -293,6 +301,33 @@ impl Group {
             Ok(())
         } else {
             Err(GroupError::StopFailed {
+                group: self.id.clone(),
+                failures,
+            })
+        }
+    }
+
+    /// Announces every resource again (each under the monitor's limit),
+    /// going on past failures.
+    pub async fn announce(&self) -> Result<(), GroupError> {
+        let mut failures = Vec::new();
+        for agent in &self.resources {
+            let resource = agent.describe();
+            if let Err(failure) = run_with_timeout(
+                &resource,
+                Action::Announce,
+                self.timeouts.monitor,
+                agent.announce(),
+            )
+            .await
+            {
+                failures.push(failure);
+            }
+        }
+        if failures.is_empty() {
+            Ok(())
+        } else {
+            Err(GroupError::AnnounceFailed {
                 group: self.id.clone(),
                 failures,
             })

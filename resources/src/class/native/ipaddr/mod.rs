@@ -19,14 +19,13 @@ mod placement;
 use std::sync::Mutex;
 
 use async_trait::async_trait;
-use ha_net::address::{AddressEntry, AddressError, Netlink};
+use ha_net::address::{AddressEntry, AddressError, LinkInfo, Netlink};
 pub use ha_net::arp::ArpSchedule;
 use ha_net::arp::ArpSender;
 use tokio::task::JoinHandle;
 
 use crate::agent::{Agent, AgentError, AgentErrorKind, Health};
 pub use arg::{IpAddrSpec, IpAddrStyle, MAX_INTERFACE_NAME};
-use placement::Placement;
 
 /// The agent of one IPaddr or IPaddr2 resource.
 pub struct IpAddrAgent {
@@ -177,40 +176,61 @@ impl IpAddrAgent {
                 .map(|l| format!(" as {l}"))
                 .unwrap_or_default()
         );
-        let link = links.iter().find(|l| l.index == placement.index);
-        match link.and_then(|l| l.mac.filter(|_| l.arp_capable)) {
-            Some(mac) => self.announce(&placement, mac),
-            None => log::info!(
-                "{}: {} does not do ARP; no gratuitous ARP sent",
-                self.resource,
-                placement.interface
-            ),
+        if let Some(link) = links.iter().find(|l| l.index == placement.index) {
+            self.announce_on(link);
         }
         Ok(())
     }
 
+    /// Announces the address again on the interface that holds it: the
+    /// rounds of a start, restarted (a peer may have announced it too).
+    async fn announce_inner(&self) -> Result<(), AgentErrorKind> {
+        let netlink = Netlink::connect()?;
+        let Some(entry) = self.our_entries(&netlink).await?.into_iter().next() else {
+            return Err(AgentErrorKind::Failed(format!(
+                "{} is not configured here: nothing to announce",
+                self.spec.address
+            )));
+        };
+        let links = netlink.links().await?;
+        if let Some(link) = links.iter().find(|l| l.index == entry.info.index) {
+            self.announce_on(link);
+        }
+        Ok(())
+    }
+
+    /// Gratuitous ARP for the address on `link`, if the link does ARP.
+    fn announce_on(&self, link: &LinkInfo) {
+        match link.mac.filter(|_| link.arp_capable) {
+            Some(mac) => self.announce(link.index, &link.name, mac),
+            None => log::info!(
+                "{}: {} does not do ARP; no gratuitous ARP sent",
+                self.resource,
+                link.name
+            ),
+        }
+    }
+
     /// Sends the first ARP round now and leaves the rest to a task.
-    fn announce(&self, placement: &Placement, mac: [u8; 6]) {
-        let sender = match ArpSender::open(placement.index, mac, self.spec.address) {
+    fn announce(&self, index: u32, interface: &str, mac: [u8; 6]) {
+        let sender = match ArpSender::open(index, mac, self.spec.address) {
             Ok(sender) => sender,
             Err(error) => {
                 log::warn!(
-                    "{}: cannot open an ARP socket on {}: {error}",
-                    self.resource,
-                    placement.interface
+                    "{}: cannot open an ARP socket on {interface}: {error}",
+                    self.resource
                 );
                 return;
             }
         };
         if let Err(error) = sender.announce() {
             log::warn!(
-                "{}: gratuitous ARP on {} failed: {error}",
-                self.resource,
-                placement.interface
+                "{}: gratuitous ARP on {interface} failed: {error}",
+                self.resource
             );
         }
         self.stop_announcing();
-        let task = tokio::spawn(sender.announce_rest(self.arp, placement.interface.clone()));
+        let task = tokio::spawn(sender.announce_rest(self.arp, interface.to_string()));
         match self.announcer.lock() {
             Ok(mut slot) => *slot = Some(task),
             Err(poisoned) => *poisoned.into_inner() = Some(task),
@@ -280,6 +300,10 @@ impl Agent for IpAddrAgent {
 
     async fn validate(&self) -> Result<(), AgentError> {
         self.check_arguments().map_err(|kind| self.error(kind))
+    }
+
+    async fn announce(&self) -> Result<(), AgentError> {
+        self.announce_inner().await.map_err(|kind| self.error(kind))
     }
 
     fn meta_data(&self) -> String {
