@@ -87,6 +87,19 @@ pub enum Message {
     /// The sender has released everything and is leaving (`t=shutdone`):
     /// receivers declare it dead at once instead of waiting for deadtime.
     Shutdown(Header),
+    /// Ours: "I know you as generation `known`" — sent to a node whose
+    /// messages are rejected as replays while it counts as dead (`t=
+    /// ha_genhint`, addressed with `dest`). A node that restarted without
+    /// its state directory, and so with too low a generation, takes the
+    /// next one above `known` and is accepted again.
+    GenerationHint {
+        /// Sender, generation, sequence.
+        header: Header,
+        /// The node the hint is for.
+        to: String,
+        /// The generation the sender last accepted from it.
+        known: u64,
+    },
     /// A message type of heartbeat's that this protocol does not act on
     /// (acks, node lists…); kept so receivers can log it.
     Other {
@@ -103,6 +116,7 @@ impl Message {
         match self {
             Message::Status(status) => &status.header,
             Message::Shutdown(header) => header,
+            Message::GenerationHint { header, .. } => header,
             Message::Other { header, .. } => header,
         }
     }

@@ -1,10 +1,11 @@
 //! A node's persistent state: its UUID, its generation, its peers' generations.
 //!
-//! Each start bumps the generation, so peers can tell a restarted node's
-//! messages from replays of the previous run's. The new generation is the
-//! larger of the stored one plus one and the wall-clock seconds (as heartbeat
-//! does), so a lost state directory does not send a node back in time; the
-//! wall clock is read only here and never compared with another node's.
+//! Each start bumps the generation, a counter kept here as heartbeat keeps
+//! its own, so peers can tell a restarted node's messages from replays of
+//! the previous run's. No clock is read: a node whose state directory was
+//! lost starts again from 1, its peers answer with the generation they knew
+//! it by (a generation hint), and it moves past that one (stored again
+//! through [`GenerationStore::save_own_generation`]).
 //! Peers' generations are stored so that replays from before our own restart
 //! are rejected too. Files are replaced atomically (write, fsync, rename).
 
@@ -13,7 +14,6 @@ use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::driver::GenerationStore;
 
@@ -80,11 +80,7 @@ impl StateDir {
                     message: format!("expected a generation number, found '{}'", text.trim()),
                 })?,
         };
-        let clock = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_secs())
-            .unwrap_or(0);
-        let generation = stored.saturating_add(1).max(clock);
+        let generation = stored.saturating_add(1);
         write_atomically(&path, format!("{generation}\n").as_bytes())?;
         Ok(generation)
     }
@@ -120,6 +116,17 @@ impl StateDir {
 }
 
 impl GenerationStore for StateDir {
+    fn save_own_generation(&self, generation: u64) -> io::Result<()> {
+        write_atomically(
+            &self.dir.join(GENERATION_FILE),
+            format!("{generation}\n").as_bytes(),
+        )
+        .map_err(|e| match e {
+            StateError::Io { source, .. } => source,
+            other => io::Error::other(other.to_string()),
+        })
+    }
+
     fn save_peer_generation(&self, node: &str, generation: u64) -> io::Result<()> {
         let mut peers = self
             .peers

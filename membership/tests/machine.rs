@@ -362,3 +362,87 @@ fn heartbeats_keep_their_rate_when_the_loop_wakes_late() {
         );
     }
 }
+
+/// The generation of the heartbeats `machine` sends now.
+fn generation_sent(machine: &mut Machine) -> Option<u64> {
+    std::iter::from_fn(|| machine.poll_output())
+        .filter_map(|o| match o {
+            Output::Send(Message::Status(status)) => Some(status.header.generation),
+            _ => None,
+        })
+        .last()
+}
+
+#[test]
+fn a_node_that_lost_its_state_is_hinted_past_its_old_generation_and_accepted() {
+    let setup = Setup::new(&["a", "b"]).group(GROUP, "a");
+    let t0 = Instant::now();
+    // b knew a in generation 3601 (a's clock an hour ahead, once); a comes
+    // back without its state directory, in generation 1.
+    let known = BTreeMap::from([("a".to_string(), 3601)]);
+    let mut b = Machine::new(setup.config(B), 5, &known, t0);
+    let mut a = Machine::new(setup.config(A), 1, &BTreeMap::new(), t0);
+    let drain = |m: &mut Machine| std::iter::from_fn(|| m.poll_output()).collect::<Vec<_>>();
+    drain(&mut b);
+    let from_a: Vec<Message> = drain(&mut a)
+        .into_iter()
+        .filter_map(|o| match o {
+            Output::Send(m) => Some(m),
+            _ => None,
+        })
+        .collect();
+    // b rejects a's generation 1 and answers with a hint, once.
+    for message in &from_a {
+        b.handle_message(t0 + MS, message.clone());
+    }
+    let hints: Vec<Message> = drain(&mut b)
+        .into_iter()
+        .filter_map(|o| match o {
+            Output::Send(m @ Message::GenerationHint { .. }) => Some(m),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(hints.len(), 1, "{hints:?}");
+    let Message::GenerationHint { to, known, .. } = &hints[0] else {
+        unreachable!()
+    };
+    assert_eq!((to.as_str(), *known), ("a", 3601));
+    // a moves past it; b accepts a's next heartbeat and sees it up.
+    a.handle_message(t0 + 2 * MS, hints[0].clone());
+    let outputs = drain(&mut a);
+    assert!(outputs.contains(&Output::Event(Event::GenerationAdvanced {
+        from: 1,
+        to: 3602
+    })));
+    let next = outputs
+        .into_iter()
+        .find_map(|o| match o {
+            Output::Send(m @ Message::Status(_)) => Some(m),
+            _ => None,
+        })
+        .expect("a heartbeat in the new generation");
+    assert_eq!(next.header().generation, 3602);
+    b.handle_message(t0 + 3 * MS, next);
+    assert!(drain(&mut b).iter().any(|o| matches!(
+        o,
+        Output::Event(Event::NodeState { node, to: NodeState::Up | NodeState::Active, .. }) if node == "a"
+    )));
+    // A replay of a's old generation is still refused, and a hint to a
+    // node already past it changes nothing.
+    let old = Message::Shutdown(Header {
+        from: "a".into(),
+        uuid: [0; 16],
+        generation: 3601,
+        seq: 9,
+    });
+    b.handle_message(t0 + 4 * MS, old);
+    assert!(drain(&mut b).iter().any(|o| matches!(
+        o,
+        Output::Event(Event::Rejected {
+            reason: RejectReason::Replay(Rejection::StaleGeneration),
+            ..
+        })
+    )));
+    a.handle_message(t0 + 5 * MS, hints[0].clone());
+    assert_eq!(generation_sent(&mut a), None);
+}

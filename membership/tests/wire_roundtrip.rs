@@ -123,9 +123,11 @@ fn message() -> impl Strategy<Value = Message> {
             })
         ),
         header().prop_map(Message::Shutdown),
+        (header(), "[a-z0-9-]{1,12}", any::<u64>())
+            .prop_map(|(header, to, known)| { Message::GenerationHint { header, to, known } }),
         (header(), "(NS_)?[a-z_-]{1,12}")
             .prop_filter("not a mapped type", |(_, kind)| {
-                kind != "status" && kind != "shutdone"
+                kind != "status" && kind != "shutdone" && kind != "ha_genhint"
             })
             .prop_map(|(header, kind)| Message::Other { header, kind }),
     ]

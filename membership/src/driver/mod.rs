@@ -46,6 +46,9 @@ pub trait GroupControl: Send + Sync + 'static {
 pub trait GenerationStore: Send + Sync + 'static {
     /// Records that `node` is now in `generation`. Called from a blocking task.
     fn save_peer_generation(&self, node: &str, generation: u64) -> std::io::Result<()>;
+    /// Records that this node moved to `generation` while running (see
+    /// [`Event::GenerationAdvanced`]). Called from a blocking task.
+    fn save_own_generation(&self, generation: u64) -> std::io::Result<()>;
 }
 
 /// One medium's line in a status snapshot.
@@ -309,6 +312,19 @@ impl Driver {
                 tokio::task::spawn_blocking(move || {
                     if let Err(error) = store.save_peer_generation(&node, generation) {
                         log::warn!("cannot record the generation of node {node}: {error}");
+                    }
+                });
+            }
+            Event::GenerationAdvanced { from, to } => {
+                log::warn!(
+                    "a peer knew this node by generation {}, not below its own {from} \
+                     (was the state directory lost?): now in generation {to}",
+                    to.saturating_sub(1)
+                );
+                let store = self.generations.clone();
+                tokio::task::spawn_blocking(move || {
+                    if let Err(error) = store.save_own_generation(to) {
+                        log::warn!("cannot record this node's generation {to}: {error}");
                     }
                 });
             }

@@ -81,6 +81,10 @@ impl GenerationStore for NoStore {
     fn save_peer_generation(&self, _node: &str, _generation: u64) -> std::io::Result<()> {
         Ok(())
     }
+
+    fn save_own_generation(&self, _generation: u64) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 fn keys() -> AuthKeys {

@@ -107,6 +107,9 @@ fn message_text(message: &Message) -> String {
     match message {
         Message::Status(status) => format!("status {} {ids}{}", status.state, groups(status)),
         Message::Shutdown(_) => format!("shutdown {ids}"),
+        Message::GenerationHint { to, known, .. } => {
+            format!("generation hint to {to}: known as {known} {ids}")
+        }
         Message::Other { kind, .. } => format!("{kind} {ids}"),
     }
 }
@@ -145,6 +148,9 @@ fn action(kind: ActionKind, group: &str) -> String {
 fn event_text(event: &Event) -> String {
     match event {
         Event::NodeState { node, from, to } => format!("node {node}: {from} -> {to}"),
+        Event::GenerationAdvanced { from, to } => {
+            format!("generation {from} -> {to}, as a peer knew {}", to - 1)
+        }
         Event::LateHeartbeat { node, silent_for } => {
             format!("late heartbeat from {node}: silent {} ms", ms(*silent_for))
         }

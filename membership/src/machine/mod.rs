@@ -147,6 +147,16 @@ impl Machine {
                     }
                     rejection => RejectReason::Replay(rejection),
                 };
+                let hint = matches!(reason, RejectReason::Replay(_))
+                    && !peer.is_live()
+                    && peer
+                        .hinted_at
+                        .is_none_or(|at| now.saturating_duration_since(at) >= HINT_INTERVAL);
+                if hint {
+                    peer.hinted_at = Some(now);
+                    let known = peer.window.generation();
+                    self.send_generation_hint(&header.from, known);
+                }
                 self.event(Event::Rejected {
                     node: header.from,
                     reason,
@@ -199,13 +209,18 @@ impl Machine {
                 NodeState::Dead
             }
             // Other messages prove the peer alive but change nothing else.
-            Message::Other { .. }
+            Message::Other { .. } | Message::GenerationHint { .. }
                 if peer.state == NodeState::Dead || peer.state == NodeState::Init =>
             {
                 NodeState::Up
             }
-            Message::Other { .. } => peer.state,
+            Message::Other { .. } | Message::GenerationHint { .. } => peer.state,
         };
+        if let Message::GenerationHint { to, known, .. } = &message {
+            if *to == self.config.local {
+                self.take_generation_hint(*known);
+            }
+        }
         self.set_peer_state(index, new_state);
         self.update(now);
         self.announce_after_doubt(index, &held_before, came_back);
@@ -573,6 +588,36 @@ impl Machine {
         }
     }
 
+    /// Tells `node`, whose messages are rejected as replays while it counts
+    /// as dead, the generation it is known by.
+    fn send_generation_hint(&mut self, node: &str, known: u64) {
+        let header = self.header();
+        self.outputs
+            .push_back(Output::Send(Message::GenerationHint {
+                header,
+                to: node.to_string(),
+                known,
+            }));
+    }
+
+    /// A peer knows this node by generation `known`: if that is not below
+    /// this node's own (it restarted without its state directory), this
+    /// node moves to the next generation above it, so its messages are
+    /// accepted again. Generations only ever grow.
+    fn take_generation_hint(&mut self, known: u64) {
+        if known < self.generation {
+            return;
+        }
+        let from = self.generation;
+        self.generation = known.saturating_add(1);
+        self.next_seq = 1;
+        self.event(Event::GenerationAdvanced {
+            from,
+            to: self.generation,
+        });
+        self.send_status();
+    }
+
     fn header(&mut self) -> Header {
         let seq = self.next_seq;
         self.next_seq += 1;
@@ -619,6 +664,9 @@ impl Machine {
         self.event(Event::ShutdownComplete);
     }
 }
+
+/// The least time between two generation hints to the same node.
+const HINT_INTERVAL: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// The first heartbeat time after `now` on the fixed schedule that `due`
 /// belongs to (`due`, `due + keepalive`, ...): a late wake-up neither

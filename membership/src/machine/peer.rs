@@ -34,6 +34,8 @@ pub struct Peer {
     /// The generation and sequence number of the shutdown it sent, until it
     /// starts a new generation.
     pub farewell: Option<(u64, u64)>,
+    /// When a generation hint was last sent to it.
+    pub hinted_at: Option<Instant>,
 }
 
 impl Peer {
@@ -48,6 +50,7 @@ impl Peer {
             failed: BTreeSet::new(),
             window: SequenceWindow::with_generation(generation),
             farewell: None,
+            hinted_at: None,
         }
     }
 

@@ -187,6 +187,15 @@ pub enum Event {
         /// What was done.
         action: ActionKind,
     },
+    /// A peer knew this node by a generation at least its own (this node
+    /// restarted without its state directory): it moved past it. Worth
+    /// persisting.
+    GenerationAdvanced {
+        /// The generation it had.
+        from: u64,
+        /// The one it has now.
+        to: u64,
+    },
     /// Shutdown finished: every group is released and peers are told.
     ShutdownComplete,
 }

@@ -22,10 +22,12 @@
 //!   them sequence number 0, and so do we.
 //! - `t=shutdone` carries `st=dead`.
 //!
-//! Our extension: a status lists the groups its sender holds (`rsc_held`) and
-//! those that failed there (`rsc_failed`), names joined by newlines, each
-//! field left out when its list is empty. heartbeat ignores fields it does not
-//! know.
+//! Our extensions: a status lists the groups its sender holds (`rsc_held`)
+//! and those that failed there (`rsc_failed`), names joined by newlines, each
+//! field left out when its list is empty; heartbeat ignores fields it does not
+//! know. `t=ha_genhint` tells the node named by `dest` the generation the
+//! sender knows it by (`hint`, hex); heartbeat drops a message whose `dest`
+//! is another node, and ignores types it does not know.
 
 use super::error::WireError;
 use super::fields::{Value, WireMessage};
@@ -33,6 +35,7 @@ use crate::message::{Header, Message, NodeState, Status};
 
 const T_STATUS: &str = "status";
 const T_SHUTDONE: &str = "shutdone";
+const T_GENHINT: &str = "ha_genhint";
 const NO_SEQ_PREFIX: &str = "NS_";
 const HELD: &str = "rsc_held";
 const FAILED: &str = "rsc_failed";
@@ -68,11 +71,17 @@ impl Message {
                 msg.push_string("st", NodeState::Dead.as_str())?;
                 push_header(&mut msg, header, T_SHUTDONE, wall_clock_secs)?;
             }
+            Message::GenerationHint { header, to, known } => {
+                msg.push_string("t", T_GENHINT)?;
+                msg.push_string("dest", to)?;
+                msg.push_string("hint", &format!("{known:x}"))?;
+                push_header(&mut msg, header, T_GENHINT, wall_clock_secs)?;
+            }
             Message::Other { header, kind } => {
-                if kind == T_STATUS || kind == T_SHUTDONE {
+                if kind == T_STATUS || kind == T_SHUTDONE || kind == T_GENHINT {
                     return Err(WireError::FieldValue {
                         name: "t".to_owned(),
-                        problem: "\"status\" and \"shutdone\" are sent as Message::Status and Message::Shutdown",
+                        problem: "\"status\", \"shutdone\" and \"ha_genhint\" are sent as their own Message variants",
                     });
                 }
                 msg.push_string("t", kind)?;
@@ -105,6 +114,11 @@ impl Message {
                 })
             }
             T_SHUTDONE => Message::Shutdown(header),
+            T_GENHINT => Message::GenerationHint {
+                header,
+                to: required_string(msg, "dest")?.to_owned(),
+                known: hex_field(msg, "hint")?,
+            },
             _ => Message::Other {
                 header,
                 kind: kind.to_owned(),
