@@ -217,7 +217,9 @@ impl Driver {
                 Output::Send(message) => self.send(&message).await,
                 Output::Action { id, group, kind } => {
                     match kind {
-                        ActionKind::Start => log::info!("acquiring resource group {group}"),
+                        ActionKind::Start(cause) => {
+                            log::info!("acquiring resource group {group} ({})", cause.as_str())
+                        }
                         ActionKind::Stop(reason) => {
                             log::info!("releasing resource group {group} ({})", reason.as_str())
                         }
@@ -272,7 +274,7 @@ impl Driver {
         let control = self.groups.clone();
         tokio::spawn(async move {
             let result = match kind {
-                ActionKind::Start => control.start(&group).await,
+                ActionKind::Start(_) => control.start(&group).await,
                 ActionKind::Stop(_) => control.stop(&group).await,
                 ActionKind::Monitor => control.monitor(&group).await,
                 ActionKind::Announce => control.announce(&group).await,
@@ -356,13 +358,19 @@ impl Driver {
             }
             Event::GroupActionDone {
                 group,
-                action: ActionKind::Start,
+                action: ActionKind::Start(_),
             } => log::info!("resource group {group} started"),
             Event::GroupActionDone {
                 group,
                 action: ActionKind::Stop(_),
             } => log::info!("resource group {group} stopped"),
             Event::GroupActionDone { .. } => {}
+            Event::Conflict { group, holders } => {
+                log::warn!(
+                    "resource group {group} is held by {} at once",
+                    holders.join(" and ")
+                );
+            }
             Event::ShutdownComplete => {}
         }
     }
