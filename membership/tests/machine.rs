@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use ha_membership::harness::{ActionType, Cluster, Setup};
 use ha_membership::machine::{
     ActionId, ActionKind, ActionOutcome, Event, LocalGroupState, Machine, Output, RejectReason,
-    Rejection,
+    Rejection, ReleaseReason, StartCause,
 };
 use ha_membership::message::{Header, Message, NodeState, Status};
 
@@ -445,4 +445,147 @@ fn a_node_that_lost_its_state_is_hinted_past_its_old_generation_and_accepted() {
     )));
     a.handle_message(t0 + 5 * MS, hints[0].clone());
     assert_eq!(generation_sent(&mut a), None);
+}
+
+/// The causes of the starts node `i` asked for, in order.
+fn start_causes(cluster: &Cluster, node: usize) -> Vec<StartCause> {
+    cluster
+        .actions(node)
+        .filter_map(|(.., kind)| match kind {
+            ActionKind::Start(cause) => Some(cause),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn the_first_start_after_settling_is_initial() {
+    let mut cluster = cluster(true);
+    cluster.advance(300 * MS);
+    assert_eq!(start_causes(&cluster, A), [StartCause::Initial]);
+    assert!(start_causes(&cluster, B).is_empty());
+}
+
+#[test]
+fn a_lone_node_after_initdead_starts_as_initial() {
+    let mut cluster = cluster(true);
+    cluster.crash(B);
+    cluster.restart(A);
+    cluster.advance(1100 * MS);
+    assert_eq!(start_causes(&cluster, A), [StartCause::Initial]);
+}
+
+#[test]
+fn a_takeover_from_a_crashed_holder_says_peer_dead_and_failback_says_failback() {
+    let mut cluster = cluster(true);
+    cluster.advance(300 * MS);
+    cluster.crash(A);
+    cluster.advance(600 * MS);
+    assert_eq!(start_causes(&cluster, B), [StartCause::PeerDead]);
+    cluster.start(A);
+    cluster.advance(300 * MS);
+    assert_eq!(cluster.owner_names(GROUP), ["a"]);
+    // `a`'s first run started it as initial; back, it sees `b` hold it and
+    // give it back.
+    assert_eq!(
+        start_causes(&cluster, A),
+        [StartCause::Initial, StartCause::Failback]
+    );
+    assert!(cluster
+        .actions(B)
+        .any(|(.., kind)| kind == ActionKind::Stop(ReleaseReason::Failback)));
+}
+
+#[test]
+fn a_takeover_after_a_goodbye_says_peer_shutdown() {
+    for auto_failback in [true, false] {
+        let mut cluster = cluster(auto_failback);
+        cluster.advance(300 * MS);
+        cluster.shutdown(A);
+        cluster.advance(Duration::ZERO);
+        assert_eq!(
+            start_causes(&cluster, B),
+            [StartCause::PeerShutdown],
+            "auto_failback {auto_failback}"
+        );
+    }
+}
+
+#[test]
+fn a_holder_back_in_a_new_generation_without_the_group_is_a_dead_peer() {
+    let mut cluster = cluster(false);
+    cluster.advance(300 * MS);
+    cluster.crash(A);
+    cluster.advance(600 * MS);
+    cluster.start(A);
+    cluster.advance(300 * MS);
+    assert_eq!(cluster.owner_names(GROUP), ["b"], "no failback");
+    // `b` crashes and restarts within deadtime: `a` hears it again at once,
+    // in a new generation, holding nothing.
+    cluster.restart(B);
+    cluster.advance(300 * MS);
+    assert_eq!(cluster.owner_names(GROUP), ["a"]);
+    assert_eq!(
+        start_causes(&cluster, A),
+        [StartCause::Initial, StartCause::PeerDead]
+    );
+}
+
+#[test]
+fn a_group_failed_by_its_holder_is_taken_as_peer_failed() {
+    let mut cluster = cluster(true);
+    cluster.fail_next(A, ActionType::Start);
+    cluster.advance(300 * MS);
+    assert_eq!(cluster.owner_names(GROUP), ["b"]);
+    assert_eq!(start_causes(&cluster, B), [StartCause::PeerFailed]);
+}
+
+#[test]
+fn a_failed_monitor_restarts_with_cause_restart() {
+    let mut cluster = with_monitor(true, Some(1000 * MS));
+    cluster.advance(300 * MS);
+    cluster.fail_next(A, ActionType::Monitor);
+    cluster.advance(1000 * MS);
+    assert_eq!(
+        start_causes(&cluster, A),
+        [StartCause::Initial, StartCause::Restart]
+    );
+    let done = cluster.events(A).filter(|(_, e)| {
+        **e == Event::GroupActionDone {
+            group: GROUP.into(),
+            action: ActionKind::Start(StartCause::Restart),
+        }
+    });
+    assert_eq!(done.count(), 1);
+}
+
+#[test]
+fn a_healed_partition_reports_one_conflict_on_each_side() {
+    let mut cluster = cluster(true);
+    cluster.advance(300 * MS);
+    cluster.partition(&[A], &[B]);
+    cluster.advance(1000 * MS);
+    assert_eq!(cluster.owners(GROUP), [A, B]);
+    assert_eq!(start_causes(&cluster, B), [StartCause::PeerDead]);
+    cluster.heal();
+    cluster.advance(1000 * MS);
+    assert_eq!(cluster.owner_names(GROUP), ["a"]);
+    for node in [A, B] {
+        let conflicts: Vec<&Event> = cluster
+            .events(node)
+            .map(|(_, e)| e)
+            .filter(|e| matches!(e, Event::Conflict { .. }))
+            .collect();
+        assert_eq!(
+            conflicts,
+            [&Event::Conflict {
+                group: GROUP.into(),
+                holders: vec!["a".into(), "b".into()],
+            }],
+            "node {node}"
+        );
+    }
+    assert!(cluster
+        .actions(B)
+        .any(|(.., kind)| kind == ActionKind::Stop(ReleaseReason::Conflict)));
 }

@@ -5,10 +5,16 @@
 //! [`StatusReport`], documented in the README. The socket itself is
 //! ha-daemon's.
 
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
 use std::path::Path;
+use std::time::Duration;
 
 use ha_daemon::control::{self, error_reply, unknown_request, ControlError, Naming, Report};
-use ha_membership::driver::{DriverHandle, Snapshot};
+use ha_membership::driver::{
+    DriverHandle, GapPercentiles, History, HistoryEntry, HistoryEvent, LinkHistory, PeerHistory,
+    Snapshot,
+};
 use serde::{Deserialize, Serialize};
 use tokio::net::UnixListener;
 
@@ -19,7 +25,7 @@ const NAMING: Naming = Naming {
 };
 
 /// `ha-node status --json`: the node's view of the cluster.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StatusReport {
     /// The node answering.
     pub node: String,
@@ -29,6 +35,107 @@ pub struct StatusReport {
     pub media: Vec<MediumReport>,
     /// The resource groups.
     pub groups: Vec<GroupReport>,
+    /// What the node has seen since it started (empty from a node that
+    /// does not keep it).
+    #[serde(default)]
+    pub history: HistoryReport,
+}
+
+/// Counts, silences and the last events, in a [`StatusReport`].
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct HistoryReport {
+    /// Milliseconds since the node started.
+    pub uptime_ms: u64,
+    /// The configured deadtime.
+    pub deadtime_ms: u64,
+    /// The configured warntime.
+    pub warntime_ms: u64,
+    /// Groups this node was asked to start, by cause: `initial`,
+    /// `peer-dead`, `peer-shutdown`, `failback`, `peer-failed`, `restart`.
+    pub takeovers: BTreeMap<String, u64>,
+    /// Groups this node was asked to stop, by reason: `conflict`,
+    /// `failback`, `shutdown`.
+    pub releases: BTreeMap<String, u64>,
+    /// Groups seen held by two nodes or more at once.
+    pub conflicts: u64,
+    /// Actions on groups that failed here.
+    pub group_failures: u64,
+    /// Every peer.
+    pub peers: Vec<PeerReport>,
+    /// The last events, oldest first.
+    pub events: Vec<EventReport>,
+}
+
+/// One peer's heartbeats and the margin deadtime has over its silences.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PeerReport {
+    /// The peer.
+    pub node: String,
+    /// Messages received from it (once each, whatever the media).
+    pub received: u64,
+    /// Late heartbeats reported (silent past warntime).
+    pub late: u64,
+    /// The longest silence on all media at once (what deadtime sees), the
+    /// one going on included.
+    pub longest_silence_ms: u64,
+    /// Deadtime minus the longest silence: negative when the peer was
+    /// silent past deadtime (declared dead).
+    pub margin_ms: i64,
+    /// Deadtime divided by the longest silence; null before a silence.
+    pub deadtime_ratio: Option<f64>,
+    /// The peer on each medium.
+    pub links: Vec<LinkReport>,
+}
+
+/// One peer on one medium.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LinkReport {
+    /// The medium, as ha.cf names it.
+    pub medium: String,
+    /// Messages received from the peer on it.
+    pub received: u64,
+    /// Gaps longer than warntime.
+    pub late: u64,
+    /// The longest gap, or the silence going on if longer.
+    pub longest_silence_ms: u64,
+    /// Inter-arrival percentiles over the last gaps; null before two messages.
+    pub gaps: Option<GapsReport>,
+}
+
+/// Inter-arrival percentiles, in milliseconds (microsecond precision).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GapsReport {
+    /// How many gaps (the last 10,000 at most).
+    pub count: usize,
+    /// Median.
+    pub p50_ms: f64,
+    /// 90th percentile.
+    pub p90_ms: f64,
+    /// 99th percentile.
+    pub p99_ms: f64,
+    /// 99.9th percentile.
+    pub p99_9_ms: f64,
+    /// Longest.
+    pub max_ms: f64,
+}
+
+/// One event of the ring.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EventReport {
+    /// Milliseconds since the node started (monotonic).
+    pub at_ms: u64,
+    /// Wall-clock time, milliseconds since the Unix epoch (display only).
+    pub unix_ms: u64,
+    /// `node`, `takeover`, `release`, `conflict` or `group-failed`.
+    pub kind: String,
+    /// The node, for a `node` event.
+    pub node: Option<String>,
+    /// The group, for the others.
+    pub group: Option<String>,
+    /// A takeover's cause or a release's reason.
+    pub cause: Option<String>,
+    /// The event in words.
+    pub text: String,
 }
 
 /// One node in a [`StatusReport`].
@@ -105,8 +212,249 @@ impl From<Snapshot> for StatusReport {
                     local_state: g.local_state.as_str().to_string(),
                 })
                 .collect(),
+            history: HistoryReport::from(snapshot.history),
         }
     }
+}
+
+fn ms(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
+/// Milliseconds with microseconds as decimals.
+fn ms_f64(d: Duration) -> f64 {
+    d.as_micros() as f64 / 1000.0
+}
+
+impl From<History> for HistoryReport {
+    fn from(history: History) -> Self {
+        let deadtime = history.deadtime;
+        HistoryReport {
+            uptime_ms: ms(history.uptime),
+            deadtime_ms: ms(deadtime),
+            warntime_ms: ms(history.warntime),
+            takeovers: history
+                .takeovers
+                .iter()
+                .map(|(cause, n)| (cause.as_str().to_string(), *n))
+                .collect(),
+            releases: history
+                .releases
+                .iter()
+                .map(|(reason, n)| (reason.as_str().to_string(), *n))
+                .collect(),
+            conflicts: history.conflicts,
+            group_failures: history.group_failures,
+            peers: history
+                .peers
+                .into_iter()
+                .map(|p| PeerReport::new(p, deadtime))
+                .collect(),
+            events: history.events.into_iter().map(EventReport::from).collect(),
+        }
+    }
+}
+
+impl PeerReport {
+    fn new(peer: PeerHistory, deadtime: Duration) -> Self {
+        let longest = ms(peer.longest_silence);
+        let margin_ms = i64::try_from(ms(deadtime))
+            .unwrap_or(i64::MAX)
+            .saturating_sub(i64::try_from(longest).unwrap_or(i64::MAX));
+        let deadtime_ratio = (!peer.longest_silence.is_zero())
+            .then(|| deadtime.as_secs_f64() / peer.longest_silence.as_secs_f64());
+        PeerReport {
+            node: peer.node,
+            received: peer.received,
+            late: peer.late,
+            longest_silence_ms: longest,
+            margin_ms,
+            deadtime_ratio,
+            links: peer.links.into_iter().map(LinkReport::from).collect(),
+        }
+    }
+}
+
+impl From<LinkHistory> for LinkReport {
+    fn from(link: LinkHistory) -> Self {
+        LinkReport {
+            medium: link.medium,
+            received: link.received,
+            late: link.late,
+            longest_silence_ms: ms(link.longest_silence),
+            gaps: link.gaps.map(GapsReport::from),
+        }
+    }
+}
+
+impl From<GapPercentiles> for GapsReport {
+    fn from(g: GapPercentiles) -> Self {
+        GapsReport {
+            count: g.count,
+            p50_ms: ms_f64(g.p50),
+            p90_ms: ms_f64(g.p90),
+            p99_ms: ms_f64(g.p99),
+            p99_9_ms: ms_f64(g.p999),
+            max_ms: ms_f64(g.max),
+        }
+    }
+}
+
+impl From<HistoryEvent> for EventReport {
+    fn from(event: HistoryEvent) -> Self {
+        let text = event.what.to_string();
+        let kind = event.what.kind().to_string();
+        let (node, group, cause) = match event.what {
+            HistoryEntry::NodeState { node, .. } => (Some(node), None, None),
+            HistoryEntry::Takeover { group, cause } => {
+                (None, Some(group), Some(cause.as_str().to_string()))
+            }
+            HistoryEntry::Release { group, reason } => {
+                (None, Some(group), Some(reason.as_str().to_string()))
+            }
+            HistoryEntry::Conflict { group, .. } | HistoryEntry::GroupFailed { group, .. } => {
+                (None, Some(group), None)
+            }
+        };
+        EventReport {
+            at_ms: ms(event.since_start),
+            unix_ms: event.unix_ms,
+            kind,
+            node,
+            group,
+            cause,
+            text,
+        }
+    }
+}
+
+/// Counts by cause as `2 (peer-dead 1, failback 1)`, or `0`.
+fn by_cause(counts: &BTreeMap<String, u64>) -> String {
+    let total: u64 = counts.values().sum();
+    let parts: Vec<String> = counts
+        .iter()
+        .filter(|(_, n)| **n > 0)
+        .map(|(cause, n)| format!("{cause} {n}"))
+        .collect();
+    if parts.is_empty() {
+        total.to_string()
+    } else {
+        format!("{total} ({})", parts.join(", "))
+    }
+}
+
+impl HistoryReport {
+    /// The margin line of one peer.
+    fn margin_line(&self, peer: &PeerReport) -> String {
+        let head = format!(
+            "deadtime {} ms, longest silence {} ms",
+            self.deadtime_ms, peer.longest_silence_ms
+        );
+        match peer.deadtime_ratio {
+            None => format!("deadtime {} ms, no silence measured yet", self.deadtime_ms),
+            Some(_) if peer.margin_ms < 0 => format!(
+                "{head}: past deadtime by {} ms (declared dead)",
+                peer.margin_ms.unsigned_abs()
+            ),
+            Some(ratio) => format!(
+                "{head}: margin {} ms (deadtime is {ratio:.1} × the longest silence)",
+                peer.margin_ms
+            ),
+        }
+    }
+
+    /// The history part of `ha-node status`.
+    fn to_text(&self) -> String {
+        let mut text = format!(
+            "
+since start ({}):
+  takeovers {}; releases {}; conflicts {}; group failures {}
+",
+            seconds(self.uptime_ms),
+            by_cause(&self.takeovers),
+            by_cause(&self.releases),
+            self.conflicts,
+            self.group_failures
+        );
+        if !self.peers.is_empty() {
+            text += "
+deadtime margin (silence on all media at once):
+";
+            for p in &self.peers {
+                let _ = writeln!(text, "  {:<16} {}", p.node, self.margin_line(p));
+            }
+            let _ = writeln!(
+                text,
+                "
+heartbeats (late: a gap over warntime, {} ms):",
+                self.warntime_ms
+            );
+            for p in &self.peers {
+                let _ = writeln!(
+                    text,
+                    "  {:<16} received {}, late {}",
+                    p.node, p.received, p.late
+                );
+                for l in &p.links {
+                    let _ = writeln!(
+                        text,
+                        "    {:<30} received {}, late {}, longest silence {} ms",
+                        l.medium, l.received, l.late, l.longest_silence_ms
+                    );
+                    if let Some(g) = &l.gaps {
+                        let _ = writeln!(
+                            text,
+                            "    {:<30} gaps ms: p50 {:.1}  p90 {:.1}  p99 {:.1}  p99.9 {:.1}  max {:.1}  ({} gaps)",
+                            "", g.p50_ms, g.p90_ms, g.p99_ms, g.p99_9_ms, g.max_ms, g.count
+                        );
+                    }
+                }
+            }
+        }
+        if !self.events.is_empty() {
+            text += "
+last events:
+";
+            for e in &self.events {
+                let _ = writeln!(
+                    text,
+                    "  {}  {:>10}  {}",
+                    utc(e.unix_ms),
+                    format!("+{}", seconds(e.at_ms)),
+                    e.text
+                );
+            }
+        }
+        text
+    }
+}
+
+/// Milliseconds as seconds: `12.345 s`.
+fn seconds(ms: u64) -> String {
+    format!("{}.{:03} s", ms / 1000, ms % 1000)
+}
+
+/// Milliseconds since the epoch as `YYYY-MM-DD HH:MM:SS.mmm UTC`.
+fn utc(unix_ms: u64) -> String {
+    let secs = unix_ms / 1000;
+    let (days, rest) = (secs / 86_400, secs % 86_400);
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = i64::try_from(days).unwrap_or(0) + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02}.{:03} UTC",
+        rest / 3600,
+        rest % 3600 / 60,
+        rest % 60,
+        unix_ms % 1000
+    )
 }
 
 impl Report for StatusReport {
@@ -133,6 +481,7 @@ impl Report for StatusReport {
                 g.id, g.preferred, g.local_state
             );
         }
+        text += &self.history.to_text();
         text
     }
 }
@@ -162,4 +511,44 @@ async fn answer(request: String, driver: DriverHandle) -> String {
 pub async fn request_status(path: &Path) -> Result<StatusReport, ControlError> {
     let reply = control::request(path, "status", &NAMING).await?;
     control::parse_reply(path, &reply)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wall_clock_times_are_shown_in_utc() {
+        assert_eq!(utc(0), "1970-01-01 00:00:00.000 UTC");
+        assert_eq!(utc(951_827_696_789), "2000-02-29 12:34:56.789 UTC");
+        assert_eq!(utc(1_735_689_599_999), "2024-12-31 23:59:59.999 UTC");
+    }
+
+    #[test]
+    fn the_margin_line_says_how_far_deadtime_is() {
+        let history = HistoryReport {
+            deadtime_ms: 500,
+            ..HistoryReport::default()
+        };
+        let mut peer = PeerReport {
+            node: "node-b".into(),
+            received: 10,
+            late: 0,
+            longest_silence_ms: 137,
+            margin_ms: 363,
+            deadtime_ratio: Some(500.0 / 137.0),
+            links: Vec::new(),
+        };
+        assert_eq!(
+            history.margin_line(&peer),
+            "deadtime 500 ms, longest silence 137 ms: margin 363 ms \
+             (deadtime is 3.6 × the longest silence)"
+        );
+        peer.longest_silence_ms = 900;
+        peer.margin_ms = -400;
+        assert_eq!(
+            history.margin_line(&peer),
+            "deadtime 500 ms, longest silence 900 ms: past deadtime by 400 ms (declared dead)"
+        );
+    }
 }

@@ -54,6 +54,49 @@ fn kill_9_of_the_owner_fails_over_within_deadtime_plus_150ms() {
     );
 }
 
+#[test]
+fn after_a_kill_9_the_survivor_counts_one_peer_dead_takeover_and_a_silence_past_deadtime() {
+    let mut cluster = cluster("hn-hist", ClusterSpec::fast(BINARY));
+    start_both(&mut cluster);
+    cluster.kill(Node::A).expect("kill -9 node-a");
+    assert!(cluster
+        .wait_until(Duration::from_secs(3), |c| served_by(c, Node::B))
+        .is_some());
+    let status = status(&cluster, Node::B).expect("status of node-b");
+    let history = &status["history"];
+    assert_eq!(history["deadtime_ms"], 500, "{history:#}");
+    let takeovers = history["takeovers"].as_object().expect("takeovers");
+    let total: u64 = takeovers.values().filter_map(|n| n.as_u64()).sum();
+    assert_eq!(total, 1, "{history:#}");
+    assert_eq!(takeovers["peer-dead"], 1, "{history:#}");
+    let node_a = &history["peers"][0];
+    assert_eq!(node_a["node"], "node-a");
+    let silence = node_a["longest_silence_ms"].as_u64().expect("silence");
+    assert!(silence >= 500, "longest silence {silence} ms\n{history:#}");
+    assert!(node_a["margin_ms"].as_i64().expect("margin") <= 0);
+    let link = &node_a["links"][0];
+    assert!(link["received"].as_u64().expect("received") > 0);
+    assert!(link["longest_silence_ms"].as_u64().expect("silence") >= 500);
+    assert!(link["gaps"]["p50_ms"].as_f64().expect("p50") > 0.0);
+    let takeover = history["events"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .find(|e| e["kind"] == "takeover")
+        .cloned()
+        .expect("a takeover event");
+    assert_eq!(takeover["cause"], "peer-dead");
+    let output = std::process::Command::new(BINARY)
+        .args(["status", "--socket"])
+        .arg(cluster.socket(Node::B))
+        .output()
+        .expect("ha-node status");
+    let text = String::from_utf8_lossy(&output.stdout);
+    eprintln!("{text}");
+    assert!(text.contains("takeovers 1 (peer-dead 1)"), "{text}");
+    assert!(text.contains("past deadtime"), "{text}");
+}
+
 fn restart_after_crash(auto_failback: &str) -> TwoNodeCluster {
     let mut spec = ClusterSpec::fast(BINARY);
     spec.auto_failback = auto_failback.into();

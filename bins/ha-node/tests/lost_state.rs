@@ -45,16 +45,31 @@ fn comes_back_without_its_state(tag: &str, first: u64) {
         cluster.log(Node::B)
     );
     let (_, now_known) = view_of(&cluster, Node::B, Node::A).expect("node-b's view of node-a");
-    assert_eq!(
-        now_known,
-        first + 1,
-        "node-a moved just past what node-b knew"
-    );
-    let stored = std::fs::read_to_string(state.join("generation")).unwrap();
-    assert_eq!(stored.trim(), (first + 1).to_string(), "and stored it");
-    assert!(cluster
-        .log(Node::A)
-        .contains(&format!("a peer knew this node by generation {first}")));
+    if first > 1 {
+        assert_eq!(
+            now_known,
+            first + 1,
+            "node-a moved just past what node-b knew"
+        );
+    } else {
+        // Restarted in the very generation node-b knew: its first messages
+        // are refused as replays, and either the hint moves it on, or its
+        // sequence numbers pass the old run's before the hint arrives.
+        assert!([first, first + 1].contains(&now_known), "{now_known}");
+    }
+    if now_known == first + 1 {
+        let stored = cluster.wait_until(Duration::from_secs(2), |_| {
+            std::fs::read_to_string(state.join("generation"))
+                .is_ok_and(|text| text.trim() == now_known.to_string())
+        });
+        assert!(
+            stored.is_some(),
+            "node-a did not store generation {now_known}"
+        );
+        assert!(cluster
+            .log(Node::A)
+            .contains(&format!("a peer knew this node by generation {first}")));
+    }
 }
 
 fn wall_clock_secs() -> u64 {

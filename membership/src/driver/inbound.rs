@@ -13,7 +13,12 @@ use crate::wire;
 /// What a medium task hands to the loop.
 pub(super) enum Inbound {
     /// An authentic, well-formed message.
-    Message(Message),
+    Message {
+        /// The medium it came on (index into the driver's media).
+        medium: usize,
+        /// The message.
+        message: Message,
+    },
     /// A datagram that failed authentication or decoding.
     Invalid {
         /// Where it came from.
@@ -25,6 +30,7 @@ pub(super) enum Inbound {
 
 /// Receives from one medium until the loop goes away.
 pub(super) async fn receive(
+    index: usize,
     medium: Arc<dyn Medium>,
     keys: Arc<AuthKeys>,
     to_loop: mpsc::Sender<Inbound>,
@@ -39,20 +45,26 @@ pub(super) async fn receive(
                 continue;
             }
         };
-        let inbound = decode(buf.get(..len).unwrap_or_default(), source, &keys);
+        let inbound = decode(index, buf.get(..len).unwrap_or_default(), source, &keys);
         if to_loop.send(inbound).await.is_err() {
             return;
         }
     }
 }
 
-/// Authenticates and decodes one datagram from `source`.
-pub(super) fn decode(datagram: &[u8], source: SocketAddr, keys: &AuthKeys) -> Inbound {
+/// Authenticates and decodes one datagram from `source`, received on
+/// the medium numbered `medium`.
+pub(super) fn decode(
+    medium: usize,
+    datagram: &[u8],
+    source: SocketAddr,
+    keys: &AuthKeys,
+) -> Inbound {
     match wire::decode(datagram, keys)
         .map_err(|e| e.to_string())
         .and_then(|w| Message::from_wire(&w).map_err(|e| e.to_string()))
     {
-        Ok(message) => Inbound::Message(message),
+        Ok(message) => Inbound::Message { medium, message },
         Err(error) => Inbound::Invalid { source, error },
     }
 }
@@ -60,11 +72,16 @@ pub(super) fn decode(datagram: &[u8], source: SocketAddr, keys: &AuthKeys) -> In
 /// Every datagram already queued on `media`, decoded, without waiting.
 pub(super) fn queued(media: &[Arc<dyn Medium>], keys: &AuthKeys, buf: &mut [u8]) -> Vec<Inbound> {
     let mut ready = Vec::new();
-    for medium in media {
+    for (index, medium) in media.iter().enumerate() {
         loop {
             match medium.try_recv(buf) {
                 Ok(Some((len, source))) => {
-                    ready.push(decode(buf.get(..len).unwrap_or_default(), source, keys));
+                    ready.push(decode(
+                        index,
+                        buf.get(..len).unwrap_or_default(),
+                        source,
+                        keys,
+                    ));
                 }
                 Ok(None) => break,
                 Err(error) => {

@@ -5,9 +5,12 @@
 //! encodes and signs what it sends, and runs the group actions the machine
 //! asks for through [`GroupControl`] in tasks of their own, so the loop
 //! never waits on a resource agent. It decides nothing: when to monitor,
-//! what a failure means and what to send are the machine's. Operators reach
-//! it through a [`DriverHandle`].
+//! what a failure means and what to send are the machine's. It measures:
+//! every arrival, on which medium, and what the machine said, go into the
+//! node's [`History`] (the `history` module). Operators reach it through a
+//! [`DriverHandle`].
 
+mod history;
 mod inbound;
 mod log_limit;
 
@@ -26,6 +29,11 @@ use crate::machine::{
 };
 use crate::message::Message;
 use crate::wire;
+use history::Tally;
+pub use history::{
+    GapPercentiles, History, HistoryEntry, HistoryEvent, LinkHistory, PeerHistory, EVENT_RING,
+    GAP_WINDOW,
+};
 use inbound::Inbound;
 use log_limit::LogLimiter;
 
@@ -71,6 +79,8 @@ pub struct Snapshot {
     pub groups: Vec<GroupStatus>,
     /// Every medium.
     pub media: Vec<MediumStatus>,
+    /// Counts, silences and the last events since the node started.
+    pub history: History,
 }
 
 enum Command {
@@ -106,6 +116,7 @@ pub struct Driver {
     keys: Arc<AuthKeys>,
     groups: Arc<dyn GroupControl>,
     generations: Arc<dyn GenerationStore>,
+    tally: Tally,
 }
 
 impl Driver {
@@ -118,12 +129,26 @@ impl Driver {
         generations: Arc<dyn GenerationStore>,
     ) -> (Self, DriverHandle, DriverCommands) {
         let (commands, receiver) = mpsc::channel(16);
+        let config = machine.config();
+        let tally = Tally::new(
+            config
+                .nodes
+                .iter()
+                .filter(|n| **n != config.local)
+                .cloned()
+                .collect(),
+            media.iter().map(|m| m.describe()).collect(),
+            config.deadtime,
+            config.warntime,
+            now(),
+        );
         let driver = Driver {
             machine,
             media,
             keys: Arc::new(keys),
             groups,
             generations,
+            tally,
         };
         (driver, DriverHandle { commands }, DriverCommands(receiver))
     }
@@ -134,8 +159,10 @@ impl Driver {
         let receivers: Vec<_> = self
             .media
             .iter()
-            .map(|medium| {
+            .enumerate()
+            .map(|(index, medium)| {
                 tokio::spawn(inbound::receive(
+                    index,
                     medium.clone(),
                     self.keys.clone(),
                     inbound_tx.clone(),
@@ -199,7 +226,11 @@ impl Driver {
     /// Hands one received datagram to the machine (or the log).
     fn take(&mut self, inbound: Inbound, auth_log: &mut LogLimiter) {
         match inbound {
-            Inbound::Message(message) => self.machine.handle_message(now(), message),
+            Inbound::Message { medium, message } => {
+                let now = now();
+                self.tally.arrival(medium, &message, now);
+                self.machine.handle_message(now, message);
+            }
             Inbound::Invalid { source, error } => {
                 auth_log.warn(source.ip().to_string(), now(), || {
                     format!("rejected a packet from {source}: {error}")
@@ -219,8 +250,11 @@ impl Driver {
             match output {
                 Output::Send(message) => self.send(&message).await,
                 Output::Action { id, group, kind } => {
+                    self.tally.action(&group, kind, now());
                     match kind {
-                        ActionKind::Start => log::info!("acquiring resource group {group}"),
+                        ActionKind::Start(cause) => {
+                            log::info!("acquiring resource group {group} ({})", cause.as_str())
+                        }
                         ActionKind::Stop(reason) => {
                             log::info!("releasing resource group {group} ({})", reason.as_str())
                         }
@@ -235,7 +269,10 @@ impl Driver {
                     log::info!("shutdown complete: peers told");
                     finished = true;
                 }
-                Output::Event(event) => self.report(event, reject_log),
+                Output::Event(event) => {
+                    self.tally.event(&event, now());
+                    self.report(event, reject_log);
+                }
             }
         }
         finished
@@ -275,7 +312,7 @@ impl Driver {
         let control = self.groups.clone();
         tokio::spawn(async move {
             let result = match kind {
-                ActionKind::Start => control.start(&group).await,
+                ActionKind::Start(_) => control.start(&group).await,
                 ActionKind::Stop(_) => control.stop(&group).await,
                 ActionKind::Monitor => control.monitor(&group).await,
                 ActionKind::Announce => control.announce(&group).await,
@@ -372,21 +409,28 @@ impl Driver {
             }
             Event::GroupActionDone {
                 group,
-                action: ActionKind::Start,
+                action: ActionKind::Start(_),
             } => log::info!("resource group {group} started"),
             Event::GroupActionDone {
                 group,
                 action: ActionKind::Stop(_),
             } => log::info!("resource group {group} stopped"),
             Event::GroupActionDone { .. } => {}
+            Event::Conflict { group, holders } => {
+                log::warn!(
+                    "resource group {group} is held by {} at once",
+                    holders.join(" and ")
+                );
+            }
             Event::ShutdownComplete => {}
         }
     }
 
     fn snapshot(&self) -> Snapshot {
+        let now = now();
         Snapshot {
             local: self.machine.config().local.clone(),
-            nodes: self.machine.nodes(now()),
+            nodes: self.machine.nodes(now),
             groups: self.machine.groups(),
             media: self
                 .media
@@ -396,6 +440,7 @@ impl Driver {
                     link: m.link().to_string(),
                 })
                 .collect(),
+            history: self.tally.snapshot(now),
         }
     }
 }

@@ -10,7 +10,7 @@ use ha_transport::sim::ChannelNetwork;
 
 use super::*;
 use crate::auth::{AuthKey, AuthMethod};
-use crate::machine::{Config, GroupConfig};
+use crate::machine::{Config, GroupConfig, StartCause};
 
 const GROUP: &str = "IPaddr::10.0.0.100/24/eth0";
 const MS: Duration = Duration::from_millis(1);
@@ -216,4 +216,153 @@ async fn a_shutdown_hands_the_group_over_without_waiting_for_deadtime() {
     tokio::time::sleep(100 * MS).await;
     assert_eq!(owner_seen_by(&b).await.as_deref(), Some("b"));
     b.task.abort();
+}
+
+/// A driver for node `a` on two media, its group preferred by `b`, which
+/// the test plays by hand: `b` is the other end of each medium.
+fn lone_a_on_two_media(eth0: &ChannelNetwork, eth1: &ChannelNetwork) -> Node {
+    let config = Config {
+        local: "a".to_string(),
+        uuid: [1; 16],
+        nodes: vec!["a".into(), "b".into()],
+        keepalive: 100 * MS,
+        warntime: 300 * MS,
+        deadtime: 500 * MS,
+        initdead: 1000 * MS,
+        auto_failback: true,
+        monitor_interval: None,
+        groups: vec![GroupConfig {
+            id: GROUP.into(),
+            preferred: "b".into(),
+        }],
+    };
+    let media: Vec<Arc<dyn Medium>> = vec![
+        Arc::new(eth0.endpoint("eth0", ([10, 0, 0, 1], 694).into())),
+        Arc::new(eth1.endpoint("eth1", ([10, 0, 1, 1], 694).into())),
+    ];
+    let machine = Machine::new(
+        config,
+        1,
+        &BTreeMap::new(),
+        tokio::time::Instant::now().into_std(),
+    );
+    let recorder = Arc::new(Recorder::default());
+    let (driver, handle, commands) =
+        Driver::new(machine, media, keys(), recorder.clone(), Arc::new(NoStore));
+    let task = tokio::spawn(driver.run(commands));
+    Node {
+        recorder,
+        handle,
+        task,
+    }
+}
+
+/// `b`'s heartbeat number `seq`, active and holding the group, signed.
+fn heartbeat_of_b(seq: u64) -> Vec<u8> {
+    let message = Message::Status(crate::message::Status {
+        header: crate::message::Header {
+            from: "b".into(),
+            uuid: [2; 16],
+            generation: 1,
+            seq,
+        },
+        state: crate::message::NodeState::Active,
+        deadtime_ms: 500,
+        held: vec![GROUP.into()],
+        failed: Vec::new(),
+    });
+    let wire = message.to_wire(1, 1).expect("to wire");
+    wire::encode(&wire, &keys()).expect("encode")
+}
+
+#[tokio::test(start_paused = true)]
+async fn arrivals_give_gaps_percentiles_silences_and_a_takeover_with_its_cause() {
+    let (eth0, eth1) = (ChannelNetwork::new(), ChannelNetwork::new());
+    let began = tokio::time::Instant::now();
+    let a = lone_a_on_two_media(&eth0, &eth1);
+    let b0 = eth0.endpoint("eth0", ([10, 0, 0, 2], 694).into());
+    let b1 = eth1.endpoint("eth1", ([10, 0, 1, 2], 694).into());
+    // On eth0: 99 gaps of 100 ms, one of 250 ms, one of 350 ms (later
+    // than warntime, 300 ms), then silence. On eth1: the first 10 only.
+    let mut gaps = vec![100 * MS; 99];
+    gaps.extend([250 * MS, 350 * MS]);
+    for seq in 1..=102u64 {
+        let datagram = heartbeat_of_b(seq);
+        b0.send(&datagram).await.expect("send on eth0");
+        if seq <= 10 {
+            b1.send(&datagram).await.expect("send on eth1");
+        }
+        if let Some(gap) = gaps.get(usize::try_from(seq).expect("small") - 1) {
+            tokio::time::sleep(*gap).await;
+        }
+    }
+    // The last heartbeat left at 10.5 s; `b` is dead at 11 s.
+    assert_eq!(began.elapsed(), 10_500 * MS);
+    tokio::time::sleep(700 * MS).await;
+    assert_eq!(a.recorder.count("start"), 1);
+    let history = a.handle.status().await.expect("driver runs").history;
+
+    assert_eq!(history.deadtime, 500 * MS);
+    assert_eq!(history.uptime, 11_200 * MS);
+    let b = &history.peers[0];
+    assert_eq!(b.node, "b");
+    assert_eq!(b.received, 102, "each message once, whatever the media");
+    assert_eq!(b.late, 2, "the 350 ms gap and the final silence");
+    assert_eq!(b.longest_silence, 700 * MS, "the silence going on");
+
+    let on_eth0 = &b.links[0];
+    assert_eq!(on_eth0.medium, "channel eth0");
+    assert_eq!((on_eth0.received, on_eth0.late), (102, 1));
+    assert_eq!(on_eth0.longest_silence, 700 * MS);
+    let gaps = on_eth0.gaps.expect("gaps on eth0");
+    assert_eq!(gaps.count, 101);
+    assert_eq!(
+        (gaps.p50, gaps.p90, gaps.p99, gaps.p999, gaps.max),
+        (100 * MS, 100 * MS, 250 * MS, 350 * MS, 350 * MS)
+    );
+    let on_eth1 = &b.links[1];
+    assert_eq!(on_eth1.medium, "channel eth1");
+    assert_eq!((on_eth1.received, on_eth1.late), (10, 0));
+    assert_eq!(on_eth1.longest_silence, (11_200 - 900) * MS);
+    let gaps = on_eth1.gaps.expect("gaps on eth1");
+    assert_eq!((gaps.count, gaps.max), (9, 100 * MS));
+
+    let takeovers: Vec<_> = history.takeovers.iter().filter(|(_, n)| *n > 0).collect();
+    assert_eq!(takeovers, [&(StartCause::PeerDead, 1)]);
+    assert!(history.releases.iter().all(|(_, n)| *n == 0));
+    assert_eq!(history.conflicts, 0);
+    let takeover = history
+        .events
+        .iter()
+        .find(|e| e.what.kind() == "takeover")
+        .expect("a takeover in the ring");
+    assert_eq!(
+        takeover.what,
+        HistoryEntry::Takeover {
+            group: GROUP.into(),
+            cause: StartCause::PeerDead,
+        }
+    );
+    assert_eq!(takeover.since_start, 11_000 * MS);
+    a.task.abort();
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_lone_node_records_its_state_changes_and_its_initial_takeover() {
+    let lan = ChannelNetwork::new();
+    let a = start_node(&lan, "a", 1);
+    // `a` alone: up, active after initdead, `b` dead, the group taken.
+    tokio::time::sleep(1500 * MS).await;
+    let history = a.handle.status().await.expect("driver runs").history;
+    let kinds: Vec<&str> = history.events.iter().map(|e| e.what.kind()).collect();
+    assert_eq!(kinds, ["node", "node", "node", "takeover"], "{history:?}");
+    assert_eq!(
+        history.events[3].what,
+        HistoryEntry::Takeover {
+            group: GROUP.into(),
+            cause: StartCause::Initial,
+        }
+    );
+    assert_eq!(history.events[3].since_start, 1000 * MS, "after initdead");
+    a.task.abort();
 }

@@ -77,7 +77,7 @@ pub const SCRIPTED_FAILURE: &str = "scripted failure";
 /// An action's kind without a stop's reason: what scripts name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum ActionType {
-    /// [`ActionKind::Start`].
+    /// [`ActionKind::Start`], whatever the cause.
     Start,
     /// [`ActionKind::Stop`], whatever the reason.
     Stop,
@@ -91,7 +91,7 @@ impl ActionType {
     /// The type of an action kind.
     pub fn of(kind: ActionKind) -> Self {
         match kind {
-            ActionKind::Start => ActionType::Start,
+            ActionKind::Start(_) => ActionType::Start,
             ActionKind::Stop(_) => ActionType::Stop,
             ActionKind::Monitor => ActionType::Monitor,
             ActionKind::Announce => ActionType::Announce,

@@ -117,9 +117,9 @@ fn the_transcript_folds_repeated_heartbeats() {
         "     0 a  event node a: init -> up",
         "     0 a  event node a: up -> active",
         "     0 a  send status active gen=1 seq=2",
-        "     0 a  ask #1 start web",
+        "     0 a  ask #1 start web (initial)",
         "     0 a  send status active gen=1 seq=3..4 held=web (2 sent, last at 0)",
-        "     0 a  event done start web",
+        "     0 a  event done start web (initial)",
         "     0 a  send status active gen=1 seq=5..15 held=web (11 sent, last at 1000)",
     ];
     assert_eq!(transcript.lines().collect::<Vec<_>>(), expected);

@@ -6,7 +6,7 @@
 //!      0 a  send status init gen=1 seq=1
 //!      0 a  event node a: init -> up
 //!    100 a  send status active gen=1 seq=5..14 held=web (10 sent, last at 1000)
-//!   1000 b  ask #1 start web
+//!   1000 b  ask #1 start web (initial)
 //! ```
 //!
 //! Lines marked `*` are the harness's inputs (start, crash, shutdown asked,
@@ -140,6 +140,7 @@ fn groups(status: &Status) -> String {
 
 fn action(kind: ActionKind, group: &str) -> String {
     match kind {
+        ActionKind::Start(cause) => format!("start {group} ({})", cause.as_str()),
         ActionKind::Stop(reason) => format!("stop {group} ({})", reason.as_str()),
         kind => format!("{} {group}", kind.as_str()),
     }
@@ -178,6 +179,9 @@ fn event_text(event: &Event) -> String {
             group,
             action: kind,
         } => format!("done {}", action(*kind, group)),
+        Event::Conflict { group, holders } => {
+            format!("conflict: {group} held by {}", holders.join(", "))
+        }
         Event::ShutdownComplete => "shutdown complete".to_string(),
     }
 }

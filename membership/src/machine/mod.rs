@@ -13,22 +13,24 @@
 //! monitor restarts the group in place, and a failed restart leaves it to
 //! another node.
 
+mod cause;
 pub mod ownership;
 pub mod peer;
 pub mod sequence;
 mod types;
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::time::Instant;
 
 use crate::message::{Header, Message, NodeState, Status};
+use cause::{LetGo, Vacancies};
 pub use ownership::ReleaseReason;
 use ownership::{Decision, GroupView};
 use peer::Peer;
 pub use sequence::Rejection;
 pub use types::{
     ActionId, ActionKind, ActionOutcome, Config, Event, GroupConfig, GroupStatus, LocalGroupState,
-    NodeStatus, Output, RejectReason,
+    NodeStatus, Output, RejectReason, StartCause,
 };
 
 /// One node's view of the cluster.
@@ -67,6 +69,11 @@ pub struct Machine {
     next_action: u64,
     /// When each group running here is next monitored.
     next_monitor: BTreeMap<String, Instant>,
+    /// How the last holder of each unheld group let it go: the cause of a
+    /// start here.
+    vacancies: Vacancies,
+    /// Groups seen held by two nodes or more, until one holder is left.
+    conflicts: BTreeSet<String>,
     outputs: VecDeque<Output>,
 }
 
@@ -104,6 +111,8 @@ impl Machine {
             in_flight: BTreeMap::new(),
             next_action: 1,
             next_monitor: BTreeMap::new(),
+            vacancies: Vacancies::default(),
+            conflicts: BTreeSet::new(),
             outputs: VecDeque::new(),
         };
         machine.send_status();
@@ -196,8 +205,23 @@ impl Machine {
         let came_back = peer.state == NodeState::Dead;
         let new_state = match &message {
             Message::Status(status) => {
-                peer.held = status.held.iter().cloned().collect();
-                peer.failed = status.failed.iter().cloned().collect();
+                let held: BTreeSet<String> = status.held.iter().cloned().collect();
+                let failed: BTreeSet<String> = status.failed.iter().cloned().collect();
+                for group in peer.held.difference(&held) {
+                    let how = if new_generation {
+                        LetGo::Died
+                    } else if failed.contains(group) {
+                        LetGo::Failed
+                    } else {
+                        LetGo::Released
+                    };
+                    self.vacancies.let_go(&peer.name, group, how);
+                }
+                for group in &held {
+                    self.vacancies.held(group);
+                }
+                peer.held = held;
+                peer.failed = failed;
                 match status.state {
                     NodeState::Active => NodeState::Active,
                     _ => NodeState::Up,
@@ -205,6 +229,10 @@ impl Machine {
             }
             Message::Shutdown(_) => {
                 peer.farewell = Some((header.generation, header.seq));
+                for group in &peer.held {
+                    self.vacancies.let_go(&peer.name, group, LetGo::ShutDown);
+                }
+                self.vacancies.shut_down(&peer.name);
                 peer.forget_claims();
                 NodeState::Dead
             }
@@ -260,7 +288,11 @@ impl Machine {
                 peer.dead_at(self.started, self.config.deadtime, self.config.initdead)
             {
                 if now >= dead_at {
-                    self.peers[index].forget_claims();
+                    let peer = &mut self.peers[index];
+                    for group in &peer.held {
+                        self.vacancies.let_go(&peer.name, group, LetGo::Died);
+                    }
+                    peer.forget_claims();
                     self.set_peer_state(index, NodeState::Dead);
                     continue;
                 }
@@ -294,8 +326,8 @@ impl Machine {
         };
         let succeeded = outcome == ActionOutcome::Succeeded;
         let next = match (state, kind, succeeded) {
-            (LocalGroupState::Starting, ActionKind::Start, true) => LocalGroupState::Running,
-            (LocalGroupState::Starting, ActionKind::Start, false) => LocalGroupState::Failed,
+            (LocalGroupState::Starting, ActionKind::Start(_), true) => LocalGroupState::Running,
+            (LocalGroupState::Starting, ActionKind::Start(_), false) => LocalGroupState::Failed,
             (LocalGroupState::Stopping(_), ActionKind::Stop(_), true) => LocalGroupState::Stopped,
             (LocalGroupState::Stopping(_), ActionKind::Stop(_), false) => {
                 LocalGroupState::StopFailed
@@ -309,7 +341,7 @@ impl Machine {
                 return;
             }
             (LocalGroupState::Running, ActionKind::Monitor, false) => {
-                self.request(&group, ActionKind::Start);
+                self.request(&group, ActionKind::Start(StartCause::Restart));
                 LocalGroupState::Starting
             }
             // An announcement changes nothing but the network's view.
@@ -503,6 +535,7 @@ impl Machine {
         if self.shutdown_sent {
             return;
         }
+        self.watch_conflicts();
         // Settled: every peer has been heard or declared dead.
         if self.state == NodeState::Up && self.peers.iter().all(|p| p.state != NodeState::Init) {
             self.set_local_state(NodeState::Active);
@@ -518,6 +551,35 @@ impl Machine {
         if now >= self.next_heartbeat {
             self.send_status();
             self.next_heartbeat = next_beat(self.next_heartbeat, now, self.config.keepalive);
+        }
+    }
+
+    /// Reports each group that two nodes or more hold, once per conflict.
+    fn watch_conflicts(&mut self) {
+        for index in 0..self.config.groups.len() {
+            let group = &self.config.groups[index].id;
+            let local_holds = self.local_group_state(group).is_held();
+            let holders: Vec<String> = self
+                .config
+                .nodes
+                .iter()
+                .filter(|node| {
+                    if **node == self.config.local {
+                        local_holds
+                    } else {
+                        self.peers
+                            .iter()
+                            .any(|p| p.name == **node && p.is_live() && p.held.contains(group))
+                    }
+                })
+                .cloned()
+                .collect();
+            if holders.len() < 2 {
+                self.conflicts.remove(group);
+            } else if self.conflicts.insert(group.clone()) {
+                let group = group.clone();
+                self.event(Event::Conflict { group, holders });
+            }
         }
     }
 
@@ -570,8 +632,15 @@ impl Machine {
             match decision {
                 Decision::Keep => {}
                 Decision::Start => {
+                    let failback_here = self.config.auto_failback
+                        && self
+                            .config
+                            .groups
+                            .iter()
+                            .any(|g| g.id == group && g.preferred == self.config.local);
+                    let cause = self.vacancies.take(&group, failback_here);
                     self.groups.insert(group.clone(), LocalGroupState::Starting);
-                    self.request(&group, ActionKind::Start);
+                    self.request(&group, ActionKind::Start(cause));
                     changed = true;
                 }
                 Decision::Release(reason) => {

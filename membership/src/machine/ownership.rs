@@ -33,6 +33,13 @@ pub enum ReleaseReason {
 }
 
 impl ReleaseReason {
+    /// Every reason, in declaration order.
+    pub const ALL: [ReleaseReason; 3] = [
+        ReleaseReason::Conflict,
+        ReleaseReason::Failback,
+        ReleaseReason::Shutdown,
+    ];
+
     /// A word for logs and status.
     pub fn as_str(self) -> &'static str {
         match self {

@@ -90,11 +90,55 @@ impl std::fmt::Display for ActionId {
     }
 }
 
+/// Why this node starts a group: what made it the group's owner.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum StartCause {
+    /// Nobody held the group since this node settled (after hearing every
+    /// peer or initdead): the first acquisition.
+    Initial,
+    /// Its holder died: declared dead after deadtime, or back in a new
+    /// generation without it (it restarted).
+    PeerDead,
+    /// Its holder shut down and handed it over.
+    PeerShutdown,
+    /// This node is the preferred node and its holder gave it back
+    /// (auto_failback).
+    Failback,
+    /// Its holder failed to start (or restart) it, passing it on.
+    PeerFailed,
+    /// It failed its monitor here: restarted in place.
+    Restart,
+}
+
+impl StartCause {
+    /// Every cause, in declaration order.
+    pub const ALL: [StartCause; 6] = [
+        StartCause::Initial,
+        StartCause::PeerDead,
+        StartCause::PeerShutdown,
+        StartCause::Failback,
+        StartCause::PeerFailed,
+        StartCause::Restart,
+    ];
+
+    /// A word for logs and status.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StartCause::Initial => "initial",
+            StartCause::PeerDead => "peer-dead",
+            StartCause::PeerShutdown => "peer-shutdown",
+            StartCause::Failback => "failback",
+            StartCause::PeerFailed => "peer-failed",
+            StartCause::Restart => "restart",
+        }
+    }
+}
+
 /// What to do with a group.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ActionKind {
-    /// Start it (in order, rolling back on failure).
-    Start,
+    /// Start it (in order, rolling back on failure), for this reason.
+    Start(StartCause),
     /// Stop it (in reverse order), for this reason.
     Stop(ReleaseReason),
     /// Check that it still runs here.
@@ -108,7 +152,7 @@ impl ActionKind {
     /// A word for logs.
     pub fn as_str(self) -> &'static str {
         match self {
-            ActionKind::Start => "start",
+            ActionKind::Start(_) => "start",
             ActionKind::Stop(_) => "stop",
             ActionKind::Monitor => "monitor",
             ActionKind::Announce => "announce",
@@ -195,6 +239,15 @@ pub enum Event {
         from: u64,
         /// The one it has now.
         to: u64,
+    },
+    /// A group is seen held by two nodes or more at once (after a partition
+    /// heals, say): reported once, when the second holder is seen, until
+    /// one holder is left. The rule in [`super::ownership`] settles it.
+    Conflict {
+        /// The group.
+        group: String,
+        /// The nodes holding it, in ha.cf order.
+        holders: Vec<String>,
     },
     /// Shutdown finished: every group is released and peers are told.
     ShutdownComplete,
