@@ -6,7 +6,8 @@
 //! switches itself to SCHED_FIFO (with SCHED_RESET_ON_FORK: whatever it
 //! forks or spawns, threads included, runs at the normal policy — see
 //! `ha_process::sched`) and runs a future on a current-thread tokio runtime
-//! of its own. When the kernel refuses either (no CAP_IPC_LOCK and memory
+//! of its own; its log lines are written by another thread. When the
+//! kernel refuses either (no CAP_IPC_LOCK and memory
 //! beyond RLIMIT_MEMLOCK; no CAP_SYS_NICE and RLIMIT_RTPRIO below the
 //! priority), one warning line says what was refused and why, and the
 //! daemon runs on without it, as heartbeat does.
@@ -122,7 +123,9 @@ impl<T> LoopThread<T> {
 
 /// Starts a thread named `name` that runs `make()`'s future to completion
 /// on a current-thread runtime of its own (every driver enabled), after
-/// switching itself to SCHED_FIFO at `priority` if given.
+/// switching itself to SCHED_FIFO at `priority` if given (its log lines
+/// then go through the logger's writer thread, see
+/// [`defer_this_thread`](crate::logging::defer_this_thread)).
 ///
 /// Tasks the future spawns run on that thread; blocking tasks on threads of
 /// the runtime's pool, which start at the normal policy. A refused priority
@@ -144,6 +147,7 @@ where
         .name(name.to_string())
         .spawn(move || {
             if let Some(priority) = priority {
+                crate::logging::defer_this_thread();
                 enter_fifo(&thread_name, priority);
             }
             let output = runtime::current_thread().map(|runtime| {
