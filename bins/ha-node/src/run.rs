@@ -3,10 +3,11 @@
 //! With `realtime on` (heartbeat's default) the node's memory is locked and
 //! the membership driver runs on a thread of its own at SCHED_FIFO
 //! (`rtprio`), on a current-thread runtime of its own: its media are
-//! opened there, and the tasks it spawns (media receivers, resource group
-//! actions) run there too. The thread resets on fork, so the agents and
-//! scripts those actions start run at the normal policy. The control socket
-//! and the signal handling stay on the node's main runtime. With `realtime
+//! opened there and its media receivers run there too. Resource group
+//! actions, the control socket and the signal handling stay on the node's
+//! main runtime at normal priority (see [`crate::groups`]): the loop only
+//! decodes, decides and sends. The thread resets on fork besides, so
+//! nothing it might start inherits its policy. With `realtime
 //! off` the driver is a task of the main runtime.
 
 use std::path::PathBuf;
@@ -71,7 +72,7 @@ pub async fn run(options: RunOptions) -> Result<(), String> {
     let state = Arc::new(StateDir::open(&options.state_dir).map_err(|e| e.to_string())?);
     let generation = state.next_generation().map_err(|e| e.to_string())?;
     let uuid = state.uuid().map_err(|e| e.to_string())?;
-    let groups = Groups::build(&resolved);
+    let groups = Groups::build(&resolved, tokio::runtime::Handle::current());
     groups.release_leftovers().await?;
     let machine_config = machine_config(&node, uuid, &ha, &resources);
     let machine = Machine::new(
@@ -101,7 +102,9 @@ pub async fn run(options: RunOptions) -> Result<(), String> {
     };
     let Ok(handle) = handle_rx.await else {
         // The driver never started: say why.
-        return membership.join().await;
+        let result = membership.join().await;
+        log::logger().flush();
+        return result;
     };
     let control_task = tokio::spawn(control::serve(listener, handle.clone()));
     let mut terminate = signal(SignalKind::terminate()).map_err(|e| e.to_string())?;
@@ -122,6 +125,8 @@ pub async fn run(options: RunOptions) -> Result<(), String> {
     signals.abort();
     control_task.abort();
     let _ = std::fs::remove_file(&options.socket);
+    // The membership thread's last lines may still be queued.
+    log::logger().flush();
     result
 }
 
@@ -132,7 +137,7 @@ pub const MEMBERSHIP_THREAD: &str = "membership";
 /// Where the membership driver runs.
 enum Membership {
     /// `realtime on`: a thread of its own at SCHED_FIFO, on a runtime of
-    /// its own, with the tasks it spawns (media receivers, group actions).
+    /// its own, with the media receivers it spawns.
     Thread(LoopThread<Result<(), String>>),
     /// `realtime off`: a task of the node's runtime, as everything else.
     Task(tokio::task::JoinHandle<Result<(), String>>),
