@@ -8,6 +8,8 @@
 //!   document out; the client side too.
 //! - [`runtime`]: the tokio runtime, the signal mask a daemon must not
 //!   inherit, and the one-line exit on failure.
+//! - [`realtime`]: memory locked, and a loop on a thread of its own at a
+//!   realtime priority that nothing it starts inherits.
 //!
 //! What differs between the binaries stays in them: their log line
 //! formats and destinations, their request verbs and JSON types.
@@ -16,4 +18,5 @@
 
 pub mod control;
 pub mod logging;
+pub mod realtime;
 pub mod runtime;

@@ -3,15 +3,19 @@
 //! A binary says where each message goes and how its line reads by
 //! implementing [`LogSinks`]; [`init`] installs the logger once (before
 //! the configuration is read), [`configure`] swaps the sinks once it has
-//! been. The pieces: [`LogFile`] (held open, or opened again for each line),
+//! been. A thread that must never wait on a file or a lock held at normal
+//! priority (a realtime loop) calls [`defer_this_thread`]: its lines are
+//! queued for a writer thread. The pieces: [`LogFile`] (held open, or opened again for each line),
 //! [`Syslog`] (datagrams to `/dev/log`), [`facility_code`], [`write_stderr`]
 //! and [`utc_timestamp`]. Timestamps are wall-clock UTC, for people only:
 //! no decision ever reads them.
 
+use std::cell::Cell;
 use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::os::unix::net::UnixDatagram;
 use std::path::{Path, PathBuf};
+use std::sync::mpsc::{self, SyncSender};
 use std::sync::{Mutex, OnceLock, RwLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -44,6 +48,28 @@ pub enum LogError {
 /// The logger installed for the process.
 struct Logger {
     sinks: RwLock<Box<dyn LogSinks>>,
+    /// The queue to the writer thread, once a thread has deferred its
+    /// lines (`None` if the writer thread could not be started).
+    deferred: OnceLock<Option<SyncSender<Deferred>>>,
+}
+
+/// What the writer thread is handed.
+enum Deferred {
+    /// A line to write.
+    Line(Level, String),
+    /// Say when every line queued before has been written.
+    Flush(SyncSender<()>),
+}
+
+/// How many lines may wait for the writer thread; more are dropped.
+const DEFERRED_QUEUE: usize = 1024;
+
+/// How long [`Log::flush`] waits for the writer thread.
+const FLUSH_WAIT: Duration = Duration::from_secs(1);
+
+thread_local! {
+    /// Whether the calling thread hands its lines to the writer thread.
+    static DEFERS: Cell<bool> = const { Cell::new(false) };
 }
 
 static LOGGER: OnceLock<Logger> = OnceLock::new();
@@ -54,6 +80,7 @@ static LOGGER: OnceLock<Logger> = OnceLock::new();
 pub fn init(sinks: Box<dyn LogSinks>) {
     let logger = LOGGER.get_or_init(|| Logger {
         sinks: RwLock::new(sinks),
+        deferred: OnceLock::new(),
     });
     if log::set_logger(logger).is_ok() {
         log::set_max_level(LevelFilter::Debug);
@@ -69,18 +96,77 @@ pub fn configure(sinks: Box<dyn LogSinks>) {
     }
 }
 
+/// From now on the calling thread hands its log lines to a writer thread
+/// (started on first use) instead of writing them itself, so that it never
+/// waits on a file, a pipe, syslog or a sink's lock that a thread of normal
+/// priority holds. Lines that find [`DEFERRED_QUEUE`] lines waiting are
+/// dropped. `log::logger().flush()` waits until the queue is written.
+/// Nothing happens before [`init`], or if the writer cannot be started.
+pub fn defer_this_thread() {
+    if writer().is_some() {
+        DEFERS.with(|defers| defers.set(true));
+    }
+}
+
+/// The queue to the writer thread, started on first use.
+fn writer() -> Option<&'static SyncSender<Deferred>> {
+    let logger: &'static Logger = LOGGER.get()?;
+    logger
+        .deferred
+        .get_or_init(|| {
+            let (queue, lines) = mpsc::sync_channel(DEFERRED_QUEUE);
+            std::thread::Builder::new()
+                .name("log-writer".to_string())
+                .spawn(move || {
+                    for item in lines {
+                        match item {
+                            Deferred::Line(level, message) => logger.write(level, &message),
+                            Deferred::Flush(done) => {
+                                let _ = done.send(());
+                            }
+                        }
+                    }
+                })
+                .ok()
+                .map(|_| queue)
+        })
+        .as_ref()
+}
+
+impl Logger {
+    /// Writes one line to the sinks, in place.
+    fn write(&self, level: Level, message: &str) {
+        if let Ok(sinks) = self.sinks.read() {
+            sinks.write(level, message);
+        }
+    }
+}
+
 impl Log for Logger {
     fn enabled(&self, metadata: &Metadata) -> bool {
         metadata.level() <= Level::Debug
     }
 
     fn log(&self, record: &Record) {
-        if let Ok(sinks) = self.sinks.read() {
-            sinks.write(record.level(), &record.args().to_string());
+        let message = record.args().to_string();
+        if DEFERS.with(Cell::get) {
+            if let Some(Some(queue)) = self.deferred.get() {
+                let _ = queue.try_send(Deferred::Line(record.level(), message));
+                return;
+            }
         }
+        self.write(record.level(), &message);
     }
 
-    fn flush(&self) {}
+    /// Waits (up to a second) until every deferred line has been written.
+    fn flush(&self) {
+        if let Some(Some(queue)) = self.deferred.get() {
+            let (done, written) = mpsc::sync_channel(1);
+            if queue.send(Deferred::Flush(done)).is_ok() {
+                let _ = written.recv_timeout(FLUSH_WAIT);
+            }
+        }
+    }
 }
 
 /// Writes `line` (with its newline) to stderr.

@@ -28,7 +28,10 @@
 //!    group id cannot be given to another process group meanwhile.
 //! 4. A program that ends on its own leaves the rest of its group alone:
 //!    daemons it started keep running, as they would under a shell.
-//! 5. Nothing polls in a loop: the kernel's pidfd of the program says when it
+//! 5. No program keeps a realtime policy: a realtime thread made so by
+//!    [`sched::set_fifo`] resets on fork, and [`Process::spawn`] resets the
+//!    child of any other realtime thread before exec.
+//! 6. Nothing polls in a loop: the kernel's pidfd of the program says when it
 //!    ended, watched by tokio's reactor or, in blocking code, by `poll(2)`.
 //!
 //! The async entry points need a tokio runtime with I/O and timers enabled
@@ -51,8 +54,10 @@
 //! # Ok(()) }
 //! ```
 
-// The one call std and nix lack (pidfd_open) and tokio's registration of
-// its descriptor are in `pidfd`, the only module allowed unsafe code.
+// The calls std and nix lack are in two modules, the only ones allowed
+// unsafe code: `pidfd` (pidfd_open, and tokio's registration of its
+// descriptor) and `sched` (sched_setscheduler and its kin, and the hook that
+// resets a child's policy).
 #![deny(unsafe_code)]
 
 mod command;
@@ -62,6 +67,7 @@ mod output;
 mod pidfd;
 mod process;
 mod run;
+pub mod sched;
 
 pub use command::{Command, Output, User, DEFAULT_KEEP_LINES};
 pub use error::Error;

@@ -65,8 +65,12 @@ impl Process {
     /// user...) as the leader of a new process group, with the
     /// [`DEFAULT_GRACE`]. [`Command`](crate::Command) starts its programs
     /// through here too.
+    ///
+    /// A program started from a realtime thread runs at the normal policy
+    /// (see [`sched`](crate::sched)).
     pub fn spawn(cmd: &mut std::process::Command) -> Result<Process, Error> {
         cmd.process_group(0);
+        crate::sched::keep_child_normal(cmd);
         let command = describe(cmd);
         let mut child = cmd.spawn().map_err(|source| Error::Spawn {
             command: command.clone(),

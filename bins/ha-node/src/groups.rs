@@ -1,6 +1,11 @@
 //! The node's resource groups, started, stopped and monitored for the
 //! membership driver. Actions on one group never overlap: each group has a
 //! lock its actions take in turn.
+//!
+//! Every action runs on the node's main runtime, whichever runtime asks
+//! for it: with `realtime on` the driver's own thread is SCHED_FIFO, and
+//! must not be held up by what an action may wait for at normal priority
+//! (a program it starts, the kernel's RTNL lock, a log file).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -9,16 +14,50 @@ use async_trait::async_trait;
 use ha_membership::driver::GroupControl;
 use ha_resources::group::{ActionTimeouts, Group};
 use ha_resources::{group_of, ResolvedGroup};
+use tokio::runtime::Handle;
+use tokio::task::JoinHandle;
 
 /// Every group of haresources, by id, ready to start.
 pub struct Groups {
     groups: HashMap<String, Arc<tokio::sync::Mutex<Group>>>,
+    /// The runtime the actions run on.
+    runtime: Handle,
+}
+
+/// One of the actions the driver asks for.
+#[derive(Debug, Clone, Copy)]
+enum Action {
+    Start,
+    Stop,
+    Monitor,
+    Announce,
+}
+
+impl Action {
+    fn name(self) -> &'static str {
+        match self {
+            Action::Start => "start",
+            Action::Stop => "stop",
+            Action::Monitor => "monitor",
+            Action::Announce => "announce",
+        }
+    }
+}
+
+/// A task of another runtime, aborted if its result is no longer awaited
+/// (as the action would have been dropped had it run in place).
+struct AbortOnDrop<T>(JoinHandle<T>);
+
+impl<T> Drop for AbortOnDrop<T> {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 impl Groups {
     /// Builds the agents of every resolved group, each action limited by
-    /// the default timeouts.
-    pub fn build(resolved: &[ResolvedGroup]) -> Self {
+    /// the default timeouts and run on `runtime`.
+    pub fn build(resolved: &[ResolvedGroup], runtime: Handle) -> Self {
         let groups = resolved
             .iter()
             .map(|group| {
@@ -26,7 +65,7 @@ impl Groups {
                 (group.spec.id(), Arc::new(tokio::sync::Mutex::new(built)))
             })
             .collect();
-        Groups { groups }
+        Groups { groups, runtime }
     }
 
     /// Stops every group (stopping is idempotent): a node that crashed may
@@ -52,31 +91,45 @@ impl Groups {
             .cloned()
             .ok_or_else(|| format!("no resource group '{id}' in haresources"))
     }
+
+    /// Runs `action` on group `id`, on the groups' runtime.
+    async fn run(&self, id: &str, action: Action) -> Result<(), String> {
+        let group = self.get(id)?;
+        let mut task = AbortOnDrop(self.runtime.spawn(async move {
+            let group = group.lock().await;
+            let done = match action {
+                Action::Start => group.start().await,
+                Action::Stop => group.stop().await,
+                Action::Monitor => group.monitor().await,
+                Action::Announce => group.announce().await,
+            };
+            done.map_err(|e| e.to_string())
+        }));
+        match (&mut task.0).await {
+            Ok(result) => result,
+            Err(error) => Err(format!(
+                "the {} of resource group {id} ended abnormally: {error}",
+                action.name()
+            )),
+        }
+    }
 }
 
 #[async_trait]
 impl GroupControl for Groups {
     async fn start(&self, group: &str) -> Result<(), String> {
-        let group = self.get(group)?;
-        let group = group.lock().await;
-        group.start().await.map_err(|e| e.to_string())
+        self.run(group, Action::Start).await
     }
 
     async fn stop(&self, group: &str) -> Result<(), String> {
-        let group = self.get(group)?;
-        let group = group.lock().await;
-        group.stop().await.map_err(|e| e.to_string())
+        self.run(group, Action::Stop).await
     }
 
     async fn monitor(&self, group: &str) -> Result<(), String> {
-        let group = self.get(group)?;
-        let group = group.lock().await;
-        group.monitor().await.map_err(|e| e.to_string())
+        self.run(group, Action::Monitor).await
     }
 
     async fn announce(&self, group: &str) -> Result<(), String> {
-        let group = self.get(group)?;
-        let group = group.lock().await;
-        group.announce().await.map_err(|e| e.to_string())
+        self.run(group, Action::Announce).await
     }
 }

@@ -1,15 +1,28 @@
 //! `ha-node run`: load the configuration, open the media, run the node.
+//!
+//! With `realtime on` (heartbeat's default) the node's memory is locked and
+//! the membership driver runs on a thread of its own at SCHED_FIFO
+//! (`rtprio`), on a current-thread runtime of its own: its media are
+//! opened there and its media receivers run there too. Resource group
+//! actions, the control socket and the signal handling stay on the node's
+//! main runtime at normal priority (see [`crate::groups`]): the loop only
+//! decodes, decides and sends. The thread resets on fork besides, so
+//! nothing it might start inherits its policy. With `realtime
+//! off` the driver is a task of the main runtime.
 
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
+use ha_daemon::realtime::{self, LoopThread};
 use ha_membership::config::{AutoFailback, HaConfig};
 use ha_membership::driver::Driver;
 use ha_membership::machine::{self, GroupConfig, Machine};
 use ha_membership::state_dir::StateDir;
 use ha_transport::medium::Medium;
+use ha_transport::spec::MediumSpec;
 use tokio::signal::unix::{signal, SignalKind};
+use tokio::sync::oneshot;
 
 use crate::control;
 use crate::groups::Groups;
@@ -53,18 +66,14 @@ pub async fn run(options: RunOptions) -> Result<(), String> {
     for warning in &warnings {
         log::warn!("{warning}");
     }
+    if ha.realtime {
+        realtime::lock_memory();
+    }
     let state = Arc::new(StateDir::open(&options.state_dir).map_err(|e| e.to_string())?);
     let generation = state.next_generation().map_err(|e| e.to_string())?;
     let uuid = state.uuid().map_err(|e| e.to_string())?;
-    let groups = Groups::build(&resolved);
+    let groups = Groups::build(&resolved, tokio::runtime::Handle::current());
     groups.release_leftovers().await?;
-    let mut media: Vec<Arc<dyn Medium>> = Vec::new();
-    for spec in &ha.media {
-        let medium = ha_transport::udp::open(spec)
-            .await
-            .map_err(|e| e.to_string())?;
-        media.push(Arc::from(medium));
-    }
     let machine_config = machine_config(&node, uuid, &ha, &resources);
     let machine = Machine::new(
         machine_config,
@@ -72,9 +81,31 @@ pub async fn run(options: RunOptions) -> Result<(), String> {
         &state.peer_generations(),
         Instant::now(),
     );
-    let (driver, handle, commands) =
-        Driver::new(machine, media, keys, Arc::new(groups), state.clone());
     let listener = control::listen(&options.socket).map_err(|e| e.to_string())?;
+    let (handle_tx, handle_rx) = oneshot::channel();
+    let specs = ha.media.clone();
+    let membership = move || async move {
+        let media = open_media(&specs).await?;
+        let (driver, handle, commands) = Driver::new(machine, media, keys, Arc::new(groups), state);
+        // The receiver goes only if `run` has already failed.
+        let _ = handle_tx.send(handle);
+        driver.run(commands).await;
+        Ok::<(), String>(())
+    };
+    let membership = if ha.realtime {
+        Membership::Thread(
+            realtime::spawn_loop(MEMBERSHIP_THREAD, Some(ha.rtprio), membership)
+                .map_err(|e| format!("cannot start the {MEMBERSHIP_THREAD} thread: {e}"))?,
+        )
+    } else {
+        Membership::Task(tokio::spawn(membership()))
+    };
+    let Ok(handle) = handle_rx.await else {
+        // The driver never started: say why.
+        let result = membership.join().await;
+        log::logger().flush();
+        return result;
+    };
     let control_task = tokio::spawn(control::serve(listener, handle.clone()));
     let mut terminate = signal(SignalKind::terminate()).map_err(|e| e.to_string())?;
     let mut interrupt = signal(SignalKind::interrupt()).map_err(|e| e.to_string())?;
@@ -90,11 +121,50 @@ pub async fn run(options: RunOptions) -> Result<(), String> {
         ha.media.len(),
         resources.groups.len()
     );
-    driver.run(commands).await;
+    let result = membership.join().await;
     signals.abort();
     control_task.abort();
     let _ = std::fs::remove_file(&options.socket);
-    Ok(())
+    // The membership thread's last lines may still be queued.
+    log::logger().flush();
+    result
+}
+
+/// The name of the thread the membership loop runs on with `realtime on`
+/// (as `/proc/PID/task/TID/comm` shows it).
+pub const MEMBERSHIP_THREAD: &str = "membership";
+
+/// Where the membership driver runs.
+enum Membership {
+    /// `realtime on`: a thread of its own at SCHED_FIFO, on a runtime of
+    /// its own, with the media receivers it spawns.
+    Thread(LoopThread<Result<(), String>>),
+    /// `realtime off`: a task of the node's runtime, as everything else.
+    Task(tokio::task::JoinHandle<Result<(), String>>),
+}
+
+impl Membership {
+    /// Waits until the driver has stopped; why it could not run, if so.
+    async fn join(self) -> Result<(), String> {
+        match self {
+            Membership::Thread(thread) => thread.join().await.map_err(|e| e.to_string())?,
+            Membership::Task(task) => task
+                .await
+                .map_err(|e| format!("the membership driver ended abnormally: {e}"))?,
+        }
+    }
+}
+
+/// Opens every medium, on the runtime the driver will run on.
+async fn open_media(specs: &[MediumSpec]) -> Result<Vec<Arc<dyn Medium>>, String> {
+    let mut media: Vec<Arc<dyn Medium>> = Vec::new();
+    for spec in specs {
+        let medium = ha_transport::udp::open(spec)
+            .await
+            .map_err(|e| e.to_string())?;
+        media.push(Arc::from(medium));
+    }
+    Ok(media)
 }
 
 /// How often a group running here is monitored.

@@ -10,8 +10,8 @@
 //!
 //! Implemented: `keepalive`, `warntime`, `deadtime`, `initdead`, `udpport`,
 //! `bcast` (and its old name `udp`), `ucast`, `mcast`, `node`,
-//! `auto_failback`, `logfile`, `debugfile`, `logfacility`, and `crm` /
-//! `pacemaker` set to off. Every other directive heartbeat accepts is refused
+//! `auto_failback`, `logfile`, `debugfile`, `logfacility`, `realtime`,
+//! `rtprio`, and `crm` / `pacemaker` set to off. Every other directive heartbeat accepts is refused
 //! as `directive 'X' is not supported yet`; any other word as
 //! `unknown directive 'X'`.
 //!
@@ -41,6 +41,18 @@ pub use timers::{DEFAULT_DEADTIME, DEFAULT_KEEPALIVE};
 
 /// heartbeat's UDP port (IANA's ha-cluster) when `udpport` is not given.
 pub const DEFAULT_UDPPORT: u16 = 694;
+
+/// The lowest SCHED_FIFO priority (`sched_get_priority_min(SCHED_FIFO)` on
+/// Linux), the lowest `rtprio` accepted.
+pub const MIN_RTPRIO: u8 = 1;
+
+/// The highest SCHED_FIFO priority (`sched_get_priority_max(SCHED_FIFO)` on
+/// Linux), the highest `rtprio` accepted.
+pub const MAX_RTPRIO: u8 = 99;
+
+/// heartbeat's `rtprio` when not given: halfway between the SCHED_FIFO
+/// bounds, `(1 + 99) / 2`.
+pub const DEFAULT_RTPRIO: u8 = (MIN_RTPRIO + MAX_RTPRIO) / 2;
 
 /// What happens when a group's preferred node comes back.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -92,6 +104,14 @@ pub struct HaConfig {
     pub debugfile: Option<PathBuf>,
     /// `logfacility` (a syslog facility name, or `none`), if given.
     pub logfacility: Option<String>,
+    /// `realtime` (default on, as in heartbeat): the membership loop runs
+    /// at SCHED_FIFO priority [`HaConfig::rtprio`] and the node's memory is
+    /// locked; the programs it runs never inherit the priority.
+    pub realtime: bool,
+    /// `rtprio`: the SCHED_FIFO priority of the membership loop when
+    /// `realtime` is on, [`MIN_RTPRIO`] to [`MAX_RTPRIO`] (default
+    /// [`DEFAULT_RTPRIO`]).
+    pub rtprio: u8,
 }
 
 /// Reads ha.cf; on failure, every complaint about the file in line order.

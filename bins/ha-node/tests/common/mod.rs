@@ -5,6 +5,8 @@
 // Each test file uses its own subset of these helpers.
 #![allow(dead_code)]
 
+pub mod sched;
+
 use std::time::{Duration, Instant};
 
 use ha_lab::cluster::{ClusterSpec, Node, TwoNodeCluster};

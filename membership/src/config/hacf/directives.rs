@@ -41,6 +41,10 @@ pub(super) enum Directive {
     Logfacility,
     /// `crm off` / `pacemaker off` (enabling it is not supported yet)
     Crm,
+    /// `realtime on|off`
+    Realtime,
+    /// `rtprio PRIORITY`
+    Rtprio,
 }
 
 /// What a directive name means to us.
@@ -71,6 +75,8 @@ const IMPLEMENTED: &[(&str, Directive)] = &[
     ("logfacility", Directive::Logfacility),
     ("crm", Directive::Crm),
     ("pacemaker", Directive::Crm),
+    ("realtime", Directive::Realtime),
+    ("rtprio", Directive::Rtprio),
 ];
 
 /// Directives heartbeat 3.0.6 accepts that are not implemented yet.
@@ -86,9 +92,7 @@ pub(super) const NOT_SUPPORTED_YET: &[&str] = &[
     "watchdog",
     "baud",
     "nice_failback",
-    "rtprio",
     "hbgenmethod",
-    "realtime",
     "debug",
     "msgfmt",
     "use_logd",

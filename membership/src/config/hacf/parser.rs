@@ -8,7 +8,7 @@ use ha_transport::spec::MediumSpec;
 use super::directives::{self, Directive, Known};
 use super::setting::Setting;
 use super::timers::TimerLines;
-use super::{media, values, AutoFailback, HaConfig, DEFAULT_UDPPORT};
+use super::{media, values, AutoFailback, HaConfig, DEFAULT_RTPRIO, DEFAULT_UDPPORT};
 use crate::config::lexer::Statement;
 
 /// heartbeat's limit on media (MAXMEDIA).
@@ -35,6 +35,8 @@ pub(super) struct Parser<'s> {
     debugfile: Setting<'s, PathBuf>,
     logfacility: Setting<'s, String>,
     crm: Setting<'s, ()>,
+    realtime: Setting<'s, bool>,
+    rtprio: Setting<'s, u8>,
 }
 
 impl<'s> Parser<'s> {
@@ -55,6 +57,8 @@ impl<'s> Parser<'s> {
             debugfile: Setting::Absent,
             logfacility: Setting::Absent,
             crm: Setting::Absent,
+            realtime: Setting::Absent,
+            rtprio: Setting::Absent,
         }
     }
 
@@ -112,6 +116,14 @@ impl<'s> Parser<'s> {
                 self.logfacility.record(name, line, value)
             }
             Directive::Crm => self.crm.record(name, line, values::crm(name, &values)),
+            Directive::Realtime => {
+                let value = values::on_off(name, &values);
+                self.realtime.record(name, line, value)
+            }
+            Directive::Rtprio => {
+                let value = values::rtprio(name, &values);
+                self.rtprio.record(name, line, value)
+            }
             Directive::Udpport => return self.udpport(line, name, &values),
             Directive::Node => return self.node(line, name, &values),
             Directive::Bcast => return self.bcast(line, name, &values),
@@ -274,6 +286,8 @@ impl<'s> Parser<'s> {
             logfile: self.logfile.value().cloned(),
             debugfile: self.debugfile.value().cloned(),
             logfacility: self.logfacility.value().cloned(),
+            realtime: self.realtime.value().copied().unwrap_or(true),
+            rtprio: self.rtprio.value().copied().unwrap_or(DEFAULT_RTPRIO),
         };
         self.diagnostics.finish((config, warnings))
     }

@@ -22,6 +22,8 @@ impl HaConfig {
             format!("deadtime {}", render_time(self.deadtime)),
             format!("initdead {}", render_time(self.initdead)),
             format!("auto_failback {}", self.auto_failback.name()),
+            format!("realtime {}", if self.realtime { "on" } else { "off" }),
+            format!("rtprio {}", self.rtprio),
         ];
         if let Some(logfile) = &self.logfile {
             lines.push(format!("logfile {}", logfile.display()));

@@ -68,6 +68,8 @@ fn a_minimal_file_gets_heartbeats_defaults() {
             logfile: None,
             debugfile: None,
             logfacility: None,
+            realtime: true,
+            rtprio: 50,
         }
     );
 }
@@ -78,7 +80,8 @@ fn every_implemented_directive_is_read() {
         "keepalive 2\nwarntime 10\ndeadtime 30\ninitdead 120\nudpport 695\n\
          bcast eth0 eth1\nucast eth2 10.0.0.2\nmcast eth3 239.0.0.1 694 1 0\n\
          node alpha beta\nnode gamma\nauto_failback off\nlogfile /var/log/ha-log\n\
-         debugfile /var/log/ha-debug\nlogfacility local0\ncrm no\n",
+         debugfile /var/log/ha-debug\nlogfacility local0\ncrm no\n\
+         realtime off\nrtprio 20\n",
     );
     let bcast = |name: &str| MediumSpec::Broadcast {
         interface: name.into(),
@@ -113,6 +116,8 @@ fn every_implemented_directive_is_read() {
             logfile: Some(PathBuf::from("/var/log/ha-log")),
             debugfile: Some(PathBuf::from("/var/log/ha-debug")),
             logfacility: Some("local0".into()),
+            realtime: false,
+            rtprio: 20,
         }
     );
 }
@@ -229,7 +234,7 @@ fn render_writes_every_value_explicitly() {
     assert_eq!(
         config.render(),
         "# ha.cf written by heartbeat-rs\nudpport 694\nkeepalive 1500ms\nwarntime 15\n\
-         deadtime 30\ninitdead 30\nauto_failback legacy\nmcast eth0 239.0.0.1 694 1 1\n\
+         deadtime 30\ninitdead 30\nauto_failback legacy\nrealtime on\nrtprio 50\nmcast eth0 239.0.0.1 694 1 1\n\
          node a\nnode b\n"
     );
 }

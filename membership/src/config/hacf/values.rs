@@ -7,7 +7,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use super::AutoFailback;
+use super::{AutoFailback, MAX_RTPRIO, MIN_RTPRIO};
 use crate::config::time::{parse_time, TimeError, EXPECTED_TIME};
 
 /// heartbeat keeps node names in a 100-byte buffer, terminator included.
@@ -74,6 +74,37 @@ pub(super) fn boolean(text: &str) -> Option<bool> {
         "false" | "off" | "no" | "n" | "0" => Some(false),
         _ => None,
     }
+}
+
+/// An on/off directive (`realtime`): any of heartbeat's boolean words.
+pub(super) fn on_off(name: &str, values: &[&str]) -> Result<bool, String> {
+    const EXPECTED: &str = "on or off (or yes/no, true/false, 1/0)";
+    let text = one(name, values, EXPECTED)?;
+    boolean(text).ok_or_else(|| format!("{name}: expected {EXPECTED}, found '{text}'"))
+}
+
+/// `rtprio`: a SCHED_FIFO priority, [`MIN_RTPRIO`] to [`MAX_RTPRIO`].
+///
+/// heartbeat reads the number with `atoi` and refuses it outside
+/// `sched_get_priority_min(SCHED_FIFO)..=sched_get_priority_max(SCHED_FIFO)`
+/// (1 to 99 on Linux); a word that is not a number is refused here rather
+/// than read as 0.
+pub(super) fn rtprio(name: &str, values: &[&str]) -> Result<u8, String> {
+    let expected = format!("a SCHED_FIFO priority from {MIN_RTPRIO} to {MAX_RTPRIO}");
+    let text = one(name, values, &expected)?;
+    let digits = text.strip_prefix(['+', '-']).unwrap_or(text);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(format!("{name}: expected {expected}, found '{text}'"));
+    }
+    match text.parse::<u8>() {
+        Ok(priority) if (MIN_RTPRIO..=MAX_RTPRIO).contains(&priority) => Ok(priority),
+        _ => Err(out_of_range(name, text)),
+    }
+}
+
+/// The complaint about a number outside the SCHED_FIFO priorities.
+fn out_of_range(name: &str, text: &str) -> String {
+    format!("{name}: {text} is outside the SCHED_FIFO priorities, {MIN_RTPRIO} to {MAX_RTPRIO}")
 }
 
 /// `auto_failback`: any boolean word, or `legacy`.

@@ -176,3 +176,77 @@ fn every_complaint_is_reported_in_file_order() {
         ]
     );
 }
+
+#[test]
+fn realtime_is_on_at_priority_50_unless_told() {
+    let defaults = config(MEDIA_AND_NODES);
+    assert!(defaults.realtime);
+    assert_eq!(defaults.rtprio, 50);
+    assert_eq!(DEFAULT_RTPRIO, 50);
+    let with = |lines: &str| config(&format!("{lines}\n{MEDIA_AND_NODES}"));
+    for (word, on) in [
+        ("on", true),
+        ("yes", true),
+        ("true", true),
+        ("1", true),
+        ("Y", true),
+        ("ON", true),
+        ("off", false),
+        ("no", false),
+        ("false", false),
+        ("0", false),
+        ("n", false),
+        ("Off", false),
+    ] {
+        assert_eq!(with(&format!("realtime {word}")).realtime, on, "{word}");
+    }
+    for (text, priority) in [("1", 1), ("20", 20), ("99", 99), ("+7", 7), ("050", 50)] {
+        assert_eq!(with(&format!("rtprio {text}")).rtprio, priority, "{text}");
+    }
+    // rtprio is read (and checked) with realtime off too, as heartbeat does.
+    let off = with("realtime off\nrtprio 10");
+    assert_eq!((off.realtime, off.rtprio), (false, 10));
+}
+
+#[test]
+fn bad_realtime_and_rtprio_values_are_refused_at_their_line() {
+    assert_eq!(
+        error("realtime maybe"),
+        "/etc/ha.d/ha.cf:1: realtime: expected on or off (or yes/no, true/false, 1/0), \
+         found 'maybe'"
+    );
+    assert_eq!(
+        error("realtime"),
+        "/etc/ha.d/ha.cf:1: realtime: expected on or off (or yes/no, true/false, 1/0), \
+         found nothing"
+    );
+    assert_eq!(
+        error("realtime on off"),
+        "/etc/ha.d/ha.cf:1: realtime: expected one value, found 2: 'on off'"
+    );
+    for out in ["0", "100", "-1", "256", "99999999999999999999"] {
+        assert_eq!(
+            error(&format!("keepalive 1\nrtprio {out}")),
+            format!(
+                "/etc/ha.d/ha.cf:2: rtprio: {out} is outside the SCHED_FIFO priorities, 1 to 99"
+            )
+        );
+    }
+    for bad in ["high", "5x", "1.5", "+", "-", "0x10"] {
+        assert_eq!(
+            error(&format!("rtprio {bad}")),
+            format!(
+                "/etc/ha.d/ha.cf:1: rtprio: expected a SCHED_FIFO priority from 1 to 99, \
+                 found '{bad}'"
+            )
+        );
+    }
+    assert_eq!(
+        error("rtprio"),
+        "/etc/ha.d/ha.cf:1: rtprio: expected a SCHED_FIFO priority from 1 to 99, found nothing"
+    );
+    assert_eq!(
+        error("rtprio 20\nrealtime on\nrtprio 30"),
+        "/etc/ha.d/ha.cf:3: rtprio is already set at line 1"
+    );
+}

@@ -91,9 +91,11 @@ fn ha_config() -> impl Strategy<Value = HaConfig> {
         path(),
         prop::option::of(select(facilities).prop_map(String::from)),
         prop::collection::vec("[a-z][a-z0-9-]{0,12}", 1..6),
+        any::<bool>(),
+        MIN_RTPRIO..=MAX_RTPRIO,
     )
         .prop_flat_map(
-            move |(t, udpport, failback, logfile, debugfile, facility, nodes)| {
+            move |(t, udpport, failback, logfile, debugfile, facility, nodes, realtime, rtprio)| {
                 prop::collection::vec(medium(udpport), 1..6).prop_map(move |media| HaConfig {
                     keepalive: t[0],
                     warntime: t[1],
@@ -106,6 +108,8 @@ fn ha_config() -> impl Strategy<Value = HaConfig> {
                     logfile: logfile.clone(),
                     debugfile: debugfile.clone(),
                     logfacility: facility.clone(),
+                    realtime,
+                    rtprio,
                 })
             },
         )
@@ -129,6 +133,8 @@ fn directive_soup() -> impl Strategy<Value = String> {
         "debugfile",
         "logfacility",
         "crm",
+        "realtime",
+        "rtprio",
         "ping",
         "Keepalive",
         "bogus",

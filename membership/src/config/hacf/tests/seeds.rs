@@ -49,6 +49,8 @@ fn seed_000_supported_subset() {
             logfile: Some(PathBuf::from("/var/log/ha-log")),
             debugfile: None,
             logfacility: None,
+            realtime: true,
+            rtprio: 50,
         }
     );
     assert_eq!(
@@ -119,6 +121,8 @@ fn seed_002_supported_subset() {
             logfile: Some(PathBuf::from("/var/log/ha-log")),
             debugfile: Some(PathBuf::from("/var/log/ha-debug")),
             logfacility: Some("local0".into()),
+            realtime: true,
+            rtprio: 50,
         }
     );
 }
