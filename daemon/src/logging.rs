@@ -336,8 +336,9 @@ fn format_utc(since_epoch: Duration, precision: Precision) -> String {
     }
 }
 
-/// The proleptic Gregorian date of a day count since 1970-01-01.
-fn civil_from_days(days: u64) -> (u64, u64, u64) {
+/// The proleptic Gregorian date (year, month, day) of a day count since
+/// 1970-01-01.
+pub fn civil_from_days(days: u64) -> (u64, u64, u64) {
     let z = days + 719_468;
     let era = z / 146_097;
     let doe = z - era * 146_097;
