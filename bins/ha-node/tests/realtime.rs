@@ -101,9 +101,13 @@ fn realtime_off_leaves_every_thread_sched_other_and_memory_unlocked() {
         assert_eq!(vm_lck_kb(pid), Some(0));
         assert!(!cluster.log(node).contains("realtime:"));
     }
-    assert!(probe_calls(&cluster, Node::A)
-        .iter()
-        .any(|(action, ..)| action == "start"));
+    // node-a's group, the probe with it, starts once the node has settled.
+    let started = cluster.wait_until(Duration::from_secs(5), |c| {
+        probe_calls(c, Node::A)
+            .iter()
+            .any(|(action, ..)| action == "start")
+    });
+    assert!(started.is_some(), "{:?}", probe_calls(&cluster, Node::A));
 }
 
 #[test]
