@@ -282,6 +282,24 @@ impl TwoNodeCluster {
         Ok(child)
     }
 
+    /// Freezes a node's process (SIGSTOP), as a paused host or VM would:
+    /// it runs nothing and sends nothing until [`thaw`](Self::thaw).
+    pub fn freeze(&self, node: Node) -> Result<(), LabError> {
+        self.signal(node, nix::sys::signal::Signal::SIGSTOP)
+    }
+
+    /// Lets a frozen node's process run again (SIGCONT).
+    pub fn thaw(&self, node: Node) -> Result<(), LabError> {
+        self.signal(node, nix::sys::signal::Signal::SIGCONT)
+    }
+
+    fn signal(&self, node: Node, signal: nix::sys::signal::Signal) -> Result<(), LabError> {
+        match &self.processes[node.index()] {
+            Some(child) => child.signal(signal),
+            None => Ok(()),
+        }
+    }
+
     /// Whether the node's process is running.
     pub fn is_running(&self, node: Node) -> bool {
         self.processes[node.index()]

@@ -589,3 +589,79 @@ fn a_healed_partition_reports_one_conflict_on_each_side() {
         .actions(B)
         .any(|(.., kind)| kind == ActionKind::Stop(ReleaseReason::Conflict)));
 }
+
+#[test]
+fn a_pause_of_the_whole_host_is_no_evidence_that_anyone_died() {
+    let mut cluster = cluster(true);
+    cluster.advance(300 * MS);
+    // Both nodes frozen for twice the deadtime, as on a paused host.
+    cluster.pause(A, 1000 * MS);
+    cluster.pause(B, 1000 * MS);
+    cluster.advance(2000 * MS);
+    let deaths: Vec<String> = (0..2)
+        .flat_map(|i| {
+            cluster
+                .events(i)
+                .filter(|(_, e)| {
+                    matches!(
+                        e,
+                        Event::NodeState {
+                            to: NodeState::Dead,
+                            ..
+                        }
+                    )
+                })
+                .map(move |(at, e)| format!("{i} at {at:?}: {e:?}"))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    assert!(deaths.is_empty(), "{deaths:?}\n{}", cluster.transcript());
+    assert_eq!(cluster.owner_names(GROUP), ["a"]);
+    for i in [A, B] {
+        let stalls: Vec<Duration> = cluster
+            .events(i)
+            .filter_map(|(_, e)| match e {
+                Event::Stalled { late_by, .. } => Some(*late_by),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(stalls.len(), 1, "node {i}: {stalls:?}");
+        assert!(stalls[0] > 800 * MS, "node {i}: {stalls:?}");
+    }
+}
+
+#[test]
+fn after_its_own_stall_a_node_still_declares_a_silent_peer_dead_after_the_grace() {
+    let mut cluster = cluster(true);
+    cluster.advance(300 * MS);
+    cluster.crash(A);
+    let crashed = cluster.elapsed();
+    // `b` is frozen past the deadtime it would have waited.
+    cluster.pause(B, 800 * MS);
+    cluster.advance(800 * MS);
+    assert_eq!(cluster.state_seen(B, A), Some(NodeState::Active));
+    // Grace: half the deadtime (250 ms) after it resumed.
+    cluster.advance(240 * MS);
+    assert_eq!(
+        cluster.state_seen(B, A),
+        Some(NodeState::Active),
+        "judged before the grace"
+    );
+    cluster.advance(20 * MS);
+    assert_eq!(cluster.state_seen(B, A), Some(NodeState::Dead));
+    assert_eq!(cluster.owner_names(GROUP), ["b"]);
+    let dead_at = cluster
+        .events(B)
+        .find(|(_, e)| {
+            matches!(
+                e,
+                Event::NodeState {
+                    to: NodeState::Dead,
+                    ..
+                }
+            )
+        })
+        .map(|(at, _)| at)
+        .unwrap();
+    assert_eq!(dead_at - crashed, 1050 * MS, "{}", cluster.transcript());
+}

@@ -60,6 +60,12 @@ pub struct HistoryReport {
     pub conflicts: u64,
     /// Actions on groups that failed here.
     pub group_failures: u64,
+    /// Times this node itself was stalled (its loop ran late).
+    #[serde(default)]
+    pub stalls: u64,
+    /// The longest of those stalls.
+    #[serde(default)]
+    pub longest_stall_ms: u64,
     /// Every peer.
     pub peers: Vec<PeerReport>,
     /// The last events, oldest first.
@@ -245,6 +251,8 @@ impl From<History> for HistoryReport {
                 .collect(),
             conflicts: history.conflicts,
             group_failures: history.group_failures,
+            stalls: history.stalls,
+            longest_stall_ms: ms(history.longest_stall),
             peers: history
                 .peers
                 .into_iter()
@@ -315,6 +323,7 @@ impl From<HistoryEvent> for EventReport {
             HistoryEntry::Conflict { group, .. } | HistoryEntry::GroupFailed { group, .. } => {
                 (None, Some(group), None)
             }
+            HistoryEntry::Stalled { .. } => (None, None, None),
         };
         EventReport {
             at_ms: ms(event.since_start),
@@ -369,12 +378,19 @@ impl HistoryReport {
             "
 since start ({}):
   takeovers {}; releases {}; conflicts {}; group failures {}
+  own stalls {}{}
 ",
             seconds(self.uptime_ms),
             by_cause(&self.takeovers),
             by_cause(&self.releases),
             self.conflicts,
-            self.group_failures
+            self.group_failures,
+            self.stalls,
+            if self.stalls > 0 {
+                format!(" (longest {} ms)", self.longest_stall_ms)
+            } else {
+                String::new()
+            }
         );
         if !self.peers.is_empty() {
             text += "

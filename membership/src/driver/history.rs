@@ -51,6 +51,11 @@ pub struct History {
     pub conflicts: u64,
     /// Actions on groups that failed here (start, stop or monitor).
     pub group_failures: u64,
+    /// Times this node itself was stalled (its loop ran well after the
+    /// instant it asked for; see [`Event::Stalled`]).
+    pub stalls: u64,
+    /// The longest of those stalls.
+    pub longest_stall: Duration,
     /// Every peer, in ha.cf order.
     pub peers: Vec<PeerHistory>,
     /// The last [`EVENT_RING`] events, oldest first.
@@ -159,11 +164,16 @@ pub enum HistoryEntry {
         /// Why.
         detail: String,
     },
+    /// This node itself was stalled.
+    Stalled {
+        /// How late its loop ran.
+        late_by: Duration,
+    },
 }
 
 impl HistoryEntry {
     /// A word for the kind of event: `node`, `takeover`, `release`,
-    /// `conflict` or `group-failed`.
+    /// `conflict`, `group-failed` or `stalled`.
     pub fn kind(&self) -> &'static str {
         match self {
             HistoryEntry::NodeState { .. } => "node",
@@ -171,6 +181,7 @@ impl HistoryEntry {
             HistoryEntry::Release { .. } => "release",
             HistoryEntry::Conflict { .. } => "conflict",
             HistoryEntry::GroupFailed { .. } => "group-failed",
+            HistoryEntry::Stalled { .. } => "stalled",
         }
     }
 }
@@ -193,6 +204,11 @@ impl fmt::Display for HistoryEntry {
                 action,
                 detail,
             } => write!(f, "{group} failed to {}: {detail}", action.as_str()),
+            HistoryEntry::Stalled { late_by } => write!(
+                f,
+                "this node was stalled: its loop ran {} ms late",
+                late_by.as_millis()
+            ),
         }
     }
 }
@@ -309,6 +325,8 @@ pub(super) struct Tally {
     releases: [u64; ReleaseReason::ALL.len()],
     conflicts: u64,
     group_failures: u64,
+    stalls: u64,
+    longest_stall: Duration,
     events: VecDeque<HistoryEvent>,
 }
 
@@ -345,6 +363,8 @@ impl Tally {
             releases: [0; ReleaseReason::ALL.len()],
             conflicts: 0,
             group_failures: 0,
+            stalls: 0,
+            longest_stall: Duration::ZERO,
             events: VecDeque::with_capacity(EVENT_RING),
         }
     }
@@ -446,6 +466,11 @@ impl Tally {
                     detail: detail.clone(),
                 }
             }
+            Event::Stalled { late_by, .. } => {
+                self.stalls += 1;
+                self.longest_stall = self.longest_stall.max(*late_by);
+                HistoryEntry::Stalled { late_by: *late_by }
+            }
             _ => return,
         };
         self.remember(what, now);
@@ -511,6 +536,8 @@ impl Tally {
                 .collect(),
             conflicts: self.conflicts,
             group_failures: self.group_failures,
+            stalls: self.stalls,
+            longest_stall: self.longest_stall,
             peers,
             events: self.events.iter().cloned().collect(),
         }

@@ -337,6 +337,16 @@ impl Driver {
                     silent_for.as_millis()
                 );
             }
+            Event::Stalled { late_by, grace } => {
+                reject_log.warn("stalled".to_string(), now, || {
+                    format!(
+                        "this node was stalled: its loop ran {} ms late and heard nothing \
+                         meanwhile; no peer is declared dead for the next {} ms",
+                        late_by.as_millis(),
+                        grace.as_millis()
+                    )
+                });
+            }
             Event::HeartbeatResumed { node, silent_for } => {
                 log::info!(
                     "node {node} heard again after {} ms of silence",

@@ -178,6 +178,8 @@ struct Node {
     shutting_down: bool,
     down_since: Option<Duration>,
     held_when_down: Vec<String>,
+    /// Frozen until then (see [`Cluster::pause`]), with what arrived meanwhile.
+    paused: Option<(Instant, Vec<Message>)>,
 }
 
 /// N machines on a fake clock over a simulated network; see the module
@@ -225,6 +227,7 @@ impl Cluster {
                     shutting_down: false,
                     down_since: None,
                     held_when_down: Vec::new(),
+                    paused: None,
                 }
             })
             .collect();
@@ -260,6 +263,7 @@ impl Cluster {
         node.down_since = None;
         node.held_when_down.clear();
         node.pending.clear();
+        node.paused = None;
         let net_id = node.net_id;
         self.net.attach(net_id);
         self.note(i, What::Started { generation });
@@ -320,6 +324,15 @@ impl Cluster {
         self.drain(i);
     }
 
+    /// Freezes node `i` for `span`, as a paused host or a stopped process
+    /// would be: its machine is not called, and what reaches it meanwhile
+    /// waits (as in a socket's buffer) to be handed over, before anything
+    /// else, when it resumes.
+    pub fn pause(&mut self, i: usize, span: Duration) {
+        let until = self.now + span;
+        self.node_mut(i).paused = Some((until, Vec::new()));
+    }
+
     // ----- time -----
 
     /// The fake clock's current time.
@@ -370,9 +383,12 @@ impl Cluster {
     /// The earliest instant something is due.
     fn next_due(&self) -> Option<Instant> {
         let nodes = self.nodes.iter().flat_map(|node| {
+            if let Some((until, _)) = &node.paused {
+                return vec![*until];
+            }
             let timeout = node.machine.as_ref().and_then(Machine::poll_timeout);
             let answers = node.pending.iter().filter_map(|p| p.due);
-            timeout.into_iter().chain(answers)
+            timeout.into_iter().chain(answers).collect()
         });
         nodes.chain(self.net.next_delivery_time()).min()
     }
@@ -386,7 +402,12 @@ impl Cluster {
                 continue;
             }
             let message = self.decode(&datagram);
-            if let Some(machine) = self.nodes[i].machine.as_mut() {
+            let node = &mut self.nodes[i];
+            if let Some((_, inbox)) = node.paused.as_mut() {
+                inbox.push(message);
+                continue;
+            }
+            if let Some(machine) = node.machine.as_mut() {
                 machine.handle_message(now, message);
             }
             self.drain(i);
@@ -396,6 +417,18 @@ impl Cluster {
             let Some(machine) = node.machine.as_mut() else {
                 continue;
             };
+            match node.paused.take() {
+                Some((until, inbox)) if until > now => {
+                    node.paused = Some((until, inbox));
+                    continue;
+                }
+                Some((_, inbox)) => {
+                    for message in inbox {
+                        machine.handle_message(now, message);
+                    }
+                }
+                None => {}
+            }
             let (due, later): (Vec<Pending>, Vec<Pending>) = node
                 .pending
                 .drain(..)

@@ -182,6 +182,11 @@ fn event_text(event: &Event) -> String {
         Event::Conflict { group, holders } => {
             format!("conflict: {group} held by {}", holders.join(", "))
         }
+        Event::Stalled { late_by, grace } => format!(
+            "stalled: called {} ms late; peers judged after {} ms",
+            ms(*late_by),
+            ms(*grace)
+        ),
         Event::ShutdownComplete => "shutdown complete".to_string(),
     }
 }

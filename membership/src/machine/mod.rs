@@ -17,6 +17,7 @@ mod cause;
 pub mod ownership;
 pub mod peer;
 pub mod sequence;
+mod stall;
 mod types;
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
@@ -28,6 +29,7 @@ pub use ownership::ReleaseReason;
 use ownership::{Decision, GroupView};
 use peer::Peer;
 pub use sequence::Rejection;
+use stall::Stalls;
 pub use types::{
     ActionId, ActionKind, ActionOutcome, Config, Event, GroupConfig, GroupStatus, LocalGroupState,
     NodeStatus, Output, RejectReason, StartCause,
@@ -74,6 +76,8 @@ pub struct Machine {
     vacancies: Vacancies,
     /// Groups seen held by two nodes or more, until one holder is left.
     conflicts: BTreeSet<String>,
+    /// This node's own recent stalls, which defer judging peers dead.
+    stalls: Stalls,
     outputs: VecDeque<Output>,
 }
 
@@ -113,6 +117,7 @@ impl Machine {
             next_monitor: BTreeMap::new(),
             vacancies: Vacancies::default(),
             conflicts: BTreeSet::new(),
+            stalls: Stalls::default(),
             outputs: VecDeque::new(),
         };
         machine.send_status();
@@ -133,6 +138,7 @@ impl Machine {
 
     /// Takes an authenticated message received at `now`.
     pub fn handle_message(&mut self, now: Instant, message: Message) {
+        self.note_call(now);
         let header = message.header().clone();
         if header.from == self.config.local {
             return;
@@ -282,11 +288,9 @@ impl Machine {
 
     /// Lets time pass: call at [`Machine::poll_timeout`] (earlier is harmless).
     pub fn handle_timeout(&mut self, now: Instant) {
+        self.note_call(now);
         for index in 0..self.peers.len() {
-            let peer = &self.peers[index];
-            if let Some(dead_at) =
-                peer.dead_at(self.started, self.config.deadtime, self.config.initdead)
-            {
+            if let Some(dead_at) = self.peer_dead_at(&self.peers[index]) {
                 if now >= dead_at {
                     let peer = &mut self.peers[index];
                     for group in &peer.held {
@@ -318,6 +322,7 @@ impl Machine {
     /// Takes the outcome of the action `id` this machine asked for. An id
     /// not in flight (answered already, or unknown) is ignored.
     pub fn handle_action_result(&mut self, now: Instant, id: ActionId, outcome: ActionOutcome) {
+        self.note_call(now);
         let Some((group, kind)) = self.in_flight.remove(&id) else {
             return;
         };
@@ -395,6 +400,29 @@ impl Machine {
         self.outputs.pop_front()
     }
 
+    /// When `peer` is to be declared dead if nothing more is heard from it
+    /// (`None`: it is dead already); later than its deadtime alone while
+    /// this node is recovering from a stall of its own (the `stall` module).
+    fn peer_dead_at(&self, peer: &Peer) -> Option<Instant> {
+        let config = &self.config;
+        peer.dead_at(self.started, config.deadtime, config.initdead)
+            .map(|at| self.stalls.defer(at, config.keepalive, config.deadtime))
+    }
+
+    /// Notes a call at `now`: one that comes well after the instant this
+    /// machine asked for means the node itself was stalled.
+    fn note_call(&mut self, now: Instant) {
+        let due = self.poll_timeout();
+        let config = &self.config;
+        if let Some(late_by) = self
+            .stalls
+            .observe(due, now, config.keepalive, config.deadtime)
+        {
+            let grace = stall::grace(config.keepalive, config.deadtime);
+            self.event(Event::Stalled { late_by, grace });
+        }
+    }
+
     /// When [`Machine::handle_timeout`] must next be called.
     #[must_use]
     pub fn poll_timeout(&self) -> Option<Instant> {
@@ -402,12 +430,10 @@ impl Machine {
             return None;
         }
         let config = &self.config;
-        let peers = self.peers.iter().flat_map(|p| {
-            [
-                p.dead_at(self.started, config.deadtime, config.initdead),
-                p.warn_at(config.warntime),
-            ]
-        });
+        let peers = self
+            .peers
+            .iter()
+            .flat_map(|p| [self.peer_dead_at(p), p.warn_at(config.warntime)]);
         let monitors = self.next_monitor.values().copied().map(Some);
         std::iter::once(Some(self.next_heartbeat))
             .chain(peers)

@@ -249,6 +249,15 @@ pub enum Event {
         /// The nodes holding it, in ha.cf order.
         holders: Vec<String>,
     },
+    /// This node was called this much later than it asked to be: it was
+    /// stalled itself (host paused, process starved), and heard nothing
+    /// meanwhile. No peer is declared dead before `grace` has passed.
+    Stalled {
+        /// How late the call came.
+        late_by: Duration,
+        /// How long peers get to be heard before being judged.
+        grace: Duration,
+    },
     /// Shutdown finished: every group is released and peers are told.
     ShutdownComplete,
 }
