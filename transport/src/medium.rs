@@ -45,6 +45,20 @@ pub trait Medium: Send + Sync {
     /// that a heartbeat which has arrived is read first.
     fn try_recv(&self, buf: &mut [u8]) -> io::Result<Option<(usize, SocketAddr)>>;
 
+    /// Waits until the medium hears that a datagram it sent was refused:
+    /// the destination's host answered that nothing listens on the port
+    /// (ICMP port unreachable), so the host is up but the peer's process is
+    /// not. Returns the address the refused datagram went to.
+    ///
+    /// One refusal proves little (a process restarting, a stray datagram):
+    /// what it means is for the membership layer to judge. Only a medium
+    /// that sends to one peer can tell (`ucast`); a medium that cannot
+    /// waits forever, which is the default. Cancel-safe: a refusal is
+    /// never lost by dropping the future.
+    async fn refused(&self) -> io::Result<SocketAddr> {
+        std::future::pending().await
+    }
+
     /// The medium's own view of its link: whether its interface exists and is
     /// up, and whether the last send succeeded. Cheap enough for a status
     /// display, but not meant to be called for every datagram.

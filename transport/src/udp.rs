@@ -1,14 +1,19 @@
 //! UDP media: broadcast and multicast over IPv4, unicast over IPv4 or IPv6.
 //!
 //! Each medium is one socket, bound to its interface, that both sends and
-//! receives (the private `socket` module lists its options):
+//! receives (the private `socket` module lists its options), except
+//! `ucast`, which sends from a socket of its own:
 //!
 //! - `bcast IFACE` binds `0.0.0.0:port` and sends to the interface's IPv4
 //!   broadcast address, looked up when opened and again at most every
 //!   [`BROADCAST_RECHECK`] (and right after a failed send), so an address
 //!   change is followed without a system call per datagram.
 //! - `ucast IFACE PEER` binds `0.0.0.0:port` (`[::]:port` for an IPv6 peer)
-//!   and sends to `PEER:port`. Several ucast lines, one per peer, may share an
+//!   to receive, and sends to `PEER:port` from a second socket on an
+//!   ephemeral port, as heartbeat's ucast does. That socket hears the
+//!   peer's host refuse a datagram (ICMP port unreachable: nothing listens
+//!   on the port) and [`Medium::refused`] reports it (the `refusal`
+//!   module). Several ucast lines, one per peer, may share an
 //!   interface and port; each datagram that arrives is handed to one of them.
 //!   A line naming one of this host's own addresses (one ha.cf shared by all
 //!   nodes; checked when the medium is opened) sends nothing but still
@@ -24,6 +29,7 @@
 //! port 694); the caller deduplicates, as heartbeat does by sequence number.
 
 mod iface;
+mod refusal;
 mod socket;
 
 use std::io;
@@ -33,6 +39,7 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
+use tokio::io::Interest;
 use tokio::net::UdpSocket;
 
 use crate::error::TransportError;
@@ -41,6 +48,10 @@ use crate::spec::MediumSpec;
 pub use iface::local_addresses;
 use iface::InterfaceStatus;
 use socket::SocketBuilder;
+
+/// How many times a send is tried again when it failed only because an
+/// earlier datagram's ICMP error was pending on the socket.
+const PENDING_ERROR_RETRIES: usize = 4;
 
 /// How long a broadcast medium trusts the broadcast address it looked up.
 pub const BROADCAST_RECHECK: Duration = Duration::from_secs(5);
@@ -58,6 +69,9 @@ pub struct UdpMedium {
     name: String,
     interface: String,
     socket: UdpSocket,
+    /// The socket a ucast medium sends from (ephemeral port, ICMP errors
+    /// queued); `None`: sends go out of `socket`.
+    sender: Option<UdpSocket>,
     destination: Destination,
     last_send_failure: Mutex<Option<DownReason>>,
 }
@@ -107,7 +121,7 @@ impl UdpMedium {
             })?
             .ok_or_else(missing)?;
 
-        let (socket, destination) = match spec {
+        let (socket, destination, sender) = match spec {
             MediumSpec::Broadcast { port, .. } => {
                 let socket = builder.ipv4(SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, *port))?;
                 builder.allow_broadcast(&socket)?;
@@ -132,7 +146,7 @@ impl UdpMedium {
                     port: *port,
                     cached: Mutex::new(cached),
                 };
-                (socket, destination)
+                (socket, destination, None)
             }
             MediumSpec::Unicast { peer, port, .. } => {
                 let socket = match peer {
@@ -146,12 +160,26 @@ impl UdpMedium {
                     action: "list this host's addresses".into(),
                     source,
                 })?;
-                let destination = if own.contains(peer) {
-                    Destination::Ourselves
+                let (destination, sender) = if own.contains(peer) {
+                    (Destination::Ourselves, None)
                 } else {
-                    Destination::Fixed(unicast_destination(*peer, *port, index.get()))
+                    let destination = unicast_destination(*peer, *port, index.get());
+                    let sender = match peer {
+                        IpAddr::V4(_) => {
+                            builder.ipv4(SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, 0))?
+                        }
+                        IpAddr::V6(_) => builder.ipv6(0)?,
+                    };
+                    refusal::enable(&sender, peer.is_ipv6()).map_err(|source| {
+                        TransportError::Socket {
+                            medium: name.clone(),
+                            action: "turn IP_RECVERR on".into(),
+                            source,
+                        }
+                    })?;
+                    (Destination::Fixed(destination), Some(sender))
                 };
-                (socket, destination)
+                (socket, destination, sender)
             }
             MediumSpec::Multicast {
                 group,
@@ -170,14 +198,16 @@ impl UdpMedium {
                 builder.join_multicast(&socket, *group, index, *ttl, *loopback)?;
                 let destination =
                     Destination::Fixed(SocketAddr::V4(SocketAddrV4::new(*group, *port)));
-                (socket, destination)
+                (socket, destination, None)
             }
         };
         let socket = builder.register(socket)?;
+        let sender = sender.map(|s| builder.register(s)).transpose()?;
         Ok(UdpMedium {
             interface: interface.to_owned(),
             name,
             socket,
+            sender,
             destination,
             last_send_failure: Mutex::new(None),
         })
@@ -268,7 +298,18 @@ impl Medium for UdpMedium {
                 return result.map(drop);
             }
         };
-        let result = self.socket.send_to(datagram, destination).await;
+        let socket = self.sender.as_ref().unwrap_or(&self.socket);
+        let mut result = socket.send_to(datagram, destination).await;
+        // An ICMP error still pending on the socket fails one send (which
+        // sent nothing) and is then cleared; a few in a row at most.
+        for _ in 0..PENDING_ERROR_RETRIES {
+            match &result {
+                Err(error) if refusal::is_pending_error(error) => {
+                    result = socket.send_to(datagram, destination).await;
+                }
+                _ => break,
+            }
+        }
         self.record_send(&result);
         match result {
             Ok(sent) if sent == datagram.len() => Ok(()),
@@ -289,6 +330,24 @@ impl Medium for UdpMedium {
             Ok(received) => Ok(Some(received)),
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(None),
             Err(e) => Err(e),
+        }
+    }
+
+    /// A ucast medium reads its sending socket's error queue; the others
+    /// wait forever.
+    async fn refused(&self) -> io::Result<SocketAddr> {
+        let Some(sender) = &self.sender else {
+            return std::future::pending().await;
+        };
+        loop {
+            sender.ready(Interest::ERROR).await?;
+            match sender.try_io(Interest::ERROR, || refusal::read_one(sender.as_fd())) {
+                Ok(Some(destination)) => return Ok(destination),
+                // Another kind of ICMP error: nothing to say about the peer.
+                Ok(None) => {}
+                Err(error) if error.kind() == io::ErrorKind::WouldBlock => {}
+                Err(error) => return Err(error),
+            }
         }
     }
 

@@ -131,3 +131,39 @@ fn a_missing_interface_fails_to_open_and_a_vanished_one_shows_down() {
     let a0 = bed.must_open(&bed.a, &bcast("eth0", 694));
     wait_for_link(&a0, &LinkState::Up);
 }
+
+#[test]
+fn a_peer_host_with_nothing_on_the_port_refuses_and_a_listening_one_does_not() {
+    let bed = Bed::new("ucast-refused");
+    let a0 = bed.must_open(&bed.a, &ucast("eth0", "10.77.1.2", 694));
+    let bcast_a0 = bed.must_open(&bed.a, &bcast("eth0", 694));
+    bed.block_on(async {
+        // Nothing listens on b's port 694: b's host answers port unreachable.
+        a0.send(b"anyone?").await.unwrap();
+        let refused = tokio::time::timeout(common::ARRIVES_WITHIN, a0.refused())
+            .await
+            .expect("no refusal reported")
+            .unwrap();
+        assert_eq!(refused, "10.77.1.2:694".parse().unwrap());
+        // The pending error costs no datagram: the next send goes out.
+        a0.send(b"again").await.unwrap();
+        a0.send(b"and again").await.unwrap();
+        // A medium that cannot tell never reports one.
+        let silent = tokio::time::timeout(common::QUIET_FOR, bcast_a0.refused()).await;
+        assert!(silent.is_err(), "bcast reported a refusal");
+    });
+    wait_for_link(&a0, &LinkState::Up);
+    // Once b listens, its datagrams arrive and nothing is refused.
+    let b0 = bed.must_open(&bed.b, &ucast("eth0", "10.77.1.1", 694));
+    bed.block_on(async {
+        // Drain what the earlier sends left queued.
+        while tokio::time::timeout(common::QUIET_FOR, a0.refused())
+            .await
+            .is_ok()
+        {}
+        a0.send(b"now?").await.unwrap();
+        assert_eq!(expect_datagram(&b0, b"now?").await, ip("10.77.1.1"));
+        let quiet = tokio::time::timeout(common::QUIET_FOR, a0.refused()).await;
+        assert!(quiet.is_err(), "a listening peer refused: {quiet:?}");
+    });
+}
