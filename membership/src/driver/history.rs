@@ -23,7 +23,7 @@ use std::collections::VecDeque;
 use std::fmt;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use crate::machine::{ActionKind, Event, ReleaseReason, StartCause};
+use crate::machine::{ActionKind, Event, ReleaseReason, StartCause, StateCause};
 use crate::message::{Message, NodeState};
 
 /// How many gaps of each link the percentiles are computed over.
@@ -133,6 +133,8 @@ pub enum HistoryEntry {
         from: NodeState,
         /// Its new state.
         to: NodeState,
+        /// Why, when the states alone do not say.
+        cause: Option<StateCause>,
     },
     /// This node was asked to start a group.
     Takeover {
@@ -189,7 +191,18 @@ impl HistoryEntry {
 impl fmt::Display for HistoryEntry {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            HistoryEntry::NodeState { node, from, to } => write!(f, "node {node}: {from} -> {to}"),
+            HistoryEntry::NodeState {
+                node,
+                from,
+                to,
+                cause,
+            } => {
+                write!(f, "node {node}: {from} -> {to}")?;
+                match cause {
+                    Some(cause) => write!(f, " ({cause})"),
+                    None => Ok(()),
+                }
+            }
             HistoryEntry::Takeover { group, cause } => {
                 write!(f, "takeover of {group} ({})", cause.as_str())
             }
@@ -436,10 +449,16 @@ impl Tally {
     /// The machine reported an event.
     pub(super) fn event(&mut self, event: &Event, now: Instant) {
         let what = match event {
-            Event::NodeState { node, from, to } => HistoryEntry::NodeState {
+            Event::NodeState {
+                node,
+                from,
+                to,
+                cause,
+            } => HistoryEntry::NodeState {
                 node: node.clone(),
                 from: *from,
                 to: *to,
+                cause: *cause,
             },
             Event::LateHeartbeat { node, .. } => {
                 if let Some(peer) = self.peers.iter_mut().find(|p| p.name == *node) {

@@ -1,4 +1,5 @@
-//! One task per medium: receive, authenticate, decode, hand to the loop.
+//! Two tasks per medium: one receives, authenticates, decodes and hands to
+//! the loop; the other hands it the refusals the medium reports.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -16,8 +17,17 @@ pub(super) enum Inbound {
     Message {
         /// The medium it came on (index into the driver's media).
         medium: usize,
+        /// Where it came from.
+        source: SocketAddr,
         /// The message.
         message: Message,
+    },
+    /// The medium reports a datagram it sent refused.
+    Refused {
+        /// The medium (index into the driver's media).
+        medium: usize,
+        /// Where the datagram went.
+        to: SocketAddr,
     },
     /// A datagram that failed authentication or decoding.
     Invalid {
@@ -52,6 +62,28 @@ pub(super) async fn receive(
     }
 }
 
+/// Hands the loop every refusal `medium` reports, until the loop goes away.
+pub(super) async fn refusals(
+    index: usize,
+    medium: Arc<dyn Medium>,
+    to_loop: mpsc::Sender<Inbound>,
+) {
+    loop {
+        let to = match medium.refused().await {
+            Ok(to) => to,
+            Err(error) => {
+                log::debug!("{}: reading refusals failed: {error}", medium.describe());
+                tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+                continue;
+            }
+        };
+        let refused = Inbound::Refused { medium: index, to };
+        if to_loop.send(refused).await.is_err() {
+            return;
+        }
+    }
+}
+
 /// Authenticates and decodes one datagram from `source`, received on
 /// the medium numbered `medium`.
 pub(super) fn decode(
@@ -64,7 +96,11 @@ pub(super) fn decode(
         .map_err(|e| e.to_string())
         .and_then(|w| Message::from_wire(&w).map_err(|e| e.to_string()))
     {
-        Ok(message) => Inbound::Message { medium, message },
+        Ok(message) => Inbound::Message {
+            medium,
+            source,
+            message,
+        },
         Err(error) => Inbound::Invalid { source, error },
     }
 }

@@ -25,7 +25,7 @@ use tokio::sync::{mpsc, oneshot};
 use crate::auth::AuthKeys;
 use crate::machine::{
     ActionId, ActionKind, ActionOutcome, Event, GroupStatus, Machine, NodeStatus, Output,
-    RejectReason,
+    RejectReason, Via,
 };
 use crate::message::Message;
 use crate::wire;
@@ -160,13 +160,16 @@ impl Driver {
             .media
             .iter()
             .enumerate()
-            .map(|(index, medium)| {
-                tokio::spawn(inbound::receive(
-                    index,
-                    medium.clone(),
-                    self.keys.clone(),
-                    inbound_tx.clone(),
-                ))
+            .flat_map(|(index, medium)| {
+                [
+                    tokio::spawn(inbound::receive(
+                        index,
+                        medium.clone(),
+                        self.keys.clone(),
+                        inbound_tx.clone(),
+                    )),
+                    tokio::spawn(inbound::refusals(index, medium.clone(), inbound_tx.clone())),
+                ]
             })
             .collect();
         drop(inbound_tx);
@@ -226,10 +229,25 @@ impl Driver {
     /// Hands one received datagram to the machine (or the log).
     fn take(&mut self, inbound: Inbound, auth_log: &mut LogLimiter) {
         match inbound {
-            Inbound::Message { medium, message } => {
+            Inbound::Message {
+                medium,
+                source,
+                message,
+            } => {
                 let now = now();
                 self.tally.arrival(medium, &message, now);
-                self.machine.handle_message(now, message);
+                let via = Via {
+                    medium,
+                    source: source.ip().to_canonical(),
+                };
+                self.machine.handle_message_via(now, message, via);
+            }
+            Inbound::Refused { medium, to } => {
+                if let Some(m) = self.media.get(medium) {
+                    log::debug!("{}: a heartbeat to {to} was refused", m.describe());
+                }
+                self.machine
+                    .handle_refusal(now(), medium, to.ip().to_canonical());
             }
             Inbound::Invalid { source, error } => {
                 auth_log.warn(source.ip().to_string(), now(), || {
@@ -328,8 +346,45 @@ impl Driver {
     fn report(&self, event: Event, reject_log: &mut LogLimiter) {
         let now = now();
         match event {
-            Event::NodeState { node, from, to } => {
+            Event::NodeState {
+                node,
+                from,
+                to,
+                cause: None,
+            } => {
                 log::info!("node {node}: {from} -> {to}");
+            }
+            Event::NodeState {
+                node,
+                from,
+                to,
+                cause: Some(cause),
+            } => {
+                log::warn!("node {node}: {from} -> {to} ({cause})");
+            }
+            Event::RefusalsIgnored {
+                medium,
+                address,
+                heard,
+            } => {
+                let medium = self
+                    .media
+                    .get(medium)
+                    .map_or_else(|| format!("medium {medium}"), |m| m.describe());
+                let heard: Vec<String> = heard
+                    .iter()
+                    .map(|(node, from)| format!("{node} from {from}"))
+                    .collect();
+                let heard = if heard.is_empty() {
+                    "no peer is heard yet".to_string()
+                } else {
+                    format!("peers are heard as {}", heard.join(", "))
+                };
+                log::warn!(
+                    "{medium}: {address} refused a heartbeat (nothing listens there), but no \
+                     node is heard from {address} ({heard}): fast detection of a dead peer \
+                     process is off there; deadtime applies"
+                );
             }
             Event::LateHeartbeat { node, silent_for } => {
                 log::warn!(

@@ -148,7 +148,21 @@ fn action(kind: ActionKind, group: &str) -> String {
 
 fn event_text(event: &Event) -> String {
     match event {
-        Event::NodeState { node, from, to } => format!("node {node}: {from} -> {to}"),
+        Event::NodeState {
+            node,
+            from,
+            to,
+            cause: None,
+        } => format!("node {node}: {from} -> {to}"),
+        Event::NodeState {
+            node,
+            from,
+            to,
+            cause: Some(cause),
+        } => format!("node {node}: {from} -> {to} ({cause})"),
+        Event::RefusalsIgnored {
+            medium, address, ..
+        } => format!("refusals to {address} on medium {medium} ignored"),
         Event::GenerationAdvanced { from, to } => {
             format!("generation {from} -> {to}, as a peer knew {}", to - 1)
         }

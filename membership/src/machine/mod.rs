@@ -7,7 +7,9 @@
 //!
 //! Liveness follows heartbeat: a heartbeat every keepalive; a peer silent for
 //! warntime is reported late (once per silence), for deadtime declared dead;
-//! at start-up peers get initdead to be heard. Ownership follows
+//! at start-up peers get initdead to be heard. A peer whose host refuses
+//! our unicast heartbeats (its process gone, its host up) is declared dead
+//! sooner, after a short confirmation ([`refusal`]). Ownership follows
 //! [`ownership`]. Groups running here are monitored every
 //! [`Config::monitor_interval`] (one monitor at a time per group); a failed
 //! monitor restarts the group in place, and a failed restart leaves it to
@@ -16,11 +18,13 @@
 mod cause;
 pub mod ownership;
 pub mod peer;
+pub mod refusal;
 pub mod sequence;
 mod stall;
 mod types;
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::net::IpAddr;
 use std::time::Instant;
 
 use crate::message::{Header, Message, NodeState, Status};
@@ -28,11 +32,12 @@ use cause::{LetGo, Vacancies};
 pub use ownership::ReleaseReason;
 use ownership::{Decision, GroupView};
 use peer::Peer;
+use refusal::{Refusals, Verdict};
 pub use sequence::Rejection;
 use stall::Stalls;
 pub use types::{
     ActionId, ActionKind, ActionOutcome, Config, Event, GroupConfig, GroupStatus, LocalGroupState,
-    NodeStatus, Output, RejectReason, StartCause,
+    NodeStatus, Output, RejectReason, StartCause, StateCause, Via,
 };
 
 /// One node's view of the cluster.
@@ -42,7 +47,10 @@ pub use types::{
 /// 1. [`Machine::new`] at start-up (it queues the first heartbeat).
 /// 2. Then, as long as the node runs, in any order, each with the current
 ///    monotonic time:
-///    - [`Machine::handle_message`] for every authenticated message received;
+///    - [`Machine::handle_message`] for every authenticated message received
+///      ([`Machine::handle_message_via`] when the medium and source are
+///      known, which refusals need);
+///    - [`Machine::handle_refusal`] when a medium reports a datagram refused;
 ///    - [`Machine::handle_timeout`] when [`Machine::poll_timeout`]'s instant
 ///      has come (calling it early is harmless);
 ///    - [`Machine::handle_action_result`] once for every
@@ -78,6 +86,8 @@ pub struct Machine {
     conflicts: BTreeSet<String>,
     /// This node's own recent stalls, which defer judging peers dead.
     stalls: Stalls,
+    /// Where peers are heard from, and peers whose port refused heartbeats.
+    refusals: Refusals,
     outputs: VecDeque<Output>,
 }
 
@@ -118,6 +128,7 @@ impl Machine {
             vacancies: Vacancies::default(),
             conflicts: BTreeSet::new(),
             stalls: Stalls::default(),
+            refusals: Refusals::default(),
             outputs: VecDeque::new(),
         };
         machine.send_status();
@@ -138,6 +149,90 @@ impl Machine {
 
     /// Takes an authenticated message received at `now`.
     pub fn handle_message(&mut self, now: Instant, message: Message) {
+        self.receive(now, message, None);
+    }
+
+    /// Takes an authenticated message received at `now` on a known medium
+    /// from a known address (where a peer is heard from decides which
+    /// refusals count against it).
+    pub fn handle_message_via(&mut self, now: Instant, message: Message, via: Via) {
+        self.receive(now, message, Some(via));
+    }
+
+    /// A datagram sent on `medium` to `to` was refused at `now` (ICMP port
+    /// unreachable: its host is up, nothing listens). Counts against the
+    /// live peer heard from `to`, which is probed at once and declared dead
+    /// once the refusals are confirmed ([`refusal`]); ignored otherwise.
+    pub fn handle_refusal(&mut self, now: Instant, medium: usize, to: IpAddr) {
+        self.note_call(now);
+        let live: BTreeSet<String> = self
+            .peers
+            .iter()
+            .filter(|p| p.is_live())
+            .map(|p| p.name.clone())
+            .collect();
+        match self
+            .refusals
+            .refused(now, medium, to, |node| live.contains(node))
+        {
+            Verdict::Counted { .. } => {}
+            Verdict::Ignored { report } => {
+                if report {
+                    let heard = self
+                        .refusals
+                        .heard_from(|node| live.contains(node))
+                        .map(|(node, address)| (node.to_string(), address))
+                        .collect();
+                    self.event(Event::RefusalsIgnored {
+                        medium,
+                        address: to,
+                        heard,
+                    });
+                }
+                return;
+            }
+        }
+        self.judge_refusals(now);
+        self.update(now);
+    }
+
+    /// Sends the probes due and declares dead every peer whose refusals
+    /// are confirmed at `now`.
+    fn judge_refusals(&mut self, now: Instant) {
+        let keepalive = self.config.keepalive;
+        for index in 0..self.peers.len() {
+            let peer = &self.peers[index];
+            if !peer.is_live() {
+                continue;
+            }
+            let Some((at, refusals)) =
+                self.refusals
+                    .confirmed_at(&peer.name, peer.last_heard, keepalive)
+            else {
+                continue;
+            };
+            let at = self.stalls.defer(at, keepalive, self.config.deadtime);
+            if now >= at {
+                self.declare_dead(index, Some(StateCause::PortRefused { refusals }));
+            }
+        }
+        if self.refusals.take_probes(now, keepalive) && !self.shutdown_sent {
+            self.send_status();
+        }
+    }
+
+    /// Declares the peer at `index` dead: what it held is free.
+    fn declare_dead(&mut self, index: usize, cause: Option<StateCause>) {
+        let peer = &mut self.peers[index];
+        for group in &peer.held {
+            self.vacancies.let_go(&peer.name, group, LetGo::Died);
+        }
+        peer.forget_claims();
+        self.refusals.forget(&peer.name);
+        self.set_peer_state_because(index, NodeState::Dead, cause);
+    }
+
+    fn receive(&mut self, now: Instant, message: Message, via: Option<Via>) {
         self.note_call(now);
         let header = message.header().clone();
         if header.from == self.config.local {
@@ -150,6 +245,9 @@ impl Machine {
             });
             return;
         };
+        if let Some(via) = via {
+            self.refusals.source(&header.from, via.medium, via.source);
+        }
         let peer = &mut self.peers[index];
         let new_generation = match peer.window.accept(header.generation, header.seq) {
             Ok(new_generation) => new_generation,
@@ -207,6 +305,7 @@ impl Machine {
             }));
         }
         peer.last_heard = Some(now);
+        self.refusals.heard(&header.from);
         let held_before = peer.held.clone();
         let came_back = peer.state == NodeState::Dead;
         let new_state = match &message {
@@ -292,12 +391,7 @@ impl Machine {
         for index in 0..self.peers.len() {
             if let Some(dead_at) = self.peer_dead_at(&self.peers[index]) {
                 if now >= dead_at {
-                    let peer = &mut self.peers[index];
-                    for group in &peer.held {
-                        self.vacancies.let_go(&peer.name, group, LetGo::Died);
-                    }
-                    peer.forget_claims();
-                    self.set_peer_state(index, NodeState::Dead);
+                    self.declare_dead(index, None);
                     continue;
                 }
             }
@@ -315,6 +409,7 @@ impl Machine {
                 }
             }
         }
+        self.judge_refusals(now);
         self.start_due_monitors(now);
         self.update(now);
     }
@@ -435,8 +530,15 @@ impl Machine {
             .iter()
             .flat_map(|p| [self.peer_dead_at(p), p.warn_at(config.warntime)]);
         let monitors = self.next_monitor.values().copied().map(Some);
+        let refusals = self.peers.iter().filter(|p| p.is_live()).map(|p| {
+            self.refusals
+                .confirmed_at(&p.name, p.last_heard, config.keepalive)
+                .map(|(at, _)| self.stalls.defer(at, config.keepalive, config.deadtime))
+        });
         std::iter::once(Some(self.next_heartbeat))
+            .chain(std::iter::once(self.refusals.next_probe()))
             .chain(peers)
+            .chain(refusals)
             .chain(monitors)
             .flatten()
             .min()
@@ -534,12 +636,21 @@ impl Machine {
     }
 
     fn set_peer_state(&mut self, index: usize, to: NodeState) {
+        self.set_peer_state_because(index, to, None);
+    }
+
+    fn set_peer_state_because(&mut self, index: usize, to: NodeState, cause: Option<StateCause>) {
         let peer = &mut self.peers[index];
         let from = peer.state;
         if from != to {
             peer.state = to;
             let node = peer.name.clone();
-            self.event(Event::NodeState { node, from, to });
+            self.event(Event::NodeState {
+                node,
+                from,
+                to,
+                cause,
+            });
         }
     }
 
@@ -551,6 +662,7 @@ impl Machine {
                 node: self.config.local.clone(),
                 from,
                 to,
+                cause: None,
             });
         }
     }

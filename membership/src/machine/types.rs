@@ -183,6 +183,21 @@ pub enum Event {
         from: NodeState,
         /// Its new state.
         to: NodeState,
+        /// Why, when the change has a cause worth naming beyond the
+        /// states themselves (deadtime and messages need none).
+        cause: Option<StateCause>,
+    },
+    /// A datagram sent on a medium to `address` was refused (nothing
+    /// listens there), but no live peer is heard from that address, so
+    /// refusals there cannot tell that a peer's process is gone: deadtime
+    /// applies. Reported once per medium and address.
+    RefusalsIgnored {
+        /// The medium (index into the driver's media).
+        medium: usize,
+        /// Where the refused datagram went.
+        address: std::net::IpAddr,
+        /// The live peers and the addresses they are heard from.
+        heard: Vec<(String, std::net::IpAddr)>,
     },
     /// A peer's heartbeat is later than warntime (reported once per silence).
     LateHeartbeat {
@@ -260,6 +275,39 @@ pub enum Event {
     },
     /// Shutdown finished: every group is released and peers are told.
     ShutdownComplete,
+}
+
+/// Why a node changed state, when the states alone do not say.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StateCause {
+    /// Its host refused this many heartbeats since it was last heard
+    /// (ICMP port unreachable): the host is up, the process is gone
+    /// (the `refusal` module).
+    PortRefused {
+        /// Refusals counted.
+        refusals: u32,
+    },
+}
+
+impl std::fmt::Display for StateCause {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StateCause::PortRefused { refusals } => write!(
+                f,
+                "its port refused {refusals} heartbeats: process gone, host up"
+            ),
+        }
+    }
+}
+
+/// Where an accepted message came from: the medium it arrived on (index
+/// into the driver's media) and its source address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Via {
+    /// The medium.
+    pub medium: usize,
+    /// The sender's address.
+    pub source: std::net::IpAddr,
 }
 
 /// Why an authenticated message was rejected.
