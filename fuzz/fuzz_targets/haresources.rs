@@ -18,6 +18,7 @@ fuzz_target!(|data: &[u8]| {
                 config_dir: nowhere.join("ha.d"),
                 init_dir: nowhere.join("init.d"),
                 ocf_root: nowhere.join("ocf"),
+                director: nowhere.join("lvs-director"),
             };
             let _ = resolver.resolve_all(&parsed);
             let _ = parsed.check_nodes(&["node1".to_string()]);

@@ -32,6 +32,7 @@
 mod addr;
 pub mod cluster;
 mod command;
+pub mod debian;
 mod error;
 mod fault;
 mod fault_state;

@@ -61,6 +61,7 @@ mod tests {
             config_dir: nowhere.join("ha.d"),
             init_dir: nowhere.join("init.d"),
             ocf_root: nowhere.join("ocf"),
+            director: nowhere.join("lvs-director"),
         }
     }
 

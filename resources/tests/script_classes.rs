@@ -40,6 +40,7 @@ impl Scratch {
             config_dir: root.join("ha.d"),
             init_dir: root.join("init.d"),
             ocf_root: root.join("ocf"),
+            director: root.join("sbin/lvs-director"),
         };
         for dir in [
             resolver.config_dir.join("resource.d"),
@@ -250,8 +251,8 @@ exit 0
 #[tokio::test]
 async fn heartbeat_script_gets_its_arguments_before_the_action_and_status_is_read_from_text() {
     let scratch = Scratch::new("heartbeat");
-    scratch.script("ha.d/resource.d/Filesystem", HEARTBEAT_SCRIPT);
-    let agent = scratch.agent("Filesystem::/dev/sda1::/data1::ext2", LIMIT);
+    scratch.script("ha.d/resource.d/Mount", HEARTBEAT_SCRIPT);
+    let agent = scratch.agent("Mount::/dev/sda1::/data1::ext2", LIMIT);
     agent.start().await.expect("start");
     assert_eq!(agent.monitor().await.expect("status"), Health::Running);
     agent.stop().await.expect("stop");
@@ -264,13 +265,10 @@ async fn heartbeat_script_gets_its_arguments_before_the_action_and_status_is_rea
     );
     assert_eq!(argv.len(), 16, "four calls of four arguments: {argv:?}");
     // Whatever else status prints is "not running" to heartbeat.
-    scratch.script(
-        "ha.d/resource.d/Filesystem",
-        "echo '%%garbage%%'; exit 42\n",
-    );
-    let agent = scratch.agent("Filesystem::/dev/sda1", LIMIT);
+    scratch.script("ha.d/resource.d/Mount", "echo '%%garbage%%'; exit 42\n");
+    let agent = scratch.agent("Mount::/dev/sda1", LIMIT);
     assert_eq!(agent.monitor().await.expect("status"), Health::Stopped);
-    scratch.script("ha.d/resource.d/Filesystem", "echo 'status: OK'\n");
+    scratch.script("ha.d/resource.d/Mount", "echo 'status: OK'\n");
     assert_eq!(agent.monitor().await.expect("status"), Health::Running);
 }
 
@@ -407,6 +405,7 @@ async fn a_group_of_every_class_starts_in_order_and_stops_in_reverse() {
             Resolved::Lsb(_) => "lsb",
             Resolved::Ocf(_) => "ocf",
             Resolved::Native(_) => "native",
+            Resolved::Director(_) => "director",
         })
         .collect();
     assert_eq!(classes, ["heartbeat", "lsb", "ocf"]);

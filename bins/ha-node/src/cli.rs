@@ -71,6 +71,20 @@ pub struct ResourceDirs {
     /// OCF_ROOT: `ocf:PROVIDER:TYPE` resources run OCF_ROOT/resource.d/PROVIDER/TYPE.
     #[arg(long, default_value = "/usr/lib/ocf")]
     pub ocf_root: PathBuf,
+    /// lvs-director, which serves the `ldirectord` resource when no script
+    /// does [default: lvs-director beside this program, else
+    /// /usr/sbin/lvs-director].
+    #[arg(long)]
+    pub director: Option<PathBuf>,
+}
+
+/// lvs-director installed beside this program, else where the package puts it.
+fn default_director() -> PathBuf {
+    std::env::current_exe()
+        .ok()
+        .and_then(|exe| Some(exe.parent()?.join("lvs-director")))
+        .filter(|beside| beside.is_file())
+        .unwrap_or_else(|| ha_resources::resolve::DEFAULT_DIRECTOR.into())
 }
 
 impl ResourceDirs {
@@ -80,6 +94,7 @@ impl ResourceDirs {
             config_dir: config_dir.to_path_buf(),
             init_dir: self.init_dir.clone(),
             ocf_root: self.ocf_root.clone(),
+            director: self.director.clone().unwrap_or_else(default_director),
         }
     }
 }

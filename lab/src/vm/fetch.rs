@@ -19,6 +19,7 @@ use super::packages::{
 };
 use super::runnable::{base_libraries, prove_runs, ProgramCheck, Proof};
 use crate::command::run;
+use crate::debian::{unpack_all, Apt};
 use crate::LabError;
 
 /// The packages whose programs the VM needs: QEMU for x86-64 (its firmware
@@ -71,7 +72,7 @@ pub(crate) fn lib_dirs(cache: &Path) -> Vec<PathBuf> {
 pub(crate) fn ensure_fetched(cache: &Path) -> Result<Fetched, LabError> {
     let mut apt = Apt::default();
     let base = base_packages()?;
-    let packages = apt.closure(&base)?;
+    let packages = closure_of_roots(&mut apt, &base)?;
     if let Some(kernel_release) = read_stamp(cache, &packages) {
         if kernel_dir(cache, &kernel_release).is_dir() {
             return Ok(Fetched {
@@ -81,7 +82,7 @@ pub(crate) fn ensure_fetched(cache: &Path) -> Result<Fetched, LabError> {
         }
     }
     let started = Instant::now();
-    let kernel_package = apt.kernel_package()?;
+    let kernel_package = kernel_package(&mut apt)?;
     let kernel_release = kernel_package
         .strip_prefix("linux-image-")
         .unwrap_or(&kernel_package)
@@ -96,7 +97,7 @@ pub(crate) fn ensure_fetched(cache: &Path) -> Result<Fetched, LabError> {
     }
     let mut wanted: Vec<&str> = packages.iter().map(String::as_str).collect();
     wanted.push(&kernel_package);
-    apt.download(&wanted, &debs)?;
+    apt.download("download the VM packages", &wanted, &debs)?;
     unpack_all(&debs, &root)?;
     remove_dir_if_present(&debs)?;
     if !kernel_dir(cache, &kernel_release).is_dir() {
@@ -192,98 +193,28 @@ fn parse_kernel_package(depends: &str) -> Option<String> {
 }
 
 /// Runs apt, updating its package lists once if a command fails.
-#[derive(Default)]
-struct Apt {
-    updated: bool,
+/// The package of the kernel the metapackage names.
+fn kernel_package(apt: &mut Apt) -> Result<String, LabError> {
+    apt.with_lists("find the kernel package", |_| {
+        let depends = run(Command::new("apt-cache").args(["depends", KERNEL_METAPACKAGE]))?;
+        parse_kernel_package(&depends).ok_or_else(|| LabError::Vm {
+            what: "find the kernel package".to_string(),
+            detail: format!("`apt-cache depends {KERNEL_METAPACKAGE}` names no linux-image"),
+        })
+    })
 }
 
-impl Apt {
-    fn kernel_package(&mut self) -> Result<String, LabError> {
-        self.with_lists("find the kernel package", |_| {
-            let depends = run(Command::new("apt-cache").args(["depends", KERNEL_METAPACKAGE]))?;
-            parse_kernel_package(&depends).ok_or_else(|| LabError::Vm {
-                what: "find the kernel package".to_string(),
-                detail: format!("`apt-cache depends {KERNEL_METAPACKAGE}` names no linux-image"),
-            })
+/// The root packages and everything they need outside `base`.
+fn closure_of_roots(apt: &mut Apt, base: &BTreeSet<String>) -> Result<Vec<String>, LabError> {
+    apt.with_lists("resolve the VM packages' dependencies", |_| {
+        closure(ROOT_PACKAGES, base, |names| {
+            let output = run(Command::new("apt-cache")
+                .arg("depends")
+                .args(APT_CACHE_HARD_ONLY)
+                .args(names))?;
+            Ok(parse_apt_depends(&output))
         })
-    }
-
-    /// The root packages and everything they need outside `base`.
-    fn closure(&mut self, base: &BTreeSet<String>) -> Result<Vec<String>, LabError> {
-        self.with_lists("resolve the VM packages' dependencies", |_| {
-            closure(ROOT_PACKAGES, base, |names| {
-                let output = run(Command::new("apt-cache")
-                    .arg("depends")
-                    .args(APT_CACHE_HARD_ONLY)
-                    .args(names))?;
-                Ok(parse_apt_depends(&output))
-            })
-        })
-    }
-
-    fn download(&mut self, packages: &[&str], into: &Path) -> Result<(), LabError> {
-        self.with_lists("download the VM packages", |_| {
-            run(Command::new("apt-get")
-                .args(["download", "-q"])
-                .args(packages)
-                .current_dir(into))
-            .map(drop)
-        })
-    }
-
-    /// Runs `attempt`; if it fails and the lists were not updated yet,
-    /// runs `apt-get update` and tries once more.
-    fn with_lists<T>(
-        &mut self,
-        what: &str,
-        mut attempt: impl FnMut(&mut Self) -> Result<T, LabError>,
-    ) -> Result<T, LabError> {
-        match attempt(self) {
-            Ok(value) => Ok(value),
-            Err(first) if !self.updated => {
-                log::info!("{what} failed ({first}); running apt-get update");
-                self.updated = true;
-                run(Command::new("apt-get").args(["update", "-q"])).map_err(|e| LabError::Vm {
-                    what: what.to_string(),
-                    detail: format!("{first}; then apt-get update failed: {e}"),
-                })?;
-                attempt(self).map_err(|e| LabError::Vm {
-                    what: what.to_string(),
-                    detail: e.to_string(),
-                })
-            }
-            Err(e) => Err(LabError::Vm {
-                what: what.to_string(),
-                detail: e.to_string(),
-            }),
-        }
-    }
-}
-
-/// `dpkg -x` of every `.deb` in `debs` into `root`.
-fn unpack_all(debs: &Path, root: &Path) -> Result<(), LabError> {
-    let entries = std::fs::read_dir(debs)
-        .map_err(|e| LabError::io(format!("listing {}", debs.display()), e))?;
-    let mut count = 0;
-    for entry in entries {
-        let path = entry
-            .map_err(|e| LabError::io(format!("listing {}", debs.display()), e))?
-            .path();
-        if path.extension().is_some_and(|ext| ext == "deb") {
-            run(Command::new("dpkg").arg("-x").arg(&path).arg(root)).map_err(|e| LabError::Vm {
-                what: format!("unpack {}", path.display()),
-                detail: e.to_string(),
-            })?;
-            count += 1;
-        }
-    }
-    if count == 0 {
-        return Err(LabError::Vm {
-            what: "unpack the VM packages".to_string(),
-            detail: format!("apt-get download left no .deb in {}", debs.display()),
-        });
-    }
-    Ok(())
+    })
 }
 
 #[cfg(test)]

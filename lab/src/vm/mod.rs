@@ -50,7 +50,7 @@
 //! # Ok(()) }
 //! ```
 
-mod cache;
+pub(crate) mod cache;
 mod cargo;
 mod cpio;
 mod fetch;

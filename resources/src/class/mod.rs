@@ -5,6 +5,8 @@
 //! - [`heartbeat`]: heartbeat's `resource.d` scripts.
 //! - [`lsb`]: init scripts.
 //! - [`ocf`]: OCF resource agents.
+//! - lvs-director serving `ldirectord`: an LSB script by its exit codes
+//!   ([`Resolved::Director`]).
 //!
 //! The script classes run their programs through ha-process (the private
 //! `script` module), one action at a time, each under its limit from
@@ -39,6 +41,10 @@ pub enum Resolved {
     Lsb(InitScript),
     /// An OCF resource agent.
     Ocf(OcfResource),
+    /// lvs-director called with ldirectord's command line (`PROGRAM CONFIG
+    /// start|stop|status`), for `ldirectord` when no script serves it; its
+    /// exit codes are LSB's.
+    Director(ScriptSpec),
 }
 
 impl Resolved {
@@ -49,6 +55,9 @@ impl Resolved {
             Resolved::Heartbeat(script) => script.describe_as(heartbeat::CLASS),
             Resolved::Lsb(script) => script.describe_as(lsb::CLASS),
             Resolved::Ocf(resource) => resource.describe(),
+            Resolved::Director(program) => {
+                program.describe_as("ldirectord's command line, served by")
+            }
         }
     }
 
@@ -60,7 +69,9 @@ impl Resolved {
             Resolved::Heartbeat(script) => {
                 Arc::new(HeartbeatAgent::new(resource, script, timeouts))
             }
-            Resolved::Lsb(script) => Arc::new(LsbAgent::new(resource, script, timeouts)),
+            Resolved::Lsb(script) | Resolved::Director(script) => {
+                Arc::new(LsbAgent::new(resource, script, timeouts))
+            }
             Resolved::Ocf(spec) => Arc::new(OcfAgent::new(resource, spec, timeouts)),
         }
     }

@@ -6,12 +6,21 @@
 //!
 //! 1. A name served natively — `IPaddr`, `IPaddr2` (a bare IP address is
 //!    `IPaddr`) — with its arguments read by the native class's parser.
-//! 2. `ocf:PROVIDER:TYPE::name=value…`: the OCF agent
+//! 2. One of the other names heartbeat ships a `resource.d` wrapper for
+//!    (`Filesystem`, `apache`, `Delay`, …; the `legacy` module): the
+//!    resource-agents OCF agent the wrapper would run, with the wrapper's
+//!    mapping of positional arguments to parameters. A user needs none of
+//!    heartbeat's shell files; a wrapper still in `resource.d` is not run.
+//! 3. `ocf:PROVIDER:TYPE::name=value…`: the OCF agent
 //!    `OCF_ROOT/resource.d/PROVIDER/TYPE`, which must be an executable
-//!    file. heartbeat's own wrapper form `OCF::TYPE::INSTANCE` is refused
-//!    as not supported yet, naming the form to write instead.
-//! 3. `CONFIG_DIR/resource.d/NAME`: a heartbeat resource script.
-//! 4. `INIT_DIR/NAME`: an LSB init script.
+//!    file; and heartbeat's wrapper form `OCF::TYPE::INSTANCE`, with its
+//!    parameters in `CONFIG_DIR/conf/OCF/TYPE/INSTANCE` (the `ocf_conf`
+//!    module).
+//! 4. `CONFIG_DIR/resource.d/NAME`: a heartbeat resource script.
+//! 5. `INIT_DIR/NAME`: an LSB init script.
+//! 6. `ldirectord`, when neither script exists: lvs-director, called with
+//!    ldirectord's command line on `CONFIG_DIR/ldirectord.cf` (or the
+//!    configuration named by its argument), read as an LSB script.
 //!
 //! Steps 3 and 4 take what heartbeat's `scriptpath` takes — an executable
 //! regular file — so a `resource.d` file that is not executable is passed
@@ -23,6 +32,8 @@
 //! [`Resolver::resolve_all`] resolves a whole file and checks what only the
 //! resolved file shows: no address managed by two native IP resources.
 
+mod legacy;
+mod ocf_conf;
 #[cfg(test)]
 mod tests;
 
@@ -36,8 +47,8 @@ use crate::class::heartbeat::HeartbeatScript;
 use crate::class::lsb::InitScript;
 use crate::class::native::NativeSpec;
 use crate::class::ocf::OcfResource;
-use crate::class::Probe;
 pub use crate::class::Resolved;
+use crate::class::{Probe, ScriptSpec};
 use crate::haresources::{GroupSpec, Haresources, ResourceSpec};
 
 /// Where the resolver looks for scripts and agents.
@@ -49,6 +60,8 @@ pub struct Resolver {
     pub init_dir: PathBuf,
     /// `OCF_ROOT`; agents in its `resource.d/PROVIDER/`.
     pub ocf_root: PathBuf,
+    /// lvs-director, which serves `ldirectord` when no script does.
+    pub director: PathBuf,
 }
 
 /// heartbeat's configuration directory.
@@ -57,14 +70,19 @@ pub const DEFAULT_CONFIG_DIR: &str = "/etc/ha.d";
 pub const DEFAULT_INIT_DIR: &str = "/etc/init.d";
 /// `OCF_ROOT` as resource-agents installs it.
 pub const DEFAULT_OCF_ROOT: &str = "/usr/lib/ocf";
+/// lvs-director as the package installs it.
+pub const DEFAULT_DIRECTOR: &str = "/usr/sbin/lvs-director";
+/// The configuration `ldirectord` reads when its resource names none.
+const LDIRECTORD_CONFIG: &str = "ldirectord.cf";
 
 impl Default for Resolver {
-    /// `/etc/ha.d`, `/etc/init.d`, `/usr/lib/ocf`.
+    /// `/etc/ha.d`, `/etc/init.d`, `/usr/lib/ocf`, `/usr/sbin/lvs-director`.
     fn default() -> Self {
         Resolver {
             config_dir: DEFAULT_CONFIG_DIR.into(),
             init_dir: DEFAULT_INIT_DIR.into(),
             ocf_root: DEFAULT_OCF_ROOT.into(),
+            director: DEFAULT_DIRECTOR.into(),
         }
     }
 }
@@ -108,14 +126,25 @@ impl Resolver {
         if let Some(native) = NativeSpec::lookup(&spec.name, &spec.args) {
             return native.map(Resolved::Native).map_err(error);
         }
+        if let Some(mapped) = legacy::lookup(&spec.name, &spec.args) {
+            return mapped
+                .and_then(|mapped| {
+                    self.ocf_agent(
+                        &spec.name,
+                        OcfResource {
+                            ocf_root: self.ocf_root.clone(),
+                            provider: "heartbeat".into(),
+                            agent_type: mapped.agent_type.into(),
+                            params: mapped.params,
+                        },
+                    )
+                })
+                .map_err(error);
+        }
         if spec.name == "OCF" {
-            let agent_type = spec.args.first().map_or("TYPE", String::as_str);
-            return Err(error(format!(
-                "resource '{}': heartbeat's OCF wrapper (OCF::TYPE::INSTANCE) is not \
-                 supported yet; name the agent and its parameters instead: \
-                 ocf:heartbeat:{agent_type}::name=value[::name=value...]",
-                spec.text
-            )));
+            return ocf_conf::resolve(&self.config_dir, &self.ocf_root, spec)
+                .and_then(|resource| self.ocf_agent(&spec.text, resource))
+                .map_err(error);
         }
         if let Some(rest) = spec.name.strip_prefix("ocf:") {
             return self.resolve_ocf(spec, rest).map_err(error);
@@ -136,8 +165,14 @@ impl Resolver {
                 args: spec.args.clone(),
             }));
         }
+        if spec.name == "ldirectord" {
+            return self
+                .ldirectord(spec, [(&script, script_probe), (&init, init_probe)])
+                .map_err(error);
+        }
         let hint = ["IPaddr", "IPaddr2"]
             .into_iter()
+            .chain(legacy::names())
             .find(|native| native.eq_ignore_ascii_case(&spec.name))
             .map(|native| format!(" (did you mean '{native}'?)"))
             .unwrap_or_default();
@@ -194,18 +229,61 @@ impl Resolver {
             agent_type: agent_type.to_string(),
             params,
         };
+        self.ocf_agent(name, resource)
+    }
+
+    /// `resource` if its agent is an executable file.
+    fn ocf_agent(&self, name: &str, resource: OcfResource) -> Result<Resolved, String> {
         let path = resource.path();
         match Probe::of(&path) {
             Probe::Executable => Ok(Resolved::Ocf(resource)),
             Probe::Missing => Err(format!(
-                "resource '{name}': no OCF agent {}",
-                path.display()
+                "resource '{name}': no OCF agent {}{}",
+                path.display(),
+                if resource.provider == "heartbeat" {
+                    " (resource-agents installs it)"
+                } else {
+                    ""
+                }
             )),
             other => Err(format!(
                 "resource '{name}': OCF agent {}",
                 other.explain(&path)
             )),
         }
+    }
+
+    /// `ldirectord[::CONFIG]` served by lvs-director; `looked` are the
+    /// scripts looked for first, with what is there.
+    fn ldirectord(
+        &self,
+        spec: &ResourceSpec,
+        looked: [(&PathBuf, Probe); 2],
+    ) -> Result<Resolved, String> {
+        let config = match spec.args.as_slice() {
+            [] => self.config_dir.join(LDIRECTORD_CONFIG),
+            [name] => self.config_dir.join(name),
+            _ => {
+                return Err(format!(
+                    "resource '{}': expected ldirectord[::CONFIG_FILE]",
+                    spec.text
+                ))
+            }
+        };
+        let probe = Probe::of(&self.director);
+        if probe != Probe::Executable {
+            let [(script, script_probe), (init, init_probe)] = looked;
+            return Err(format!(
+                "resource 'ldirectord': {}, {}, and lvs-director, which serves it: {}",
+                script_probe.explain(script),
+                init_probe.explain(init),
+                probe.explain(&self.director)
+            ));
+        }
+        Ok(Resolved::Director(ScriptSpec {
+            path: self.director.clone(),
+            args: vec![config.display().to_string()],
+        }))
     }
 
     /// Resolves every resource of a file; every problem is reported at

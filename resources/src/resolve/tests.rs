@@ -26,11 +26,13 @@ impl Dirs {
             config_dir: root.join("ha.d"),
             init_dir: root.join("init.d"),
             ocf_root: root.join("ocf"),
+            director: root.join("sbin/lvs-director"),
         };
         for dir in [
             resolver.resource_dir(),
             resolver.init_dir.clone(),
             resolver.ocf_root.join("resource.d/test"),
+            resolver.ocf_root.join("resource.d/heartbeat"),
         ] {
             fs::create_dir_all(dir).expect("create a scratch directory");
         }
@@ -96,6 +98,13 @@ fn native_beats_resource_d_beats_init_d() {
         dirs.init_d(name, 0o755);
     }
     dirs.init_d("sshd", 0o755);
+    let filesystem = dirs.script(
+        &dirs
+            .resolver
+            .ocf_root
+            .join("resource.d/heartbeat/Filesystem"),
+        0o755,
+    );
     assert_eq!(
         dirs.describe("IPaddr2::10.0.0.2/24/eth0"),
         "native IPaddr2: 10.0.0.2/24 on eth0"
@@ -108,11 +117,13 @@ fn native_beats_resource_d_beats_init_d() {
             resource_d.join("httpd").display()
         )
     );
+    // heartbeat's own names run their OCF agent, even with heartbeat's
+    // wrapper still in resource.d.
     assert_eq!(
         dirs.describe("Filesystem::/dev/sda1::/data1::ext2"),
         format!(
-            "heartbeat resource script {} with arguments /dev/sda1 /data1 ext2",
-            resource_d.join("Filesystem").display()
+            "OCF agent {} (device=/dev/sda1, directory=/data1, fstype=ext2)",
+            filesystem.display()
         )
     );
     assert_eq!(
@@ -256,7 +267,7 @@ fn ocf_agents_by_provider_and_type_with_parameters() {
     for (word, message) in [
         (
             "ocf:heartbeat:Dummy",
-            format!("resource 'ocf:heartbeat:Dummy': no OCF agent {}", missing.display()),
+            format!("resource 'ocf:heartbeat:Dummy': no OCF agent {} (resource-agents installs it)", missing.display()),
         ),
         (
             "ocf:test",
@@ -277,10 +288,6 @@ fn ocf_agents_by_provider_and_type_with_parameters() {
         (
             "ocf:test:Recorder::a=1::a=2",
             "resource 'ocf:test:Recorder': parameter 'a' is given twice".into(),
-        ),
-        (
-            "OCF::Filesystem::data",
-            "resource 'OCF::Filesystem::data': heartbeat's OCF wrapper (OCF::TYPE::INSTANCE) is not supported yet; name the agent and its parameters instead: ocf:heartbeat:Filesystem::name=value[::name=value...]".into(),
         ),
     ] {
         assert_eq!(dirs.resolve(word), Err(format!("haresources:1: {message}")), "{word}");
@@ -334,5 +341,109 @@ fn resolve_all_reports_every_resource_and_shared_addresses_by_line() {
             "10.0.0.1: native IPaddr: 10.0.0.1 (interface and prefix from the subnet that holds it)".to_string(),
             format!("httpd: LSB init script {}", dirs.resolver.init_dir.join("httpd").display()),
         ]
+    );
+}
+
+#[test]
+fn heartbeats_names_without_their_agent_or_with_wrong_arguments_say_so() {
+    let dirs = Dirs::new("legacy");
+    let agent = dirs.resolver.ocf_root.join("resource.d/heartbeat/apache");
+    assert_eq!(
+        dirs.resolve("apache::/etc/apache2/apache2.conf"),
+        Err(format!(
+            "haresources:1: resource 'apache': no OCF agent {} (resource-agents installs it)",
+            agent.display()
+        ))
+    );
+    assert_eq!(
+        dirs.resolve("Filesystem::/dev/sdb1"),
+        Err("haresources:1: resource 'Filesystem': expected \
+             Filesystem::DEVICE::DIRECTORY[::FSTYPE[::OPTIONS]], as heartbeat's Filesystem \
+             takes (1 argument given)"
+            .into())
+    );
+}
+
+#[test]
+fn heartbeats_ocf_wrapper_reads_the_instance_file() {
+    let dirs = Dirs::new("ocf-wrapper");
+    let agent = dirs.script(
+        &dirs.resolver.ocf_root.join("resource.d/test/Recorder"),
+        0o755,
+    );
+    let conf = dirs.resolver.config_dir.join("conf/OCF/Recorder");
+    fs::create_dir_all(&conf).expect("conf dir");
+    fs::write(
+        conf.join("web"),
+        "# the web state\nOCF_RESKEY_state=/run/web.state\nOCF_RESKEY_delay='2'\n",
+    )
+    .expect("instance file");
+    assert_eq!(
+        dirs.describe("OCF::Recorder::web"),
+        format!(
+            "OCF agent {} (state=/run/web.state, delay=2)",
+            agent.display()
+        )
+    );
+    fs::write(conf.join("bad"), "OCF_RESKEY_state=/run/x\nstate=$HOME\n").expect("write");
+    assert_eq!(
+        dirs.resolve("OCF::Recorder::bad"),
+        Err(format!(
+            "haresources:1: resource 'OCF::Recorder::bad': {}:2: 'state' is not an \
+             OCF_RESKEY_ parameter (the agent reads only those); write OCF_RESKEY_state=...",
+            conf.join("bad").display()
+        ))
+    );
+    let missing = dirs
+        .resolve("OCF::Recorder::none")
+        .expect_err("no instance file");
+    assert!(
+        missing.contains("cannot read its parameters from"),
+        "{missing}"
+    );
+    let missing_agent = dirs.resolve("OCF::Nothing::web").expect_err("no agent");
+    assert!(missing_agent.contains("cannot read") || missing_agent.contains("no OCF agent"));
+    assert!(dirs
+        .resolve("OCF::Recorder")
+        .expect_err("no instance")
+        .contains("expected OCF::TYPE::INSTANCE"));
+}
+
+#[test]
+fn ldirectord_is_a_script_if_there_is_one_else_lvs_director() {
+    let dirs = Dirs::new("ldirectord");
+    let director = dirs.resolver.director.clone();
+    let missing = dirs.resolve("ldirectord").expect_err("no director");
+    assert!(
+        missing.ends_with(&format!(
+            "and lvs-director, which serves it: no {}",
+            director.display()
+        )),
+        "{missing}"
+    );
+    fs::create_dir_all(director.parent().expect("a parent")).expect("sbin");
+    dirs.script(&director, 0o755);
+    let config_dir = dirs.resolver.config_dir.clone();
+    assert_eq!(
+        dirs.describe("ldirectord"),
+        format!(
+            "ldirectord's command line, served by {} with arguments {}",
+            director.display(),
+            config_dir.join("ldirectord.cf").display()
+        )
+    );
+    assert_eq!(
+        dirs.describe("ldirectord::www.cf"),
+        format!(
+            "ldirectord's command line, served by {} with arguments {}",
+            director.display(),
+            config_dir.join("www.cf").display()
+        )
+    );
+    // A script of that name wins, as in heartbeat.
+    let init = dirs.init_d("ldirectord", 0o755);
+    assert_eq!(
+        dirs.describe("ldirectord"),
+        format!("LSB init script {}", init.display())
     );
 }
