@@ -15,7 +15,7 @@ use std::time::Duration;
 use socket2::{Domain, Protocol, SockAddr, SockAddrStorage, Socket, Type};
 
 /// How many announcement rounds to send and how far apart.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct ArpSchedule {
     /// Rounds in total, the first at once (each round is a request and a reply).
     pub count: u32,

@@ -382,6 +382,7 @@ fn a_spec_built_by_hand_is_validated() {
             interface: None,
             label: None,
             broadcast: None,
+            arp: ha_net::arp::ArpSchedule::default(),
         },
     );
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -396,4 +397,40 @@ fn a_spec_built_by_hand_is_validated() {
     assert!(agent
         .meta_data()
         .contains(r#"<resource-agent name="IPaddr2""#));
+}
+
+#[test]
+fn the_ocf_form_sets_the_gratuitous_arp_count_and_interval() {
+    let (_lab, node, peer) = two_hosts("ipaddr_arp");
+    let vip = Ipv4Addr::new(10, 77, 1, 101);
+    let node_mac = node.mac("eth0").expect("node MAC");
+    let word = format!(
+        "ocf:heartbeat:IPaddr2::ip={vip}::cidr_netmask=24::nic=eth0::arp_count=3::arp_interval=100"
+    );
+    let captured = std::thread::scope(|scope| {
+        let capture = scope.spawn(|| capture_arp(&peer, Duration::from_millis(1500)));
+        std::thread::sleep(Duration::from_millis(300)); // let the capture start
+        block_on_in(&node, || async {
+            let agent = agent_for(&word);
+            agent.start().await.expect("start");
+            tokio::time::sleep(Duration::from_millis(800)).await;
+            agent.stop().await.expect("stop");
+        });
+        capture.join().expect("capture thread")
+    });
+    let ours: Vec<&Arp> = captured
+        .iter()
+        .filter(|(_, mac, sender, target, _)| {
+            mac_text(*mac) == node_mac && *sender == vip && *target == vip
+        })
+        .collect();
+    let requests = ours.iter().filter(|a| a.0 == 1).count();
+    let replies = ours.iter().filter(|a| a.0 == 2).count();
+    assert_eq!((requests, replies), (3, 3), "captured {captured:?}");
+    let spread = ours[ours.len() - 1].4.duration_since(ours[0].4);
+    eprintln!("3 rounds at arp_interval=100 spread over {spread:?}");
+    assert!(
+        spread >= Duration::from_millis(180) && spread < Duration::from_millis(600),
+        "3 rounds 100 ms apart span about 200 ms, not {spread:?}"
+    );
 }

@@ -1,6 +1,8 @@
 //! The resources served natively, inside the daemon, with no script: today
-//! `IPaddr` and `IPaddr2` (the [`ipaddr`] agent over ha-net). A native name
-//! wins over any script of the same name, as the resolver's first step.
+//! `IPaddr` and `IPaddr2` (the [`ipaddr`] agent over ha-net), in
+//! heartbeat's positional form and as `ocf:heartbeat:IPaddr2::name=value…`
+//! when every parameter is one the native agent knows. A native name wins
+//! over any script of the same name, as the resolver's first step.
 
 pub mod ipaddr;
 
@@ -21,6 +23,10 @@ impl NativeSpec {
     /// serves that name, `Some(Err(message))` when one does but the
     /// arguments are wrong (the message says what was expected).
     pub fn lookup(name: &str, args: &[String]) -> Option<Result<NativeSpec, String>> {
+        if let Some(style) = ipaddr::ocf_params::style_of(name) {
+            return ipaddr::ocf_params::from_params(style, args)
+                .map(|spec| spec.map(NativeSpec::IpAddr));
+        }
         let style = IpAddrStyle::from_name(name)?;
         Some(IpAddrSpec::from_args(style, args).map(NativeSpec::IpAddr))
     }

@@ -15,6 +15,8 @@
 use std::fmt;
 use std::net::Ipv4Addr;
 
+use ha_net::arp::ArpSchedule;
+
 /// Longest interface name the kernel accepts (IFNAMSIZ - 1); also the
 /// longest address label.
 pub const MAX_INTERFACE_NAME: usize = 15;
@@ -70,6 +72,9 @@ pub struct IpAddrSpec {
     pub label: Option<String>,
     /// Broadcast address; `None` means computed from the prefix.
     pub broadcast: Option<Ipv4Addr>,
+    /// The gratuitous ARP rounds sent when the address is added (send_arp's
+    /// 5 × 200 ms unless the `ocf:heartbeat:` form sets them).
+    pub arp: ArpSchedule,
 }
 
 impl IpAddrSpec {
@@ -116,6 +121,7 @@ impl IpAddrSpec {
             interface: None,
             label: None,
             broadcast: None,
+            arp: ArpSchedule::default(),
         };
         if let Some(third) = fields.next() {
             if third.starts_with(|c: char| c.is_ascii_digit()) {
@@ -183,6 +189,13 @@ impl IpAddrSpec {
         }
         if let Some(broadcast) = self.broadcast {
             text.push_str(&format!(", broadcast {broadcast}"));
+        }
+        if self.arp != ArpSchedule::default() {
+            text.push_str(&format!(
+                ", gratuitous ARP {} × {} ms",
+                self.arp.count,
+                self.arp.interval.as_millis()
+            ));
         }
         text
     }

@@ -14,6 +14,7 @@
 //! module) and how its haresources argument reads (the `arg` module).
 
 mod arg;
+pub mod ocf_params;
 mod placement;
 
 use std::sync::Mutex;
@@ -40,8 +41,8 @@ impl IpAddrAgent {
     pub fn new(resource: impl Into<String>, spec: IpAddrSpec) -> Self {
         IpAddrAgent {
             resource: resource.into(),
+            arp: spec.arp,
             spec,
-            arp: ArpSchedule::default(),
             announcer: Mutex::new(None),
         }
     }

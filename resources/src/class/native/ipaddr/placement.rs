@@ -187,6 +187,7 @@ mod tests {
             interface: None,
             label: None,
             broadcast: None,
+            arp: ha_net::arp::ArpSchedule::default(),
         }
     }
 
@@ -233,6 +234,7 @@ mod tests {
             interface: Some("eth0".into()),
             label: Some("web".into()),
             broadcast: Some(Ipv4Addr::new(10, 0, 5, 1)),
+            arp: ha_net::arp::ArpSchedule::default(),
             ..spec(IpAddrStyle::IPaddr2, [10, 0, 5, 70])
         };
         let placed = place(&given, &links, &addrs).expect("placed");
