@@ -92,6 +92,11 @@ pub struct ClusterSpec {
     pub media: [Vec<String>; 2],
     /// The authkeys of node A and node B.
     pub authkeys: [String; 2],
+    /// haresources, the same on both nodes.
+    pub haresources: String,
+    /// What a node runs when a stop fails for good (`--failed-stop-command`;
+    /// never the default reboot in a lab).
+    pub failed_stop_command: String,
 }
 
 impl ClusterSpec {
@@ -108,6 +113,8 @@ impl ClusterSpec {
             auto_failback: "on".into(),
             media: [vec!["bcast eth0".into()], vec!["bcast eth0".into()]],
             authkeys: [keys.clone(), keys],
+            haresources: "node-a IPaddr::10.77.0.100/24/eth0\n".into(),
+            failed_stop_command: "/bin/true".into(),
         }
     }
 }
@@ -230,7 +237,7 @@ impl TwoNodeCluster {
         let keys = ha_d.join("authkeys");
         fs::set_permissions(&keys, fs::Permissions::from_mode(0o600))
             .map_err(|e| LabError::io(keys.display().to_string(), e))?;
-        write("haresources", "node-a IPaddr::10.77.0.100/24/eth0\n")
+        write("haresources", &spec.haresources)
     }
 
     /// Starts a node's binary (`run`), its output appended to `output.log`.
@@ -255,6 +262,8 @@ impl TwoNodeCluster {
             .arg(dir.join("state"))
             .arg("--socket")
             .arg(self.socket(node))
+            .arg("--failed-stop-command")
+            .arg(&self.spec.failed_stop_command)
             .stdin(Stdio::null())
             .stdout(Stdio::from(log))
             .stderr(Stdio::from(log2));

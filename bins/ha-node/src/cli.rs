@@ -34,6 +34,10 @@ pub enum Command {
         /// The control socket `ha-node status` talks to.
         #[arg(long, default_value = "/run/ha-node.sock")]
         socket: PathBuf,
+        /// Run when a resource this node lets go cannot be stopped, before
+        /// the node exits without releasing anything (heartbeat reboots).
+        #[arg(long, default_value = crate::failed_stop::DEFAULT_COMMAND)]
+        failed_stop_command: String,
     },
     /// Check the configuration: exit 0, or print each error with FILE:LINE and exit 1.
     CheckConfig {

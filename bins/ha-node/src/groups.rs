@@ -12,16 +12,20 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use ha_membership::driver::GroupControl;
-use ha_resources::group::{ActionTimeouts, Group};
+use ha_resources::group::{ActionTimeouts, Group, GroupError};
 use ha_resources::{group_of, ResolvedGroup};
 use tokio::runtime::Handle;
 use tokio::task::JoinHandle;
+
+use crate::failed_stop::FailedStop;
 
 /// Every group of haresources, by id, ready to start.
 pub struct Groups {
     groups: HashMap<String, Arc<tokio::sync::Mutex<Group>>>,
     /// The runtime the actions run on.
     runtime: Handle,
+    /// What to do when a stop fails for good.
+    failed_stop: Arc<FailedStop>,
 }
 
 /// One of the actions the driver asks for.
@@ -56,8 +60,10 @@ impl<T> Drop for AbortOnDrop<T> {
 
 impl Groups {
     /// Builds the agents of every resolved group, each action limited by
-    /// the default timeouts and run on `runtime`.
-    pub fn build(resolved: &[ResolvedGroup], runtime: Handle) -> Self {
+    /// the default timeouts and run on `runtime`; a stop that fails for
+    /// good (its retries spent, the resource still up) ends the node
+    /// through `failed_stop`.
+    pub fn build(resolved: &[ResolvedGroup], runtime: Handle, failed_stop: FailedStop) -> Self {
         let groups = resolved
             .iter()
             .map(|group| {
@@ -65,7 +71,11 @@ impl Groups {
                 (group.spec.id(), Arc::new(tokio::sync::Mutex::new(built)))
             })
             .collect();
-        Groups { groups, runtime }
+        Groups {
+            groups,
+            runtime,
+            failed_stop: Arc::new(failed_stop),
+        }
     }
 
     /// Stops every group (stopping is idempotent): a node that crashed may
@@ -95,6 +105,8 @@ impl Groups {
     /// Runs `action` on group `id`, on the groups' runtime.
     async fn run(&self, id: &str, action: Action) -> Result<(), String> {
         let group = self.get(id)?;
+        let failed_stop = self.failed_stop.clone();
+        let id_owned = id.to_string();
         let mut task = AbortOnDrop(self.runtime.spawn(async move {
             let group = group.lock().await;
             let done = match action {
@@ -103,7 +115,12 @@ impl Groups {
                 Action::Monitor => group.monitor().await,
                 Action::Announce => group.announce().await,
             };
-            done.map_err(|e| e.to_string())
+            match done {
+                Err(error) if GroupError::left_running(&error) => {
+                    failed_stop.recover(&id_owned, &error.to_string()).await
+                }
+                done => done.map_err(|e| e.to_string()),
+            }
         }));
         match (&mut task.0).await {
             Ok(result) => result,

@@ -18,12 +18,13 @@ mod cli;
 mod control;
 #[cfg(feature = "demo")]
 mod demo;
+mod failed_stop;
 mod groups;
 mod logging;
 mod node_config;
 mod run;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -46,9 +47,22 @@ fn main() -> ExitCode {
             dirs,
             state_dir,
             socket,
+            failed_stop_command,
         } => {
             let resolver = dirs.resolver(&config_dir);
-            run_node(config_dir, node, resolver, state_dir, socket)
+            let failed_stop = match failed_stop::FailedStop::new(&failed_stop_command) {
+                Ok(failed_stop) => failed_stop,
+                Err(error) => return fail(error),
+            };
+            let options = run::RunOptions {
+                config_dir,
+                node: String::new(),
+                resolver,
+                state_dir,
+                socket,
+                failed_stop,
+            };
+            run_node(node, options)
         }
         Command::Status { json, socket } => status(json, &socket),
         Command::Demo => demo(),
@@ -110,23 +124,11 @@ fn check_config(dir: &Path, node: Option<String>, resolver: &Resolver) -> ExitCo
 }
 
 /// `ha-node run`: the node, until SIGTERM or SIGINT.
-fn run_node(
-    config_dir: PathBuf,
-    node: Option<String>,
-    resolver: Resolver,
-    state_dir: PathBuf,
-    socket: PathBuf,
-) -> ExitCode {
-    let node = match node.map_or_else(node_config::local_node_name, Ok) {
+/// `ha-node run` with `options`, its node named `node` or `uname -n`.
+fn run_node(node: Option<String>, mut options: run::RunOptions) -> ExitCode {
+    options.node = match node.map_or_else(node_config::local_node_name, Ok) {
         Ok(node) => node,
         Err(error) => return fail(error),
-    };
-    let options = run::RunOptions {
-        config_dir,
-        node,
-        resolver,
-        state_dir,
-        socket,
     };
     match runtime::run_daemon(run::run(options)) {
         Ok(Ok(())) => ExitCode::SUCCESS,

@@ -25,6 +25,7 @@ use tokio::signal::unix::{signal, SignalKind};
 use tokio::sync::oneshot;
 
 use crate::control;
+use crate::failed_stop::FailedStop;
 use crate::groups::Groups;
 use crate::logging;
 use crate::node_config::{self, NodeConfig};
@@ -41,6 +42,8 @@ pub struct RunOptions {
     pub state_dir: PathBuf,
     /// Control socket.
     pub socket: PathBuf,
+    /// What to do when a stop fails for good.
+    pub failed_stop: FailedStop,
 }
 
 /// Runs the node until SIGTERM/SIGINT has released its groups.
@@ -72,7 +75,11 @@ pub async fn run(options: RunOptions) -> Result<(), String> {
     let state = Arc::new(StateDir::open(&options.state_dir).map_err(|e| e.to_string())?);
     let generation = state.next_generation().map_err(|e| e.to_string())?;
     let uuid = state.uuid().map_err(|e| e.to_string())?;
-    let groups = Groups::build(&resolved, tokio::runtime::Handle::current());
+    let groups = Groups::build(
+        &resolved,
+        tokio::runtime::Handle::current(),
+        options.failed_stop.clone(),
+    );
     groups.release_leftovers().await?;
     let machine_config = machine_config(&node, uuid, &ha, &resources);
     let machine = Machine::new(

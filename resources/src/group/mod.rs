@@ -4,7 +4,11 @@
 //! As heartbeat's ResourceManager does, a failed start stops the group
 //! again — the failed resource itself first (it may be half up, e.g. after
 //! a timeout), then the started ones in reverse — and a stop goes on past
-//! failures so that as much as possible is released. Every action has its
+//! failures so that as much as possible is released. A failed stop is
+//! tried again, as heartbeat's `HA_STOPRETRYMAX` has it: up to 10 more
+//! times, 1 s apart ([`StopRetries`]); what still fails is reported, and
+//! [`GroupError::left_running`] says when that leaves a resource up (what
+//! heartbeat answers with a reboot). Every action has its
 //! own time limit ([`ActionTimeouts`]); on expiry the action's future is
 //! dropped, which abandons it (see [`crate::agent`] for what agents that
 //! run processes must do on drop), and the timeout is reported.
@@ -50,6 +54,25 @@ impl ActionTimeouts {
             Action::Stop => self.stop,
             Action::Monitor | Action::Announce => self.monitor,
             Action::Validate => self.validate,
+        }
+    }
+}
+
+/// How a failed stop is tried again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StopRetries {
+    /// Further attempts after the first.
+    pub retries: u32,
+    /// The pause before each of them.
+    pub interval: Duration,
+}
+
+impl Default for StopRetries {
+    /// heartbeat's `HA_STOPRETRYMAX` 10, with its `sleep 1`.
+    fn default() -> Self {
+        StopRetries {
+            retries: 10,
+            interval: Duration::from_secs(1),
         }
     }
 }
@@ -196,6 +219,22 @@ pub enum GroupError {
     },
 }
 
+impl GroupError {
+    /// Whether a stop failed for good, leaving a resource up that this
+    /// node was letting go (a stop, or the rollback of a failed start):
+    /// heartbeat's "Resource STOP failure. Reboot required!".
+    pub fn left_running(&self) -> bool {
+        matches!(
+            self,
+            GroupError::StopFailed { .. }
+                | GroupError::StartFailed {
+                    rollback: Rollback::Failed(_),
+                    ..
+                }
+        )
+    }
+}
+
 fn join<T: fmt::Display>(items: &[T]) -> String {
     items
         .iter()
@@ -209,6 +248,7 @@ pub struct Group {
     id: String,
     resources: Vec<Arc<dyn Agent>>,
     timeouts: ActionTimeouts,
+    stop_retries: StopRetries,
 }
 
 impl Group {
@@ -219,7 +259,14 @@ impl Group {
             id: id.into(),
             resources,
             timeouts: ActionTimeouts::default(),
+            stop_retries: StopRetries::default(),
         }
+    }
+
+    /// Tries failed stops again as `retries` says.
+    pub fn with_stop_retries(mut self, retries: StopRetries) -> Self {
+        self.stop_retries = retries;
+        self
     }
 
     /// Uses other time limits.
@@ -243,14 +290,29 @@ impl Group {
         self.timeouts
     }
 
+    /// Stops one resource, trying again after a failure as
+    /// [`StopRetries`] says; the last failure if none succeeded.
     async fn run_stop(&self, agent: &dyn Agent) -> Result<(), ActionFailure> {
-        run_with_timeout(
-            &agent.describe(),
-            Action::Stop,
-            self.timeouts.stop,
-            agent.stop(),
-        )
-        .await
+        let resource = agent.describe();
+        let mut attempt = 0;
+        loop {
+            let stopped =
+                run_with_timeout(&resource, Action::Stop, self.timeouts.stop, agent.stop()).await;
+            match stopped {
+                Ok(()) => return Ok(()),
+                Err(failure) if attempt < self.stop_retries.retries => {
+                    attempt += 1;
+                    log::warn!(
+                        "{failure}; trying the stop of {resource} again in {:?} \
+                         ({attempt} of {})",
+                        self.stop_retries.interval,
+                        self.stop_retries.retries
+                    );
+                    tokio::time::sleep(self.stop_retries.interval).await;
+                }
+                Err(failure) => return Err(failure),
+            }
+        }
     }
 
     /// Starts every resource in order; on a failure, stops the group again.

@@ -14,6 +14,8 @@ enum Behaviour {
     Succeed,
     Fail,
     Hang,
+    /// Fails this many times, then succeeds.
+    FailFirst(u32),
 }
 
 struct Fake {
@@ -22,6 +24,8 @@ struct Fake {
     stop: Behaviour,
     health: Health,
     log: Arc<Mutex<Vec<String>>>,
+    /// Calls so far, for [`Behaviour::FailFirst`].
+    calls: Mutex<u32>,
 }
 
 impl Fake {
@@ -32,6 +36,7 @@ impl Fake {
             stop: Behaviour::Succeed,
             health: Health::Running,
             log: log.clone(),
+            calls: Mutex::new(0),
         }
     }
 
@@ -40,8 +45,18 @@ impl Fake {
             .lock()
             .expect("log lock")
             .push(format!("{action} {}", self.name));
+        let calls = {
+            let mut calls = self.calls.lock().expect("calls lock");
+            *calls += 1;
+            *calls
+        };
         match behaviour {
             Behaviour::Succeed => Ok(()),
+            Behaviour::FailFirst(failures) if calls > failures => Ok(()),
+            Behaviour::FailFirst(_) => Err(AgentError::new(
+                self.name,
+                AgentErrorKind::Failed(format!("{action} broke")),
+            )),
             Behaviour::Fail => Err(AgentError::new(
                 self.name,
                 AgentErrorKind::Failed(format!("{action} broke")),
@@ -97,12 +112,57 @@ fn group(fakes: Vec<Fake>) -> Group {
         .into_iter()
         .map(|f| Arc::new(f) as Arc<dyn Agent>)
         .collect();
-    Group::new("a b c", agents).with_timeouts(ActionTimeouts {
-        start: Duration::from_millis(100),
-        stop: Duration::from_millis(100),
-        monitor: Duration::from_millis(100),
-        validate: Duration::from_millis(100),
-    })
+    Group::new("a b c", agents)
+        .with_timeouts(ActionTimeouts {
+            start: Duration::from_millis(100),
+            stop: Duration::from_millis(100),
+            monitor: Duration::from_millis(100),
+            validate: Duration::from_millis(100),
+        })
+        .with_stop_retries(StopRetries {
+            retries: 0,
+            interval: Duration::ZERO,
+        })
+}
+
+#[tokio::test]
+async fn a_failed_stop_is_tried_again_as_heartbeat_does() {
+    assert_eq!(
+        StopRetries::default(),
+        StopRetries {
+            retries: 10,
+            interval: Duration::from_secs(1)
+        }
+    );
+    let retries = StopRetries {
+        retries: 3,
+        interval: Duration::from_millis(20),
+    };
+    let log = Arc::default();
+    let mut a = Fake::new("a", &log);
+    a.stop = Behaviour::FailFirst(3);
+    let began = std::time::Instant::now();
+    group(vec![a])
+        .with_stop_retries(retries)
+        .stop()
+        .await
+        .expect("the fourth stop works");
+    assert!(
+        began.elapsed() >= Duration::from_millis(60),
+        "{:?}",
+        began.elapsed()
+    );
+    assert_eq!(taken(&log), ["stop a"; 4]);
+
+    let mut b = Fake::new("b", &log);
+    b.stop = Behaviour::FailFirst(4);
+    let error = group(vec![b])
+        .with_stop_retries(retries)
+        .stop()
+        .await
+        .expect_err("a fifth attempt is not made");
+    assert_eq!(taken(&log), ["stop b"; 4]);
+    assert!(error.left_running(), "{error}");
 }
 
 fn taken(log: &Arc<Mutex<Vec<String>>>) -> Vec<String> {
