@@ -98,6 +98,8 @@ impl Scratch {
             .arg(self.dir.join("init.d"))
             .arg("--ocf-root")
             .arg(self.dir.join("ocf"))
+            .arg("--director")
+            .arg(self.dir.join("sbin/lvs-director"))
             .output()
             .expect("run ha-node check-config");
         Outcome {
@@ -391,8 +393,10 @@ fn resources_without_a_script_are_refused_by_name_and_place() {
                  no {init_d}/ipvsadm"
             ),
             format!(
-                "{haresources}:1: resource 'ldirectord': no native agent, \
-                 no {resource_d}/ldirectord, {init_d}/ldirectord is not executable"
+                "{haresources}:1: resource 'ldirectord': no {resource_d}/ldirectord, \
+                 {init_d}/ldirectord is not executable, and lvs-director, which serves it: \
+                 no {}",
+                scratch.path("sbin/lvs-director")
             ),
         ],
     );
@@ -401,7 +405,10 @@ fn resources_without_a_script_are_refused_by_name_and_place() {
 #[test]
 fn each_resource_is_said_how_it_will_run() {
     let scratch = Scratch::new("classes");
+    // heartbeat's own wrapper in resource.d is passed over for the agent.
     scratch.script("resource.d/Filesystem");
+    fs::create_dir_all(scratch.dir.join("ocf/resource.d/heartbeat")).expect("mkdir");
+    scratch.script("ocf/resource.d/heartbeat/Filesystem");
     scratch.script("init.d/httpd");
     scratch.script("resource.d/IPaddr2");
     scratch.script("ocf/resource.d/test/Recorder");
@@ -424,9 +431,9 @@ fn each_resource_is_said_how_it_will_run() {
                  10.77.0.100/24 on eth0"
             ),
             format!(
-                "{haresources}:2: Filesystem::/dev/sda1::/data1::ext2: heartbeat resource \
-                 script {} with arguments /dev/sda1 /data1 ext2",
-                scratch.path("resource.d/Filesystem")
+                "{haresources}:2: Filesystem::/dev/sda1::/data1::ext2: OCF agent {} \
+                 (device=/dev/sda1, directory=/data1, fstype=ext2)",
+                scratch.path("ocf/resource.d/heartbeat/Filesystem")
             ),
             format!(
                 "{haresources}:3: httpd: LSB init script {}",
