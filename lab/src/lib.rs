@@ -11,6 +11,10 @@
 //! Needs root and the Debian packages `iproute2` and `nftables` (the
 //! latter only for the loss and blocking faults).
 //!
+//! Beds built on it: [`cluster::TwoNodeCluster`] (two `ha-node`s and a
+//! client), and [`cpu`] (busy loops for CPU starvation, a process group's
+//! CPU time).
+//!
 //! A test process killed outright (SIGKILL, Ctrl-C) cannot run its drops;
 //! its namespaces, and anything still running in them, are removed by the
 //! next lab created on the machine, which recognises them by the dead PID
@@ -32,6 +36,7 @@
 mod addr;
 pub mod cluster;
 mod command;
+pub mod cpu;
 mod error;
 mod fault;
 mod fault_state;
@@ -49,6 +54,7 @@ mod shared;
 pub mod vm;
 
 pub use addr::IfAddr;
+pub use cpu::BusyLoops;
 pub use error::LabError;
 pub use ha_process::Exit;
 pub use host::Host;
