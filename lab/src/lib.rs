@@ -12,8 +12,9 @@
 //! latter only for the loss and blocking faults).
 //!
 //! Beds built on it: [`cluster::TwoNodeCluster`] (two `ha-node`s and a
-//! client), and [`cpu`] (busy loops for CPU starvation, a process group's
-//! CPU time).
+//! client), [`keepalived::KeepalivedPair`] (the same bed running keepalived,
+//! the reference peer, for side-by-side benches), and [`cpu`] (busy loops
+//! for CPU starvation, a process group's CPU time).
 //!
 //! A test process killed outright (SIGKILL, Ctrl-C) cannot run its drops;
 //! its namespaces, and anything still running in them, are removed by the
@@ -43,6 +44,7 @@ mod fault_state;
 mod host;
 mod icmp;
 mod ip_json;
+pub mod keepalived;
 mod lab;
 mod lan;
 mod link;
