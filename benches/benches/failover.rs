@@ -19,25 +19,16 @@
 // its reason.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::collections::hash_map::RandomState;
-use std::hash::BuildHasher;
-use std::path::{Path, PathBuf};
-use std::process::Command;
+mod common;
+
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, Criterion, SamplingMode};
 use ha_lab::cluster::{ClusterSpec, Node, TwoNodeCluster};
 use ha_lab::Watcher;
 
-/// How often the client connects to the virtual IP.
-const CLIENT_PERIOD: Duration = Duration::from_millis(5);
-
-/// How long one client connection may take: a probe sent to a node that has
-/// just let the address go is lost, and is given up on after this.
-const CLIENT_TIMEOUT: Duration = Duration::from_millis(20);
-
-/// The longest the cluster may take to settle or fail over.
-const PATIENCE: Duration = Duration::from_secs(10);
+use common::{describe, node_binary, random_phase, CLIENT_PERIOD, CLIENT_TIMEOUT, PATIENCE};
 
 /// How the owner is taken down.
 #[derive(Clone, Copy)]
@@ -126,72 +117,6 @@ impl Bed {
             self.cluster.output(Node::B)
         )
     }
-}
-
-/// A pause of up to one client period. Settling ends just after a probe;
-/// without it every fault would fall at the same point between two probes.
-fn random_phase() -> Duration {
-    let random = RandomState::new().hash_one(Instant::now());
-    CLIENT_PERIOD.mul_f64((random % 1024) as f64 / 1024.0)
-}
-
-/// The `ha-node` binary: `HA_NODE_BIN`, or built by cargo into this bench's
-/// own target directory and profile (`target/release` under `cargo bench`).
-fn node_binary() -> PathBuf {
-    if let Some(path) = std::env::var_os("HA_NODE_BIN") {
-        return PathBuf::from(path);
-    }
-    let exe = std::env::current_exe().expect("the bench's own path");
-    // target/PROFILE/deps/failover-HASH
-    let profile_dir = exe
-        .parent()
-        .and_then(Path::parent)
-        .expect("the bench runs from target/PROFILE/deps");
-    let target_dir = profile_dir.parent().expect("a target directory");
-    let profile = match profile_dir.file_name().and_then(|n| n.to_str()) {
-        Some("debug") => "dev",
-        Some(other) => other,
-        None => panic!("no profile directory in {}", exe.display()),
-    };
-    let workspace = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("the workspace root");
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let status = Command::new(cargo)
-        .current_dir(workspace)
-        .env("CARGO_TARGET_DIR", target_dir)
-        .args([
-            "build",
-            "--quiet",
-            "--package",
-            "ha-node",
-            "--bin",
-            "ha-node",
-        ])
-        .args(["--profile", profile])
-        .status()
-        .expect("run cargo build");
-    assert!(status.success(), "cargo build of ha-node failed: {status}");
-    profile_dir.join("ha-node")
-}
-
-/// The median of `samples` in milliseconds, with their count, min and max.
-fn describe(samples: &[Duration]) -> String {
-    let mut ms: Vec<f64> = samples.iter().map(|d| d.as_secs_f64() * 1e3).collect();
-    ms.sort_by(f64::total_cmp);
-    let (Some(min), Some(max)) = (ms.first(), ms.last()) else {
-        return "no samples".to_string();
-    };
-    let mid = ms.len() / 2;
-    let median = if ms.len().is_multiple_of(2) {
-        (ms[mid - 1] + ms[mid]) / 2.0
-    } else {
-        ms[mid]
-    };
-    format!(
-        "{median:.0} ms ({} failovers, min {min:.0}, max {max:.0})",
-        ms.len()
-    )
 }
 
 fn failover(c: &mut Criterion) {

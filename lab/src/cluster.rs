@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use crate::{Host, Lab, LabChild, LabError, Responder, Watcher};
+use crate::{Host, Lab, LabChild, LabError, Lan, Responder, Watcher};
 
 /// The two nodes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,7 +54,7 @@ impl Node {
         }
     }
 
-    fn index(self) -> usize {
+    pub(crate) fn index(self) -> usize {
         match self {
             Node::A => 0,
             Node::B => 1,
@@ -119,6 +119,42 @@ impl ClusterSpec {
     }
 }
 
+/// The reference topology every two-node bed of the lab shares: node-a,
+/// node-b and the client on one LAN (`eth0` each), a "who am I" responder on
+/// TCP 8080 of each node, and a scratch directory named after the lab.
+pub(crate) struct Topology {
+    pub(crate) lab: Lab,
+    pub(crate) hosts: [Host; 2],
+    pub(crate) client: Host,
+    pub(crate) responders: Vec<Responder>,
+    pub(crate) dir: PathBuf,
+}
+
+impl Topology {
+    /// Builds it, in a new lab tagged `tag`.
+    pub(crate) fn build(tag: &str) -> Result<Self, LabError> {
+        let lab = Lab::new(tag)?;
+        let a = lab.host("a")?;
+        let b = lab.host("b")?;
+        let client = lab.host("c")?;
+        lab.connect(&a, "eth0", "10.77.0.1/24")?;
+        lab.connect(&b, "eth0", "10.77.0.2/24")?;
+        lab.connect(&client, "eth0", "10.77.0.10/24")?;
+        let responders = vec![
+            a.serve_whoami(([0, 0, 0, 0], VIP.1), Node::A.reply())?,
+            b.serve_whoami(([0, 0, 0, 0], VIP.1), Node::B.reply())?,
+        ];
+        let dir = std::env::temp_dir().join(lab.prefix());
+        Ok(Topology {
+            lab,
+            hosts: [a, b],
+            client,
+            responders,
+            dir,
+        })
+    }
+}
+
 /// Two nodes, a client and a LAN, torn down on drop.
 pub struct TwoNodeCluster {
     spec: ClusterSpec,
@@ -135,23 +171,18 @@ pub struct TwoNodeCluster {
 impl TwoNodeCluster {
     /// Builds the topology and writes the configuration; starts no node.
     pub fn new(tag: &str, spec: ClusterSpec) -> Result<Self, LabError> {
-        let lab = Lab::new(tag)?;
-        let a = lab.host("a")?;
-        let b = lab.host("b")?;
-        let client = lab.host("c")?;
-        lab.connect(&a, "eth0", "10.77.0.1/24")?;
-        lab.connect(&b, "eth0", "10.77.0.2/24")?;
-        lab.connect(&client, "eth0", "10.77.0.10/24")?;
-        let responders = vec![
-            a.serve_whoami(([0, 0, 0, 0], VIP.1), "A")?,
-            b.serve_whoami(([0, 0, 0, 0], VIP.1), "B")?,
-        ];
-        let dir = std::env::temp_dir().join(lab.prefix());
+        let Topology {
+            lab,
+            hosts,
+            client,
+            responders,
+            dir,
+        } = Topology::build(tag)?;
         let cluster = TwoNodeCluster {
             spec,
             dir,
             processes: [None, None],
-            hosts: [a, b],
+            hosts,
             client,
             _responders: responders,
             keep_files: false,
@@ -171,6 +202,16 @@ impl TwoNodeCluster {
     /// A node's host.
     pub fn host(&self, node: Node) -> &Host {
         &self.hosts[node.index()]
+    }
+
+    /// Joins both nodes to a second LAN, `lan2` (the client stays off it):
+    /// `eth1` with 10.78.0.1/24 on node-a and 10.78.0.2/24 on node-b, for a
+    /// second medium (`mcast eth1 ...` in the spec's media).
+    pub fn connect_second_lan(&self) -> Result<Lan, LabError> {
+        let lan2 = self.lab.lan("lan2")?;
+        lan2.connect(self.host(Node::A), "eth1", "10.78.0.1/24")?;
+        lan2.connect(self.host(Node::B), "eth1", "10.78.0.2/24")?;
+        Ok(lan2)
     }
 
     /// The client host.
@@ -309,6 +350,12 @@ impl TwoNodeCluster {
         }
     }
 
+    /// The process id of a node's binary while it runs (`ip netns exec`
+    /// execs it in place, so this is the node's own pid).
+    pub fn pid(&self, node: Node) -> Option<u32> {
+        self.processes[node.index()].as_ref().map(LabChild::pid)
+    }
+
     /// Whether the node's process is running.
     pub fn is_running(&self, node: Node) -> bool {
         self.processes[node.index()]
@@ -398,7 +445,7 @@ impl Drop for TwoNodeCluster {
     }
 }
 
-fn read_lossy(path: &Path) -> String {
+pub(crate) fn read_lossy(path: &Path) -> String {
     fs::read(path)
         .map(|b| String::from_utf8_lossy(&b).into_owned())
         .unwrap_or_default()

@@ -11,6 +11,11 @@
 //! Needs root and the Debian packages `iproute2` and `nftables` (the
 //! latter only for the loss and blocking faults).
 //!
+//! Beds built on it: [`cluster::TwoNodeCluster`] (two `ha-node`s and a
+//! client), [`keepalived::KeepalivedPair`] (the same bed running keepalived,
+//! the reference peer, for side-by-side benches), and [`cpu`] (busy loops
+//! for CPU starvation, a process group's CPU time).
+//!
 //! A test process killed outright (SIGKILL, Ctrl-C) cannot run its drops;
 //! its namespaces, and anything still running in them, are removed by the
 //! next lab created on the machine, which recognises them by the dead PID
@@ -32,6 +37,7 @@
 mod addr;
 pub mod cluster;
 mod command;
+pub mod cpu;
 pub mod debian;
 mod error;
 mod fault;
@@ -39,6 +45,7 @@ mod fault_state;
 mod host;
 mod icmp;
 mod ip_json;
+pub mod keepalived;
 mod lab;
 mod lan;
 mod link;
@@ -50,6 +57,7 @@ mod shared;
 pub mod vm;
 
 pub use addr::IfAddr;
+pub use cpu::BusyLoops;
 pub use error::LabError;
 pub use ha_process::Exit;
 pub use host::Host;

@@ -12,9 +12,10 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::sched::{fifo_threads, node_pid, BusyLoops, MEMBERSHIP_THREAD, SCHED_FIFO};
+use common::sched::{fifo_threads, node_pid, MEMBERSHIP_THREAD, SCHED_FIFO};
 use common::{cluster, holds_vip, outputs, start_both, state_seen, BINARY};
 use ha_lab::cluster::{ClusterSpec, Node, TwoNodeCluster};
+use ha_lab::BusyLoops;
 
 /// How long the CPUs are kept busy.
 const STARVATION: Duration = Duration::from_secs(120);
@@ -65,8 +66,8 @@ fn cpu_starvation_for_2_minutes_at_10ms_40ms_causes_no_takeover() {
     std::thread::sleep(Duration::from_millis(500));
     let mark = [cluster.log(Node::A).len(), cluster.log(Node::B).len()];
 
-    let cpus = std::thread::available_parallelism().map_or(1, usize::from);
-    let busy = BusyLoops::start(2 * cpus);
+    let cpus = ha_lab::cpu::cpu_count();
+    let busy = BusyLoops::start(2 * cpus).expect("start the busy loops");
     eprintln!(
         "{} busy loops on {cpus} CPUs (pids {:?}) for {} s",
         2 * cpus,

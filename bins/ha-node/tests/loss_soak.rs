@@ -32,11 +32,7 @@ fn two_minutes_of_20_percent_loss_on_two_media_move_nothing() {
     ];
     spec.media = [media.clone(), media];
     let mut cluster = cluster("hn-soak", spec);
-    let lan2 = cluster.lab().lan("lan2").expect("second LAN");
-    lan2.connect(cluster.host(Node::A), "eth1", "10.78.0.1/24")
-        .expect("eth1 of node-a");
-    lan2.connect(cluster.host(Node::B), "eth1", "10.78.0.2/24")
-        .expect("eth1 of node-b");
+    let _lan2 = cluster.connect_second_lan().expect("second LAN");
     start_both(&mut cluster);
     // Each packet into either node is dropped with probability 0.2, so
     // each medium loses 20 % of the heartbeats, independently.

@@ -32,11 +32,7 @@ fn two_lan_cluster() -> (TwoNodeCluster, Lan) {
     let media = vec!["bcast eth0".to_string(), MCAST_ETH1.to_string()];
     spec.media = [media.clone(), media];
     let cluster = cluster("hn-media2", spec);
-    let lan2 = cluster.lab().lan("lan2").expect("second LAN");
-    lan2.connect(cluster.host(Node::A), "eth1", "10.78.0.1/24")
-        .expect("eth1 of node-a");
-    lan2.connect(cluster.host(Node::B), "eth1", "10.78.0.2/24")
-        .expect("eth1 of node-b");
+    let lan2 = cluster.connect_second_lan().expect("second LAN");
     (cluster, lan2)
 }
 

@@ -181,36 +181,3 @@ pub fn probe_calls(cluster: &TwoNodeCluster, node: Node) -> Vec<(String, [u32; 2
         })
         .collect()
 }
-
-/// Busy loops (`sh -c 'while :; do :; done'`) at the normal policy, killed
-/// when dropped, panic or not.
-pub struct BusyLoops(Vec<std::process::Child>);
-
-impl BusyLoops {
-    /// Starts `n` of them.
-    pub fn start(n: usize) -> BusyLoops {
-        let mut loops = BusyLoops(Vec::new());
-        for _ in 0..n {
-            let child = std::process::Command::new("sh")
-                .args(["-c", "while :; do :; done"])
-                .spawn()
-                .expect("start a busy loop");
-            loops.0.push(child);
-        }
-        loops
-    }
-
-    /// Their pids.
-    pub fn pids(&self) -> Vec<u32> {
-        self.0.iter().map(std::process::Child::id).collect()
-    }
-}
-
-impl Drop for BusyLoops {
-    fn drop(&mut self) {
-        for child in &mut self.0 {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-}
