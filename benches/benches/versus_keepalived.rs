@@ -105,8 +105,8 @@ impl Fault {
 
 /// One peer's two-node bed: either ha-node's cluster or keepalived's pair.
 enum Pair {
-    HaNode(TwoNodeCluster),
-    Keepalived(KeepalivedPair),
+    HaNode(Box<TwoNodeCluster>),
+    Keepalived(Box<KeepalivedPair>),
 }
 
 impl Pair {
@@ -117,13 +117,13 @@ impl Pair {
         spec.deadtime = deadtime.into();
         let cluster = TwoNodeCluster::new("vs-ka", spec)
             .unwrap_or_else(|e| panic!("cannot build the lab (root, iproute2 needed): {e}"));
-        Pair::HaNode(cluster)
+        Pair::HaNode(Box::new(cluster))
     }
 
     fn keepalived(advert_int: &str) -> Pair {
         let pair = KeepalivedPair::new("vs-ka", KeepalivedSpec::new(advert_int))
             .unwrap_or_else(|e| panic!("cannot build the keepalived lab: {e}"));
-        Pair::Keepalived(pair)
+        Pair::Keepalived(Box::new(pair))
     }
 
     fn host(&self, node: Node) -> &ha_lab::Host {
@@ -535,7 +535,7 @@ fn ha_node_two_media(binary: &Path) -> Pair {
     let cluster = TwoNodeCluster::new("vs-ka-loss", spec).expect("lab");
     // The LAN lives as long as the lab; the handle is not needed.
     cluster.connect_second_lan().expect("second LAN");
-    Pair::HaNode(cluster)
+    Pair::HaNode(Box::new(cluster))
 }
 
 /// Parts 2 and 3, printed as they come.
