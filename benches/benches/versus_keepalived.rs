@@ -12,7 +12,9 @@
 //!    group, its VRRP process included) and `link-down` (host death: node-a's
 //!    `eth0` is taken down inside its namespace, the daemon left running).
 //!    Lines: `failover/ha-node-10-40/…`, `ha-node-20-80`, `ha-node-100-500`
-//!    (keepalive/deadtime in ms) and `failover/keepalived-0.01/…`,
+//!    (keepalive/deadtime in ms, on bcast), the same on ucast
+//!    (`ha-node-ucast-10-40`…: a killed process whose host lives is
+//!    noticed by its port's refusals, before deadtime) and `failover/keepalived-0.01/…`,
 //!    `keepalived-0.05`, `keepalived-0.1` (advert_int in s).
 //! 2. Idle CPU of each node (all its processes and threads), as percent of
 //!    one core, from /proc over `HA_BENCH_IDLE_SECS` (default 10; per
@@ -110,8 +112,16 @@ enum Pair {
 }
 
 impl Pair {
-    fn ha_node(binary: &Path, [keepalive, warntime, deadtime]: [&str; 3]) -> Pair {
+    /// ha-node at these timers, on bcast, or on ucast (where a killed
+    /// process on a live host is noticed by its port's refusals).
+    fn ha_node(binary: &Path, [keepalive, warntime, deadtime]: [&str; 3], ucast: bool) -> Pair {
         let mut spec = ClusterSpec::fast(binary);
+        if ucast {
+            spec.media = [
+                vec![format!("ucast eth0 {}", Node::B.address())],
+                vec![format!("ucast eth0 {}", Node::A.address())],
+            ];
+        }
         spec.keepalive = keepalive.into();
         spec.warntime = warntime.into();
         spec.deadtime = deadtime.into();
@@ -400,14 +410,20 @@ fn keepalived_available(report: &mut Report) -> bool {
 /// The lines of the failover comparison: name and how to build the pair.
 fn failover_lines(binary: &Path, with_keepalived: bool) -> Vec<(String, Build<'_>)> {
     let mut lines: Vec<(String, Build<'_>)> = Vec::new();
-    for timers in HA_NODE_TIMERS {
-        let name = format!(
-            "ha-node-{}-{}",
-            timers[0].trim_end_matches("ms"),
-            timers[2].trim_end_matches("ms")
-        );
-        let binary = binary.to_path_buf();
-        lines.push((name, Box::new(move || Pair::ha_node(&binary, timers))));
+    for ucast in [false, true] {
+        for timers in HA_NODE_TIMERS {
+            let name = format!(
+                "ha-node{}-{}-{}",
+                if ucast { "-ucast" } else { "" },
+                timers[0].trim_end_matches("ms"),
+                timers[2].trim_end_matches("ms")
+            );
+            let binary = binary.to_path_buf();
+            lines.push((
+                name,
+                Box::new(move || Pair::ha_node(&binary, timers, ucast)),
+            ));
+        }
     }
     if with_keepalived {
         for advert in KEEPALIVED_ADVERTS {
@@ -545,7 +561,7 @@ fn steadiness(binary: &Path, report: &mut Report) {
     if idle_secs > 0 {
         let mut lines: Vec<(&str, Build<'_>)> = vec![(
             "idle/ha-node-10-40",
-            Box::new(|| Pair::ha_node(binary, HA_NODE_TIMERS[0])),
+            Box::new(|| Pair::ha_node(binary, HA_NODE_TIMERS[0], false)),
         )];
         if with_keepalived {
             lines.push((
@@ -580,7 +596,7 @@ fn steadiness(binary: &Path, report: &mut Report) {
         lines.push((
             format!("starvation-{}x/ha-node-10-40", 2 * cpus),
             Stress::Starvation,
-            Box::new(|| Pair::ha_node(binary, HA_NODE_TIMERS[0])),
+            Box::new(|| Pair::ha_node(binary, HA_NODE_TIMERS[0], false)),
         ));
         if with_keepalived {
             lines.push((
