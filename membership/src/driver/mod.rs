@@ -75,6 +75,8 @@ pub struct Snapshot {
     pub local: String,
     /// Every node, this one first.
     pub nodes: Vec<NodeStatus>,
+    /// Every node's name in ha.cf order.
+    pub node_order: Vec<String>,
     /// Every group.
     pub groups: Vec<GroupStatus>,
     /// Every medium.
@@ -566,6 +568,7 @@ impl Driver {
         Snapshot {
             local: self.machine.config().local.clone(),
             nodes: self.machine.nodes(now),
+            node_order: self.machine.config().nodes.clone(),
             groups: self.machine.groups(),
             media: self
                 .media

@@ -17,6 +17,7 @@
 //! once ([`standby`]).
 
 mod cause;
+mod handover;
 pub mod ownership;
 pub mod peer;
 pub mod refusal;
@@ -31,6 +32,7 @@ use std::time::Instant;
 
 use crate::message::{Header, Message, NodeState, Status};
 use cause::{LetGo, Vacancies};
+pub use handover::{Handover, HandoverRefused, ResourceSet, Which};
 pub use ownership::ReleaseReason;
 use ownership::{Decision, GroupView};
 use peer::Peer;
@@ -38,7 +40,6 @@ use refusal::{Refusals, Verdict};
 pub use sequence::Rejection;
 use stall::Stalls;
 use standby::Standby;
-pub use standby::{Handover, HandoverRefused, ResourceSet, Which};
 pub use types::{
     ActionId, ActionKind, ActionOutcome, Config, Event, GroupConfig, GroupStatus, LocalGroupState,
     NodeStatus, Output, RejectReason, StartCause, StateCause, Via,

@@ -18,8 +18,8 @@
 //!   undo it; the groups stay with the node that took them until another
 //!   standby or takeover, or until that node leaves.
 //!
-//! Here a node that goes standby for a group *stands by* for it
-//! ([`Standby`]): it releases the group ([`ReleaseReason::Standby`]) as
+//! Here a node that goes standby for a group *stands by* for it: it
+//! releases the group ([`ReleaseReason::Standby`]) as
 //! soon as another active node that neither failed nor stands by for it
 //! can take it, and no such node takes it back by failback; the taker
 //! starts it with [`StartCause::Standby`] at once, on the status that no
@@ -35,156 +35,20 @@
 use std::collections::BTreeSet;
 use std::time::Instant;
 
+use super::handover::{Handover, HandoverRefused, ResourceSet, Which};
 use super::types::{Event, GroupConfig, Output};
 use crate::message::{Message, NodeState};
 
-/// The operator's word: which resources (`hb_standby`'s and
-/// `hb_takeover`'s argument).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Which {
-    /// Every group.
-    All,
-    /// The groups whose preferred node is another node.
-    Foreign,
-    /// The groups whose preferred node is this one.
-    Local,
-    /// `hb_standby`: the foreign groups, back to their preferred nodes;
-    /// `hb_takeover`: as heartbeat runs it, every group.
-    Failback,
-}
-
-impl Which {
-    /// Parses `all`, `foreign`, `local` or `failback`.
-    pub fn parse(word: &str) -> Option<Self> {
-        match word {
-            "all" => Some(Which::All),
-            "foreign" => Some(Which::Foreign),
-            "local" => Some(Which::Local),
-            "failback" => Some(Which::Failback),
-            _ => None,
-        }
-    }
-
-    /// The word.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Which::All => "all",
-            Which::Foreign => "foreign",
-            Which::Local => "local",
-            Which::Failback => "failback",
-        }
-    }
-
-    /// The set a standby gives up (`failback` is `foreign`).
-    pub fn for_standby(self) -> ResourceSet {
-        match self {
-            Which::All => ResourceSet::All,
-            Which::Foreign | Which::Failback => ResourceSet::Foreign,
-            Which::Local => ResourceSet::Local,
-        }
-    }
-
-    /// The set a takeover asks for, seen from the node asking
-    /// (`failback` is `all`, as heartbeat's rc.d/hb_takeover makes it).
-    pub fn for_takeover(self) -> ResourceSet {
-        match self {
-            Which::All | Which::Failback => ResourceSet::All,
-            Which::Foreign => ResourceSet::Foreign,
-            Which::Local => ResourceSet::Local,
-        }
-    }
-}
-
-/// heartbeat's resource sets (`rsc_hold`), from one node's point of view.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ResourceSet {
-    /// Every group.
-    All,
-    /// Groups preferred by the node.
-    Local,
-    /// Groups preferred by another node.
-    Foreign,
-}
-
-impl ResourceSet {
-    /// Parses heartbeat's words `all`, `local` and `foreign`.
-    pub fn parse(word: &str) -> Option<Self> {
-        match word {
-            "all" => Some(ResourceSet::All),
-            "local" => Some(ResourceSet::Local),
-            "foreign" => Some(ResourceSet::Foreign),
-            _ => None,
-        }
-    }
-
-    /// The word heartbeat sends.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ResourceSet::All => "all",
-            ResourceSet::Local => "local",
-            ResourceSet::Foreign => "foreign",
-        }
-    }
-
-    /// The same groups seen from the other node of a pair.
-    pub fn mirrored(self) -> Self {
-        match self {
-            ResourceSet::All => ResourceSet::All,
-            ResourceSet::Local => ResourceSet::Foreign,
-            ResourceSet::Foreign => ResourceSet::Local,
-        }
-    }
-
-    /// The groups of `groups` in this set as `node` sees it.
-    pub fn groups<'a>(
-        self,
-        groups: &'a [GroupConfig],
-        node: &'a str,
-    ) -> impl Iterator<Item = &'a str> + 'a {
-        groups
-            .iter()
-            .filter(move |g| match self {
-                ResourceSet::All => true,
-                ResourceSet::Local => g.preferred == node,
-                ResourceSet::Foreign => g.preferred != node,
-            })
-            .map(|g| g.id.as_str())
-    }
-}
-
-/// What an accepted standby or takeover moves.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Handover {
-    /// The set, as the node asked sees it.
-    pub set: ResourceSet,
-    /// The groups in it that change hands now (held here for a standby,
-    /// by a peer for a takeover), in haresources order.
-    pub moving: Vec<String>,
-    /// The active peers that give or take them.
-    pub peers: Vec<String>,
-}
-
-/// Why a standby or takeover was refused.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum HandoverRefused {
-    /// No peer is active: nobody could take the groups (standby) or
-    /// give them (takeover).
-    #[error("no peer is active to {verb} ({states}): refused")]
-    NoActivePeer {
-        /// `take the groups over` or `hand the groups over`.
-        verb: &'static str,
-        /// Each peer with its state, e.g. `node-b is dead`.
-        states: String,
-    },
-    /// This node has not settled yet.
-    #[error("this node is {state}, not active yet: refused")]
-    NotActive {
-        /// Its state.
-        state: crate::message::NodeState,
-    },
-    /// This node is shutting down.
-    #[error("this node is shutting down: refused")]
-    ShuttingDown,
+/// The groups of `groups` in `set` as `node` sees it.
+fn in_set<'a>(
+    set: ResourceSet,
+    groups: &'a [GroupConfig],
+    node: &'a str,
+) -> impl Iterator<Item = &'a str> + 'a {
+    groups
+        .iter()
+        .filter(move |g| set.covers(&g.preferred, node))
+        .map(|g| g.id.as_str())
 }
 
 /// The groups this node stands by for.
@@ -231,8 +95,7 @@ impl super::Machine {
         self.note_call(now);
         let peers = self.handover_peers("take the groups over")?;
         let set = which.for_standby();
-        let groups: Vec<String> = set
-            .groups(&self.config.groups, &self.config.local)
+        let groups: Vec<String> = in_set(set, &self.config.groups, &self.config.local)
             .map(str::to_string)
             .collect();
         let moving = groups
@@ -253,8 +116,7 @@ impl super::Machine {
         self.note_call(now);
         let peers = self.handover_peers("hand the groups over")?;
         let set = which.for_takeover();
-        let groups: Vec<String> = set
-            .groups(&self.config.groups, &self.config.local)
+        let groups: Vec<String> = in_set(set, &self.config.groups, &self.config.local)
             .map(str::to_string)
             .collect();
         let moving = groups
@@ -345,8 +207,7 @@ impl super::Machine {
             return;
         }
         let peer = &self.peers[index];
-        let groups: Vec<String> = set
-            .groups(&self.config.groups, &peer.name)
+        let groups: Vec<String> = in_set(set, &self.config.groups, &peer.name)
             .map(str::to_string)
             .collect();
         self.standby.remove(groups.iter().map(String::as_str));
@@ -365,8 +226,7 @@ impl super::Machine {
             return;
         }
         let set = which.for_takeover().mirrored();
-        let groups: Vec<String> = set
-            .groups(&self.config.groups, &self.config.local)
+        let groups: Vec<String> = in_set(set, &self.config.groups, &self.config.local)
             .map(str::to_string)
             .collect();
         let peer = &mut self.peers[index];
@@ -423,7 +283,7 @@ mod tests {
     #[test]
     fn local_and_foreign_follow_the_preferred_node() {
         let groups = groups();
-        let of = |set: ResourceSet, node| set.groups(&groups, node).collect::<Vec<_>>();
+        let of = |set: ResourceSet, node| in_set(set, &groups, node).collect::<Vec<_>>();
         assert_eq!(of(ResourceSet::Local, "a"), ["g0", "g2"]);
         assert_eq!(of(ResourceSet::Foreign, "a"), ["g1"]);
         assert_eq!(of(ResourceSet::All, "b"), ["g0", "g1", "g2"]);

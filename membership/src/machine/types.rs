@@ -282,7 +282,7 @@ pub enum Event {
     /// holds to a peer): the operator's standby here, or a peer's takeover.
     StandingBy {
         /// The set, as this node sees it.
-        set: super::standby::ResourceSet,
+        set: super::handover::ResourceSet,
         /// The groups in it.
         groups: Vec<String>,
         /// The peer whose takeover asked for it; `None`: the operator here.
