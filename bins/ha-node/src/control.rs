@@ -57,10 +57,10 @@ pub struct HistoryReport {
     /// The configured warntime.
     pub warntime_ms: u64,
     /// Groups this node was asked to start, by cause: `initial`,
-    /// `peer-dead`, `peer-shutdown`, `failback`, `peer-failed`, `restart`.
+    /// `peer-dead`, `peer-shutdown`, `failback`, `peer-failed`, `restart`, `standby`.
     pub takeovers: BTreeMap<String, u64>,
     /// Groups this node was asked to stop, by reason: `conflict`,
-    /// `failback`, `shutdown`.
+    /// `failback`, `shutdown`, `standby`.
     pub releases: BTreeMap<String, u64>,
     /// Groups seen held by two nodes or more at once.
     pub conflicts: u64,
