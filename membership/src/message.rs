@@ -77,6 +77,10 @@ pub struct Status {
     pub held: Vec<String>,
     /// Groups that failed to start on the sender (`rsc_failed=`).
     pub failed: Vec<String>,
+    /// Groups the sender stands by for (`rsc_standby=`): an operator's
+    /// standby or a peer's takeover handed them away, and the sender
+    /// neither claims nor takes them back while another node can hold them.
+    pub standby: Vec<String>,
 }
 
 /// A message of the cluster protocol.
@@ -100,6 +104,29 @@ pub enum Message {
         /// The generation the sender last accepted from it.
         known: u64,
     },
+    /// heartbeat's standby protocol (`t=ask_resources`, sent by its
+    /// hb_standby): `rsc_hold` names the resources (`all`, `local`,
+    /// `foreign`, as the sender sees them) and `info` the phase: `me` (the
+    /// sender goes standby), `other` (a peer agrees), `done` (released, or
+    /// acquired).
+    AskResources {
+        /// Sender, generation, sequence.
+        header: Header,
+        /// `rsc_hold`: which resources.
+        resources: String,
+        /// `info`: the phase.
+        info: String,
+    },
+    /// heartbeat's takeover request (`t=hb_takeover`, sent by its
+    /// hb_takeover): the sender asks its peers to go standby for the
+    /// resources `rsc_hold` names as the sender sees them (`all`, `local`,
+    /// `foreign`, `failback`).
+    Takeover {
+        /// Sender, generation, sequence.
+        header: Header,
+        /// `rsc_hold`: which resources.
+        resources: String,
+    },
     /// A message type of heartbeat's that this protocol does not act on
     /// (acks, node lists…); kept so receivers can log it.
     Other {
@@ -117,6 +144,8 @@ impl Message {
             Message::Status(status) => &status.header,
             Message::Shutdown(header) => header,
             Message::GenerationHint { header, .. } => header,
+            Message::AskResources { header, .. } => header,
+            Message::Takeover { header, .. } => header,
             Message::Other { header, .. } => header,
         }
     }

@@ -171,6 +171,8 @@ fn release_has_cause(scenario: &Scenario, cluster: &Cluster, entry: &Entry) -> R
         ReleaseReason::Failback => {
             scenario.auto_failback && preferred != i && recently_up(cluster, preferred)
         }
+        // No scenario asks for a standby or takeover.
+        ReleaseReason::Standby => false,
         ReleaseReason::Conflict => (0..scenario.nodes)
             .filter(|&j| j != i)
             .any(|j| holds_or_held_recently(cluster, j, group)),

@@ -90,6 +90,7 @@ impl Node {
             deadtime_ms: 2000,
             held: Vec::new(),
             failed: Vec::new(),
+            standby: Vec::new(),
         });
         let via = Via {
             medium: UCAST,

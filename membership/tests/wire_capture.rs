@@ -87,6 +87,8 @@ fn every_packet_of_the_reference_capture_decodes_and_maps() {
                 assert_eq!(header.seq == 0, msg.get("seq").is_none(), "packet {i}");
             }
             Message::GenerationHint { .. } => panic!("packet {i}: heartbeat sent a hint of ours"),
+            Message::AskResources { .. } => assert_eq!(msg.string("t"), Some("ask_resources")),
+            Message::Takeover { .. } => assert_eq!(msg.string("t"), Some("hb_takeover")),
         }
     }
     let count = |needle: &[u8]| packets.iter().filter(|p| contains(p, needle)).count();
@@ -130,6 +132,7 @@ fn the_annotated_status_packet_is_the_typed_status_it_says() {
         deadtime_ms: 4000,
         held: vec![],
         failed: vec![],
+        standby: Vec::new(),
     });
     assert_eq!(Message::from_wire(&msg).unwrap(), expected);
 }

@@ -113,21 +113,38 @@ fn message() -> impl Strategy<Value = Message> {
         Just(NodeState::Dead),
     ];
     prop_oneof![
-        (header(), state, any::<u64>(), groups(), groups()).prop_map(
-            |(header, state, deadtime_ms, held, failed)| Message::Status(Status {
+        (header(), state, any::<u64>(), groups(), groups(), groups()).prop_map(
+            |(header, state, deadtime_ms, held, failed, standby)| Message::Status(Status {
                 header,
                 state,
                 deadtime_ms,
                 held,
                 failed,
+                standby,
             })
         ),
+        (header(), "all|local|foreign", "me|other|done").prop_map(|(header, resources, info)| {
+            Message::AskResources {
+                header,
+                resources,
+                info,
+            }
+        }),
+        (header(), "all|local|foreign|failback")
+            .prop_map(|(header, resources)| Message::Takeover { header, resources }),
         header().prop_map(Message::Shutdown),
         (header(), "[a-z0-9-]{1,12}", any::<u64>())
             .prop_map(|(header, to, known)| { Message::GenerationHint { header, to, known } }),
         (header(), "(NS_)?[a-z_-]{1,12}")
             .prop_filter("not a mapped type", |(_, kind)| {
-                kind != "status" && kind != "shutdone" && kind != "ha_genhint"
+                ![
+                    "status",
+                    "shutdone",
+                    "ha_genhint",
+                    "ask_resources",
+                    "hb_takeover",
+                ]
+                .contains(&kind.as_str())
             })
             .prop_map(|(header, kind)| Message::Other { header, kind }),
     ]
@@ -204,6 +221,7 @@ fn to_wire_refuses_names_that_cannot_travel() {
             deadtime_ms: 2000,
             held,
             failed: vec![],
+            standby: Vec::new(),
         })
     };
     let err = status(vec!["a\nb".to_owned()], "node-a")
@@ -238,6 +256,7 @@ fn status_fields_are_in_heartbeats_order_and_units() {
         deadtime_ms: 2000,
         held: vec!["ip".to_owned(), "web".to_owned()],
         failed: vec!["db".to_owned()],
+        standby: Vec::new(),
     });
     let wire = message.to_wire(0, 3).unwrap();
     let text = String::from_utf8(wire.classic_text()).unwrap();
@@ -275,6 +294,7 @@ fn from_wire_names_the_missing_or_malformed_field() {
         deadtime_ms: 4000,
         held: vec![],
         failed: vec![],
+        standby: Vec::new(),
     })
     .to_wire(100, 3)
     .unwrap();

@@ -1,4 +1,5 @@
-//! The command line: `ha-node run | check-config | status | demo`.
+//! The command line: `ha-node run | check-config | status | standby |
+//! takeover | cl_status | demo`.
 
 use std::path::PathBuf;
 
@@ -60,9 +61,48 @@ pub enum Command {
         #[arg(long, default_value = "/run/ha-node.sock")]
         socket: PathBuf,
     },
+    /// Give this node's groups to the peer at once (heartbeat's
+    /// hb_standby): `all` (default), `foreign`, `local` or `failback`
+    /// (the foreign groups).
+    Standby {
+        /// Which groups.
+        #[arg(default_value = "all", value_parser = parse_which)]
+        which: ha_membership::machine::Which,
+        /// The running node's control socket.
+        #[arg(long, default_value = crate::operator::DEFAULT_SOCKET)]
+        socket: PathBuf,
+    },
+    /// Take the groups from the peer at once (heartbeat's hb_takeover):
+    /// `all` (default), `foreign`, `local` or `failback` (all, as
+    /// heartbeat does).
+    Takeover {
+        /// Which groups.
+        #[arg(default_value = "all", value_parser = parse_which)]
+        which: ha_membership::machine::Which,
+        /// The running node's control socket.
+        #[arg(long, default_value = crate::operator::DEFAULT_SOCKET)]
+        socket: PathBuf,
+    },
+    /// heartbeat's cl_status: hbstatus, listnodes, nodestatus, nodetype,
+    /// numnodes, listhblinks, hblinkstatus, clientstatus, rscstatus.
+    #[command(name = "cl_status")]
+    ClStatus {
+        /// The running node's control socket.
+        #[arg(long, default_value = crate::operator::DEFAULT_SOCKET)]
+        socket: PathBuf,
+        /// The subcommand and its arguments, as cl_status takes them.
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
     /// Build a two-node lab in network namespaces, fail the owner over and
     /// back, and print the timeline (needs root).
     Demo,
+}
+
+/// `all`, `foreign`, `local` or `failback`.
+fn parse_which(word: &str) -> Result<ha_membership::machine::Which, String> {
+    ha_membership::machine::Which::parse(word)
+        .ok_or_else(|| format!("wrong resources({word}): all, foreign, local or failback"))
 }
 
 /// The directories resources are looked up in besides the configuration

@@ -1,9 +1,11 @@
 //! The control socket: `ha-node status` asks a running node what it sees.
 //!
 //! A client connects to the node's Unix socket, writes one request line
-//! (`status`) and reads one JSON document back. The JSON shape is
-//! [`StatusReport`], documented in the README. The socket itself is
-//! ha-daemon's.
+//! and reads one JSON document back: `status` answers a [`StatusReport`]
+//! (documented in the README); `standby WHICH` and `takeover WHICH` (WHICH
+//! one of `all`, `foreign`, `local`, `failback`) answer a
+//! [`HandoverReport`] or `{"error": "..."}` when refused. The socket itself
+//! is ha-daemon's.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -12,9 +14,10 @@ use std::time::Duration;
 
 use ha_daemon::control::{self, error_reply, unknown_request, ControlError, Naming, Report};
 use ha_membership::driver::{
-    DriverHandle, GapPercentiles, History, HistoryEntry, HistoryEvent, LinkHistory, PeerHistory,
-    Snapshot,
+    DriverHandle, GapPercentiles, HandoverCommand, History, HistoryEntry, HistoryEvent,
+    LinkHistory, PeerHistory, Snapshot,
 };
+use ha_membership::machine::{Handover, Which};
 use serde::{Deserialize, Serialize};
 use tokio::net::UnixListener;
 
@@ -31,6 +34,9 @@ pub struct StatusReport {
     pub node: String,
     /// Every node, the answering one first.
     pub nodes: Vec<NodeReport>,
+    /// Every node's name in ha.cf order.
+    #[serde(default)]
+    pub node_order: Vec<String>,
     /// The media.
     pub media: Vec<MediumReport>,
     /// The resource groups.
@@ -51,10 +57,10 @@ pub struct HistoryReport {
     /// The configured warntime.
     pub warntime_ms: u64,
     /// Groups this node was asked to start, by cause: `initial`,
-    /// `peer-dead`, `peer-shutdown`, `failback`, `peer-failed`, `restart`.
+    /// `peer-dead`, `peer-shutdown`, `failback`, `peer-failed`, `restart`, `standby`.
     pub takeovers: BTreeMap<String, u64>,
     /// Groups this node was asked to stop, by reason: `conflict`,
-    /// `failback`, `shutdown`.
+    /// `failback`, `shutdown`, `standby`.
     pub releases: BTreeMap<String, u64>,
     /// Groups seen held by two nodes or more at once.
     pub conflicts: u64,
@@ -104,6 +110,10 @@ pub struct LinkReport {
     pub late: u64,
     /// The longest gap, or the silence going on if longer.
     pub longest_silence_ms: u64,
+    /// Milliseconds since the peer's last message on this medium; null
+    /// before the first, or after its goodbye.
+    #[serde(default)]
+    pub silent_ms: Option<u64>,
     /// Inter-arrival percentiles over the last gaps; null before two messages.
     pub gaps: Option<GapsReport>,
 }
@@ -187,6 +197,7 @@ impl From<Snapshot> for StatusReport {
     fn from(snapshot: Snapshot) -> Self {
         StatusReport {
             node: snapshot.local,
+            node_order: snapshot.node_order,
             nodes: snapshot
                 .nodes
                 .into_iter()
@@ -290,6 +301,7 @@ impl From<LinkHistory> for LinkReport {
             received: link.received,
             late: link.late,
             longest_silence_ms: ms(link.longest_silence),
+            silent_ms: link.silent_for.map(ms),
             gaps: link.gaps.map(GapsReport::from),
         }
     }
@@ -503,7 +515,64 @@ pub async fn serve(listener: UnixListener, driver: DriverHandle) {
     control::serve(listener, move |request| answer(request, driver.clone())).await;
 }
 
+/// What a standby or takeover moves, as the node answers it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HandoverReport {
+    /// The set as the answering node sees it: `all`, `local` or `foreign`.
+    pub set: String,
+    /// The groups that change hands now.
+    pub moving: Vec<String>,
+    /// The active peers giving or taking them.
+    pub peers: Vec<String>,
+}
+
+impl From<Handover> for HandoverReport {
+    fn from(handover: Handover) -> Self {
+        HandoverReport {
+            set: handover.set.as_str().to_string(),
+            moving: handover.moving,
+            peers: handover.peers,
+        }
+    }
+}
+
+/// A hand-over's reply: done, or refused with the node's reason.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum HandoverReply {
+    Done(HandoverReport),
+    Refused { error: String },
+}
+
+/// The hand-over a request line asks for.
+fn handover_request(request: &str) -> Option<Result<(HandoverCommand, Which), String>> {
+    let mut words = request.split_whitespace();
+    let command = match words.next()? {
+        "standby" => HandoverCommand::Standby,
+        "takeover" => HandoverCommand::Takeover,
+        _ => return None,
+    };
+    let word = words.next().unwrap_or("all");
+    Some(
+        Which::parse(word)
+            .map(|which| (command, which))
+            .ok_or_else(|| format!("wrong resources({word}): all, foreign, local or failback")),
+    )
+}
+
 async fn answer(request: String, driver: DriverHandle) -> String {
+    if let Some(handover) = handover_request(&request) {
+        let (command, which) = match handover {
+            Ok(asked) => asked,
+            Err(error) => return error_reply(&error),
+        };
+        return match driver.handover(command, which).await {
+            Some(Ok(handover)) => serde_json::to_string(&HandoverReport::from(handover))
+                .unwrap_or_else(|e| error_reply(&e.to_string())),
+            Some(Err(refused)) => error_reply(&refused.to_string()),
+            None => error_reply("the node is stopping"),
+        };
+    }
     match request.as_str() {
         "status" => match driver.status().await {
             Some(snapshot) => serde_json::to_string(&StatusReport::from(snapshot))
@@ -518,6 +587,21 @@ async fn answer(request: String, driver: DriverHandle) -> String {
 pub async fn request_status(path: &Path) -> Result<StatusReport, ControlError> {
     let reply = control::request(path, "status", &NAMING).await?;
     control::parse_reply(path, &reply)
+}
+
+/// Asks the node at `path` for a standby or takeover: what moves, or why
+/// the node refused.
+pub async fn request_handover(
+    path: &Path,
+    command: HandoverCommand,
+    which: Which,
+) -> Result<Result<HandoverReport, String>, ControlError> {
+    let request = format!("{} {}", command.as_str(), which.as_str());
+    let reply = control::request(path, &request, &NAMING).await?;
+    Ok(match control::parse_reply(path, &reply)? {
+        HandoverReply::Done(report) => Ok(report),
+        HandoverReply::Refused { error } => Err(error),
+    })
 }
 
 #[cfg(test)]

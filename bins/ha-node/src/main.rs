@@ -5,6 +5,10 @@
 //! - [`run`]: the node itself: media, resource groups, the membership driver.
 //! - [`groups`]: resource groups as the driver starts and stops them.
 //! - [`control`]: the control socket and `ha-node status`.
+//! - [`operator`]: `standby`, `takeover` and `cl_status`, heartbeat's
+//!   operator commands, also run through links named `hb_standby`,
+//!   `hb_takeover` and `cl_status`; [`cl_status`] answers as heartbeat's
+//!   cl_status.
 //! - [`logging`]: logfile, debugfile, logfacility.
 //! - `demo` (with the `demo` feature only): a two-node failover
 //!   demonstration in network namespaces, on the test bed.
@@ -14,6 +18,7 @@
 
 #![forbid(unsafe_code)]
 
+mod cl_status;
 mod cli;
 mod control;
 #[cfg(feature = "demo")]
@@ -22,9 +27,12 @@ mod failed_stop;
 mod groups;
 mod logging;
 mod node_config;
+mod operator;
 mod run;
 
 use std::path::Path;
+
+use ha_membership::driver::HandoverCommand;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -34,8 +42,23 @@ use ha_daemon::runtime;
 use ha_resources::Resolver;
 
 fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args_os()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    let program = args.first().cloned().unwrap_or_default();
+    let invoked_as = Path::new(&program)
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let rest = args.get(1..).unwrap_or_default();
+    match invoked_as.as_str() {
+        "cl_status" => return operator::cl_status(rest, &operator::socket_from_env()),
+        "hb_standby" => return operator::script(&program, HandoverCommand::Standby, rest),
+        "hb_takeover" => return operator::script(&program, HandoverCommand::Takeover, rest),
+        _ => {}
+    }
     logging::init();
-    match Cli::parse().command {
+    match Cli::parse_from(&args).command {
         Command::CheckConfig {
             config_dir,
             node,
@@ -65,6 +88,13 @@ fn main() -> ExitCode {
             run_node(node, options)
         }
         Command::Status { json, socket } => status(json, &socket),
+        Command::Standby { which, socket } => {
+            operator::handover(HandoverCommand::Standby, which, &socket)
+        }
+        Command::Takeover { which, socket } => {
+            operator::handover(HandoverCommand::Takeover, which, &socket)
+        }
+        Command::ClStatus { socket, args } => operator::cl_status(&args, &socket),
         Command::Demo => demo(),
     }
 }

@@ -90,6 +90,9 @@ pub struct LinkHistory {
     pub late: u64,
     /// The longest gap between two of them, or the silence going on if longer.
     pub longest_silence: Duration,
+    /// The time since the last message on this medium; `None` before the
+    /// first, or after the peer's goodbye.
+    pub silent_for: Option<Duration>,
     /// Percentiles of the last gaps; `None` before the second message.
     pub gaps: Option<GapPercentiles>,
 }
@@ -252,6 +255,14 @@ impl Silence {
             self.longest = self.longest.max(gap);
         }
         gap
+    }
+
+    /// The silence going on, if a message came and no goodbye.
+    fn current(&self, now: Instant) -> Option<Duration> {
+        match self.last {
+            Some((at, _)) if !self.farewell => Some(now.saturating_duration_since(at)),
+            _ => None,
+        }
     }
 
     /// The longest silence, the one going on included.
@@ -533,6 +544,7 @@ impl Tally {
                             received: link.received,
                             late: link.late,
                             longest_silence: link.silence.longest(now),
+                            silent_for: link.silence.current(now),
                             gaps: link.window.percentiles(),
                         })
                     })

@@ -24,8 +24,8 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::auth::AuthKeys;
 use crate::machine::{
-    ActionId, ActionKind, ActionOutcome, Event, GroupStatus, Machine, NodeStatus, Output,
-    RejectReason, Via,
+    ActionId, ActionKind, ActionOutcome, Event, GroupStatus, Handover, HandoverRefused, Machine,
+    NodeStatus, Output, RejectReason, Via, Which,
 };
 use crate::message::Message;
 use crate::wire;
@@ -75,6 +75,8 @@ pub struct Snapshot {
     pub local: String,
     /// Every node, this one first.
     pub nodes: Vec<NodeStatus>,
+    /// Every node's name in ha.cf order.
+    pub node_order: Vec<String>,
     /// Every group.
     pub groups: Vec<GroupStatus>,
     /// Every medium.
@@ -86,7 +88,31 @@ pub struct Snapshot {
 enum Command {
     Status(oneshot::Sender<Snapshot>),
     Shutdown,
+    /// An operator's standby or takeover.
+    Handover(HandoverCommand, Which, oneshot::Sender<HandoverAnswer>),
 }
+
+/// Which hand-over an operator asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HandoverCommand {
+    /// heartbeat's hb_standby: give the groups to a peer.
+    Standby,
+    /// heartbeat's hb_takeover: take the groups from a peer.
+    Takeover,
+}
+
+impl HandoverCommand {
+    /// The command's word.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HandoverCommand::Standby => "standby",
+            HandoverCommand::Takeover => "takeover",
+        }
+    }
+}
+
+/// The machine's answer to a hand-over.
+pub type HandoverAnswer = Result<Handover, HandoverRefused>;
 
 /// A way to talk to a running driver.
 #[derive(Clone)]
@@ -99,6 +125,17 @@ impl DriverHandle {
     pub async fn status(&self) -> Option<Snapshot> {
         let (reply, answer) = oneshot::channel();
         self.commands.send(Command::Status(reply)).await.ok()?;
+        answer.await.ok()
+    }
+
+    /// Asks the node for a standby or takeover; `None` once the driver has
+    /// stopped.
+    pub async fn handover(&self, command: HandoverCommand, which: Which) -> Option<HandoverAnswer> {
+        let (reply, answer) = oneshot::channel();
+        self.commands
+            .send(Command::Handover(command, which, reply))
+            .await
+            .ok()?;
         answer.await.ok()
     }
 
@@ -204,6 +241,26 @@ impl Driver {
                     Some(Command::Shutdown) => {
                         log::info!("shutting down: releasing resource groups");
                         self.machine.shutdown(now());
+                    }
+                    Some(Command::Handover(command, which, reply)) => {
+                        let answer = match command {
+                            HandoverCommand::Standby => self.machine.standby(now(), which),
+                            HandoverCommand::Takeover => self.machine.takeover(now(), which),
+                        };
+                        match &answer {
+                            Ok(handover) => log::info!(
+                                "operator: {} {}: moving [{}]",
+                                command.as_str(),
+                                which.as_str(),
+                                handover.moving.join(", ")
+                            ),
+                            Err(refused) => log::warn!(
+                                "operator: {} {}: {refused}",
+                                command.as_str(),
+                                which.as_str()
+                            ),
+                        }
+                        let _ = reply.send(answer);
                     }
                     None => commands_open = false,
                 },
@@ -487,6 +544,21 @@ impl Driver {
                     holders.join(" and ")
                 );
             }
+            Event::StandingBy {
+                set,
+                groups,
+                asked_by,
+            } => {
+                let by = asked_by.map_or_else(
+                    || "the operator's standby".to_string(),
+                    |node| format!("the takeover of node {node}"),
+                );
+                log::info!(
+                    "going standby [{}] for {by}: {}",
+                    set.as_str(),
+                    groups.join(", ")
+                );
+            }
             Event::ShutdownComplete => {}
         }
     }
@@ -496,6 +568,7 @@ impl Driver {
         Snapshot {
             local: self.machine.config().local.clone(),
             nodes: self.machine.nodes(now),
+            node_order: self.machine.config().nodes.clone(),
             groups: self.machine.groups(),
             media: self
                 .media

@@ -270,6 +270,7 @@ fn heartbeat_of_b(seq: u64) -> Vec<u8> {
         deadtime_ms: 500,
         held: vec![GROUP.into()],
         failed: Vec::new(),
+        standby: Vec::new(),
     });
     let wire = message.to_wire(1, 1).expect("to wire");
     wire::encode(&wire, &keys()).expect("encode")

@@ -58,7 +58,8 @@ use std::time::{Duration, Instant};
 use ha_transport::sim::{LinkConfig, NodeId, SimNetwork};
 
 use crate::machine::{
-    ActionId, ActionKind, ActionOutcome, Event, LocalGroupState, Machine, Output,
+    ActionId, ActionKind, ActionOutcome, Event, Handover, HandoverRefused, LocalGroupState,
+    Machine, Output, Which,
 };
 use crate::message::{Message, NodeState};
 use crate::wire;
@@ -134,6 +135,9 @@ pub enum What {
     Crashed,
     /// The operator asked the node to shut down (an input).
     ShutdownAsked,
+    /// The operator asked the node for a standby or takeover (an input):
+    /// `standby WHICH` or `takeover WHICH`.
+    HandoverAsked(String),
     /// A message was handed to the node from outside the network: a
     /// replay or a forgery (an input).
     Injected(Message),
@@ -322,6 +326,43 @@ impl Cluster {
         machine.shutdown(now);
         self.note(i, What::ShutdownAsked);
         self.drain(i);
+    }
+
+    /// The operator's `hb_standby WHICH` on node `i`; `None` if it does
+    /// not run.
+    pub fn standby(&mut self, i: usize, which: Which) -> Option<Result<Handover, HandoverRefused>> {
+        self.handover(i, "standby", which)
+    }
+
+    /// The operator's `hb_takeover WHICH` on node `i`; `None` if it does
+    /// not run.
+    pub fn takeover(
+        &mut self,
+        i: usize,
+        which: Which,
+    ) -> Option<Result<Handover, HandoverRefused>> {
+        self.handover(i, "takeover", which)
+    }
+
+    fn handover(
+        &mut self,
+        i: usize,
+        command: &str,
+        which: Which,
+    ) -> Option<Result<Handover, HandoverRefused>> {
+        let now = self.now;
+        let machine = self.node_mut(i).machine.as_mut()?;
+        let answer = if command == "standby" {
+            machine.standby(now, which)
+        } else {
+            machine.takeover(now, which)
+        };
+        self.note(
+            i,
+            What::HandoverAsked(format!("{command} {}", which.as_str())),
+        );
+        self.drain(i);
+        Some(answer)
     }
 
     /// Freezes node `i` for `span`, as a paused host or a stopped process

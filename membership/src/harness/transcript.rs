@@ -88,6 +88,7 @@ fn describe(what: &What) -> String {
         What::Started { generation } => format!("* started, generation {generation}"),
         What::Crashed => "* crashed".to_string(),
         What::ShutdownAsked => "* asked to shut down".to_string(),
+        What::HandoverAsked(command) => format!("* asked: {command}"),
         What::Injected(message) => {
             format!(
                 "* injected from {}: {}",
@@ -110,6 +111,10 @@ fn message_text(message: &Message) -> String {
         Message::GenerationHint { to, known, .. } => {
             format!("generation hint to {to}: known as {known} {ids}")
         }
+        Message::AskResources {
+            resources, info, ..
+        } => format!("ask_resources {resources} info={info} {ids}"),
+        Message::Takeover { resources, .. } => format!("hb_takeover {resources} {ids}"),
         Message::Other { kind, .. } => format!("{kind} {ids}"),
     }
 }
@@ -134,6 +139,9 @@ fn groups(status: &Status) -> String {
     }
     if !status.failed.is_empty() {
         let _ = write!(text, " failed={}", status.failed.join(","));
+    }
+    if !status.standby.is_empty() {
+        let _ = write!(text, " standby={}", status.standby.join(","));
     }
     text
 }
@@ -195,6 +203,16 @@ fn event_text(event: &Event) -> String {
         } => format!("done {}", action(*kind, group)),
         Event::Conflict { group, holders } => {
             format!("conflict: {group} held by {}", holders.join(", "))
+        }
+        Event::StandingBy {
+            set,
+            groups,
+            asked_by,
+        } => {
+            let by = asked_by
+                .as_ref()
+                .map_or_else(String::new, |node| format!(", asked by {node}"));
+            format!("standing by [{}]: {}{by}", set.as_str(), groups.join(", "))
         }
         Event::Stalled { late_by, grace } => format!(
             "stalled: called {} ms late; peers judged after {} ms",

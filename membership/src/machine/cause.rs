@@ -1,15 +1,16 @@
 //! Why a group is free: how its last holder let it go, as this node saw
 //! it, so that a start here can say why it happens ([`StartCause`]).
 //!
-//! A peer lets a group go in one of four ways: it releases it while alive
-//! (its status stops listing it), it fails it (its status lists it as
-//! failed), it shuts down, or it dies (declared dead, or back in a new
-//! generation without it). A graceful shutdown releases first and says
+//! A peer lets a group go in one of five ways: it releases it while alive
+//! (its status stops listing it), it hands it over on an operator's
+//! standby or takeover (its status stops listing it and lists it as stood
+//! by for), it fails it (its status lists it as failed), it shuts down, or
+//! it dies (declared dead, or back in a new generation without it). A graceful shutdown releases first and says
 //! goodbye after, so a release is upgraded to a shutdown when the goodbye
-//! of the same peer follows. A live holder releases a group only for a
-//! conflict (another holder remains), a failback (to the preferred node)
-//! or a shutdown; so a release that is not a failback to this node is the
-//! first half of a shutdown whose goodbye has not arrived yet.
+//! of the same peer follows. A live holder releases a group otherwise only
+//! for a conflict (another holder remains), a failback (to the preferred
+//! node) or a shutdown; so a release that is not a failback to this node is
+//! the first half of a shutdown whose goodbye has not arrived yet.
 
 use std::collections::BTreeMap;
 
@@ -20,6 +21,8 @@ use super::types::StartCause;
 pub(super) enum LetGo {
     /// Released while alive.
     Released,
+    /// Handed over: released while standing by for it.
+    StoodBy,
     /// Failed to start or restart it.
     Failed,
     /// Shut down.
@@ -63,6 +66,7 @@ impl Vacancies {
             Some(LetGo::Died) => StartCause::PeerDead,
             Some(LetGo::ShutDown) => StartCause::PeerShutdown,
             Some(LetGo::Failed) => StartCause::PeerFailed,
+            Some(LetGo::StoodBy) => StartCause::Standby,
             Some(LetGo::Released) if failback_here => StartCause::Failback,
             Some(LetGo::Released) => StartCause::PeerShutdown,
         };

@@ -13,14 +13,17 @@
 //! [`ownership`]. Groups running here are monitored every
 //! [`Config::monitor_interval`] (one monitor at a time per group); a failed
 //! monitor restarts the group in place, and a failed restart leaves it to
-//! another node.
+//! another node. The operator's standby and takeover hand groups over at
+//! once ([`standby`]).
 
 mod cause;
+mod handover;
 pub mod ownership;
 pub mod peer;
 pub mod refusal;
 pub mod sequence;
 mod stall;
+pub mod standby;
 mod types;
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
@@ -29,12 +32,14 @@ use std::time::Instant;
 
 use crate::message::{Header, Message, NodeState, Status};
 use cause::{LetGo, Vacancies};
+pub use handover::{Handover, HandoverRefused, ResourceSet, Which};
 pub use ownership::ReleaseReason;
 use ownership::{Decision, GroupView};
 use peer::Peer;
 use refusal::{Refusals, Verdict};
 pub use sequence::Rejection;
 use stall::Stalls;
+use standby::Standby;
 pub use types::{
     ActionId, ActionKind, ActionOutcome, Config, Event, GroupConfig, GroupStatus, LocalGroupState,
     NodeStatus, Output, RejectReason, StartCause, StateCause, Via,
@@ -55,7 +60,9 @@ pub use types::{
 ///      has come (calling it early is harmless);
 ///    - [`Machine::handle_action_result`] once for every
 ///      [`Output::Action`], with its id, when the action has ended;
-///    - [`Machine::shutdown`] when the operator asks the node to stop.
+///    - [`Machine::shutdown`] when the operator asks the node to stop;
+///    - [`Machine::standby`] and [`Machine::takeover`] when the operator
+///      asks to hand groups over (each answers at once).
 /// 3. After each of those calls: drain [`Machine::poll_output`] until it
 ///    returns `None` and carry out what it says, then ask
 ///    [`Machine::poll_timeout`] when to call [`Machine::handle_timeout`]
@@ -88,6 +95,11 @@ pub struct Machine {
     stalls: Stalls,
     /// Where peers are heard from, and peers whose port refused heartbeats.
     refusals: Refusals,
+    /// The groups this node stands by for.
+    standby: Standby,
+    /// A standby whose releases heartbeat's protocol expects to be
+    /// reported (`info=done`) once none of its groups is held here.
+    standby_done: Option<ResourceSet>,
     outputs: VecDeque<Output>,
 }
 
@@ -129,6 +141,8 @@ impl Machine {
             conflicts: BTreeSet::new(),
             stalls: Stalls::default(),
             refusals: Refusals::default(),
+            standby: Standby::default(),
+            standby_done: None,
             outputs: VecDeque::new(),
         };
         machine.send_status();
@@ -312,11 +326,14 @@ impl Machine {
             Message::Status(status) => {
                 let held: BTreeSet<String> = status.held.iter().cloned().collect();
                 let failed: BTreeSet<String> = status.failed.iter().cloned().collect();
+                let standby: BTreeSet<String> = status.standby.iter().cloned().collect();
                 for group in peer.held.difference(&held) {
                     let how = if new_generation {
                         LetGo::Died
                     } else if failed.contains(group) {
                         LetGo::Failed
+                    } else if standby.contains(group) {
+                        LetGo::StoodBy
                     } else {
                         LetGo::Released
                     };
@@ -327,6 +344,10 @@ impl Machine {
                 }
                 peer.held = held;
                 peer.failed = failed;
+                // A peer's new standby overrides this node's own.
+                let newly: Vec<String> = standby.difference(&peer.standby).cloned().collect();
+                peer.standby = standby;
+                self.standby.remove(newly.iter().map(String::as_str));
                 match status.state {
                     NodeState::Active => NodeState::Active,
                     _ => NodeState::Up,
@@ -341,13 +362,20 @@ impl Machine {
                 peer.forget_claims();
                 NodeState::Dead
             }
-            // Other messages prove the peer alive but change nothing else.
-            Message::Other { .. } | Message::GenerationHint { .. }
+            // Other messages prove the peer alive but change nothing else
+            // here (operator requests are taken below).
+            Message::Other { .. }
+            | Message::GenerationHint { .. }
+            | Message::AskResources { .. }
+            | Message::Takeover { .. }
                 if peer.state == NodeState::Dead || peer.state == NodeState::Init =>
             {
                 NodeState::Up
             }
-            Message::Other { .. } | Message::GenerationHint { .. } => peer.state,
+            Message::Other { .. }
+            | Message::GenerationHint { .. }
+            | Message::AskResources { .. }
+            | Message::Takeover { .. } => peer.state,
         };
         if let Message::GenerationHint { to, known, .. } = &message {
             if *to == self.config.local {
@@ -355,6 +383,13 @@ impl Machine {
             }
         }
         self.set_peer_state(index, new_state);
+        match &message {
+            Message::AskResources {
+                resources, info, ..
+            } => self.peer_standby(index, resources, info),
+            Message::Takeover { resources, .. } => self.peer_takeover(index, resources),
+            _ => {}
+        }
         self.update(now);
         self.announce_after_doubt(index, &held_before, came_back);
     }
@@ -651,6 +686,11 @@ impl Machine {
                 to,
                 cause,
             });
+            // A lone node stands by for nothing: it serves everything.
+            if !self.peers.iter().any(Peer::is_live) {
+                self.standby.clear();
+                self.standby_done = None;
+            }
         }
     }
 
@@ -682,6 +722,7 @@ impl Machine {
         if self.state == NodeState::Active || self.shutting_down {
             self.decide_groups();
         }
+        self.report_standby_done();
         if self.shutting_down && self.groups.values().all(|s| !s.is_held()) {
             self.send_shutdown();
             return;
@@ -743,6 +784,15 @@ impl Machine {
             if state == LocalGroupState::Failed {
                 failed.insert(self.config.local.as_str());
             }
+            let mut standby: BTreeSet<&str> = self
+                .peers
+                .iter()
+                .filter(|p| p.is_live() && p.standby.contains(&group.id))
+                .map(|p| p.name.as_str())
+                .collect();
+            if self.standby.contains(&group.id) {
+                standby.insert(self.config.local.as_str());
+            }
             let view = GroupView {
                 preferred: &group.preferred,
                 nodes: &self.config.nodes,
@@ -755,6 +805,7 @@ impl Machine {
                     .map(|p| p.name.as_str())
                     .collect(),
                 failed,
+                standby,
                 auto_failback: self.config.auto_failback,
                 shutting_down: self.shutting_down,
             };
@@ -853,6 +904,7 @@ impl Machine {
             deadtime_ms: u64::try_from(self.config.deadtime.as_millis()).unwrap_or(u64::MAX),
             held,
             failed,
+            standby: self.standby.list(),
         };
         self.outputs
             .push_back(Output::Send(Message::Status(status)));

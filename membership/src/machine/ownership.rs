@@ -5,16 +5,21 @@
 //!
 //! 1. A group nobody live holds goes to its preferred node if that node is
 //!    live and has not failed to start it, else to the first such node in
-//!    ha.cf's `node` order. Only an active node starts a group; an up node
-//!    that is the chosen owner is waited for.
+//!    ha.cf's `node` order; nodes that stand by for the group (an
+//!    operator's standby, the [`super::standby`] module) come after every
+//!    other such node. Only an active node starts a group; an up node that
+//!    is the chosen owner is waited for.
 //! 2. A holder keeps its group, except when:
 //!    - another live node holds it too (after a partition heals): the
 //!      preferred node wins if it is among the holders, else the first
 //!      holder in node order; the others release (`Conflict`);
+//!    - the holder stands by for it and another active node neither failed
+//!      it nor stands by for it: the holder releases so that node takes it
+//!      (`Standby`);
 //!    - auto_failback is on, the holder is not the preferred node, and the
-//!      preferred node is active, has not failed the group and does not hold
-//!      it: the holder releases so the preferred node can take it back
-//!      (`Failback`);
+//!      preferred node is active, has not failed the group, does not stand
+//!      by for it and does not hold it: the holder releases so the
+//!      preferred node can take it back (`Failback`);
 //!    - the node is shutting down (`Shutdown`).
 //!
 //! A group that is starting or stopping is left alone until it settles.
@@ -30,14 +35,18 @@ pub enum ReleaseReason {
     Failback,
     /// This node is shutting down.
     Shutdown,
+    /// This node stands by for it (an operator's standby here, or a
+    /// peer's takeover) and a peer can take it.
+    Standby,
 }
 
 impl ReleaseReason {
     /// Every reason, in declaration order.
-    pub const ALL: [ReleaseReason; 3] = [
+    pub const ALL: [ReleaseReason; 4] = [
         ReleaseReason::Conflict,
         ReleaseReason::Failback,
         ReleaseReason::Shutdown,
+        ReleaseReason::Standby,
     ];
 
     /// A word for logs and status.
@@ -46,6 +55,7 @@ impl ReleaseReason {
             ReleaseReason::Conflict => "conflict",
             ReleaseReason::Failback => "failback",
             ReleaseReason::Shutdown => "shutdown",
+            ReleaseReason::Standby => "standby",
         }
     }
 }
@@ -66,6 +76,8 @@ pub struct GroupView<'a> {
     pub peer_holders: BTreeSet<&'a str>,
     /// Nodes that failed to start the group.
     pub failed: BTreeSet<&'a str>,
+    /// Nodes (this one included) that stand by for the group.
+    pub standby: BTreeSet<&'a str>,
     /// Whether auto_failback is on.
     pub auto_failback: bool,
     /// Whether this node is shutting down.
@@ -128,8 +140,20 @@ impl GroupView<'_> {
             }
             return Decision::Keep;
         }
-        let preferred_ready =
-            self.is_live(self.preferred) == Some(true) && !self.failed.contains(self.preferred);
+        if self.standby.contains(self.local) {
+            let taker = self.live.iter().any(|(node, active)| {
+                *active
+                    && node != self.local
+                    && !self.failed.contains(node.as_str())
+                    && !self.standby.contains(node.as_str())
+            });
+            if taker {
+                return Decision::Release(ReleaseReason::Standby);
+            }
+        }
+        let preferred_ready = self.is_live(self.preferred) == Some(true)
+            && !self.failed.contains(self.preferred)
+            && !self.standby.contains(self.preferred);
         if self.auto_failback && self.local != self.preferred && preferred_ready {
             return Decision::Release(ReleaseReason::Failback);
         }
@@ -141,12 +165,14 @@ impl GroupView<'_> {
         if self.shutting_down || !self.peer_holders.is_empty() {
             return Decision::Keep;
         }
-        let eligible = self
-            .live
-            .iter()
-            .map(|(name, _)| name.as_str())
-            .filter(|name| !self.failed.contains(name));
-        match self.winner(eligible) {
+        let eligible = || {
+            self.live
+                .iter()
+                .map(|(name, _)| name.as_str())
+                .filter(|name| !self.failed.contains(name))
+        };
+        let keen = self.winner(eligible().filter(|name| !self.standby.contains(name)));
+        match keen.or_else(|| self.winner(eligible())) {
             Some(owner) if owner == self.local => Decision::Start,
             _ => Decision::Keep,
         }
@@ -174,6 +200,7 @@ mod tests {
             live,
             peer_holders: holders.iter().copied().collect(),
             failed: BTreeSet::new(),
+            standby: BTreeSet::new(),
             auto_failback: true,
             shutting_down: false,
         }
@@ -225,6 +252,29 @@ mod tests {
         let up = [("a".to_string(), false), ("b".to_string(), true)];
         let v = view(&nodes, "b", &up, &[]);
         assert_eq!(v.decide_running(), Decision::Keep);
+    }
+
+    #[test]
+    fn a_node_standing_by_releases_to_an_active_peer_which_keeps_it() {
+        let nodes = nodes();
+        let live = [("a".to_string(), true), ("b".to_string(), true)];
+        let mut v = view(&nodes, "a", &live, &[]);
+        v.standby.insert("a");
+        assert_eq!(
+            v.decide_running(),
+            Decision::Release(ReleaseReason::Standby)
+        );
+        // The peer starts it, and does not give it back by failback.
+        let mut v = view(&nodes, "b", &live, &[]);
+        v.standby.insert("a");
+        assert_eq!(v.decide_idle(), Decision::Start);
+        assert_eq!(v.decide_running(), Decision::Keep);
+        // With no other taker, standing by does not stop the service.
+        let lone = [("a".to_string(), true)];
+        let mut v = view(&nodes, "a", &lone, &[]);
+        v.standby.insert("a");
+        assert_eq!(v.decide_running(), Decision::Keep);
+        assert_eq!(v.decide_idle(), Decision::Start);
     }
 
     #[test]

@@ -29,6 +29,8 @@ pub struct Peer {
     pub held: BTreeSet<String>,
     /// Groups it says failed to start on it.
     pub failed: BTreeSet<String>,
+    /// Groups it stands by for (an operator's standby or takeover).
+    pub standby: BTreeSet<String>,
     /// Duplicate and replay rejection for its messages.
     pub window: SequenceWindow,
     /// The generation and sequence number of the shutdown it sent, until it
@@ -48,6 +50,7 @@ impl Peer {
             warned: false,
             held: BTreeSet::new(),
             failed: BTreeSet::new(),
+            standby: BTreeSet::new(),
             window: SequenceWindow::with_generation(generation),
             farewell: None,
             hinted_at: None,
@@ -94,6 +97,7 @@ impl Peer {
     /// Forgets what a peer held, as it is being declared dead.
     pub fn forget_claims(&mut self) {
         self.held.clear();
+        self.standby.clear();
         self.warned = false;
     }
 }

@@ -108,17 +108,21 @@ pub enum StartCause {
     PeerFailed,
     /// It failed its monitor here: restarted in place.
     Restart,
+    /// Its holder handed it over on an operator's standby there or
+    /// takeover here (heartbeat's hb_standby and hb_takeover).
+    Standby,
 }
 
 impl StartCause {
     /// Every cause, in declaration order.
-    pub const ALL: [StartCause; 6] = [
+    pub const ALL: [StartCause; 7] = [
         StartCause::Initial,
         StartCause::PeerDead,
         StartCause::PeerShutdown,
         StartCause::Failback,
         StartCause::PeerFailed,
         StartCause::Restart,
+        StartCause::Standby,
     ];
 
     /// A word for logs and status.
@@ -130,6 +134,7 @@ impl StartCause {
             StartCause::Failback => "failback",
             StartCause::PeerFailed => "peer-failed",
             StartCause::Restart => "restart",
+            StartCause::Standby => "standby",
         }
     }
 }
@@ -272,6 +277,16 @@ pub enum Event {
         late_by: Duration,
         /// How long peers get to be heard before being judged.
         grace: Duration,
+    },
+    /// This node now stands by for these groups (and releases those it
+    /// holds to a peer): the operator's standby here, or a peer's takeover.
+    StandingBy {
+        /// The set, as this node sees it.
+        set: super::handover::ResourceSet,
+        /// The groups in it.
+        groups: Vec<String>,
+        /// The peer whose takeover asked for it; `None`: the operator here.
+        asked_by: Option<String>,
     },
     /// Shutdown finished: every group is released and peers are told.
     ShutdownComplete,

@@ -22,8 +22,13 @@
 //!   them sequence number 0, and so do we.
 //! - `t=shutdone` carries `st=dead`.
 //!
-//! Our extensions: a status lists the groups its sender holds (`rsc_held`)
-//! and those that failed there (`rsc_failed`), names joined by newlines, each
+//! heartbeat's operator messages, as its hb_standby and hb_takeover scripts
+//! send them: `t=ask_resources` with `rsc_hold` (`all`, `local`, `foreign`)
+//! and `info` (`me`, `other`, `done`), and `t=hb_takeover` with `rsc_hold`.
+//!
+//! Our extensions: a status lists the groups its sender holds (`rsc_held`),
+//! those that failed there (`rsc_failed`) and those it stands by for
+//! (`rsc_standby`), names joined by newlines, each
 //! field left out when its list is empty; heartbeat ignores fields it does not
 //! know. `t=ha_genhint` tells the node named by `dest` the generation the
 //! sender knows it by (`hint`, hex); heartbeat drops a message whose `dest`
@@ -36,6 +41,11 @@ use crate::message::{Header, Message, NodeState, Status};
 const T_STATUS: &str = "status";
 const T_SHUTDONE: &str = "shutdone";
 const T_GENHINT: &str = "ha_genhint";
+const T_ASKRESOURCES: &str = "ask_resources";
+const T_TAKEOVER: &str = "hb_takeover";
+const RSC_HOLD: &str = "rsc_hold";
+const INFO: &str = "info";
+const STANDBY: &str = "rsc_standby";
 const NO_SEQ_PREFIX: &str = "NS_";
 const HELD: &str = "rsc_held";
 const FAILED: &str = "rsc_failed";
@@ -65,6 +75,22 @@ impl Message {
                 push_header(&mut msg, &status.header, T_STATUS, wall_clock_secs)?;
                 push_groups(&mut msg, HELD, &status.held)?;
                 push_groups(&mut msg, FAILED, &status.failed)?;
+                push_groups(&mut msg, STANDBY, &status.standby)?;
+            }
+            Message::AskResources {
+                header,
+                resources,
+                info,
+            } => {
+                msg.push_string("t", T_ASKRESOURCES)?;
+                msg.push_string(RSC_HOLD, resources)?;
+                msg.push_string(INFO, info)?;
+                push_header(&mut msg, header, T_ASKRESOURCES, wall_clock_secs)?;
+            }
+            Message::Takeover { header, resources } => {
+                msg.push_string("t", T_TAKEOVER)?;
+                msg.push_string(RSC_HOLD, resources)?;
+                push_header(&mut msg, header, T_TAKEOVER, wall_clock_secs)?;
             }
             Message::Shutdown(header) => {
                 msg.push_string("t", T_SHUTDONE)?;
@@ -78,10 +104,12 @@ impl Message {
                 push_header(&mut msg, header, T_GENHINT, wall_clock_secs)?;
             }
             Message::Other { header, kind } => {
-                if kind == T_STATUS || kind == T_SHUTDONE || kind == T_GENHINT {
+                if [T_STATUS, T_SHUTDONE, T_GENHINT, T_ASKRESOURCES, T_TAKEOVER]
+                    .contains(&kind.as_str())
+                {
                     return Err(WireError::FieldValue {
                         name: "t".to_owned(),
-                        problem: "\"status\", \"shutdone\" and \"ha_genhint\" are sent as their own Message variants",
+                        problem: "\"status\", \"shutdone\", \"ha_genhint\", \"ask_resources\" and \"hb_takeover\" are sent as their own Message variants",
                     });
                 }
                 msg.push_string("t", kind)?;
@@ -92,8 +120,9 @@ impl Message {
         Ok(msg)
     }
 
-    /// The typed message a heartbeat message carries. `t=status` and
-    /// `t=shutdone` are mapped field by field; every other type becomes
+    /// The typed message a heartbeat message carries. `t=status`,
+    /// `t=shutdone`, `t=ha_genhint`, `t=ask_resources` and `t=hb_takeover`
+    /// are mapped field by field; every other type becomes
     /// [`Message::Other`] with its header.
     pub fn from_wire(msg: &WireMessage) -> Result<Message, WireError> {
         let kind = required_string(msg, "t")?;
@@ -111,6 +140,7 @@ impl Message {
                     deadtime_ms: hex_field(msg, "dt")?,
                     held: groups(msg, HELD)?,
                     failed: groups(msg, FAILED)?,
+                    standby: groups(msg, STANDBY)?,
                 })
             }
             T_SHUTDONE => Message::Shutdown(header),
@@ -118,6 +148,16 @@ impl Message {
                 header,
                 to: required_string(msg, "dest")?.to_owned(),
                 known: hex_field(msg, "hint")?,
+            },
+            // heartbeat reads a missing `rsc_hold` as `all` (ask_for_resources).
+            T_ASKRESOURCES => Message::AskResources {
+                header,
+                resources: optional_string(msg, RSC_HOLD)?.unwrap_or("all").to_owned(),
+                info: optional_string(msg, INFO)?.unwrap_or_default().to_owned(),
+            },
+            T_TAKEOVER => Message::Takeover {
+                header,
+                resources: optional_string(msg, RSC_HOLD)?.unwrap_or("all").to_owned(),
             },
             _ => Message::Other {
                 header,

@@ -1,0 +1,128 @@
+//! The operator's commands under heartbeat's names: `ha-node standby` and
+//! `takeover` (hb_standby, hb_takeover) and `ha-node cl_status`, also run
+//! through links named `hb_standby`, `hb_takeover` and `cl_status`.
+//!
+//! Each asks the running node over its control socket: `--socket`, or
+//! under heartbeat's names the `HA_NODE_SOCKET` environment variable, else
+//! the default `/run/ha-node.sock`. A standby or takeover is answered once
+//! the node has decided (its releases run on, the peer takes over as soon
+//! as they are done); a refusal is one line on stderr and exit status 1.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use ha_daemon::runtime;
+use ha_membership::driver::HandoverCommand;
+use ha_membership::machine::Which;
+
+use crate::cl_status;
+use crate::control;
+
+/// The control socket's default path.
+pub const DEFAULT_SOCKET: &str = "/run/ha-node.sock";
+
+/// The environment variable naming the socket for the heartbeat names.
+pub const SOCKET_ENV: &str = "HA_NODE_SOCKET";
+
+/// The socket the heartbeat names talk to.
+pub fn socket_from_env() -> PathBuf {
+    std::env::var_os(SOCKET_ENV).map_or_else(|| PathBuf::from(DEFAULT_SOCKET), PathBuf::from)
+}
+
+/// `hb_standby [WHICH]` / `hb_takeover [WHICH]` as heartbeat's scripts take
+/// their arguments: at most one, `all` by default; usage on stderr and
+/// exit status 1 otherwise.
+pub fn script(program: &str, command: HandoverCommand, args: &[String]) -> ExitCode {
+    let usage = || {
+        eprintln!("usage:\n{program} [all|foreign|local|failback]");
+        ExitCode::from(1)
+    };
+    if args.len() >= 2 {
+        println!("{program}: too many arguments");
+        return usage();
+    }
+    let word = args.first().map_or("all", String::as_str);
+    if word == "--help" {
+        return usage();
+    }
+    let Some(which) = Which::parse(word) else {
+        println!("{program}: wrong resources({word}).");
+        return usage();
+    };
+    handover(command, which, &socket_from_env())
+}
+
+/// Asks the node at `socket` for the hand-over and prints what moves.
+pub fn handover(command: HandoverCommand, which: Which, socket: &Path) -> ExitCode {
+    let answer = runtime::block_on(control::request_handover(socket, command, which));
+    let report = match answer {
+        Ok(Ok(Ok(report))) => report,
+        Ok(Ok(Err(refused))) => {
+            return fail(format!(
+                "{} {}: {refused}",
+                command.as_str(),
+                which.as_str()
+            ))
+        }
+        Ok(Err(error)) => return fail(error),
+        Err(error) => return fail(error),
+    };
+    let peers = report.peers.join(", ");
+    let moving = if report.moving.is_empty() {
+        "nothing to move".to_string()
+    } else {
+        report.moving.join(", ")
+    };
+    match command {
+        HandoverCommand::Standby => {
+            println!("Going standby [{}]: to {peers}: {moving}", report.set)
+        }
+        HandoverCommand::Takeover => {
+            println!("Taking over [{}]: from {peers}: {moving}", report.set)
+        }
+    }
+    ExitCode::SUCCESS
+}
+
+/// `cl_status ARGS`: asks the node's status only for a known subcommand.
+pub fn cl_status(args: &[String], socket: &Path) -> ExitCode {
+    let asks = args.first().is_some_and(|c| cl_status::is_command(c));
+    let report = if asks {
+        match runtime::block_on(control::request_status(socket)) {
+            Ok(Ok(report)) => Ok(report),
+            Ok(Err(error)) => Err(error.to_string()),
+            Err(error) => Err(error.to_string()),
+        }
+    } else {
+        Err(String::new())
+    };
+    let answer = cl_status::run(
+        args,
+        report.as_ref().map_err(Clone::clone),
+        std::process::id(),
+        &timestamp(),
+    );
+    print!("{}", answer.stdout);
+    eprint!("{}", answer.stderr);
+    ExitCode::from(answer.code)
+}
+
+/// heartbeat's log time stamp, `YYYY/MM/DD_HH:MM:SS` (UTC here).
+fn timestamp() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let (days, rest) = (secs / 86_400, secs % 86_400);
+    let (year, month, day) = ha_daemon::logging::civil_from_days(days);
+    format!(
+        "{year:04}/{month:02}/{day:02}_{:02}:{:02}:{:02}",
+        rest / 3600,
+        rest % 3600 / 60,
+        rest % 60
+    )
+}
+
+fn fail(error: impl std::fmt::Display) -> ExitCode {
+    runtime::fail("ha-node", error)
+}
