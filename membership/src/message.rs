@@ -77,6 +77,10 @@ pub struct Status {
     pub held: Vec<String>,
     /// Groups that failed to start on the sender (`rsc_failed=`).
     pub failed: Vec<String>,
+    /// How many ping nodes the sender sees up (`num_ping=`), once it has
+    /// judged every one of them; `None` without ping nodes, before then,
+    /// or from a heartbeat 3.0.6 node.
+    pub ping_nodes: Option<u32>,
 }
 
 /// A message of the cluster protocol.

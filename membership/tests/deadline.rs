@@ -29,6 +29,7 @@ fn heartbeat(seq: u64) -> Message {
         deadtime_ms: 40,
         held: Vec::new(),
         failed: Vec::new(),
+        ping_nodes: None,
     })
 }
 

@@ -305,6 +305,7 @@ fn a_second_shutdown_is_a_duplicate_and_what_was_sent_before_it_is_ignored() {
             deadtime_ms: 500,
             held: vec![GROUP.into()],
             failed: Vec::new(),
+            ping_nodes: None,
         })
     };
     a.handle_message(t0, status(1));

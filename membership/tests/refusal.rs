@@ -90,6 +90,7 @@ impl Node {
             deadtime_ms: 2000,
             held: Vec::new(),
             failed: Vec::new(),
+            ping_nodes: None,
         });
         let via = Via {
             medium: UCAST,

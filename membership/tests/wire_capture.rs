@@ -130,6 +130,7 @@ fn the_annotated_status_packet_is_the_typed_status_it_says() {
         deadtime_ms: 4000,
         held: vec![],
         failed: vec![],
+        ping_nodes: None,
     });
     assert_eq!(Message::from_wire(&msg).unwrap(), expected);
 }

@@ -7,9 +7,10 @@
 //! generation without it). A graceful shutdown releases first and says
 //! goodbye after, so a release is upgraded to a shutdown when the goodbye
 //! of the same peer follows. A live holder releases a group only for a
-//! conflict (another holder remains), a failback (to the preferred node)
-//! or a shutdown; so a release that is not a failback to this node is the
-//! first half of a shutdown whose goodbye has not arrived yet.
+//! conflict (another holder remains), a failback (to the preferred node),
+//! a shortage of ping nodes (ipfail: this node sees the holder short) or a
+//! shutdown; so any other release that is not a failback to this node is
+//! the first half of a shutdown whose goodbye has not arrived yet.
 
 use std::collections::BTreeMap;
 
@@ -26,6 +27,8 @@ pub(super) enum LetGo {
     ShutDown,
     /// Died (or restarted).
     Died,
+    /// Released while short of ping nodes (ipfail).
+    PingNodes,
 }
 
 /// The last holder of each group nobody holds, and how it let go.
@@ -63,6 +66,7 @@ impl Vacancies {
             Some(LetGo::Died) => StartCause::PeerDead,
             Some(LetGo::ShutDown) => StartCause::PeerShutdown,
             Some(LetGo::Failed) => StartCause::PeerFailed,
+            Some(LetGo::PingNodes) => StartCause::PingNodes,
             Some(LetGo::Released) if failback_here => StartCause::Failback,
             Some(LetGo::Released) => StartCause::PeerShutdown,
         };

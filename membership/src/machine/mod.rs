@@ -13,11 +13,12 @@
 //! [`ownership`]. Groups running here are monitored every
 //! [`Config::monitor_interval`] (one monitor at a time per group); a failed
 //! monitor restarts the group in place, and a failed restart leaves it to
-//! another node.
+//! another node. Ping nodes and ipfail's rule are in [`ping_nodes`].
 
 mod cause;
 pub mod ownership;
 pub mod peer;
+pub mod ping_nodes;
 pub mod refusal;
 pub mod sequence;
 mod stall;
@@ -32,12 +33,14 @@ use cause::{LetGo, Vacancies};
 pub use ownership::ReleaseReason;
 use ownership::{Decision, GroupView};
 use peer::Peer;
+use ping_nodes::PingNodes;
+pub use ping_nodes::PingState;
 use refusal::{Refusals, Verdict};
 pub use sequence::Rejection;
 use stall::Stalls;
 pub use types::{
     ActionId, ActionKind, ActionOutcome, Config, Event, GroupConfig, GroupStatus, LocalGroupState,
-    NodeStatus, Output, RejectReason, StartCause, StateCause, Via,
+    NodeStatus, Output, PingNodeStatus, RejectReason, StartCause, StateCause, Via,
 };
 
 /// One node's view of the cluster.
@@ -51,6 +54,7 @@ pub use types::{
 ///      ([`Machine::handle_message_via`] when the medium and source are
 ///      known, which refusals need);
 ///    - [`Machine::handle_refusal`] when a medium reports a datagram refused;
+///    - [`Machine::handle_ping_answer`] when a ping node answers an echo;
 ///    - [`Machine::handle_timeout`] when [`Machine::poll_timeout`]'s instant
 ///      has come (calling it early is harmless);
 ///    - [`Machine::handle_action_result`] once for every
@@ -88,6 +92,8 @@ pub struct Machine {
     stalls: Stalls,
     /// Where peers are heard from, and peers whose port refused heartbeats.
     refusals: Refusals,
+    /// The ping nodes, and which nodes are short of them.
+    ping: PingNodes,
     outputs: VecDeque<Output>,
 }
 
@@ -111,6 +117,7 @@ impl Machine {
             .iter()
             .map(|g| (g.id.clone(), LocalGroupState::Stopped))
             .collect();
+        let ping = PingNodes::new(&config.ping_nodes, config.deadping, config.keepalive, now);
         let mut machine = Machine {
             config,
             started: now,
@@ -129,6 +136,7 @@ impl Machine {
             conflicts: BTreeSet::new(),
             stalls: Stalls::default(),
             refusals: Refusals::default(),
+            ping,
             outputs: VecDeque::new(),
         };
         machine.send_status();
@@ -194,6 +202,34 @@ impl Machine {
         }
         self.judge_refusals(now);
         self.update(now);
+    }
+
+    /// The ping node `name` answered an echo at `now` (names not in
+    /// [`Config::ping_nodes`] are ignored).
+    pub fn handle_ping_answer(&mut self, now: Instant, name: &str) {
+        self.note_call(now);
+        let before = self.ping.count();
+        if let Some(change) = self.ping.answered(name, now) {
+            self.ping_changed(before, vec![change]);
+        }
+        self.update(now);
+    }
+
+    /// Reports ping node changes; a heartbeat goes out at once when this
+    /// node's count changed, so peers weigh the new count without waiting.
+    fn ping_changed(&mut self, before: Option<u32>, changes: Vec<ping_nodes::Change>) {
+        let count = self.ping.count();
+        for change in changes {
+            self.event(Event::PingNode {
+                name: change.name,
+                from: change.from,
+                to: change.to,
+                count,
+            });
+        }
+        if count != before && !self.shutdown_sent {
+            self.send_status();
+        }
     }
 
     /// Sends the probes due and declares dead every peer whose refusals
@@ -312,11 +348,15 @@ impl Machine {
             Message::Status(status) => {
                 let held: BTreeSet<String> = status.held.iter().cloned().collect();
                 let failed: BTreeSet<String> = status.failed.iter().cloned().collect();
+                peer.ping_nodes = status.ping_nodes;
+                let short = self.ping.is_falling_short(&peer.name);
                 for group in peer.held.difference(&held) {
                     let how = if new_generation {
                         LetGo::Died
                     } else if failed.contains(group) {
                         LetGo::Failed
+                    } else if short && self.config.ipfail {
+                        LetGo::PingNodes
                     } else {
                         LetGo::Released
                     };
@@ -410,6 +450,11 @@ impl Machine {
             }
         }
         self.judge_refusals(now);
+        let before = self.ping.count();
+        let changes = self.ping.judge(now);
+        if !changes.is_empty() {
+            self.ping_changed(before, changes);
+        }
         self.start_due_monitors(now);
         self.update(now);
     }
@@ -539,6 +584,7 @@ impl Machine {
             .chain(std::iter::once(self.refusals.next_probe()))
             .chain(peers)
             .chain(refusals)
+            .chain(std::iter::once(self.ping.next_deadline()))
             .chain(monitors)
             .flatten()
             .min()
@@ -552,6 +598,7 @@ impl Machine {
             silent_for: None,
             generation: self.generation,
             local: true,
+            ping_nodes: self.ping.count(),
         };
         let peers = self.peers.iter().map(|p| NodeStatus {
             name: p.name.clone(),
@@ -559,8 +606,22 @@ impl Machine {
             silent_for: p.last_heard.map(|h| now.saturating_duration_since(h)),
             generation: p.window.generation(),
             local: false,
+            ping_nodes: p.ping_nodes.filter(|_| p.is_live()),
         });
         std::iter::once(local).chain(peers).collect()
+    }
+
+    /// Every ping node as this node sees it, in ha.cf order.
+    pub fn ping_nodes(&self, now: Instant) -> Vec<PingNodeStatus> {
+        self.ping
+            .statuses(now)
+            .into_iter()
+            .map(|(name, state, silent_for)| PingNodeStatus {
+                name,
+                state,
+                silent_for,
+            })
+            .collect()
     }
 
     /// Every group as this node sees it.
@@ -679,6 +740,9 @@ impl Machine {
             self.set_local_state(NodeState::Active);
             self.send_status();
         }
+        if self.config.ipfail {
+            self.weigh_ping_counts(now);
+        }
         if self.state == NodeState::Active || self.shutting_down {
             self.decide_groups();
         }
@@ -721,6 +785,23 @@ impl Machine {
         }
     }
 
+    /// ipfail: compares the ping node counts of the live nodes, this one
+    /// included, and reports shortfalls that start or end to count.
+    fn weigh_ping_counts(&mut self, now: Instant) {
+        let local = (!self.shutting_down).then(|| (self.config.local.as_str(), self.ping.count()));
+        let counts: Vec<(&str, Option<u32>)> = self
+            .peers
+            .iter()
+            .filter(|p| p.is_live())
+            .map(|p| (p.name.as_str(), p.ping_nodes))
+            .chain(local)
+            .collect();
+        for (node, short) in self.ping.observe_counts(now, &counts) {
+            self.outputs
+                .push_back(Output::Event(Event::PingShortfall { node, short }));
+        }
+    }
+
     fn decide_groups(&mut self) {
         let mut live: Vec<(String, bool)> = self
             .peers
@@ -757,6 +838,7 @@ impl Machine {
                 failed,
                 auto_failback: self.config.auto_failback,
                 shutting_down: self.shutting_down,
+                short: self.ping.short(),
             };
             let decision = match state {
                 LocalGroupState::Running => view.decide_running(),
@@ -853,6 +935,7 @@ impl Machine {
             deadtime_ms: u64::try_from(self.config.deadtime.as_millis()).unwrap_or(u64::MAX),
             held,
             failed,
+            ping_nodes: self.ping.count(),
         };
         self.outputs
             .push_back(Output::Send(Message::Status(status)));

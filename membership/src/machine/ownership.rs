@@ -15,7 +15,12 @@
 //!      preferred node is active, has not failed the group and does not hold
 //!      it: the holder releases so the preferred node can take it back
 //!      (`Failback`);
-//!    - the node is shutting down (`Shutdown`).
+//!    - the node is shutting down (`Shutdown`);
+//!    - with ipfail, the node is short of ping nodes (it sees fewer than
+//!      another live node, [`super::ping_nodes`]) and an active node that
+//!      is not short and has not failed the group can take it (`PingNodes`).
+//! 3. A node short of ping nodes takes no group another node can take,
+//!    and a preferred node that is short is not failed back to.
 //!
 //! A group that is starting or stopping is left alone until it settles.
 
@@ -30,14 +35,17 @@ pub enum ReleaseReason {
     Failback,
     /// This node is shutting down.
     Shutdown,
+    /// This node sees fewer ping nodes than another (ipfail).
+    PingNodes,
 }
 
 impl ReleaseReason {
     /// Every reason, in declaration order.
-    pub const ALL: [ReleaseReason; 3] = [
+    pub const ALL: [ReleaseReason; 4] = [
         ReleaseReason::Conflict,
         ReleaseReason::Failback,
         ReleaseReason::Shutdown,
+        ReleaseReason::PingNodes,
     ];
 
     /// A word for logs and status.
@@ -46,6 +54,7 @@ impl ReleaseReason {
             ReleaseReason::Conflict => "conflict",
             ReleaseReason::Failback => "failback",
             ReleaseReason::Shutdown => "shutdown",
+            ReleaseReason::PingNodes => "ping-nodes",
         }
     }
 }
@@ -70,6 +79,8 @@ pub struct GroupView<'a> {
     pub auto_failback: bool,
     /// Whether this node is shutting down.
     pub shutting_down: bool,
+    /// Nodes short of ping nodes (ipfail; empty without it).
+    pub short: BTreeSet<&'a str>,
 }
 
 /// What this node should do about a group.
@@ -128,8 +139,20 @@ impl GroupView<'_> {
             }
             return Decision::Keep;
         }
-        let preferred_ready =
-            self.is_live(self.preferred) == Some(true) && !self.failed.contains(self.preferred);
+        if self.short.contains(self.local) {
+            let taker = self.live.iter().any(|(node, active)| {
+                *active
+                    && node != self.local
+                    && !self.short.contains(node.as_str())
+                    && !self.failed.contains(node.as_str())
+            });
+            if taker {
+                return Decision::Release(ReleaseReason::PingNodes);
+            }
+        }
+        let preferred_ready = self.is_live(self.preferred) == Some(true)
+            && !self.failed.contains(self.preferred)
+            && !self.short.contains(self.preferred);
         if self.auto_failback && self.local != self.preferred && preferred_ready {
             return Decision::Release(ReleaseReason::Failback);
         }
@@ -141,12 +164,16 @@ impl GroupView<'_> {
         if self.shutting_down || !self.peer_holders.is_empty() {
             return Decision::Keep;
         }
-        let eligible = self
-            .live
-            .iter()
-            .map(|(name, _)| name.as_str())
-            .filter(|name| !self.failed.contains(name));
-        match self.winner(eligible) {
+        let eligible = || {
+            self.live
+                .iter()
+                .map(|(name, _)| name.as_str())
+                .filter(|name| !self.failed.contains(name))
+        };
+        let winner = self
+            .winner(eligible().filter(|name| !self.short.contains(name)))
+            .or_else(|| self.winner(eligible()));
+        match winner {
             Some(owner) if owner == self.local => Decision::Start,
             _ => Decision::Keep,
         }
@@ -176,6 +203,7 @@ mod tests {
             failed: BTreeSet::new(),
             auto_failback: true,
             shutting_down: false,
+            short: BTreeSet::new(),
         }
     }
 
@@ -225,6 +253,37 @@ mod tests {
         let up = [("a".to_string(), false), ("b".to_string(), true)];
         let v = view(&nodes, "b", &up, &[]);
         assert_eq!(v.decide_running(), Decision::Keep);
+    }
+
+    #[test]
+    fn a_node_short_of_ping_nodes_hands_over_and_takes_nothing() {
+        let nodes = nodes();
+        let live = [("a".to_string(), true), ("b".to_string(), true)];
+        let mut v = view(&nodes, "a", &live, &[]);
+        v.short.insert("a");
+        assert_eq!(
+            v.decide_running(),
+            Decision::Release(ReleaseReason::PingNodes)
+        );
+        assert_eq!(v.decide_idle(), Decision::Keep);
+        let mut v = view(&nodes, "b", &live, &[]);
+        v.short.insert("a");
+        assert_eq!(v.decide_idle(), Decision::Start);
+        assert_eq!(
+            v.decide_running(),
+            Decision::Keep,
+            "no failback to a short node"
+        );
+        // Nobody else can take it: it stays.
+        let mut v = view(&nodes, "a", &live, &[]);
+        v.short.insert("a");
+        v.failed.insert("b");
+        assert_eq!(v.decide_running(), Decision::Keep);
+        // Alone, a short node still takes what nobody else can.
+        let alone = [("a".to_string(), true)];
+        let mut v = view(&nodes, "a", &alone, &[]);
+        v.short.insert("a");
+        assert_eq!(v.decide_idle(), Decision::Start);
     }
 
     #[test]

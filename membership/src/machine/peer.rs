@@ -29,6 +29,8 @@ pub struct Peer {
     pub held: BTreeSet<String>,
     /// Groups it says failed to start on it.
     pub failed: BTreeSet<String>,
+    /// How many ping nodes it says it sees up (`None`: it does not say).
+    pub ping_nodes: Option<u32>,
     /// Duplicate and replay rejection for its messages.
     pub window: SequenceWindow,
     /// The generation and sequence number of the shutdown it sent, until it
@@ -48,6 +50,7 @@ impl Peer {
             warned: false,
             held: BTreeSet::new(),
             failed: BTreeSet::new(),
+            ping_nodes: None,
             window: SequenceWindow::with_generation(generation),
             farewell: None,
             hinted_at: None,
@@ -95,5 +98,6 @@ impl Peer {
     pub fn forget_claims(&mut self) {
         self.held.clear();
         self.warned = false;
+        self.ping_nodes = None;
     }
 }

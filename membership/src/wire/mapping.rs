@@ -24,8 +24,10 @@
 //!
 //! Our extensions: a status lists the groups its sender holds (`rsc_held`)
 //! and those that failed there (`rsc_failed`), names joined by newlines, each
-//! field left out when its list is empty; heartbeat ignores fields it does not
-//! know. `t=ha_genhint` tells the node named by `dest` the generation the
+//! field left out when its list is empty, and, from a node with ping nodes
+//! once it has judged them all, how many it sees up (`num_ping`, decimal,
+//! the field ipfail's `num_ping_nodes` message carries); heartbeat ignores
+//! fields it does not know. `t=ha_genhint` tells the node named by `dest` the generation the
 //! sender knows it by (`hint`, hex); heartbeat drops a message whose `dest`
 //! is another node, and ignores types it does not know.
 
@@ -39,6 +41,8 @@ const T_GENHINT: &str = "ha_genhint";
 const NO_SEQ_PREFIX: &str = "NS_";
 const HELD: &str = "rsc_held";
 const FAILED: &str = "rsc_failed";
+/// ipfail's name for a ping node count (`F_NUMPING`).
+const NUM_PING: &str = "num_ping";
 
 /// heartbeat's `ttl`: hopfudge (ha.cf, default 1) plus the number of nodes
 /// in the configuration, ping nodes included.
@@ -65,6 +69,9 @@ impl Message {
                 push_header(&mut msg, &status.header, T_STATUS, wall_clock_secs)?;
                 push_groups(&mut msg, HELD, &status.held)?;
                 push_groups(&mut msg, FAILED, &status.failed)?;
+                if let Some(count) = status.ping_nodes {
+                    msg.push_string(NUM_PING, &count.to_string())?;
+                }
             }
             Message::Shutdown(header) => {
                 msg.push_string("t", T_SHUTDONE)?;
@@ -111,6 +118,7 @@ impl Message {
                     deadtime_ms: hex_field(msg, "dt")?,
                     held: groups(msg, HELD)?,
                     failed: groups(msg, FAILED)?,
+                    ping_nodes: ping_count(msg)?,
                 })
             }
             T_SHUTDONE => Message::Shutdown(header),
@@ -235,6 +243,21 @@ fn groups(msg: &WireMessage, name: &'static str) -> Result<Vec<String>, WireErro
             }
         })
         .collect()
+}
+
+/// `num_ping`, a decimal count, if present.
+fn ping_count(msg: &WireMessage) -> Result<Option<u32>, WireError> {
+    let Some(text) = optional_string(msg, NUM_PING)? else {
+        return Ok(None);
+    };
+    let bad = WireError::BadField {
+        name: NUM_PING,
+        problem: "expected a decimal count",
+    };
+    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(bad);
+    }
+    text.parse().map(Some).map_err(|_| bad)
 }
 
 fn optional_string<'a>(
