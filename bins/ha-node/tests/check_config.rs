@@ -210,7 +210,9 @@ fn directives_heartbeat_knows_but_we_do_not_implement_are_refused_by_name() {
     scratch.expect_errors(&[
         format!("{ha_cf}:9: directive 'serial' is not supported yet"),
         format!("{ha_cf}:10: directive 'ping6' is not supported yet"),
-        format!("{ha_cf}:11: directive 'respawn' is not supported yet (only heartbeat's ipfail is)"),
+        format!(
+            "{ha_cf}:11: directive 'respawn' is not supported yet (only heartbeat's ipfail is)"
+        ),
         format!(
             "{ha_cf}:12: crm yes: the cluster resource manager (Pacemaker) is not \
              supported yet; only 'crm off' is accepted"
