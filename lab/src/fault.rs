@@ -101,6 +101,22 @@ impl Host {
         })
     }
 
+    /// Drops ICMP (ICMPv6 for an IPv6 address) between this host and
+    /// `address`, both ways: the host can no longer ping it, while
+    /// everything else still flows.
+    pub fn block_icmp(&self, address: std::net::IpAddr) -> Result<(), LabError> {
+        self.change_faults(|f| {
+            f.icmp_blocked.insert(address);
+        })
+    }
+
+    /// Undoes [`Host::block_icmp`].
+    pub fn unblock_icmp(&self, address: std::net::IpAddr) -> Result<(), LabError> {
+        self.change_faults(|f| {
+            f.icmp_blocked.remove(&address);
+        })
+    }
+
     /// Removes every loss and blocking rule of this host (links are left as they are).
     pub fn clear_faults(&self) -> Result<(), LabError> {
         self.change_faults(|f| *f = FaultState::default())

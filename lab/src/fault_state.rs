@@ -29,6 +29,8 @@ pub(crate) struct FaultState {
     pub(crate) incoming_loss: u8,
     pub(crate) outgoing_loss: u8,
     pub(crate) blocked: BTreeSet<(Protocol, u16)>,
+    /// Addresses whose ICMP and ICMPv6 to and from this host are dropped.
+    pub(crate) icmp_blocked: BTreeSet<std::net::IpAddr>,
 }
 
 impl FaultState {
@@ -57,6 +59,18 @@ impl FaultState {
             for (protocol, port) in &self.blocked {
                 let _ = writeln!(script, "    {} dport {port} drop", protocol.keyword());
             }
+            let peer = if chain == "input" { "saddr" } else { "daddr" };
+            for address in &self.icmp_blocked {
+                let (family, icmp) = if address.is_ipv6() {
+                    ("ip6", "icmpv6")
+                } else {
+                    ("ip", "icmp")
+                };
+                let _ = writeln!(
+                    script,
+                    "    {family} {peer} {address} meta l4proto {icmp} drop"
+                );
+            }
             match loss {
                 0 => {}
                 100.. => {
@@ -78,6 +92,15 @@ mod tests {
     use super::*;
 
     #[test]
+    fn icmp_to_and_from_an_address_is_dropped() {
+        let mut state = FaultState::default();
+        state.icmp_blocked.insert("10.77.0.254".parse().unwrap());
+        let script = state.script();
+        assert!(script.contains("ip saddr 10.77.0.254 meta l4proto icmp drop"));
+        assert!(script.contains("ip daddr 10.77.0.254 meta l4proto icmp drop"));
+    }
+
+    #[test]
     fn clear_state_only_deletes_the_table() {
         let script = FaultState::default().script();
         assert_eq!(script, "table inet halab\ndelete table inet halab\n");
@@ -89,6 +112,7 @@ mod tests {
             incoming_loss: 30,
             outgoing_loss: 100,
             blocked: BTreeSet::from([(Protocol::Udp, 694)]),
+            icmp_blocked: BTreeSet::new(),
         };
         let script = state.script();
         assert!(script.contains("numgen random mod 100 < 30 drop"));

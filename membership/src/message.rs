@@ -81,6 +81,10 @@ pub struct Status {
     /// standby or a peer's takeover handed them away, and the sender
     /// neither claims nor takes them back while another node can hold them.
     pub standby: Vec<String>,
+    /// How many ping nodes the sender sees up (`num_ping=`), once it has
+    /// judged every one of them; `None` without ping nodes, before then,
+    /// or from a heartbeat 3.0.6 node.
+    pub ping_nodes: Option<u32>,
 }
 
 /// A message of the cluster protocol.

@@ -176,6 +176,8 @@ fn release_has_cause(scenario: &Scenario, cluster: &Cluster, entry: &Entry) -> R
         ReleaseReason::Conflict => (0..scenario.nodes)
             .filter(|&j| j != i)
             .any(|j| holds_or_held_recently(cluster, j, group)),
+        // These scenarios have no ping nodes.
+        ReleaseReason::PingNodes => false,
     };
     if ok {
         Ok(())

@@ -30,6 +30,7 @@ fn heartbeat(seq: u64) -> Message {
         held: Vec::new(),
         failed: Vec::new(),
         standby: Vec::new(),
+        ping_nodes: None,
     })
 }
 

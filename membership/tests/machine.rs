@@ -306,6 +306,7 @@ fn a_second_shutdown_is_a_duplicate_and_what_was_sent_before_it_is_ignored() {
             held: vec![GROUP.into()],
             failed: Vec::new(),
             standby: Vec::new(),
+            ping_nodes: None,
         })
     };
     a.handle_message(t0, status(1));

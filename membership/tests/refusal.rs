@@ -91,6 +91,7 @@ impl Node {
             held: Vec::new(),
             failed: Vec::new(),
             standby: Vec::new(),
+            ping_nodes: None,
         });
         let via = Via {
             medium: UCAST,

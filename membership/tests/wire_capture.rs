@@ -133,6 +133,7 @@ fn the_annotated_status_packet_is_the_typed_status_it_says() {
         held: vec![],
         failed: vec![],
         standby: Vec::new(),
+        ping_nodes: None,
     });
     assert_eq!(Message::from_wire(&msg).unwrap(), expected);
 }

@@ -113,16 +113,26 @@ fn message() -> impl Strategy<Value = Message> {
         Just(NodeState::Dead),
     ];
     prop_oneof![
-        (header(), state, any::<u64>(), groups(), groups(), groups()).prop_map(
-            |(header, state, deadtime_ms, held, failed, standby)| Message::Status(Status {
-                header,
-                state,
-                deadtime_ms,
-                held,
-                failed,
-                standby,
-            })
-        ),
+        (
+            header(),
+            state,
+            any::<u64>(),
+            (groups(), groups(), groups()),
+            any::<Option<u32>>()
+        )
+            .prop_map(
+                |(header, state, deadtime_ms, (held, failed, standby), ping_nodes)| {
+                    Message::Status(Status {
+                        header,
+                        state,
+                        deadtime_ms,
+                        held,
+                        failed,
+                        standby,
+                        ping_nodes,
+                    })
+                }
+            ),
         (header(), "all|local|foreign", "me|other|done").prop_map(|(header, resources, info)| {
             Message::AskResources {
                 header,
@@ -222,6 +232,7 @@ fn to_wire_refuses_names_that_cannot_travel() {
             held,
             failed: vec![],
             standby: Vec::new(),
+            ping_nodes: None,
         })
     };
     let err = status(vec!["a\nb".to_owned()], "node-a")
@@ -257,6 +268,7 @@ fn status_fields_are_in_heartbeats_order_and_units() {
         held: vec!["ip".to_owned(), "web".to_owned()],
         failed: vec!["db".to_owned()],
         standby: Vec::new(),
+        ping_nodes: Some(2),
     });
     let wire = message.to_wire(0, 3).unwrap();
     let text = String::from_utf8(wire.classic_text()).unwrap();
@@ -264,7 +276,7 @@ fn status_fields_are_in_heartbeats_order_and_units() {
         text,
         format!(
             "t=status\nst=active\ndt=7d0\nprotocol=1\nsrc=node-b\n(1)srcuuid={}\n\
-             seq=1a\nhg=6b021200\nts=1\nrsc_held=ip\nweb\nrsc_failed=db\nttl=3\n",
+             seq=1a\nhg=6b021200\nts=1\nrsc_held=ip\nweb\nrsc_failed=db\nnum_ping=2\nttl=3\n",
             "q6urq6urq6urq6urq6urqw=="
         )
     );
@@ -295,6 +307,7 @@ fn from_wire_names_the_missing_or_malformed_field() {
         held: vec![],
         failed: vec![],
         standby: Vec::new(),
+        ping_nodes: None,
     })
     .to_wire(100, 3)
     .unwrap();
@@ -333,6 +346,10 @@ fn from_wire_names_the_missing_or_malformed_field() {
     assert_eq!(
         replaced("rsc_held", "a\n\nb"),
         "malformed field \"rsc_held\": an empty group name"
+    );
+    assert_eq!(
+        replaced("num_ping", "-1"),
+        "malformed field \"num_ping\": expected a decimal count"
     );
     // Neither ts nor ttl is needed; protocol is informational.
     let mut msg = good.clone();

@@ -419,6 +419,7 @@ mod tests {
             local,
             last_heard_ms_ago: None,
             generation: 1,
+            ping_nodes_up: None,
         };
         StatusReport {
             node: "b".into(),
@@ -434,6 +435,7 @@ mod tests {
                 owner: Some("b".into()),
                 local_state: "running".into(),
             }],
+            ping_nodes: Vec::new(),
             history: Default::default(),
         }
     }

@@ -41,6 +41,9 @@ pub struct StatusReport {
     pub media: Vec<MediumReport>,
     /// The resource groups.
     pub groups: Vec<GroupReport>,
+    /// The ping nodes, in ha.cf order (empty without any).
+    #[serde(default)]
+    pub ping_nodes: Vec<PingNodeReport>,
     /// What the node has seen since it started (empty from a node that
     /// does not keep it).
     #[serde(default)]
@@ -168,6 +171,22 @@ pub struct NodeReport {
     pub last_heard_ms_ago: Option<u64>,
     /// Its generation (bumped at each start).
     pub generation: u64,
+    /// How many ping nodes it sees up (as it says; the answering node as it
+    /// counts); null when unknown (no ping nodes, not all judged yet, or
+    /// not said).
+    #[serde(default)]
+    pub ping_nodes_up: Option<u32>,
+}
+
+/// One ping node in a [`StatusReport`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PingNodeReport {
+    /// Its address, or its ping_group's name.
+    pub name: String,
+    /// `init` (not judged yet), `up` or `dead`.
+    pub state: String,
+    /// Milliseconds since it last answered; null if it never did.
+    pub last_answer_ms_ago: Option<u64>,
 }
 
 /// One medium in a [`StatusReport`].
@@ -209,6 +228,7 @@ impl From<Snapshot> for StatusReport {
                         .silent_for
                         .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX)),
                     generation: n.generation,
+                    ping_nodes_up: n.ping_nodes,
                 })
                 .collect(),
             media: snapshot
@@ -227,6 +247,15 @@ impl From<Snapshot> for StatusReport {
                     preferred: g.preferred,
                     owner: g.owner,
                     local_state: g.local_state.as_str().to_string(),
+                })
+                .collect(),
+            ping_nodes: snapshot
+                .ping_nodes
+                .into_iter()
+                .map(|p| PingNodeReport {
+                    name: p.name,
+                    state: p.state.to_string(),
+                    last_answer_ms_ago: p.silent_for.map(ms),
                 })
                 .collect(),
             history: HistoryReport::from(snapshot.history),
@@ -486,7 +515,20 @@ impl Report for StatusReport {
                 (false, Some(ms)) => format!("last heard {ms} ms ago"),
                 (false, None) => "never heard".to_string(),
             };
-            text += &format!("  {:<16} {:<7} {heard}\n", n.name, n.state);
+            let pings = n
+                .ping_nodes_up
+                .map_or_else(String::new, |c| format!(", sees {c} ping nodes up"));
+            text += &format!("  {:<16} {:<7} {heard}{pings}\n", n.name, n.state);
+        }
+        if !self.ping_nodes.is_empty() {
+            text += "\nping nodes:\n";
+            for p in &self.ping_nodes {
+                let answer = p.last_answer_ms_ago.map_or_else(
+                    || "never answered".to_string(),
+                    |ms| format!("last answer {ms} ms ago"),
+                );
+                text += &format!("  {:<32} {:<5} {answer}\n", p.name, p.state);
+            }
         }
         text += "\nmedia:\n";
         for m in &self.media {

@@ -16,7 +16,7 @@ use std::time::Instant;
 
 use ha_daemon::realtime::{self, LoopThread};
 use ha_membership::config::{AutoFailback, HaConfig};
-use ha_membership::driver::Driver;
+use ha_membership::driver::{Driver, PingTarget};
 use ha_membership::machine::{self, GroupConfig, Machine};
 use ha_membership::state_dir::StateDir;
 use ha_transport::medium::Medium;
@@ -91,9 +91,18 @@ pub async fn run(options: RunOptions) -> Result<(), String> {
     let listener = control::listen(&options.socket).map_err(|e| e.to_string())?;
     let (handle_tx, handle_rx) = oneshot::channel();
     let specs = ha.media.clone();
+    let ping_targets: Vec<PingTarget> = ha
+        .ping_nodes
+        .iter()
+        .map(|p| PingTarget {
+            name: p.name.clone(),
+            addresses: p.addresses.clone(),
+        })
+        .collect();
     let membership = move || async move {
         let media = open_media(&specs).await?;
         let (driver, handle, commands) = Driver::new(machine, media, keys, Arc::new(groups), state);
+        let driver = driver.ping(ping_targets);
         // The receiver goes only if `run` has already failed.
         let _ = handle_tx.send(handle);
         driver.run(commands).await;
@@ -203,5 +212,8 @@ fn machine_config(
                 preferred: g.preferred_node.clone(),
             })
             .collect(),
+        ping_nodes: ha.ping_nodes.iter().map(|p| p.name.clone()).collect(),
+        deadping: ha.deadping,
+        ipfail: ha.ipfail,
     }
 }

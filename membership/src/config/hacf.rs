@@ -11,7 +11,9 @@
 //! Implemented: `keepalive`, `warntime`, `deadtime`, `initdead`, `udpport`,
 //! `bcast` (and its old name `udp`), `ucast`, `mcast`, `node`,
 //! `auto_failback`, `logfile`, `debugfile`, `logfacility`, `realtime`,
-//! `rtprio`, and `crm` / `pacemaker` set to off. Every other directive heartbeat accepts is refused
+//! `rtprio`, `ping`, `ping_group`, `deadping`, heartbeat's ipfail
+//! (`respawn USER .../ipfail`, with its `apiauth ipfail` line), and `crm` /
+//! `pacemaker` set to off. Every other directive heartbeat accepts is refused
 //! as `directive 'X' is not supported yet`; any other word as
 //! `unknown directive 'X'`.
 //!
@@ -27,8 +29,10 @@ use ha_conf::{ConfigError, ConfigErrors, ConfigWarning, Source};
 use ha_transport::spec::MediumSpec;
 
 mod directives;
+mod ipfail;
 mod media;
 mod parser;
+mod ping;
 mod render;
 mod setting;
 mod timers;
@@ -37,6 +41,7 @@ mod values;
 #[cfg(test)]
 mod tests;
 
+pub use ping::PingNode;
 pub use timers::{DEFAULT_DEADTIME, DEFAULT_KEEPALIVE};
 
 /// heartbeat's UDP port (IANA's ha-cluster) when `udpport` is not given.
@@ -112,6 +117,14 @@ pub struct HaConfig {
     /// `realtime` is on, [`MIN_RTPRIO`] to [`MAX_RTPRIO`] (default
     /// [`DEFAULT_RTPRIO`]).
     pub rtprio: u8,
+    /// The ping nodes (`ping`, `ping_group`), in file order.
+    pub ping_nodes: Vec<PingNode>,
+    /// Silence after which a ping node is declared dead (`deadping`,
+    /// default the deadtime, as in heartbeat).
+    pub deadping: Duration,
+    /// Whether heartbeat's ipfail is respawned (`respawn USER .../ipfail`):
+    /// the node then hands its groups to a peer that sees more ping nodes.
+    pub ipfail: bool,
 }
 
 /// Reads ha.cf; on failure, every complaint about the file in line order.

@@ -7,12 +7,14 @@
 //! never waits on a resource agent. It decides nothing: when to monitor,
 //! what a failure means and what to send are the machine's. It measures:
 //! every arrival, on which medium, and what the machine said, go into the
-//! node's [`History`] (the `history` module). Operators reach it through a
-//! [`DriverHandle`].
+//! node's [`History`] (the `history` module). Ping nodes are pinged in
+//! tasks of their own (the `ping` module), which report answers to the
+//! loop. Operators reach it through a [`DriverHandle`].
 
 mod history;
 mod inbound;
 mod log_limit;
+mod ping;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -25,7 +27,7 @@ use tokio::sync::{mpsc, oneshot};
 use crate::auth::AuthKeys;
 use crate::machine::{
     ActionId, ActionKind, ActionOutcome, Event, GroupStatus, Handover, HandoverRefused, Machine,
-    NodeStatus, Output, RejectReason, Via, Which,
+    NodeStatus, Output, PingNodeStatus, PingState, RejectReason, Via, Which,
 };
 use crate::message::Message;
 use crate::wire;
@@ -36,6 +38,7 @@ pub use history::{
 };
 use inbound::Inbound;
 use log_limit::LogLimiter;
+pub use ping::PingTarget;
 
 /// Starts and stops resource groups on behalf of the driver.
 #[async_trait]
@@ -81,6 +84,8 @@ pub struct Snapshot {
     pub groups: Vec<GroupStatus>,
     /// Every medium.
     pub media: Vec<MediumStatus>,
+    /// Every ping node, in ha.cf order.
+    pub ping_nodes: Vec<PingNodeStatus>,
     /// Counts, silences and the last events since the node started.
     pub history: History,
 }
@@ -154,6 +159,7 @@ pub struct Driver {
     groups: Arc<dyn GroupControl>,
     generations: Arc<dyn GenerationStore>,
     tally: Tally,
+    ping_targets: Vec<PingTarget>,
 }
 
 impl Driver {
@@ -186,8 +192,16 @@ impl Driver {
             groups,
             generations,
             tally,
+            ping_targets: Vec::new(),
         };
         (driver, DriverHandle { commands }, DriverCommands(receiver))
+    }
+
+    /// Pings these ping nodes while running (each name one of the
+    /// machine's [`crate::machine::Config::ping_nodes`]).
+    pub fn ping(mut self, targets: Vec<PingTarget>) -> Self {
+        self.ping_targets = targets;
+        self
     }
 
     /// Runs until a shutdown has completed.
@@ -210,6 +224,13 @@ impl Driver {
             })
             .collect();
         drop(inbound_tx);
+        // The sender stays here, so the channel never closes.
+        let (ping_tx, mut ping_rx) = mpsc::channel::<String>(256);
+        let pingers = ping::spawn(
+            &self.ping_targets,
+            self.machine.config().keepalive,
+            &ping_tx,
+        );
         let (results_tx, mut results_rx) = mpsc::channel(64);
         let mut auth_log = LogLimiter::new();
         let mut reject_log = LogLimiter::new();
@@ -231,6 +252,7 @@ impl Driver {
                 // before a deadline it would cancel.
                 biased;
                 Some(inbound) = inbound_rx.recv() => self.take(inbound, &mut auth_log),
+                Some(name) = ping_rx.recv() => self.machine.handle_ping_answer(now(), &name),
                 Some((id, outcome)) = results_rx.recv() => {
                     self.machine.handle_action_result(now(), id, outcome);
                 }
@@ -274,13 +296,17 @@ impl Driver {
                     for inbound in inbound::queued(&self.media, &self.keys, &mut buf) {
                         self.take(inbound, &mut auth_log);
                     }
+                    while let Ok(name) = ping_rx.try_recv() {
+                        self.machine.handle_ping_answer(now(), &name);
+                    }
                     self.machine.handle_timeout(now());
                 }
             }
         }
-        for receiver in receivers {
-            receiver.abort();
+        for task in receivers.into_iter().chain(pingers) {
+            task.abort();
         }
+        drop(ping_tx);
     }
 
     /// Hands one received datagram to the machine (or the log).
@@ -358,7 +384,8 @@ impl Driver {
             .duration_since(UNIX_EPOCH)
             .map(|d| d.as_secs())
             .unwrap_or(0);
-        let ttl = wire::forwarding_ttl(1, self.machine.config().nodes.len());
+        let config = self.machine.config();
+        let ttl = wire::forwarding_ttl(1, config.nodes.len() + config.ping_nodes.len());
         let datagram = match message
             .to_wire(wall_clock, ttl)
             .and_then(|w| wire::encode(&w, &self.keys))
@@ -559,6 +586,29 @@ impl Driver {
                     groups.join(", ")
                 );
             }
+            Event::PingNode {
+                name,
+                from,
+                to,
+                count,
+            } => {
+                let count = count.map_or_else(|| "not known yet".to_string(), |c| c.to_string());
+                let text = format!("ping node {name}: {from} -> {to} (ping nodes up: {count})");
+                if to == PingState::Dead {
+                    log::warn!("{text}");
+                } else {
+                    log::info!("{text}");
+                }
+            }
+            Event::PingShortfall { node, short: true } => {
+                log::warn!(
+                    "ipfail: node {node} sees fewer ping nodes than a peer: it hands its \
+                     resource groups over"
+                );
+            }
+            Event::PingShortfall { node, short: false } => {
+                log::info!("ipfail: node {node} no longer sees fewer ping nodes than a peer");
+            }
             Event::ShutdownComplete => {}
         }
     }
@@ -578,6 +628,7 @@ impl Driver {
                     link: m.link().to_string(),
                 })
                 .collect(),
+            ping_nodes: self.machine.ping_nodes(now),
             history: self.tally.snapshot(now),
         }
     }

@@ -118,6 +118,9 @@ fn start_node(lan: &ChannelNetwork, name: &str, index: u8) -> Node {
         initdead: 1000 * MS,
         auto_failback: true,
         monitor_interval: Some(1000 * MS),
+        ping_nodes: Vec::new(),
+        deadping: 500 * MS,
+        ipfail: false,
         groups: vec![GroupConfig {
             id: GROUP.into(),
             preferred: "a".into(),
@@ -231,6 +234,9 @@ fn lone_a_on_two_media(eth0: &ChannelNetwork, eth1: &ChannelNetwork) -> Node {
         initdead: 1000 * MS,
         auto_failback: true,
         monitor_interval: None,
+        ping_nodes: Vec::new(),
+        deadping: 500 * MS,
+        ipfail: false,
         groups: vec![GroupConfig {
             id: GROUP.into(),
             preferred: "b".into(),
@@ -271,6 +277,7 @@ fn heartbeat_of_b(seq: u64) -> Vec<u8> {
         held: vec![GROUP.into()],
         failed: Vec::new(),
         standby: Vec::new(),
+        ping_nodes: None,
     });
     let wire = message.to_wire(1, 1).expect("to wire");
     wire::encode(&wire, &keys()).expect("encode")

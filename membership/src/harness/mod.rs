@@ -18,6 +18,9 @@
 //!   outcome: success unless [`Cluster::fail_next`] says otherwise;
 //!   [`Cluster::hold`] leaves actions of a kind unanswered (a hung agent)
 //!   until [`Cluster::answer`].
+//! - Ping nodes ([`Setup::ping_node`]) answer every running node every
+//!   keepalive, from its start, unless [`Cluster::set_ping_reachable`]
+//!   cuts it off from one.
 //! - Nodes start, crash, restart and shut down on command. A start bumps
 //!   the node's generation and hands the machine the peers' generations the
 //!   node has seen (as the driver persists them), like a real restart.
@@ -184,6 +187,10 @@ struct Node {
     held_when_down: Vec<String>,
     /// Frozen until then (see [`Cluster::pause`]), with what arrived meanwhile.
     paused: Option<(Instant, Vec<Message>)>,
+    /// When the ping nodes next answer it (every keepalive while it runs).
+    next_ping: Option<Instant>,
+    /// The ping nodes that do not answer it.
+    unreachable: BTreeSet<String>,
 }
 
 /// N machines on a fake clock over a simulated network; see the module
@@ -232,6 +239,8 @@ impl Cluster {
                     down_since: None,
                     held_when_down: Vec::new(),
                     paused: None,
+                    next_ping: None,
+                    unreachable: BTreeSet::new(),
                 }
             })
             .collect();
@@ -268,6 +277,7 @@ impl Cluster {
         node.held_when_down.clear();
         node.pending.clear();
         node.paused = None;
+        node.next_ping = Some(now);
         let net_id = node.net_id;
         self.net.attach(net_id);
         self.note(i, What::Started { generation });
@@ -429,7 +439,10 @@ impl Cluster {
             }
             let timeout = node.machine.as_ref().and_then(Machine::poll_timeout);
             let answers = node.pending.iter().filter_map(|p| p.due);
-            timeout.into_iter().chain(answers).collect()
+            let ping = node
+                .next_ping
+                .filter(|_| node.machine.is_some() && !self.setup.ping_nodes.is_empty());
+            timeout.into_iter().chain(answers).chain(ping).collect()
         });
         nodes.chain(self.net.next_delivery_time()).min()
     }
@@ -478,6 +491,14 @@ impl Cluster {
             for answer in due {
                 machine.handle_action_result(now, answer.id, answer.outcome);
             }
+            if node.next_ping.is_some_and(|at| at <= now) && !self.setup.ping_nodes.is_empty() {
+                node.next_ping = Some(now + self.setup.keepalive);
+                for name in &self.setup.ping_nodes {
+                    if !node.unreachable.contains(name) {
+                        machine.handle_ping_answer(now, name);
+                    }
+                }
+            }
             if machine.poll_timeout().is_some_and(|at| at <= now) {
                 machine.handle_timeout(now);
             }
@@ -486,6 +507,17 @@ impl Cluster {
     }
 
     // ----- network -----
+
+    /// Lets ping node `name` answer node `i` or not (from its next round of
+    /// echoes, every keepalive).
+    pub fn set_ping_reachable(&mut self, i: usize, name: &str, reachable: bool) {
+        let node = self.node_mut(i);
+        if reachable {
+            node.unreachable.remove(name);
+        } else {
+            node.unreachable.insert(name.to_string());
+        }
+    }
 
     /// The simulated network, for settings the methods below do not cover.
     pub fn network_mut(&mut self) -> &mut SimNetwork {

@@ -12,8 +12,8 @@ use crate::machine::{Config, GroupConfig};
 ///
 /// [`Setup::new`] gives heartbeat-like timing scaled down for tests:
 /// keepalive 100 ms, warntime 300 ms, deadtime 500 ms, initdead 1 s,
-/// auto_failback on, no monitoring, perfect links (seed 0), sha1 keys, and
-/// actions answered at once.
+/// auto_failback on, no monitoring, perfect links (seed 0), sha1 keys,
+/// actions answered at once, and no ping nodes (deadping 500 ms).
 #[derive(Debug, Clone)]
 pub struct Setup {
     /// Node names, in ha.cf order; the harness numbers them from 0.
@@ -38,6 +38,13 @@ pub struct Setup {
     pub keys: AuthKeys,
     /// How long an action takes before its outcome is given to the machine.
     pub action_delay: Duration,
+    /// The ping nodes, which answer every node every keepalive unless the
+    /// harness cuts a node off from one ([`super::Cluster::set_ping_reachable`]).
+    pub ping_nodes: Vec<String>,
+    /// Silence after which a ping node is declared dead.
+    pub deadping: Duration,
+    /// Whether ipfail's rule applies.
+    pub ipfail: bool,
 }
 
 impl Setup {
@@ -65,7 +72,17 @@ impl Setup {
             seed: 0,
             keys,
             action_delay: Duration::ZERO,
+            ping_nodes: Vec::new(),
+            deadping: Duration::from_millis(500),
+            ipfail: false,
         }
+    }
+
+    /// The same setup with one more ping node, and ipfail on.
+    pub fn ping_node(mut self, name: &str) -> Self {
+        self.ping_nodes.push(name.to_string());
+        self.ipfail = true;
+        self
     }
 
     /// The same setup with one more group, preferring `preferred`.
@@ -100,6 +117,9 @@ impl Setup {
             auto_failback: self.auto_failback,
             monitor_interval: self.monitor_interval,
             groups: self.groups.clone(),
+            ping_nodes: self.ping_nodes.clone(),
+            deadping: self.deadping,
+            ipfail: self.ipfail,
         }
     }
 }

@@ -219,6 +219,21 @@ fn event_text(event: &Event) -> String {
             ms(*late_by),
             ms(*grace)
         ),
+        Event::PingNode {
+            name,
+            from,
+            to,
+            count,
+        } => {
+            let count = count.map_or_else(|| "unknown".to_string(), |c| c.to_string());
+            format!("ping node {name}: {from} -> {to} (ping nodes up: {count})")
+        }
+        Event::PingShortfall { node, short: true } => {
+            format!("{node} sees fewer ping nodes than a peer")
+        }
+        Event::PingShortfall { node, short: false } => {
+            format!("{node} no longer sees fewer ping nodes")
+        }
         Event::ShutdownComplete => "shutdown complete".to_string(),
     }
 }

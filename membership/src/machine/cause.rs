@@ -9,7 +9,8 @@
 //! goodbye after, so a release is upgraded to a shutdown when the goodbye
 //! of the same peer follows. A live holder releases a group otherwise only
 //! for a conflict (another holder remains), a failback (to the preferred
-//! node) or a shutdown; so a release that is not a failback to this node is
+//! node), a shortage of ping nodes (ipfail: this node sees the holder
+//! short) or a shutdown; so a release that is not a failback to this node is
 //! the first half of a shutdown whose goodbye has not arrived yet.
 
 use std::collections::BTreeMap;
@@ -29,6 +30,8 @@ pub(super) enum LetGo {
     ShutDown,
     /// Died (or restarted).
     Died,
+    /// Released while short of ping nodes (ipfail).
+    PingNodes,
 }
 
 /// The last holder of each group nobody holds, and how it let go.
@@ -67,6 +70,7 @@ impl Vacancies {
             Some(LetGo::ShutDown) => StartCause::PeerShutdown,
             Some(LetGo::Failed) => StartCause::PeerFailed,
             Some(LetGo::StoodBy) => StartCause::Standby,
+            Some(LetGo::PingNodes) => StartCause::PingNodes,
             Some(LetGo::Released) if failback_here => StartCause::Failback,
             Some(LetGo::Released) => StartCause::PeerShutdown,
         };

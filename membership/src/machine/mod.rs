@@ -14,12 +14,13 @@
 //! [`Config::monitor_interval`] (one monitor at a time per group); a failed
 //! monitor restarts the group in place, and a failed restart leaves it to
 //! another node. The operator's standby and takeover hand groups over at
-//! once ([`standby`]).
+//! once ([`standby`]). Ping nodes and ipfail's rule are in [`ping_nodes`].
 
 mod cause;
 mod handover;
 pub mod ownership;
 pub mod peer;
+pub mod ping_nodes;
 pub mod refusal;
 pub mod sequence;
 mod stall;
@@ -36,13 +37,15 @@ pub use handover::{Handover, HandoverRefused, ResourceSet, Which};
 pub use ownership::ReleaseReason;
 use ownership::{Decision, GroupView};
 use peer::Peer;
+use ping_nodes::PingNodes;
+pub use ping_nodes::PingState;
 use refusal::{Refusals, Verdict};
 pub use sequence::Rejection;
 use stall::Stalls;
 use standby::Standby;
 pub use types::{
     ActionId, ActionKind, ActionOutcome, Config, Event, GroupConfig, GroupStatus, LocalGroupState,
-    NodeStatus, Output, RejectReason, StartCause, StateCause, Via,
+    NodeStatus, Output, PingNodeStatus, RejectReason, StartCause, StateCause, Via,
 };
 
 /// One node's view of the cluster.
@@ -56,6 +59,7 @@ pub use types::{
 ///      ([`Machine::handle_message_via`] when the medium and source are
 ///      known, which refusals need);
 ///    - [`Machine::handle_refusal`] when a medium reports a datagram refused;
+///    - [`Machine::handle_ping_answer`] when a ping node answers an echo;
 ///    - [`Machine::handle_timeout`] when [`Machine::poll_timeout`]'s instant
 ///      has come (calling it early is harmless);
 ///    - [`Machine::handle_action_result`] once for every
@@ -100,6 +104,8 @@ pub struct Machine {
     /// A standby whose releases heartbeat's protocol expects to be
     /// reported (`info=done`) once none of its groups is held here.
     standby_done: Option<ResourceSet>,
+    /// The ping nodes, and which nodes are short of them.
+    ping: PingNodes,
     outputs: VecDeque<Output>,
 }
 
@@ -123,6 +129,7 @@ impl Machine {
             .iter()
             .map(|g| (g.id.clone(), LocalGroupState::Stopped))
             .collect();
+        let ping = PingNodes::new(&config.ping_nodes, config.deadping, config.keepalive, now);
         let mut machine = Machine {
             config,
             started: now,
@@ -143,6 +150,7 @@ impl Machine {
             refusals: Refusals::default(),
             standby: Standby::default(),
             standby_done: None,
+            ping,
             outputs: VecDeque::new(),
         };
         machine.send_status();
@@ -208,6 +216,34 @@ impl Machine {
         }
         self.judge_refusals(now);
         self.update(now);
+    }
+
+    /// The ping node `name` answered an echo at `now` (names not in
+    /// [`Config::ping_nodes`] are ignored).
+    pub fn handle_ping_answer(&mut self, now: Instant, name: &str) {
+        self.note_call(now);
+        let before = self.ping.count();
+        if let Some(change) = self.ping.answered(name, now) {
+            self.ping_changed(before, vec![change]);
+        }
+        self.update(now);
+    }
+
+    /// Reports ping node changes; a heartbeat goes out at once when this
+    /// node's count changed, so peers weigh the new count without waiting.
+    fn ping_changed(&mut self, before: Option<u32>, changes: Vec<ping_nodes::Change>) {
+        let count = self.ping.count();
+        for change in changes {
+            self.event(Event::PingNode {
+                name: change.name,
+                from: change.from,
+                to: change.to,
+                count,
+            });
+        }
+        if count != before && !self.shutdown_sent {
+            self.send_status();
+        }
     }
 
     /// Sends the probes due and declares dead every peer whose refusals
@@ -327,6 +363,8 @@ impl Machine {
                 let held: BTreeSet<String> = status.held.iter().cloned().collect();
                 let failed: BTreeSet<String> = status.failed.iter().cloned().collect();
                 let standby: BTreeSet<String> = status.standby.iter().cloned().collect();
+                peer.ping_nodes = status.ping_nodes;
+                let short = self.ping.is_falling_short(&peer.name);
                 for group in peer.held.difference(&held) {
                     let how = if new_generation {
                         LetGo::Died
@@ -334,6 +372,8 @@ impl Machine {
                         LetGo::Failed
                     } else if standby.contains(group) {
                         LetGo::StoodBy
+                    } else if short && self.config.ipfail {
+                        LetGo::PingNodes
                     } else {
                         LetGo::Released
                     };
@@ -445,6 +485,11 @@ impl Machine {
             }
         }
         self.judge_refusals(now);
+        let before = self.ping.count();
+        let changes = self.ping.judge(now);
+        if !changes.is_empty() {
+            self.ping_changed(before, changes);
+        }
         self.start_due_monitors(now);
         self.update(now);
     }
@@ -574,6 +619,7 @@ impl Machine {
             .chain(std::iter::once(self.refusals.next_probe()))
             .chain(peers)
             .chain(refusals)
+            .chain(std::iter::once(self.ping.next_deadline()))
             .chain(monitors)
             .flatten()
             .min()
@@ -587,6 +633,7 @@ impl Machine {
             silent_for: None,
             generation: self.generation,
             local: true,
+            ping_nodes: self.ping.count(),
         };
         let peers = self.peers.iter().map(|p| NodeStatus {
             name: p.name.clone(),
@@ -594,8 +641,22 @@ impl Machine {
             silent_for: p.last_heard.map(|h| now.saturating_duration_since(h)),
             generation: p.window.generation(),
             local: false,
+            ping_nodes: p.ping_nodes.filter(|_| p.is_live()),
         });
         std::iter::once(local).chain(peers).collect()
+    }
+
+    /// Every ping node as this node sees it, in ha.cf order.
+    pub fn ping_nodes(&self, now: Instant) -> Vec<PingNodeStatus> {
+        self.ping
+            .statuses(now)
+            .into_iter()
+            .map(|(name, state, silent_for)| PingNodeStatus {
+                name,
+                state,
+                silent_for,
+            })
+            .collect()
     }
 
     /// Every group as this node sees it.
@@ -719,6 +780,9 @@ impl Machine {
             self.set_local_state(NodeState::Active);
             self.send_status();
         }
+        if self.config.ipfail {
+            self.weigh_ping_counts(now);
+        }
         if self.state == NodeState::Active || self.shutting_down {
             self.decide_groups();
         }
@@ -759,6 +823,23 @@ impl Machine {
                 let group = group.clone();
                 self.event(Event::Conflict { group, holders });
             }
+        }
+    }
+
+    /// ipfail: compares the ping node counts of the live nodes, this one
+    /// included, and reports shortfalls that start or end to count.
+    fn weigh_ping_counts(&mut self, now: Instant) {
+        let local = (!self.shutting_down).then(|| (self.config.local.as_str(), self.ping.count()));
+        let counts: Vec<(&str, Option<u32>)> = self
+            .peers
+            .iter()
+            .filter(|p| p.is_live())
+            .map(|p| (p.name.as_str(), p.ping_nodes))
+            .chain(local)
+            .collect();
+        for (node, short) in self.ping.observe_counts(now, &counts) {
+            self.outputs
+                .push_back(Output::Event(Event::PingShortfall { node, short }));
         }
     }
 
@@ -808,6 +889,7 @@ impl Machine {
                 standby,
                 auto_failback: self.config.auto_failback,
                 shutting_down: self.shutting_down,
+                short: self.ping.short(),
             };
             let decision = match state {
                 LocalGroupState::Running => view.decide_running(),
@@ -905,6 +987,7 @@ impl Machine {
             held,
             failed,
             standby: self.standby.list(),
+            ping_nodes: self.ping.count(),
         };
         self.outputs
             .push_back(Output::Send(Message::Status(status)));

@@ -18,9 +18,18 @@
 //!      (`Standby`);
 //!    - auto_failback is on, the holder is not the preferred node, and the
 //!      preferred node is active, has not failed the group, does not stand
-//!      by for it and does not hold it: the holder releases so the
-//!      preferred node can take it back (`Failback`);
-//!    - the node is shutting down (`Shutdown`).
+//!      by for it, is not short of ping nodes and does not hold it: the
+//!      holder releases so the preferred node can take it back
+//!      (`Failback`);
+//!    - the node is shutting down (`Shutdown`);
+//!    - it stands by for the group (an operator's standby here, or a
+//!      peer's takeover) and an active peer that does not can take it
+//!      (`Standby`);
+//!    - with ipfail, the node is short of ping nodes (it sees fewer than
+//!      another live node, [`super::ping_nodes`]) and an active node that
+//!      is not short and has not failed the group can take it (`PingNodes`).
+//! 3. A node short of ping nodes takes no group another node can take,
+//!    and a preferred node that is short is not failed back to.
 //!
 //! A group that is starting or stopping is left alone until it settles.
 
@@ -38,15 +47,18 @@ pub enum ReleaseReason {
     /// This node stands by for it (an operator's standby here, or a
     /// peer's takeover) and a peer can take it.
     Standby,
+    /// This node sees fewer ping nodes than another (ipfail).
+    PingNodes,
 }
 
 impl ReleaseReason {
     /// Every reason, in declaration order.
-    pub const ALL: [ReleaseReason; 4] = [
+    pub const ALL: [ReleaseReason; 5] = [
         ReleaseReason::Conflict,
         ReleaseReason::Failback,
         ReleaseReason::Shutdown,
         ReleaseReason::Standby,
+        ReleaseReason::PingNodes,
     ];
 
     /// A word for logs and status.
@@ -56,6 +68,7 @@ impl ReleaseReason {
             ReleaseReason::Failback => "failback",
             ReleaseReason::Shutdown => "shutdown",
             ReleaseReason::Standby => "standby",
+            ReleaseReason::PingNodes => "ping-nodes",
         }
     }
 }
@@ -82,6 +95,8 @@ pub struct GroupView<'a> {
     pub auto_failback: bool,
     /// Whether this node is shutting down.
     pub shutting_down: bool,
+    /// Nodes short of ping nodes (ipfail; empty without it).
+    pub short: BTreeSet<&'a str>,
 }
 
 /// What this node should do about a group.
@@ -151,9 +166,21 @@ impl GroupView<'_> {
                 return Decision::Release(ReleaseReason::Standby);
             }
         }
+        if self.short.contains(self.local) {
+            let taker = self.live.iter().any(|(node, active)| {
+                *active
+                    && node != self.local
+                    && !self.short.contains(node.as_str())
+                    && !self.failed.contains(node.as_str())
+            });
+            if taker {
+                return Decision::Release(ReleaseReason::PingNodes);
+            }
+        }
         let preferred_ready = self.is_live(self.preferred) == Some(true)
             && !self.failed.contains(self.preferred)
-            && !self.standby.contains(self.preferred);
+            && !self.standby.contains(self.preferred)
+            && !self.short.contains(self.preferred);
         if self.auto_failback && self.local != self.preferred && preferred_ready {
             return Decision::Release(ReleaseReason::Failback);
         }
@@ -171,8 +198,13 @@ impl GroupView<'_> {
                 .map(|(name, _)| name.as_str())
                 .filter(|name| !self.failed.contains(name))
         };
-        let keen = self.winner(eligible().filter(|name| !self.standby.contains(name)));
-        match keen.or_else(|| self.winner(eligible())) {
+        let keen = self.winner(
+            eligible().filter(|name| !self.standby.contains(name) && !self.short.contains(name)),
+        );
+        let winner = keen
+            .or_else(|| self.winner(eligible().filter(|name| !self.standby.contains(name))))
+            .or_else(|| self.winner(eligible()));
+        match winner {
             Some(owner) if owner == self.local => Decision::Start,
             _ => Decision::Keep,
         }
@@ -203,6 +235,7 @@ mod tests {
             standby: BTreeSet::new(),
             auto_failback: true,
             shutting_down: false,
+            short: BTreeSet::new(),
         }
     }
 
@@ -274,6 +307,37 @@ mod tests {
         let mut v = view(&nodes, "a", &lone, &[]);
         v.standby.insert("a");
         assert_eq!(v.decide_running(), Decision::Keep);
+        assert_eq!(v.decide_idle(), Decision::Start);
+    }
+
+    #[test]
+    fn a_node_short_of_ping_nodes_hands_over_and_takes_nothing() {
+        let nodes = nodes();
+        let live = [("a".to_string(), true), ("b".to_string(), true)];
+        let mut v = view(&nodes, "a", &live, &[]);
+        v.short.insert("a");
+        assert_eq!(
+            v.decide_running(),
+            Decision::Release(ReleaseReason::PingNodes)
+        );
+        assert_eq!(v.decide_idle(), Decision::Keep);
+        let mut v = view(&nodes, "b", &live, &[]);
+        v.short.insert("a");
+        assert_eq!(v.decide_idle(), Decision::Start);
+        assert_eq!(
+            v.decide_running(),
+            Decision::Keep,
+            "no failback to a short node"
+        );
+        // Nobody else can take it: it stays.
+        let mut v = view(&nodes, "a", &live, &[]);
+        v.short.insert("a");
+        v.failed.insert("b");
+        assert_eq!(v.decide_running(), Decision::Keep);
+        // Alone, a short node still takes what nobody else can.
+        let alone = [("a".to_string(), true)];
+        let mut v = view(&nodes, "a", &alone, &[]);
+        v.short.insert("a");
         assert_eq!(v.decide_idle(), Decision::Start);
     }
 

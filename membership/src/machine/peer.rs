@@ -31,6 +31,8 @@ pub struct Peer {
     pub failed: BTreeSet<String>,
     /// Groups it stands by for (an operator's standby or takeover).
     pub standby: BTreeSet<String>,
+    /// How many ping nodes it says it sees up (`None`: it does not say).
+    pub ping_nodes: Option<u32>,
     /// Duplicate and replay rejection for its messages.
     pub window: SequenceWindow,
     /// The generation and sequence number of the shutdown it sent, until it
@@ -51,6 +53,7 @@ impl Peer {
             held: BTreeSet::new(),
             failed: BTreeSet::new(),
             standby: BTreeSet::new(),
+            ping_nodes: None,
             window: SequenceWindow::with_generation(generation),
             farewell: None,
             hinted_at: None,
@@ -99,5 +102,6 @@ impl Peer {
         self.held.clear();
         self.standby.clear();
         self.warned = false;
+        self.ping_nodes = None;
     }
 }

@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use super::ownership::ReleaseReason;
+use super::ping_nodes::PingState;
 use super::sequence::Rejection;
 use crate::message::{Message, NodeState};
 
@@ -39,6 +40,14 @@ pub struct Config {
     pub monitor_interval: Option<Duration>,
     /// The resource groups.
     pub groups: Vec<GroupConfig>,
+    /// The ping nodes by name (ha.cf `ping`, `ping_group`), whose answers
+    /// the driver reports with [`super::Machine::handle_ping_answer`].
+    pub ping_nodes: Vec<String>,
+    /// Silence after which a ping node is declared dead.
+    pub deadping: Duration,
+    /// Whether ipfail's rule applies: a node that sees fewer ping nodes
+    /// than a peer hands its groups over ([`super::ping_nodes`]).
+    pub ipfail: bool,
 }
 
 /// Where a group stands on this node.
@@ -111,11 +120,14 @@ pub enum StartCause {
     /// Its holder handed it over on an operator's standby there or
     /// takeover here (heartbeat's hb_standby and hb_takeover).
     Standby,
+    /// Its holder saw fewer ping nodes than this node and handed it over
+    /// (ipfail).
+    PingNodes,
 }
 
 impl StartCause {
     /// Every cause, in declaration order.
-    pub const ALL: [StartCause; 7] = [
+    pub const ALL: [StartCause; 8] = [
         StartCause::Initial,
         StartCause::PeerDead,
         StartCause::PeerShutdown,
@@ -123,6 +135,7 @@ impl StartCause {
         StartCause::PeerFailed,
         StartCause::Restart,
         StartCause::Standby,
+        StartCause::PingNodes,
     ];
 
     /// A word for logs and status.
@@ -135,6 +148,7 @@ impl StartCause {
             StartCause::PeerFailed => "peer-failed",
             StartCause::Restart => "restart",
             StartCause::Standby => "standby",
+            StartCause::PingNodes => "ping-nodes",
         }
     }
 }
@@ -288,6 +302,27 @@ pub enum Event {
         /// The peer whose takeover asked for it; `None`: the operator here.
         asked_by: Option<String>,
     },
+    /// A ping node changed state in this node's view.
+    PingNode {
+        /// The ping node.
+        name: String,
+        /// Its previous state.
+        from: PingState,
+        /// Its new state.
+        to: PingState,
+        /// How many ping nodes this node now sees up (`None`: some not
+        /// judged yet).
+        count: Option<u32>,
+    },
+    /// With ipfail, a node saw fewer ping nodes than another for the whole
+    /// hold, or stopped doing so: it hands its groups over, or may have
+    /// them back.
+    PingShortfall {
+        /// The node.
+        node: String,
+        /// Whether it is short now.
+        short: bool,
+    },
     /// Shutdown finished: every group is released and peers are told.
     ShutdownComplete,
 }
@@ -374,6 +409,20 @@ pub struct NodeStatus {
     pub generation: u64,
     /// Whether this is the local node.
     pub local: bool,
+    /// How many ping nodes it sees up, as it says (this node: as it
+    /// counts); `None` when unknown.
+    pub ping_nodes: Option<u32>,
+}
+
+/// A snapshot of one ping node, for status displays.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PingNodeStatus {
+    /// Its name (its address, or its ping_group's name).
+    pub name: String,
+    /// Its state.
+    pub state: PingState,
+    /// Time since it last answered (`None`: never).
+    pub silent_for: Option<Duration>,
 }
 
 /// A snapshot of one group, for status displays.

@@ -28,9 +28,11 @@
 //!
 //! Our extensions: a status lists the groups its sender holds (`rsc_held`),
 //! those that failed there (`rsc_failed`) and those it stands by for
-//! (`rsc_standby`), names joined by newlines, each
-//! field left out when its list is empty; heartbeat ignores fields it does not
-//! know. `t=ha_genhint` tells the node named by `dest` the generation the
+//! (`rsc_standby`), names joined by newlines, each field left out when its
+//! list is empty, and, from a node with ping nodes once it has judged them
+//! all, how many it sees up (`num_ping`, decimal, the field ipfail's
+//! `num_ping_nodes` message carries); heartbeat ignores
+//! fields it does not know. `t=ha_genhint` tells the node named by `dest` the generation the
 //! sender knows it by (`hint`, hex); heartbeat drops a message whose `dest`
 //! is another node, and ignores types it does not know.
 
@@ -49,6 +51,8 @@ const STANDBY: &str = "rsc_standby";
 const NO_SEQ_PREFIX: &str = "NS_";
 const HELD: &str = "rsc_held";
 const FAILED: &str = "rsc_failed";
+/// ipfail's name for a ping node count (`F_NUMPING`).
+const NUM_PING: &str = "num_ping";
 
 /// heartbeat's `ttl`: hopfudge (ha.cf, default 1) plus the number of nodes
 /// in the configuration, ping nodes included.
@@ -76,6 +80,9 @@ impl Message {
                 push_groups(&mut msg, HELD, &status.held)?;
                 push_groups(&mut msg, FAILED, &status.failed)?;
                 push_groups(&mut msg, STANDBY, &status.standby)?;
+                if let Some(count) = status.ping_nodes {
+                    msg.push_string(NUM_PING, &count.to_string())?;
+                }
             }
             Message::AskResources {
                 header,
@@ -141,6 +148,7 @@ impl Message {
                     held: groups(msg, HELD)?,
                     failed: groups(msg, FAILED)?,
                     standby: groups(msg, STANDBY)?,
+                    ping_nodes: ping_count(msg)?,
                 })
             }
             T_SHUTDONE => Message::Shutdown(header),
@@ -275,6 +283,21 @@ fn groups(msg: &WireMessage, name: &'static str) -> Result<Vec<String>, WireErro
             }
         })
         .collect()
+}
+
+/// `num_ping`, a decimal count, if present.
+fn ping_count(msg: &WireMessage) -> Result<Option<u32>, WireError> {
+    let Some(text) = optional_string(msg, NUM_PING)? else {
+        return Ok(None);
+    };
+    let bad = WireError::BadField {
+        name: NUM_PING,
+        problem: "expected a decimal count",
+    };
+    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(bad);
+    }
+    text.parse().map(Some).map_err(|_| bad)
 }
 
 fn optional_string<'a>(

@@ -45,6 +45,16 @@ pub(super) enum Directive {
     Realtime,
     /// `rtprio PRIORITY`
     Rtprio,
+    /// `ping ADDR...`
+    Ping,
+    /// `ping_group NAME ADDR...`
+    PingGroup,
+    /// `deadping TIME`
+    Deadping,
+    /// `respawn USER PROGRAM...`: heartbeat's ipfail only (the `ipfail` module)
+    Respawn,
+    /// `apiauth CLIENT...`: ipfail's only (the `ipfail` module)
+    Apiauth,
 }
 
 /// What a directive name means to us.
@@ -77,6 +87,11 @@ const IMPLEMENTED: &[(&str, Directive)] = &[
     ("pacemaker", Directive::Crm),
     ("realtime", Directive::Realtime),
     ("rtprio", Directive::Rtprio),
+    ("ping", Directive::Ping),
+    ("ping_group", Directive::PingGroup),
+    ("deadping", Directive::Deadping),
+    ("respawn", Directive::Respawn),
+    ("apiauth", Directive::Apiauth),
 ];
 
 /// Directives heartbeat 3.0.6 accepts that are not implemented yet.
@@ -88,7 +103,6 @@ pub(super) const NOT_SUPPORTED_YET: &[&str] = &[
     // option directives
     "cluster",
     "hopfudge",
-    "deadping",
     "watchdog",
     "baud",
     "nice_failback",
@@ -119,16 +133,12 @@ pub(super) const NOT_SUPPORTED_YET: &[&str] = &[
     // whole-line directives
     "stonith",
     "stonith_host",
-    "apiauth",
-    "respawn",
     "failfast",
     // media plugins
     "mcast6",
     "ucast6",
     "serial",
-    "ping",
     "ping6",
-    "ping_group",
     "hbaping",
     "rds",
 ];
@@ -186,6 +196,7 @@ mod tests {
             Some(Known::Implemented(Directive::Crm))
         );
         assert_eq!(lookup("stonith_host"), Some(Known::NotSupportedYet));
+        assert_eq!(lookup("ping6"), Some(Known::NotSupportedYet));
         assert_eq!(lookup("normalpoll"), None);
     }
 

@@ -1,15 +1,19 @@
 //! Reads ha.cf line by line into an [`HaConfig`], collecting every complaint.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use ha_conf::{ConfigErrors, ConfigWarning, Diagnostics, Line, Source};
 use ha_transport::spec::MediumSpec;
 
 use super::directives::{self, Directive, Known};
+use super::ipfail::{self, Respawn};
+use super::ping::{self, PingNode};
 use super::setting::Setting;
 use super::timers::TimerLines;
 use super::{media, values, AutoFailback, HaConfig, DEFAULT_RTPRIO, DEFAULT_UDPPORT};
 use crate::config::lexer::Statement;
+use crate::config::time::describe_time;
 
 /// heartbeat's limit on media (MAXMEDIA).
 const MAX_MEDIA: usize = 64;
@@ -37,6 +41,11 @@ pub(super) struct Parser<'s> {
     crm: Setting<'s, ()>,
     realtime: Setting<'s, bool>,
     rtprio: Setting<'s, u8>,
+    /// Each ping node with its line.
+    ping_nodes: Vec<(PingNode, Line<'s>)>,
+    deadping: Setting<'s, Duration>,
+    /// The `respawn` line of heartbeat's ipfail.
+    ipfail: Setting<'s, ()>,
 }
 
 impl<'s> Parser<'s> {
@@ -59,6 +68,9 @@ impl<'s> Parser<'s> {
             crm: Setting::Absent,
             realtime: Setting::Absent,
             rtprio: Setting::Absent,
+            ping_nodes: Vec::new(),
+            deadping: Setting::Absent,
+            ipfail: Setting::Absent,
         }
     }
 
@@ -124,6 +136,33 @@ impl<'s> Parser<'s> {
                 let value = values::rtprio(name, &values);
                 self.rtprio.record(name, line, value)
             }
+            Directive::Deadping => {
+                let value = values::time(name, &values);
+                self.deadping.record(name, line, value)
+            }
+            Directive::Ping => {
+                return match ping::ping(name, &values) {
+                    Ok(nodes) => nodes.into_iter().for_each(|n| self.ping_node(line, n)),
+                    Err(message) => self.diagnostics.push(line.error(message)),
+                }
+            }
+            Directive::PingGroup => {
+                return match ping::ping_group(name, &statement.words()) {
+                    Ok(node) => self.ping_node(line, node),
+                    Err(message) => self.diagnostics.push(line.error(message)),
+                }
+            }
+            Directive::Respawn => match ipfail::respawn(name, &statement.words()) {
+                Ok(Respawn::Ipfail) => self.ipfail.record("ipfail's respawn", line, Ok(())),
+                Ok(Respawn::Other) => Err(line.error(format!(
+                    "directive '{name}' is not supported yet (only heartbeat's ipfail is)"
+                ))),
+                Err(message) => Err(line.error(message)),
+            },
+            Directive::Apiauth if ipfail::is_ipfail_apiauth(&statement.words()) => Ok(()),
+            Directive::Apiauth => Err(line.error(format!(
+                "directive '{name}' is not supported yet (only ipfail's is accepted)"
+            ))),
             Directive::Udpport => return self.udpport(line, name, &values),
             Directive::Node => return self.node(line, name, &values),
             Directive::Bcast => return self.bcast(line, name, &values),
@@ -201,6 +240,83 @@ impl<'s> Parser<'s> {
         self.media.push((medium, line, name));
     }
 
+    /// Keeps one ping node, refusing a name already used and too many.
+    fn ping_node(&mut self, line: Line<'s>, node: PingNode) {
+        if let Some((_, first)) = self.ping_nodes.iter().find(|(n, _)| n.name == node.name) {
+            let message = format!(
+                "ping node '{}' is already listed at line {}",
+                node.name, first.number
+            );
+            return self.diagnostics.push(line.error(message));
+        }
+        if self.ping_nodes.len() + self.nodes.len() >= MAX_NODES {
+            let message = format!(
+                "too many nodes: heartbeat allows at most {MAX_NODES}, ping nodes included"
+            );
+            return self.diagnostics.push(line.error(message));
+        }
+        self.ping_nodes.push((node, line));
+    }
+
+    /// deadping, by default the deadtime; more than twice the keepalive
+    /// (heartbeat's rule), checked when the timers themselves are good.
+    fn deadping(
+        &self,
+        keepalive: Duration,
+        deadtime: Duration,
+        late: &mut Vec<ha_conf::ConfigError>,
+    ) -> Duration {
+        let Some(deadping) = self.deadping.value().copied() else {
+            return deadtime;
+        };
+        if let Some(line) = self.deadping.line() {
+            if deadping <= keepalive * 2 && !self.timers.keepalive.is_invalid() {
+                late.push(line.error(format!(
+                    "deadping ({}) must be more than twice keepalive ({})",
+                    describe_time(deadping),
+                    describe_time(keepalive)
+                )));
+            }
+        }
+        deadping
+    }
+
+    /// Complaints about ipfail and the ping nodes as a whole: heartbeat's
+    /// ipfail exits at start with auto_failback legacy (its default), and a
+    /// ping node may not bear a cluster node's name.
+    fn check_ping(&self, late: &mut Vec<ha_conf::ConfigError>, warnings: &mut Vec<ConfigWarning>) {
+        if let Some(line) = self.ipfail.line() {
+            if !self.auto_failback.is_invalid()
+                && self
+                    .auto_failback
+                    .value()
+                    .is_none_or(|a| *a == AutoFailback::Legacy)
+            {
+                late.push(line.error(
+                    "ipfail needs auto_failback on or off: with legacy (the default) \
+                     heartbeat's ipfail exits at start",
+                ));
+            }
+            if self.ping_nodes.is_empty() {
+                warnings.push(line.warning(
+                    "ipfail without ping nodes does nothing: add a ping or ping_group line",
+                ));
+            }
+        }
+        for (node, line) in &self.ping_nodes {
+            if let Some((_, at)) = self
+                .nodes
+                .iter()
+                .find(|(n, _)| n.eq_ignore_ascii_case(&node.name))
+            {
+                late.push(line.error(format!(
+                    "ping node '{}' has the name of the cluster node at line {}",
+                    node.name, at.number
+                )));
+            }
+        }
+    }
+
     /// `node NAME...`.
     fn node(&mut self, line: Line<'s>, name: &str, values: &[&str]) {
         self.nodes_written = true;
@@ -255,6 +371,8 @@ impl<'s> Parser<'s> {
                  with 'node NAME' (the name `uname -n` prints)",
             ));
         }
+        let deadping = self.deadping(timers.keepalive, timers.deadtime, &mut late);
+        self.check_ping(&mut late, &mut warnings);
         for error in late {
             self.diagnostics.push(error);
         }
@@ -288,6 +406,9 @@ impl<'s> Parser<'s> {
             logfacility: self.logfacility.value().cloned(),
             realtime: self.realtime.value().copied().unwrap_or(true),
             rtprio: self.rtprio.value().copied().unwrap_or(DEFAULT_RTPRIO),
+            ping_nodes: self.ping_nodes.into_iter().map(|(node, _)| node).collect(),
+            deadping,
+            ipfail: self.ipfail.value().is_some(),
         };
         self.diagnostics.finish((config, warnings))
     }

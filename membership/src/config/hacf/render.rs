@@ -24,6 +24,7 @@ impl HaConfig {
             format!("auto_failback {}", self.auto_failback.name()),
             format!("realtime {}", if self.realtime { "on" } else { "off" }),
             format!("rtprio {}", self.rtprio),
+            format!("deadping {}", render_time(self.deadping)),
         ];
         if let Some(logfile) = &self.logfile {
             lines.push(format!("logfile {}", logfile.display()));
@@ -36,6 +37,11 @@ impl HaConfig {
         }
         lines.extend(self.media.iter().map(ToString::to_string));
         lines.extend(self.nodes.iter().map(|node| format!("node {node}")));
+        lines.extend(self.ping_nodes.iter().map(|node| node.render()));
+        if self.ipfail {
+            lines.push("respawn hacluster /usr/lib/heartbeat/ipfail".to_owned());
+            lines.push("apiauth ipfail gid=haclient uid=hacluster".to_owned());
+        }
         let mut text = lines.join("\n");
         text.push('\n');
         text

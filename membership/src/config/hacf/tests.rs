@@ -10,6 +10,7 @@ use super::*;
 
 mod directives;
 mod media;
+mod ping;
 mod roundtrip;
 mod seeds;
 
@@ -70,6 +71,9 @@ fn a_minimal_file_gets_heartbeats_defaults() {
             logfacility: None,
             realtime: true,
             rtprio: 50,
+            ping_nodes: Vec::new(),
+            deadping: secs(30),
+            ipfail: false,
         }
     );
 }
@@ -118,6 +122,9 @@ fn every_implemented_directive_is_read() {
             logfacility: Some("local0".into()),
             realtime: false,
             rtprio: 20,
+            ping_nodes: Vec::new(),
+            deadping: secs(30),
+            ipfail: false,
         }
     );
 }
@@ -234,7 +241,7 @@ fn render_writes_every_value_explicitly() {
     assert_eq!(
         config.render(),
         "# ha.cf written by heartbeat-rs\nudpport 694\nkeepalive 1500ms\nwarntime 15\n\
-         deadtime 30\ninitdead 30\nauto_failback legacy\nrealtime on\nrtprio 50\nmcast eth0 239.0.0.1 694 1 1\n\
+         deadtime 30\ninitdead 30\nauto_failback legacy\nrealtime on\nrtprio 50\ndeadping 30\nmcast eth0 239.0.0.1 694 1 1\n\
          node a\nnode b\n"
     );
 }

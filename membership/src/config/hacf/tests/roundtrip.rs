@@ -80,6 +80,54 @@ fn path() -> impl Strategy<Value = Option<PathBuf>> {
     prop::option::of("/[a-zA-Z0-9/._-]{1,30}".prop_map(PathBuf::from))
 }
 
+fn ping_node() -> impl Strategy<Value = PingNode> {
+    let address = prop_oneof![
+        any::<[u8; 4]>().prop_map(|o| IpAddr::V4(Ipv4Addr::from(o))),
+        any::<[u16; 8]>().prop_map(|s| IpAddr::V6(std::net::Ipv6Addr::from(s))),
+    ];
+    prop_oneof![
+        address.clone().prop_map(|address| PingNode {
+            name: address.to_string(),
+            addresses: vec![address],
+            group: false,
+        }),
+        ("ping-[a-z0-9]{1,8}", prop::collection::vec(address, 1..4)).prop_map(
+            |(name, addresses)| PingNode {
+                name,
+                addresses: unique(addresses),
+                group: true,
+            }
+        ),
+    ]
+}
+
+/// Ping nodes with distinct names, deadping (more than twice `keepalive`)
+/// and ipfail (never with auto_failback legacy, which it refuses).
+fn ping_part(
+    keepalive: Duration,
+    failback: AutoFailback,
+) -> impl Strategy<Value = (Vec<PingNode>, Duration, bool)> {
+    let k = u64::try_from(keepalive.as_millis()).unwrap_or(1);
+    (
+        prop::collection::vec(ping_node(), 0..4),
+        (2 * k + 1)..=(2 * k + 100_000),
+        any::<bool>(),
+    )
+        .prop_map(move |(nodes, deadping, ipfail)| {
+            let mut kept: Vec<PingNode> = Vec::new();
+            for node in nodes {
+                if !kept.iter().any(|k| k.name == node.name) {
+                    kept.push(node);
+                }
+            }
+            (
+                kept,
+                ms(deadping),
+                ipfail && failback != AutoFailback::Legacy,
+            )
+        })
+}
+
 fn ha_config() -> impl Strategy<Value = HaConfig> {
     let facilities = vec!["none", "daemon", "local0", "local7", "authpriv", "user"];
     let failback = vec![AutoFailback::On, AutoFailback::Off, AutoFailback::Legacy];
@@ -96,21 +144,27 @@ fn ha_config() -> impl Strategy<Value = HaConfig> {
     )
         .prop_flat_map(
             move |(t, udpport, failback, logfile, debugfile, facility, nodes, realtime, rtprio)| {
-                prop::collection::vec(medium(udpport), 1..6).prop_map(move |media| HaConfig {
-                    keepalive: t[0],
-                    warntime: t[1],
-                    deadtime: t[2],
-                    initdead: t[3],
-                    udpport,
-                    media: unique(media),
-                    nodes: unique(nodes.clone()),
-                    auto_failback: failback,
-                    logfile: logfile.clone(),
-                    debugfile: debugfile.clone(),
-                    logfacility: facility.clone(),
-                    realtime,
-                    rtprio,
-                })
+                let media = prop::collection::vec(medium(udpport), 1..6);
+                (media, ping_part(t[0], failback)).prop_map(
+                    move |(media, (ping_nodes, deadping, ipfail))| HaConfig {
+                        keepalive: t[0],
+                        warntime: t[1],
+                        deadtime: t[2],
+                        initdead: t[3],
+                        udpport,
+                        media: unique(media),
+                        nodes: unique(nodes.clone()),
+                        auto_failback: failback,
+                        logfile: logfile.clone(),
+                        debugfile: debugfile.clone(),
+                        logfacility: facility.clone(),
+                        realtime,
+                        rtprio,
+                        ping_nodes,
+                        deadping,
+                        ipfail,
+                    },
+                )
             },
         )
 }
@@ -136,6 +190,10 @@ fn directive_soup() -> impl Strategy<Value = String> {
         "realtime",
         "rtprio",
         "ping",
+        "ping_group",
+        "deadping",
+        "respawn",
+        "apiauth",
         "Keepalive",
         "bogus",
         "#",
@@ -164,6 +222,9 @@ fn directive_soup() -> impl Strategy<Value = String> {
         "a",
         "A",
         "fe80::1",
+        "/usr/lib/heartbeat/ipfail",
+        "ipfail",
+        "hacluster",
     ];
     let line = (select(names), prop::collection::vec(select(values), 0..6))
         .prop_map(|(name, values)| format!("{name} {}", values.join(" ")));

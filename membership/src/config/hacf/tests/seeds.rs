@@ -6,31 +6,9 @@ const SEED_000: &str = include_str!("../../testdata/seed000_ha.cf");
 const SEED_001: &str = include_str!("../../testdata/seed001_ha.cf");
 const SEED_002: &str = include_str!("../../testdata/seed002_ha.cf");
 
-/// The file without the lines of the named directives.
-fn without(text: &str, directives: &[&str]) -> String {
-    text.lines()
-        .filter(|line| {
-            let first = line.split_whitespace().next().unwrap_or_default();
-            !directives.contains(&first)
-        })
-        .map(|line| format!("{line}\n"))
-        .collect()
-}
-
 #[test]
-fn seed_000_refuses_only_ping_and_respawn() {
-    assert_eq!(
-        errors(SEED_000),
-        [
-            "/etc/ha.d/ha.cf:19: directive 'ping' is not supported yet",
-            "/etc/ha.d/ha.cf:20: directive 'respawn' is not supported yet",
-        ]
-    );
-}
-
-#[test]
-fn seed_000_supported_subset() {
-    let config = config(&without(SEED_000, &["ping", "respawn"]));
+fn seed_000_parses_whole() {
+    let config = config(SEED_000);
     assert_eq!(
         config,
         HaConfig {
@@ -51,6 +29,13 @@ fn seed_000_supported_subset() {
             logfacility: None,
             realtime: true,
             rtprio: 50,
+            ping_nodes: vec![PingNode {
+                name: "192.168.3.1".into(),
+                addresses: vec!["192.168.3.1".parse().expect("address")],
+                group: false,
+            }],
+            deadping: secs(30),
+            ipfail: true,
         }
     );
     assert_eq!(
@@ -83,20 +68,8 @@ fn seed_001_parses_whole() {
 }
 
 #[test]
-fn seed_002_refuses_only_ping_group_respawn_and_apiauth() {
-    assert_eq!(
-        errors(SEED_002),
-        [
-            "/etc/ha.d/ha.cf:20: directive 'ping_group' is not supported yet",
-            "/etc/ha.d/ha.cf:21: directive 'respawn' is not supported yet",
-            "/etc/ha.d/ha.cf:22: directive 'apiauth' is not supported yet",
-        ]
-    );
-}
-
-#[test]
-fn seed_002_supported_subset() {
-    let config = config(&without(SEED_002, &["ping_group", "respawn", "apiauth"]));
+fn seed_002_parses_whole() {
+    let config = config(SEED_002);
     assert_eq!(
         config,
         HaConfig {
@@ -123,6 +96,16 @@ fn seed_002_supported_subset() {
             logfacility: Some("local0".into()),
             realtime: true,
             rtprio: 50,
+            ping_nodes: vec![PingNode {
+                name: "group1".into(),
+                addresses: vec![
+                    "172.16.60.204".parse().expect("address"),
+                    "172.16.60.205".parse().expect("address"),
+                ],
+                group: true,
+            }],
+            deadping: secs(5),
+            ipfail: true,
         }
     );
 }
@@ -130,9 +113,9 @@ fn seed_002_supported_subset() {
 #[test]
 fn seeds_survive_a_render_round_trip() {
     for text in [
-        without(SEED_000, &["ping", "respawn"]),
+        SEED_000.to_owned(),
         SEED_001.to_owned(),
-        without(SEED_002, &["ping_group", "respawn", "apiauth"]),
+        SEED_002.to_owned(),
     ] {
         let config = config(&text);
         assert_eq!(parse(&config.render()), Ok(config));

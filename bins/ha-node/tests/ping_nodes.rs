@@ -1,0 +1,142 @@
+//! ipfail with real processes: a router on the LAN holds the ping address;
+//! cutting only the owner's ICMP to it (the heartbeat link stays up) moves
+//! the group to the peer within deadping + deadtime, and the client is
+//! served by the peer; restoring it brings the group back (auto_failback
+//! on). Cutting both nodes off the router moves nothing.
+
+// A test crate: a failed step panics with its reason.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use std::net::IpAddr;
+use std::time::{Duration, Instant};
+
+use common::sched::append_ha_cf;
+use common::{cluster, served_by, start_both, status, BINARY, MS};
+use ha_lab::cluster::{ClusterSpec, Node, TwoNodeCluster};
+
+const ROUTER: &str = "10.77.0.254";
+
+/// keepalive 100 ms, deadtime 500 ms, deadping 500 ms, auto_failback on,
+/// a ping node on a router host of the LAN, ipfail on both nodes.
+fn ping_cluster(tag: &str) -> (TwoNodeCluster, ha_lab::Host) {
+    let spec = ClusterSpec::fast(BINARY);
+    let cluster = cluster(tag, spec);
+    let router = cluster.lab().host("r").expect("router host");
+    cluster
+        .lab()
+        .connect(&router, "eth0", &format!("{ROUTER}/24"))
+        .expect("router on the LAN");
+    for node in Node::BOTH {
+        append_ha_cf(
+            &cluster,
+            node,
+            &format!(
+                "deadping 500ms\nping {ROUTER}\nrespawn hacluster /usr/lib/heartbeat/ipfail\n\
+                 apiauth ipfail gid=haclient uid=hacluster"
+            ),
+        );
+    }
+    (cluster, router)
+}
+
+fn router() -> IpAddr {
+    ROUTER.parse().unwrap()
+}
+
+/// Waits until `condition` holds; how long it took.
+fn wait(what: &str, limit: Duration, condition: impl Fn() -> bool) -> Duration {
+    let began = Instant::now();
+    while !condition() {
+        assert!(began.elapsed() < limit, "{what}: not within {limit:?}");
+        std::thread::sleep(10 * MS);
+    }
+    began.elapsed()
+}
+
+/// The ping nodes `node` sees up, as its status says.
+fn ping_count(cluster: &TwoNodeCluster, node: Node) -> Option<u64> {
+    let status = status(cluster, node)?;
+    status["nodes"][0]["ping_nodes_up"].as_u64()
+}
+
+#[test]
+fn the_owner_cut_off_from_the_ping_node_hands_over_and_gets_the_group_back() {
+    let (mut cluster, _router) = ping_cluster("hn-ipfail");
+    start_both(&mut cluster);
+    wait("node-a holds the address", 10 * 1000 * MS, || {
+        served_by(&cluster, Node::A)
+    });
+    wait("both count the ping node", 5 * 1000 * MS, || {
+        ping_count(&cluster, Node::A) == Some(1) && ping_count(&cluster, Node::B) == Some(1)
+    });
+    let st = status(&cluster, Node::A).unwrap();
+    assert_eq!(st["ping_nodes"][0]["name"], ROUTER);
+    assert_eq!(st["ping_nodes"][0]["state"], "up");
+
+    cluster
+        .host(Node::A)
+        .block_icmp(router())
+        .expect("cut node-a's ICMP");
+    let moved = wait("the client is served by node-b", 5 * 1000 * MS, || {
+        served_by(&cluster, Node::B)
+    });
+    assert!(cluster.holds_vip(Node::B).unwrap());
+    assert!(!cluster.holds_vip(Node::A).unwrap());
+    let log_a = cluster.log(Node::A);
+    assert!(log_a.contains("(ping-nodes)"), "{log_a}");
+    // deadping 500 ms + the hold (2 keepalives) + the release and start.
+    assert!(moved <= 1500 * MS, "moved after {moved:?}");
+
+    cluster
+        .host(Node::A)
+        .unblock_icmp(router())
+        .expect("restore");
+    let back = wait(
+        "the client is served by node-a again",
+        5 * 1000 * MS,
+        || served_by(&cluster, Node::A),
+    );
+    assert!(cluster.holds_vip(Node::A).unwrap());
+    assert!(!cluster.holds_vip(Node::B).unwrap());
+    eprintln!(
+        "ipfail: owner cut off from its ping node -> client served by the peer after {} ms \
+         (deadping 500 ms, deadtime 500 ms, keepalive 100 ms); restored -> served by the \
+         owner again after {} ms",
+        moved.as_millis(),
+        back.as_millis()
+    );
+}
+
+#[test]
+fn cutting_both_nodes_off_the_ping_node_moves_nothing() {
+    let (mut cluster, _router) = ping_cluster("hn-ipfail2");
+    start_both(&mut cluster);
+    wait("node-a holds the address", 10 * 1000 * MS, || {
+        served_by(&cluster, Node::A)
+    });
+    wait("both count the ping node", 5 * 1000 * MS, || {
+        ping_count(&cluster, Node::A) == Some(1) && ping_count(&cluster, Node::B) == Some(1)
+    });
+    cluster.host(Node::A).block_icmp(router()).unwrap();
+    cluster.host(Node::B).block_icmp(router()).unwrap();
+    let both_dead = wait("both see the ping node dead", 5 * 1000 * MS, || {
+        ping_count(&cluster, Node::A) == Some(0) && ping_count(&cluster, Node::B) == Some(0)
+    });
+    std::thread::sleep(1500 * MS);
+    assert!(cluster.holds_vip(Node::A).unwrap());
+    assert!(!cluster.holds_vip(Node::B).unwrap());
+    let log_b = cluster.log(Node::B);
+    assert!(!log_b.contains("acquiring resource group"), "{log_b}");
+    cluster.host(Node::A).unblock_icmp(router()).unwrap();
+    cluster.host(Node::B).unblock_icmp(router()).unwrap();
+    std::thread::sleep(1000 * MS);
+    assert!(cluster.holds_vip(Node::A).unwrap());
+    assert!(!cluster.log(Node::B).contains("acquiring resource group"));
+    eprintln!(
+        "ipfail: both nodes cut off from the ping node: both saw it dead after {} ms; \
+         nothing moved in the 1.5 s after, nor when it came back",
+        both_dead.as_millis()
+    );
+}

@@ -1,0 +1,139 @@
+//! Ping nodes: `ping ADDR...` and `ping_group NAME ADDR...`.
+//!
+//! heartbeat's `ping` medium makes each address a pseudo-member of the
+//! cluster, named by the address as written, that is up while it answers
+//! ICMP echo; `ping_group NAME ADDR...` makes one pseudo-member named NAME
+//! that is up while any of its addresses answers. heartbeat splits `ping`'s
+//! values like any option (whitespace or commas: `ping a,b` is two ping
+//! nodes) and `ping_group`'s on whitespace only (its plugin parses the
+//! whole line). heartbeat resolves host names with `gethostbyname`; we take
+//! addresses only, so that a node never waits on DNS, and say so. heartbeat's
+//! `ping` is IPv4 only (it has `ping6` for IPv6); ours takes both.
+
+use std::net::IpAddr;
+
+/// A ping node: a pseudo-member that is up while it answers ICMP echo.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct PingNode {
+    /// Its name: the address of a `ping` line (in its canonical form), or
+    /// the NAME of a `ping_group` line.
+    pub name: String,
+    /// The addresses pinged; the node is up while any of them answers.
+    pub addresses: Vec<IpAddr>,
+    /// Whether it comes from a `ping_group` line.
+    pub group: bool,
+}
+
+/// One address of a ping line.
+pub(super) fn address(name: &str, text: &str) -> Result<IpAddr, String> {
+    text.parse::<IpAddr>().map_err(|_| {
+        format!(
+            "{name}: expected an IPv4 or IPv6 address, found '{text}' (host names are not \
+             resolved: write the address)"
+        )
+    })
+}
+
+/// `ping ADDR...`: one ping node per address.
+pub(super) fn ping(name: &str, values: &[&str]) -> Result<Vec<PingNode>, String> {
+    if values.is_empty() {
+        return Err(format!(
+            "{name}: expected one or more addresses to ping, found nothing"
+        ));
+    }
+    values
+        .iter()
+        .map(|text| {
+            let address = address(name, text)?;
+            Ok(PingNode {
+                name: address.to_string(),
+                addresses: vec![address],
+                group: false,
+            })
+        })
+        .collect()
+}
+
+/// `ping_group NAME ADDR...`: one ping node for every address at once.
+pub(super) fn ping_group(name: &str, words: &[&str]) -> Result<PingNode, String> {
+    let Some((group, hosts)) = words.split_first() else {
+        return Err(format!(
+            "{name}: expected a group name and one or more addresses, found nothing"
+        ));
+    };
+    if hosts.is_empty() {
+        return Err(format!(
+            "{name} {group}: expected one or more addresses after the group name, found nothing"
+        ));
+    }
+    let mut addresses = Vec::new();
+    for text in hosts {
+        let address = address(name, text)?;
+        if addresses.contains(&address) {
+            return Err(format!("{name} {group}: address {address} is listed twice"));
+        }
+        addresses.push(address);
+    }
+    Ok(PingNode {
+        name: (*group).to_owned(),
+        addresses,
+        group: true,
+    })
+}
+
+impl PingNode {
+    /// The ha.cf line that declares it.
+    pub fn render(&self) -> String {
+        let addresses: Vec<String> = self.addresses.iter().map(ToString::to_string).collect();
+        if self.group {
+            format!("ping_group {} {}", self.name, addresses.join(" "))
+        } else {
+            format!("ping {}", addresses.join(" "))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ping_makes_one_node_per_address() {
+        let nodes = ping("ping", &["10.0.0.1", "fe80::0001"]).expect("addresses");
+        let names: Vec<&str> = nodes.iter().map(|n| n.name.as_str()).collect();
+        assert_eq!(names, ["10.0.0.1", "fe80::1"]);
+        assert!(nodes.iter().all(|n| !n.group && n.addresses.len() == 1));
+        assert_eq!(
+            ping("ping", &[]),
+            Err("ping: expected one or more addresses to ping, found nothing".to_owned())
+        );
+        assert_eq!(
+            ping("ping", &["router"]),
+            Err(
+                "ping: expected an IPv4 or IPv6 address, found 'router' (host names are not \
+                 resolved: write the address)"
+                    .to_owned()
+            )
+        );
+    }
+
+    #[test]
+    fn a_group_needs_a_name_and_distinct_addresses() {
+        let group = ping_group("ping_group", &["g1", "10.0.0.1", "10.0.0.2"]).expect("group");
+        assert_eq!(group.name, "g1");
+        assert_eq!(group.addresses.len(), 2);
+        assert_eq!(group.render(), "ping_group g1 10.0.0.1 10.0.0.2");
+        assert_eq!(
+            ping_group("ping_group", &["g1"]),
+            Err(
+                "ping_group g1: expected one or more addresses after the group name, found nothing"
+                    .to_owned()
+            )
+        );
+        assert!(ping_group("ping_group", &[]).is_err());
+        assert_eq!(
+            ping_group("ping_group", &["g1", "10.0.0.1", "10.0.0.1"]),
+            Err("ping_group g1: address 10.0.0.1 is listed twice".to_owned())
+        );
+    }
+}
