@@ -11,7 +11,8 @@
 //! Implemented: `keepalive`, `warntime`, `deadtime`, `initdead`, `udpport`,
 //! `bcast` (and its old name `udp`), `ucast`, `mcast`, `node`,
 //! `auto_failback`, `logfile`, `debugfile`, `logfacility`, `realtime`,
-//! `rtprio`, and `crm` / `pacemaker` set to off. Every other directive heartbeat accepts is refused
+//! `rtprio`, `watchdog`, `respawn`, `apiauth` (see [`clients`]), and `crm`
+//! / `pacemaker` set to off. Every other directive heartbeat accepts is refused
 //! as `directive 'X' is not supported yet`; any other word as
 //! `unknown directive 'X'`.
 //!
@@ -26,6 +27,7 @@ use std::time::Duration;
 use ha_conf::{ConfigError, ConfigErrors, ConfigWarning, Source};
 use ha_transport::spec::MediumSpec;
 
+pub mod clients;
 mod directives;
 mod media;
 mod parser;
@@ -37,6 +39,7 @@ mod values;
 #[cfg(test)]
 mod tests;
 
+pub use clients::{is_ipfail, ApiAuth, Respawn, IPFAIL_CLIENT};
 pub use timers::{DEFAULT_DEADTIME, DEFAULT_KEEPALIVE};
 
 /// heartbeat's UDP port (IANA's ha-cluster) when `udpport` is not given.
@@ -112,6 +115,15 @@ pub struct HaConfig {
     /// `realtime` is on, [`MIN_RTPRIO`] to [`MAX_RTPRIO`] (default
     /// [`DEFAULT_RTPRIO`]).
     pub rtprio: u8,
+    /// `watchdog`: the watchdog device written to every keepalive (and
+    /// closed with heartbeat's magic `V` on a clean stop), if given.
+    pub watchdog: Option<PathBuf>,
+    /// The `respawn` lines in file order: programs run with the node and
+    /// restarted when they exit (heartbeat's ipfail among them is not run:
+    /// see [`Respawn::is_ipfail`]).
+    pub respawns: Vec<Respawn>,
+    /// The `apiauth` lines in file order, one per client.
+    pub apiauth: Vec<ApiAuth>,
 }
 
 /// Reads ha.cf; on failure, every complaint about the file in line order.

@@ -45,6 +45,12 @@ pub(super) enum Directive {
     Realtime,
     /// `rtprio PRIORITY`
     Rtprio,
+    /// `watchdog DEVICE`
+    Watchdog,
+    /// `respawn USER PROGRAM ARGS...`
+    Respawn,
+    /// `apiauth CLIENT [uid=LIST] [gid=LIST]`
+    Apiauth,
 }
 
 /// What a directive name means to us.
@@ -77,6 +83,9 @@ const IMPLEMENTED: &[(&str, Directive)] = &[
     ("pacemaker", Directive::Crm),
     ("realtime", Directive::Realtime),
     ("rtprio", Directive::Rtprio),
+    ("watchdog", Directive::Watchdog),
+    ("respawn", Directive::Respawn),
+    ("apiauth", Directive::Apiauth),
 ];
 
 /// Directives heartbeat 3.0.6 accepts that are not implemented yet.
@@ -89,7 +98,6 @@ pub(super) const NOT_SUPPORTED_YET: &[&str] = &[
     "cluster",
     "hopfudge",
     "deadping",
-    "watchdog",
     "baud",
     "nice_failback",
     "hbgenmethod",
@@ -119,8 +127,6 @@ pub(super) const NOT_SUPPORTED_YET: &[&str] = &[
     // whole-line directives
     "stonith",
     "stonith_host",
-    "apiauth",
-    "respawn",
     "failfast",
     // media plugins
     "mcast6",

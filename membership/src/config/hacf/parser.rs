@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use ha_conf::{ConfigErrors, ConfigWarning, Diagnostics, Line, Source};
 use ha_transport::spec::MediumSpec;
 
+use super::clients::{self, ApiAuth, Respawn};
 use super::directives::{self, Directive, Known};
 use super::setting::Setting;
 use super::timers::TimerLines;
@@ -37,6 +38,9 @@ pub(super) struct Parser<'s> {
     crm: Setting<'s, ()>,
     realtime: Setting<'s, bool>,
     rtprio: Setting<'s, u8>,
+    watchdog: Setting<'s, PathBuf>,
+    respawns: Vec<Respawn>,
+    apiauth: Vec<ApiAuth>,
 }
 
 impl<'s> Parser<'s> {
@@ -59,6 +63,9 @@ impl<'s> Parser<'s> {
             crm: Setting::Absent,
             realtime: Setting::Absent,
             rtprio: Setting::Absent,
+            watchdog: Setting::Absent,
+            respawns: Vec::new(),
+            apiauth: Vec::new(),
         }
     }
 
@@ -123,6 +130,18 @@ impl<'s> Parser<'s> {
             Directive::Rtprio => {
                 let value = values::rtprio(name, &values);
                 self.rtprio.record(name, line, value)
+            }
+            Directive::Watchdog => {
+                let value = values::path(name, &values);
+                self.watchdog.record(name, line, value)
+            }
+            Directive::Respawn => {
+                let value = clients::respawn(name, &statement.words(), line.location());
+                return self.respawn(line, value);
+            }
+            Directive::Apiauth => {
+                let value = clients::apiauth(name, &statement.words(), line.location());
+                return self.apiauth(line, name, value);
             }
             Directive::Udpport => return self.udpport(line, name, &values),
             Directive::Node => return self.node(line, name, &values),
@@ -233,6 +252,31 @@ impl<'s> Parser<'s> {
         Ok(node)
     }
 
+    /// Keeps one `respawn` line (heartbeat allows the same program twice).
+    fn respawn(&mut self, line: Line<'s>, respawn: Result<Respawn, String>) {
+        match respawn {
+            Ok(respawn) => self.respawns.push(respawn),
+            Err(message) => self.diagnostics.push(line.error(message)),
+        }
+    }
+
+    /// Keeps one `apiauth` line, refusing a second one for the same client
+    /// as heartbeat does.
+    fn apiauth(&mut self, line: Line<'s>, name: &str, auth: Result<ApiAuth, String>) {
+        let auth = match auth {
+            Ok(auth) => auth,
+            Err(message) => return self.diagnostics.push(line.error(message)),
+        };
+        if let Some(first) = self.apiauth.iter().find(|a| a.client == auth.client) {
+            let message = format!(
+                "{name} {}: this client's permissions are already set at line {}",
+                auth.client, first.location.line
+            );
+            return self.diagnostics.push(line.error(message));
+        }
+        self.apiauth.push(auth);
+    }
+
     /// The configuration and its warnings, or every complaint in file
     /// order. `interface_exists` says whether this host has an interface of
     /// a given name; each medium on an interface it lacks is a warning.
@@ -288,6 +332,9 @@ impl<'s> Parser<'s> {
             logfacility: self.logfacility.value().cloned(),
             realtime: self.realtime.value().copied().unwrap_or(true),
             rtprio: self.rtprio.value().copied().unwrap_or(DEFAULT_RTPRIO),
+            watchdog: self.watchdog.value().cloned(),
+            respawns: self.respawns,
+            apiauth: self.apiauth,
         };
         self.diagnostics.finish((config, warnings))
     }

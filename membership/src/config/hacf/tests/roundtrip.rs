@@ -80,6 +80,49 @@ fn path() -> impl Strategy<Value = Option<PathBuf>> {
     prop::option::of("/[a-zA-Z0-9/._-]{1,30}".prop_map(PathBuf::from))
 }
 
+/// A word of a respawn or apiauth line: no whitespace, `#`, or shell syntax.
+fn word() -> impl Strategy<Value = String> {
+    "[a-zA-Z0-9_./=:+-]{1,12}"
+}
+
+fn respawns() -> impl Strategy<Value = Vec<Respawn>> {
+    let one = (
+        "[a-z][a-z0-9_-]{0,8}",
+        "(/[a-zA-Z0-9._-]{1,10}){1,4}",
+        prop::collection::vec(word(), 0..4),
+    )
+        .prop_map(|(user, program, args)| Respawn {
+            user,
+            program: PathBuf::from(program),
+            args,
+            location: nowhere(),
+        });
+    prop::collection::vec(one, 0..4)
+}
+
+fn apiauths() -> impl Strategy<Value = Vec<ApiAuth>> {
+    let names = || prop::collection::vec("[a-z0-9_][a-z0-9_.-]{0,8}", 0..3);
+    let one = ("[a-z][a-z0-9_-]{0,30}", names(), names())
+        .prop_filter("a uid= or gid= list", |(_, uids, gids)| {
+            !uids.is_empty() || !gids.is_empty()
+        })
+        .prop_map(|(client, uids, gids)| ApiAuth {
+            client,
+            uids,
+            gids,
+            location: nowhere(),
+        });
+    prop::collection::vec(one, 0..4).prop_map(|list| {
+        let mut kept: Vec<ApiAuth> = Vec::new();
+        for auth in list {
+            if !kept.iter().any(|k| k.client == auth.client) {
+                kept.push(auth);
+            }
+        }
+        kept
+    })
+}
+
 fn ha_config() -> impl Strategy<Value = HaConfig> {
     let facilities = vec!["none", "daemon", "local0", "local7", "authpriv", "user"];
     let failback = vec![AutoFailback::On, AutoFailback::Off, AutoFailback::Legacy];
@@ -93,9 +136,21 @@ fn ha_config() -> impl Strategy<Value = HaConfig> {
         prop::collection::vec("[a-z][a-z0-9-]{0,12}", 1..6),
         any::<bool>(),
         MIN_RTPRIO..=MAX_RTPRIO,
+        (path(), respawns(), apiauths()),
     )
         .prop_flat_map(
-            move |(t, udpport, failback, logfile, debugfile, facility, nodes, realtime, rtprio)| {
+            move |(
+                t,
+                udpport,
+                failback,
+                logfile,
+                debugfile,
+                facility,
+                nodes,
+                realtime,
+                rtprio,
+                (watchdog, respawns, apiauth),
+            )| {
                 prop::collection::vec(medium(udpport), 1..6).prop_map(move |media| HaConfig {
                     keepalive: t[0],
                     warntime: t[1],
@@ -110,6 +165,9 @@ fn ha_config() -> impl Strategy<Value = HaConfig> {
                     logfacility: facility.clone(),
                     realtime,
                     rtprio,
+                    watchdog: watchdog.clone(),
+                    respawns: respawns.clone(),
+                    apiauth: apiauth.clone(),
                 })
             },
         )
@@ -135,6 +193,9 @@ fn directive_soup() -> impl Strategy<Value = String> {
         "crm",
         "realtime",
         "rtprio",
+        "watchdog",
+        "respawn",
+        "apiauth",
         "ping",
         "Keepalive",
         "bogus",
@@ -164,6 +225,12 @@ fn directive_soup() -> impl Strategy<Value = String> {
         "a",
         "A",
         "fe80::1",
+        "/usr/lib/heartbeat/ipfail",
+        "hacluster",
+        "uid=root",
+        "gid=haclient,root",
+        "uid=",
+        "$x",
     ];
     let line = (select(names), prop::collection::vec(select(values), 0..6))
         .prop_map(|(name, values)| format!("{name} {}", values.join(" ")));

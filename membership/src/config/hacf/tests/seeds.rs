@@ -18,19 +18,16 @@ fn without(text: &str, directives: &[&str]) -> String {
 }
 
 #[test]
-fn seed_000_refuses_only_ping_and_respawn() {
+fn seed_000_refuses_only_ping() {
     assert_eq!(
         errors(SEED_000),
-        [
-            "/etc/ha.d/ha.cf:19: directive 'ping' is not supported yet",
-            "/etc/ha.d/ha.cf:20: directive 'respawn' is not supported yet",
-        ]
+        ["/etc/ha.d/ha.cf:19: directive 'ping' is not supported yet"]
     );
 }
 
 #[test]
 fn seed_000_supported_subset() {
-    let config = config(&without(SEED_000, &["ping", "respawn"]));
+    let config = config(&without(SEED_000, &["ping"]));
     assert_eq!(
         config,
         HaConfig {
@@ -51,6 +48,9 @@ fn seed_000_supported_subset() {
             logfacility: None,
             realtime: true,
             rtprio: 50,
+            watchdog: None,
+            respawns: vec![respawn("hacluster", "/usr/lib64/heartbeat/ipfail", &[])],
+            apiauth: vec![],
         }
     );
     assert_eq!(
@@ -83,20 +83,16 @@ fn seed_001_parses_whole() {
 }
 
 #[test]
-fn seed_002_refuses_only_ping_group_respawn_and_apiauth() {
+fn seed_002_refuses_only_ping_group() {
     assert_eq!(
         errors(SEED_002),
-        [
-            "/etc/ha.d/ha.cf:20: directive 'ping_group' is not supported yet",
-            "/etc/ha.d/ha.cf:21: directive 'respawn' is not supported yet",
-            "/etc/ha.d/ha.cf:22: directive 'apiauth' is not supported yet",
-        ]
+        ["/etc/ha.d/ha.cf:20: directive 'ping_group' is not supported yet"]
     );
 }
 
 #[test]
 fn seed_002_supported_subset() {
-    let config = config(&without(SEED_002, &["ping_group", "respawn", "apiauth"]));
+    let config = config(&without(SEED_002, &["ping_group"]));
     assert_eq!(
         config,
         HaConfig {
@@ -123,6 +119,9 @@ fn seed_002_supported_subset() {
             logfacility: Some("local0".into()),
             realtime: true,
             rtprio: 50,
+            watchdog: None,
+            respawns: vec![respawn("root", "/usr/lib64/heartbeat/ipfail", &[])],
+            apiauth: vec![apiauth("ipfail", &["root"], &["root"])],
         }
     );
 }
@@ -130,9 +129,9 @@ fn seed_002_supported_subset() {
 #[test]
 fn seeds_survive_a_render_round_trip() {
     for text in [
-        without(SEED_000, &["ping", "respawn"]),
+        without(SEED_000, &["ping"]),
         SEED_001.to_owned(),
-        without(SEED_002, &["ping_group", "respawn", "apiauth"]),
+        without(SEED_002, &["ping_group"]),
     ] {
         let config = config(&text);
         assert_eq!(parse(&config.render()), Ok(config));
