@@ -8,7 +8,8 @@
 //! what a failure means and what to send are the machine's. It measures:
 //! every arrival, on which medium, and what the machine said, go into the
 //! node's [`History`] (the `history` module). Operators reach it through a
-//! [`DriverHandle`].
+//! [`DriverHandle`]. A hook set with [`Driver::on_heartbeat`] runs each
+//! time the node has sent its heartbeat (a watchdog's keep-alive).
 
 mod history;
 mod inbound;
@@ -117,7 +118,12 @@ pub struct Driver {
     groups: Arc<dyn GroupControl>,
     generations: Arc<dyn GenerationStore>,
     tally: Tally,
+    on_heartbeat: Option<HeartbeatHook>,
 }
+
+/// What runs each time the node has sent a heartbeat, on the loop itself:
+/// it must not wait.
+pub type HeartbeatHook = Box<dyn Fn() + Send + Sync>;
 
 impl Driver {
     /// Assembles a driver; nothing runs until [`Driver::run`].
@@ -149,8 +155,16 @@ impl Driver {
             groups,
             generations,
             tally,
+            on_heartbeat: None,
         };
         (driver, DriverHandle { commands }, DriverCommands(receiver))
+    }
+
+    /// Runs `hook` each time this node has sent its heartbeat (its status,
+    /// every keepalive and on a change), on the loop: it must return at
+    /// once, e.g. signal a thread.
+    pub fn on_heartbeat(&mut self, hook: HeartbeatHook) {
+        self.on_heartbeat = Some(hook);
     }
 
     /// Runs until a shutdown has completed.
@@ -266,7 +280,12 @@ impl Driver {
         let mut finished = false;
         while let Some(output) = self.machine.poll_output() {
             match output {
-                Output::Send(message) => self.send(&message).await,
+                Output::Send(message) => {
+                    self.send(&message).await;
+                    if let (Message::Status(_), Some(hook)) = (&message, &self.on_heartbeat) {
+                        hook();
+                    }
+                }
                 Output::Action { id, group, kind } => {
                     self.tally.action(&group, kind, now());
                     match kind {
