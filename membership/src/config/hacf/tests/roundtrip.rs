@@ -58,7 +58,8 @@ fn unique<T: PartialEq>(items: Vec<T>) -> Vec<T> {
 
 /// keepalive, warntime, deadtime, initdead: valid, given or defaulted.
 fn timers() -> impl Strategy<Value = [Duration; 4]> {
-    (1u64..=20_000)
+    // A keepalive below 5 ms is refused.
+    (5u64..=20_000)
         .prop_flat_map(|k| (Just(k), (2 * k + 1)..=(2 * k + 200_000)))
         .prop_flat_map(|(k, d)| {
             let warntime = prop::option::of((k + 1)..d);
