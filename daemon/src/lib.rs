@@ -10,13 +10,21 @@
 //!   inherit, and the one-line exit on failure.
 //! - [`realtime`]: memory locked, and a loop on a thread of its own at a
 //!   realtime priority that nothing it starts inherits.
+//! - [`respawn`]: programs started with the daemon, restarted when they
+//!   exit (heartbeat's rules), stopped with it.
+//! - [`watchdog`]: a kernel watchdog device kept alive by the loop that
+//!   must stay alive, written by a thread of its own.
 //!
 //! What differs between the binaries stays in them: their log line
 //! formats and destinations, their request verbs and JSON types.
 
-#![forbid(unsafe_code)]
+// One call std and nix offer no safe form of, the watchdog's
+// WDIOC_SETTIMEOUT ioctl, is the only unsafe code allowed (in `watchdog`).
+#![deny(unsafe_code)]
 
 pub mod control;
 pub mod logging;
 pub mod realtime;
+pub mod respawn;
 pub mod runtime;
+pub mod watchdog;

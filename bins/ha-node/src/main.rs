@@ -2,7 +2,9 @@
 //!
 //! - [`cli`]: the command line.
 //! - [`node_config`]: ha.cf + authkeys + haresources, loaded and checked together.
-//! - [`run`]: the node itself: media, resource groups, the membership driver.
+//! - [`run`]: the node itself: media, resource groups, the membership driver,
+//!   the respawned programs and the watchdog.
+//! - [`clients`]: ha.cf's respawn, apiauth and watchdog on this host.
 //! - [`groups`]: resource groups as the driver starts and stops them.
 //! - [`control`]: the control socket and `ha-node status`.
 //! - [`operator`]: `standby`, `takeover` and `cl_status`, heartbeat's
@@ -20,6 +22,7 @@
 
 mod cl_status;
 mod cli;
+mod clients;
 mod control;
 #[cfg(feature = "demo")]
 mod demo;
@@ -119,6 +122,7 @@ fn demo() -> ExitCode {
 }
 
 /// `ha-node check-config`: how each resource will run (`FILE:LINE: WORD:
+/// how`), each respawn program and the watchdog (`FILE:LINE: respawn NAME:
 /// how`) and OK on stdout, each warning as FILE:LINE: warning: on stderr,
 /// and 0; or each error as FILE:LINE on stderr and 1.
 fn check_config(dir: &Path, node: Option<String>, resolver: &Resolver) -> ExitCode {
@@ -140,6 +144,9 @@ fn check_config(dir: &Path, node: Option<String>, resolver: &Resolver) -> ExitCo
                         how.describe()
                     );
                 }
+            }
+            for line in clients::describe(&config.ha, &dir.join("ha.cf")) {
+                println!("{line}");
             }
             println!("{}: configuration OK for node {node}", dir.display());
             ExitCode::SUCCESS

@@ -4,7 +4,8 @@
 //! Every problem in every file is collected, so `check-config` can list them
 //! all at once, each with its FILE:LINE. Media on interfaces this host lacks
 //! are warnings, looked up here ([`interface_exists`]) so that the parsers
-//! stay free of I/O.
+//! stay free of I/O; so are the users, programs and devices of `respawn`,
+//! `apiauth` and `watchdog` ([`crate::clients`]).
 
 use std::path::Path;
 
@@ -13,6 +14,8 @@ use ha_membership::auth::AuthKeys;
 use ha_membership::config::{check_ha_cf, load_authkeys, HaConfig};
 use ha_resources::haresources::{parse_haresources, Haresources};
 use ha_resources::{ResolvedGroup, Resolver};
+
+use crate::clients;
 
 /// A node's whole configuration.
 #[derive(Debug)]
@@ -28,7 +31,8 @@ pub struct NodeConfig {
     /// Its groups, each resource with how it runs.
     pub resolved: Vec<ResolvedGroup>,
     /// What deserves a look but does not stop the node (media on
-    /// interfaces this host lacks), in file order.
+    /// interfaces this host lacks, API clients not served...), in file
+    /// order.
     pub warnings: Vec<ConfigWarning>,
 }
 
@@ -67,10 +71,16 @@ pub fn load(dir: &Path, node: &str, resolver: &Resolver) -> Result<NodeConfig, C
     let read = |name: &str| Source::read(dir.join(name)).map_err(ConfigErrors::from);
     let ha_cf = dir.join("ha.cf");
     let checked = read("ha.cf").and_then(|s| check_ha_cf(&s, &interface_exists));
-    let (ha, warnings) = match keep(&mut errors, checked) {
+    let (ha, mut warnings) = match keep(&mut errors, checked) {
         Some((ha, warnings)) => (Some(ha), warnings),
         None => (None, Vec::new()),
     };
+    if let Some(ha) = &ha {
+        let (client_errors, client_warnings) = clients::check(ha, &ha_cf);
+        errors.extend(client_errors);
+        warnings.extend(client_warnings);
+        warnings.sort_by_key(|w| w.location.line);
+    }
     let keys = keep(&mut errors, load_authkeys(&dir.join("authkeys")));
     let resources = keep(
         &mut errors,

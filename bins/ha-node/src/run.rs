@@ -9,12 +9,22 @@
 //! decodes, decides and sends. The thread resets on fork besides, so
 //! nothing it might start inherits its policy. With `realtime
 //! off` the driver is a task of the main runtime.
+//!
+//! ha.cf's `respawn` programs (heartbeat's ipfail aside: see
+//! [`clients::log_builtin_ipfail`]) are supervised by tasks of the main
+//! runtime from the moment the driver runs, and stopped, with their process
+//! groups, when the node stops. A `watchdog` device is written by a thread
+//! of its own, kicked by the driver each time it sends a heartbeat (see
+//! `ha_daemon::watchdog`), and closed with the magic `V` when the node
+//! stops.
 
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
 use ha_daemon::realtime::{self, LoopThread};
+use ha_daemon::respawn::Supervisor;
+use ha_daemon::watchdog::{self, Watchdog};
 use ha_membership::config::{AutoFailback, HaConfig};
 use ha_membership::driver::{Driver, PingTarget};
 use ha_membership::machine::{self, GroupConfig, Machine};
@@ -24,6 +34,7 @@ use ha_transport::spec::MediumSpec;
 use tokio::signal::unix::{signal, SignalKind};
 use tokio::sync::oneshot;
 
+use crate::clients;
 use crate::control;
 use crate::failed_stop::FailedStop;
 use crate::groups::Groups;
@@ -89,6 +100,17 @@ pub async fn run(options: RunOptions) -> Result<(), String> {
         Instant::now(),
     );
     let listener = control::listen(&options.socket).map_err(|e| e.to_string())?;
+    clients::log_builtin_ipfail(&ha);
+    let priority = ha.realtime.then_some(ha.rtprio);
+    let (watchdog, kick) = match &ha.watchdog {
+        Some(device) => {
+            let timeout = watchdog::device_timeout(ha.deadtime);
+            let (watchdog, kick) = Watchdog::start(device, timeout, priority)
+                .map_err(|e| format!("cannot start the watchdog thread: {e}"))?;
+            (Some(watchdog), Some(kick))
+        }
+        None => (None, None),
+    };
     let (handle_tx, handle_rx) = oneshot::channel();
     let specs = ha.media.clone();
     let ping_targets: Vec<PingTarget> = ha
@@ -101,7 +123,11 @@ pub async fn run(options: RunOptions) -> Result<(), String> {
         .collect();
     let membership = move || async move {
         let media = open_media(&specs).await?;
-        let (driver, handle, commands) = Driver::new(machine, media, keys, Arc::new(groups), state);
+        let (mut driver, handle, commands) =
+            Driver::new(machine, media, keys, Arc::new(groups), state);
+        if let Some(kick) = kick {
+            driver.on_heartbeat(Box::new(move || kick.kick()));
+        }
         let driver = driver.ping(ping_targets);
         // The receiver goes only if `run` has already failed.
         let _ = handle_tx.send(handle);
@@ -119,9 +145,14 @@ pub async fn run(options: RunOptions) -> Result<(), String> {
     let Ok(handle) = handle_rx.await else {
         // The driver never started: say why.
         let result = membership.join().await;
+        if let Some(watchdog) = watchdog {
+            watchdog.close().await;
+        }
         log::logger().flush();
         return result;
     };
+    let supervisor = Supervisor::start(clients::programs(&ha));
+    let respawns = supervisor.stop_handle();
     let control_task = tokio::spawn(control::serve(listener, handle.clone()));
     let mut terminate = signal(SignalKind::terminate()).map_err(|e| e.to_string())?;
     let mut interrupt = signal(SignalKind::interrupt()).map_err(|e| e.to_string())?;
@@ -130,6 +161,7 @@ pub async fn run(options: RunOptions) -> Result<(), String> {
             _ = terminate.recv() => log::info!("SIGTERM received"),
             _ = interrupt.recv() => log::info!("SIGINT received"),
         }
+        respawns.stop();
         handle.shutdown().await;
     });
     log::info!(
@@ -140,6 +172,10 @@ pub async fn run(options: RunOptions) -> Result<(), String> {
     let result = membership.join().await;
     signals.abort();
     control_task.abort();
+    supervisor.stop().await;
+    if let Some(watchdog) = watchdog {
+        watchdog.close().await;
+    }
     let _ = std::fs::remove_file(&options.socket);
     // The membership thread's last lines may still be queued.
     log::logger().flush();

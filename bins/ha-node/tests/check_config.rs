@@ -205,16 +205,14 @@ fn directives_heartbeat_knows_but_we_do_not_implement_are_refused_by_name() {
         "ha.cf",
         &format!(
             "{HA_CF}serial /dev/ttyS0\nping6 fe80::1\n\
-             respawn hacluster /usr/lib/heartbeat/dopd\ncrm yes\n"
+             stonith_host * baytech 10.0.0.3 login secret\ncrm yes\n"
         ),
     );
     let ha_cf = scratch.path("ha.cf");
     scratch.expect_errors(&[
         format!("{ha_cf}:9: directive 'serial' is not supported yet"),
         format!("{ha_cf}:10: directive 'ping6' is not supported yet"),
-        format!(
-            "{ha_cf}:11: directive 'respawn' is not supported yet (only heartbeat's ipfail is)"
-        ),
+        format!("{ha_cf}:11: directive 'stonith_host' is not supported yet"),
         format!(
             "{ha_cf}:12: crm yes: the cluster resource manager (Pacemaker) is not \
              supported yet; only 'crm off' is accepted"
@@ -507,5 +505,95 @@ fn errors_in_all_three_files_are_printed_together() {
             "{haresources}:1: IPaddr: prefix length '33' is out of range; expected a \
              prefix length 1-32 or a dotted netmask such as 255.255.255.0"
         ),
+    ]);
+}
+
+#[test]
+fn respawn_apiauth_and_watchdog_are_described_and_warned_about() {
+    let scratch = Scratch::new("clients");
+    scratch.write(
+        "ha.cf",
+        &format!(
+            "{HA_CF}respawn root /bin/sleep 1000\n\
+             respawn hacluster /usr/lib64/heartbeat/ipfail\n\
+             apiauth ipfail gid=haclient uid=hacluster\n\
+             apiauth ping gid=nosuchgroup-x uid=root,nosuchuser-x\n\
+             watchdog /nonexistent/watchdog\n"
+        ),
+    );
+    let ha_cf = scratch.path("ha.cf");
+    let outcome = scratch.check("node-a");
+    assert_eq!(outcome.code, Some(0), "stderr:\n{}", outcome.stderr);
+    assert_eq!(
+        outcome.stderr.lines().collect::<Vec<_>>(),
+        [
+            format!(
+                "{ha_cf}: warning: watchdog: /nonexistent/watchdog does not exist on this \
+                 host; the node will run without a watchdog"
+            ),
+            format!(
+                "{ha_cf}:12: warning: apiauth ping: heartbeat's client API is not served, so \
+                 the client 'ping' cannot connect (only ipfail is served, built in)"
+            ),
+            format!("{ha_cf}:12: warning: apiauth ping: user 'nosuchuser-x' does not exist"),
+            format!("{ha_cf}:12: warning: apiauth ping: group 'nosuchgroup-x' does not exist"),
+        ]
+    );
+    let lines: Vec<&str> = outcome.stdout.lines().collect();
+    assert_eq!(lines.len(), 5, "{}", outcome.stdout);
+    assert_eq!(
+        lines[1],
+        format!(
+            "{ha_cf}:9: respawn sleep: runs `/bin/sleep 1000` as root (uid 0, gid 0) with the \
+             node, in its own process group, its output logged as 'sleep'; restarted when it \
+             exits, except with code 100, 1 s after a run shorter than 30 s and not after 11 \
+             such runs in a row; stopped with the node (SIGTERM, SIGKILL after 5 s)"
+        )
+    );
+    assert_eq!(
+        lines[2],
+        format!("{ha_cf}:10: respawn ipfail: not run: ha-node's built-in ipfail does its work")
+    );
+    assert_eq!(
+        lines[3],
+        format!(
+            "{ha_cf}: watchdog /nonexistent/watchdog: written every keepalive (100 ms) by the \
+             membership loop, timeout 1 s, closed with 'V' when the node stops"
+        )
+    );
+}
+
+#[test]
+fn respawn_users_and_programs_must_exist_and_lines_must_be_well_formed() {
+    let scratch = Scratch::new("clients-bad");
+    scratch.write(
+        "ha.cf",
+        &format!(
+            "{HA_CF}respawn nosuchuser-x /bin/true\n\
+             respawn root /nonexistent/prog\n\
+             respawn root\n\
+             apiauth ipfail\n\
+             watchdog\n"
+        ),
+    );
+    let ha_cf = scratch.path("ha.cf");
+    scratch.expect_errors(&[
+        format!(
+            "{ha_cf}:11: respawn: expected USER /FULL/PATH/PROGRAM [ARGS...], found only \
+             'root' (no program)"
+        ),
+        format!(
+            "{ha_cf}:12: apiauth ipfail: expected a uid= or gid= list (syntax: apiauth \
+             CLIENT uid=USER[,USER...] and/or gid=GROUP[,GROUP...])"
+        ),
+        format!("{ha_cf}:13: watchdog: expected a file name, found nothing"),
+    ]);
+    scratch.write(
+        "ha.cf",
+        &format!("{HA_CF}respawn nosuchuser-x /bin/true\nrespawn root /nonexistent/prog\n"),
+    );
+    scratch.expect_errors(&[
+        format!("{ha_cf}:9: respawn: user 'nosuchuser-x' does not exist on this host"),
+        format!("{ha_cf}:10: respawn: /nonexistent/prog: No such file or directory (os error 2)"),
     ]);
 }

@@ -11,9 +11,10 @@
 //! Implemented: `keepalive`, `warntime`, `deadtime`, `initdead`, `udpport`,
 //! `bcast` (and its old name `udp`), `ucast`, `mcast`, `node`,
 //! `auto_failback`, `logfile`, `debugfile`, `logfacility`, `realtime`,
-//! `rtprio`, `ping`, `ping_group`, `deadping`, heartbeat's ipfail
-//! (`respawn USER .../ipfail`, with its `apiauth ipfail` line), and `crm` /
-//! `pacemaker` set to off. Every other directive heartbeat accepts is refused
+//! `rtprio`, `ping`, `ping_group`, `deadping`, `watchdog`, `respawn`,
+//! `apiauth` (see [`clients`]; a respawn of heartbeat's ipfail turns on the
+//! built-in ipfail instead of running it), and `crm` / `pacemaker` set to
+//! off. Every other directive heartbeat accepts is refused
 //! as `directive 'X' is not supported yet`; any other word as
 //! `unknown directive 'X'`.
 //!
@@ -28,8 +29,8 @@ use std::time::Duration;
 use ha_conf::{ConfigError, ConfigErrors, ConfigWarning, Source};
 use ha_transport::spec::MediumSpec;
 
+pub mod clients;
 mod directives;
-mod ipfail;
 mod media;
 mod parser;
 mod ping;
@@ -41,6 +42,7 @@ mod values;
 #[cfg(test)]
 mod tests;
 
+pub use clients::{is_ipfail, ApiAuth, Respawn, IPFAIL_CLIENT};
 pub use ping::PingNode;
 pub use timers::{DEFAULT_DEADTIME, DEFAULT_KEEPALIVE};
 
@@ -125,6 +127,15 @@ pub struct HaConfig {
     /// Whether heartbeat's ipfail is respawned (`respawn USER .../ipfail`):
     /// the node then hands its groups to a peer that sees more ping nodes.
     pub ipfail: bool,
+    /// `watchdog`: the watchdog device written to every keepalive (and
+    /// closed with heartbeat's magic `V` on a clean stop), if given.
+    pub watchdog: Option<PathBuf>,
+    /// The `respawn` lines in file order: programs run with the node and
+    /// restarted when they exit (heartbeat's ipfail among them is not run:
+    /// see [`Respawn::is_ipfail`]).
+    pub respawns: Vec<Respawn>,
+    /// The `apiauth` lines in file order, one per client.
+    pub apiauth: Vec<ApiAuth>,
 }
 
 /// Reads ha.cf; on failure, every complaint about the file in line order.

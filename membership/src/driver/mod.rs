@@ -9,7 +9,9 @@
 //! every arrival, on which medium, and what the machine said, go into the
 //! node's [`History`] (the `history` module). Ping nodes are pinged in
 //! tasks of their own (the `ping` module), which report answers to the
-//! loop. Operators reach it through a [`DriverHandle`].
+//! loop. Operators reach it through a [`DriverHandle`]. A hook set with
+//! [`Driver::on_heartbeat`] runs each time the node has sent its heartbeat
+//! (a watchdog's keep-alive).
 
 mod history;
 mod inbound;
@@ -160,7 +162,12 @@ pub struct Driver {
     generations: Arc<dyn GenerationStore>,
     tally: Tally,
     ping_targets: Vec<PingTarget>,
+    on_heartbeat: Option<HeartbeatHook>,
 }
+
+/// What runs each time the node has sent a heartbeat, on the loop itself:
+/// it must not wait.
+pub type HeartbeatHook = Box<dyn Fn() + Send + Sync>;
 
 impl Driver {
     /// Assembles a driver; nothing runs until [`Driver::run`].
@@ -193,6 +200,7 @@ impl Driver {
             generations,
             tally,
             ping_targets: Vec::new(),
+            on_heartbeat: None,
         };
         (driver, DriverHandle { commands }, DriverCommands(receiver))
     }
@@ -202,6 +210,13 @@ impl Driver {
     pub fn ping(mut self, targets: Vec<PingTarget>) -> Self {
         self.ping_targets = targets;
         self
+    }
+
+    /// Runs `hook` each time this node has sent its heartbeat (its status,
+    /// every keepalive and on a change), on the loop: it must return at
+    /// once, e.g. signal a thread.
+    pub fn on_heartbeat(&mut self, hook: HeartbeatHook) {
+        self.on_heartbeat = Some(hook);
     }
 
     /// Runs until a shutdown has completed.
@@ -349,7 +364,12 @@ impl Driver {
         let mut finished = false;
         while let Some(output) = self.machine.poll_output() {
             match output {
-                Output::Send(message) => self.send(&message).await,
+                Output::Send(message) => {
+                    self.send(&message).await;
+                    if let (Message::Status(_), Some(hook)) = (&message, &self.on_heartbeat) {
+                        hook();
+                    }
+                }
                 Output::Action { id, group, kind } => {
                     self.tally.action(&group, kind, now());
                     match kind {

@@ -108,6 +108,15 @@ struct Node {
 }
 
 fn start_node(lan: &ChannelNetwork, name: &str, index: u8) -> Node {
+    start_node_with(lan, name, index, None)
+}
+
+fn start_node_with(
+    lan: &ChannelNetwork,
+    name: &str,
+    index: u8,
+    on_heartbeat: Option<HeartbeatHook>,
+) -> Node {
     let config = Config {
         local: name.to_string(),
         uuid: [index; 16],
@@ -135,13 +144,16 @@ fn start_node(lan: &ChannelNetwork, name: &str, index: u8) -> Node {
         tokio::time::Instant::now().into_std(),
     );
     let recorder = Arc::new(Recorder::default());
-    let (driver, handle, commands) = Driver::new(
+    let (mut driver, handle, commands) = Driver::new(
         machine,
         vec![medium],
         keys(),
         recorder.clone(),
         Arc::new(NoStore),
     );
+    if let Some(hook) = on_heartbeat {
+        driver.on_heartbeat(hook);
+    }
     let task = tokio::spawn(driver.run(commands));
     Node {
         recorder,
@@ -181,6 +193,25 @@ async fn the_preferred_node_starts_its_group_and_monitors_it_at_the_interval() {
         "b ran {:?}",
         b.recorder.calls()
     );
+    a.task.abort();
+    b.task.abort();
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_heartbeat_hook_runs_once_per_keepalive() {
+    let lan = ChannelNetwork::new();
+    let beats = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = beats.clone();
+    let hook: HeartbeatHook = Box::new(move || {
+        counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    });
+    let a = start_node_with(&lan, "a", 1, Some(hook));
+    let b = start_node(&lan, "b", 2);
+    tokio::time::sleep(2000 * MS).await;
+    let settled = beats.load(std::sync::atomic::Ordering::SeqCst);
+    tokio::time::sleep(1000 * MS).await;
+    let in_a_second = beats.load(std::sync::atomic::Ordering::SeqCst) - settled;
+    assert_eq!(in_a_second, 10, "keepalive 100 ms");
     a.task.abort();
     b.task.abort();
 }

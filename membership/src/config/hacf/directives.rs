@@ -51,9 +51,11 @@ pub(super) enum Directive {
     PingGroup,
     /// `deadping TIME`
     Deadping,
-    /// `respawn USER PROGRAM...`: heartbeat's ipfail only (the `ipfail` module)
+    /// `watchdog DEVICE`
+    Watchdog,
+    /// `respawn USER PROGRAM ARGS...`
     Respawn,
-    /// `apiauth CLIENT...`: ipfail's only (the `ipfail` module)
+    /// `apiauth CLIENT [uid=LIST] [gid=LIST]`
     Apiauth,
 }
 
@@ -90,6 +92,7 @@ const IMPLEMENTED: &[(&str, Directive)] = &[
     ("ping", Directive::Ping),
     ("ping_group", Directive::PingGroup),
     ("deadping", Directive::Deadping),
+    ("watchdog", Directive::Watchdog),
     ("respawn", Directive::Respawn),
     ("apiauth", Directive::Apiauth),
 ];
@@ -103,7 +106,6 @@ pub(super) const NOT_SUPPORTED_YET: &[&str] = &[
     // option directives
     "cluster",
     "hopfudge",
-    "watchdog",
     "baud",
     "nice_failback",
     "hbgenmethod",

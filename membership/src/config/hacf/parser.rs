@@ -6,8 +6,8 @@ use std::time::Duration;
 use ha_conf::{ConfigErrors, ConfigWarning, Diagnostics, Line, Source};
 use ha_transport::spec::MediumSpec;
 
+use super::clients::{self, ApiAuth, Respawn};
 use super::directives::{self, Directive, Known};
-use super::ipfail::{self, Respawn};
 use super::ping::{self, PingNode};
 use super::setting::Setting;
 use super::timers::TimerLines;
@@ -44,8 +44,11 @@ pub(super) struct Parser<'s> {
     /// Each ping node with its line.
     ping_nodes: Vec<(PingNode, Line<'s>)>,
     deadping: Setting<'s, Duration>,
-    /// The `respawn` line of heartbeat's ipfail.
+    /// The first `respawn` line of heartbeat's ipfail.
     ipfail: Setting<'s, ()>,
+    watchdog: Setting<'s, PathBuf>,
+    respawns: Vec<Respawn>,
+    apiauth: Vec<ApiAuth>,
 }
 
 impl<'s> Parser<'s> {
@@ -71,6 +74,9 @@ impl<'s> Parser<'s> {
             ping_nodes: Vec::new(),
             deadping: Setting::Absent,
             ipfail: Setting::Absent,
+            watchdog: Setting::Absent,
+            respawns: Vec::new(),
+            apiauth: Vec::new(),
         }
     }
 
@@ -152,17 +158,22 @@ impl<'s> Parser<'s> {
                     Err(message) => self.diagnostics.push(line.error(message)),
                 }
             }
-            Directive::Respawn => match ipfail::respawn(name, &statement.words()) {
-                Ok(Respawn::Ipfail) => self.ipfail.record("ipfail's respawn", line, Ok(())),
-                Ok(Respawn::Other) => Err(line.error(format!(
-                    "directive '{name}' is not supported yet (only heartbeat's ipfail is)"
-                ))),
-                Err(message) => Err(line.error(message)),
-            },
-            Directive::Apiauth if ipfail::is_ipfail_apiauth(&statement.words()) => Ok(()),
-            Directive::Apiauth => Err(line.error(format!(
-                "directive '{name}' is not supported yet (only ipfail's is accepted)"
-            ))),
+            Directive::Watchdog => {
+                let value = values::path(name, &values);
+                self.watchdog.record(name, line, value)
+            }
+            Directive::Respawn => {
+                let value = clients::respawn(name, &statement.words(), line.location());
+                // heartbeat's ipfail is not run: it turns on the built-in one.
+                if value.as_ref().is_ok_and(Respawn::is_ipfail) && self.ipfail.line().is_none() {
+                    let _ = self.ipfail.record("ipfail's respawn", line, Ok(()));
+                }
+                return self.respawn(line, value);
+            }
+            Directive::Apiauth => {
+                let value = clients::apiauth(name, &statement.words(), line.location());
+                return self.apiauth(line, name, value);
+            }
             Directive::Udpport => return self.udpport(line, name, &values),
             Directive::Node => return self.node(line, name, &values),
             Directive::Bcast => return self.bcast(line, name, &values),
@@ -349,6 +360,31 @@ impl<'s> Parser<'s> {
         Ok(node)
     }
 
+    /// Keeps one `respawn` line (heartbeat allows the same program twice).
+    fn respawn(&mut self, line: Line<'s>, respawn: Result<Respawn, String>) {
+        match respawn {
+            Ok(respawn) => self.respawns.push(respawn),
+            Err(message) => self.diagnostics.push(line.error(message)),
+        }
+    }
+
+    /// Keeps one `apiauth` line, refusing a second one for the same client
+    /// as heartbeat does.
+    fn apiauth(&mut self, line: Line<'s>, name: &str, auth: Result<ApiAuth, String>) {
+        let auth = match auth {
+            Ok(auth) => auth,
+            Err(message) => return self.diagnostics.push(line.error(message)),
+        };
+        if let Some(first) = self.apiauth.iter().find(|a| a.client == auth.client) {
+            let message = format!(
+                "{name} {}: this client's permissions are already set at line {}",
+                auth.client, first.location.line
+            );
+            return self.diagnostics.push(line.error(message));
+        }
+        self.apiauth.push(auth);
+    }
+
     /// The configuration and its warnings, or every complaint in file
     /// order. `interface_exists` says whether this host has an interface of
     /// a given name; each medium on an interface it lacks is a warning.
@@ -409,6 +445,9 @@ impl<'s> Parser<'s> {
             ping_nodes: self.ping_nodes.into_iter().map(|(node, _)| node).collect(),
             deadping,
             ipfail: self.ipfail.value().is_some(),
+            watchdog: self.watchdog.value().cloned(),
+            respawns: self.respawns,
+            apiauth: self.apiauth,
         };
         self.diagnostics.finish((config, warnings))
     }

@@ -12,7 +12,8 @@ impl HaConfig {
     ///
     /// Only values ha.cf can express survive the trip: times in whole
     /// milliseconds, bcast and ucast media on the `udpport`, file names and
-    /// node names without whitespace, commas or `#`, lower-case node names.
+    /// node names without whitespace, commas or `#`, lower-case node names,
+    /// respawn and apiauth words without whitespace or `#`.
     pub fn render(&self) -> String {
         let mut lines = vec![
             "# ha.cf written by heartbeat-rs".to_owned(),
@@ -35,13 +36,14 @@ impl HaConfig {
         if let Some(facility) = &self.logfacility {
             lines.push(format!("logfacility {facility}"));
         }
+        if let Some(watchdog) = &self.watchdog {
+            lines.push(format!("watchdog {}", watchdog.display()));
+        }
         lines.extend(self.media.iter().map(ToString::to_string));
         lines.extend(self.nodes.iter().map(|node| format!("node {node}")));
         lines.extend(self.ping_nodes.iter().map(|node| node.render()));
-        if self.ipfail {
-            lines.push("respawn hacluster /usr/lib/heartbeat/ipfail".to_owned());
-            lines.push("apiauth ipfail gid=haclient uid=hacluster".to_owned());
-        }
+        lines.extend(self.respawns.iter().map(ToString::to_string));
+        lines.extend(self.apiauth.iter().map(ToString::to_string));
         let mut text = lines.join("\n");
         text.push('\n');
         text

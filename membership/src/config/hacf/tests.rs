@@ -8,6 +8,7 @@ use ha_transport::spec::MediumSpec;
 
 use super::*;
 
+mod clients;
 mod directives;
 mod media;
 mod ping;
@@ -37,6 +38,34 @@ fn error(lines: &str) -> String {
     let all = errors(&format!("{lines}\nbcast eth9\nnode z\n"));
     assert_eq!(all.len(), 1, "{all:#?}");
     all.into_iter().next().unwrap_or_default()
+}
+
+/// A respawn entry, for comparisons (which ignore where it was written).
+fn respawn(user: &str, program: &str, args: &[&str]) -> Respawn {
+    Respawn {
+        user: user.into(),
+        program: program.into(),
+        args: args.iter().map(|a| (*a).to_owned()).collect(),
+        location: nowhere(),
+    }
+}
+
+/// An apiauth entry, for comparisons (which ignore where it was written).
+fn apiauth(client: &str, uids: &[&str], gids: &[&str]) -> ApiAuth {
+    let names = |list: &[&str]| list.iter().map(|n| (*n).to_owned()).collect();
+    ApiAuth {
+        client: client.into(),
+        uids: names(uids),
+        gids: names(gids),
+        location: nowhere(),
+    }
+}
+
+fn nowhere() -> ha_conf::Location {
+    ha_conf::Location {
+        path: std::sync::Arc::from(Path::new("ha.cf")),
+        line: 0,
+    }
 }
 
 const MEDIA_AND_NODES: &str = "bcast eth0\nnode alpha\n";
@@ -74,6 +103,9 @@ fn a_minimal_file_gets_heartbeats_defaults() {
             ping_nodes: Vec::new(),
             deadping: secs(30),
             ipfail: false,
+            watchdog: None,
+            respawns: vec![],
+            apiauth: vec![],
         }
     );
 }
@@ -125,6 +157,9 @@ fn every_implemented_directive_is_read() {
             ping_nodes: Vec::new(),
             deadping: secs(30),
             ipfail: false,
+            watchdog: None,
+            respawns: vec![],
+            apiauth: vec![],
         }
     );
 }

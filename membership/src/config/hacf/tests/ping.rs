@@ -96,18 +96,17 @@ fn respawning_ipfail_turns_the_built_in_ipfail_on() {
 }
 
 #[test]
-fn other_respawn_and_apiauth_lines_stay_refused() {
+fn other_respawn_lines_do_not_turn_ipfail_on() {
+    let config = config(&format!(
+        "{BASE}respawn hacluster /usr/lib/heartbeat/dopd\napiauth dopd gid=haclient\n"
+    ));
+    assert!(!config.ipfail);
+    assert_eq!(config.respawns.len(), 1);
     assert_eq!(
-        errors(&format!(
-            "{BASE}respawn hacluster /usr/lib/heartbeat/dopd\napiauth dopd gid=haclient\n\
-             respawn hacluster\n"
-        )),
+        errors(&format!("{BASE}respawn hacluster\n")),
         [
-            "/etc/ha.d/ha.cf:6: directive 'respawn' is not supported yet (only heartbeat's \
-             ipfail is)",
-            "/etc/ha.d/ha.cf:7: directive 'apiauth' is not supported yet (only ipfail's is \
-             accepted)",
-            "/etc/ha.d/ha.cf:8: respawn: expected a user and a program, found 'hacluster'",
+            "/etc/ha.d/ha.cf:6: respawn: expected USER /FULL/PATH/PROGRAM [ARGS...], found only \
+          'hacluster' (no program)"
         ]
     );
 }
@@ -124,10 +123,10 @@ fn ipfail_refuses_auto_failback_legacy_as_heartbeats_does() {
         ]
     );
     assert!(config(&format!("auto_failback off\n{text}")).ipfail);
-    assert_eq!(
-        errors(&format!(
-            "{text}respawn root /opt/ipfail\nauto_failback on\n"
-        )),
-        ["/etc/ha.d/ha.cf:5: ipfail's respawn is already set at line 4"]
-    );
+    // A second ipfail line changes nothing: neither is run.
+    let twice = config(&format!(
+        "{text}respawn root /opt/ipfail\nauto_failback on\n"
+    ));
+    assert!(twice.ipfail);
+    assert!(twice.respawns.iter().all(|r| r.is_ipfail()));
 }

@@ -58,7 +58,8 @@ fn unique<T: PartialEq>(items: Vec<T>) -> Vec<T> {
 
 /// keepalive, warntime, deadtime, initdead: valid, given or defaulted.
 fn timers() -> impl Strategy<Value = [Duration; 4]> {
-    (1u64..=20_000)
+    // A keepalive below 5 ms is refused.
+    (5u64..=20_000)
         .prop_flat_map(|k| (Just(k), (2 * k + 1)..=(2 * k + 200_000)))
         .prop_flat_map(|(k, d)| {
             let warntime = prop::option::of((k + 1)..d);
@@ -128,6 +129,49 @@ fn ping_part(
         })
 }
 
+/// A word of a respawn or apiauth line: no whitespace, `#`, or shell syntax.
+fn word() -> impl Strategy<Value = String> {
+    "[a-zA-Z0-9_./=:+-]{1,12}"
+}
+
+fn respawns() -> impl Strategy<Value = Vec<Respawn>> {
+    let one = (
+        "[a-z][a-z0-9_-]{0,8}",
+        "(/[a-zA-Z0-9._-]{1,10}){1,4}",
+        prop::collection::vec(word(), 0..4),
+    )
+        .prop_map(|(user, program, args)| Respawn {
+            user,
+            program: PathBuf::from(program),
+            args,
+            location: nowhere(),
+        });
+    prop::collection::vec(one, 0..4)
+}
+
+fn apiauths() -> impl Strategy<Value = Vec<ApiAuth>> {
+    let names = || prop::collection::vec("[a-z0-9_][a-z0-9_.-]{0,8}", 0..3);
+    let one = ("[a-z][a-z0-9_-]{0,30}", names(), names())
+        .prop_filter("a uid= or gid= list", |(_, uids, gids)| {
+            !uids.is_empty() || !gids.is_empty()
+        })
+        .prop_map(|(client, uids, gids)| ApiAuth {
+            client,
+            uids,
+            gids,
+            location: nowhere(),
+        });
+    prop::collection::vec(one, 0..4).prop_map(|list| {
+        let mut kept: Vec<ApiAuth> = Vec::new();
+        for auth in list {
+            if !kept.iter().any(|k| k.client == auth.client) {
+                kept.push(auth);
+            }
+        }
+        kept
+    })
+}
+
 fn ha_config() -> impl Strategy<Value = HaConfig> {
     let facilities = vec!["none", "daemon", "local0", "local7", "authpriv", "user"];
     let failback = vec![AutoFailback::On, AutoFailback::Off, AutoFailback::Legacy];
@@ -141,28 +185,59 @@ fn ha_config() -> impl Strategy<Value = HaConfig> {
         prop::collection::vec("[a-z][a-z0-9-]{0,12}", 1..6),
         any::<bool>(),
         MIN_RTPRIO..=MAX_RTPRIO,
+        (path(), respawns(), apiauths()),
     )
         .prop_flat_map(
-            move |(t, udpport, failback, logfile, debugfile, facility, nodes, realtime, rtprio)| {
+            move |(
+                t,
+                udpport,
+                failback,
+                logfile,
+                debugfile,
+                facility,
+                nodes,
+                realtime,
+                rtprio,
+                (watchdog, respawns, apiauth),
+            )| {
                 let media = prop::collection::vec(medium(udpport), 1..6);
                 (media, ping_part(t[0], failback)).prop_map(
-                    move |(media, (ping_nodes, deadping, ipfail))| HaConfig {
-                        keepalive: t[0],
-                        warntime: t[1],
-                        deadtime: t[2],
-                        initdead: t[3],
-                        udpport,
-                        media: unique(media),
-                        nodes: unique(nodes.clone()),
-                        auto_failback: failback,
-                        logfile: logfile.clone(),
-                        debugfile: debugfile.clone(),
-                        logfacility: facility.clone(),
-                        realtime,
-                        rtprio,
-                        ping_nodes,
-                        deadping,
-                        ipfail,
+                    move |(media, (ping_nodes, deadping, ipfail))| {
+                        // ipfail is on exactly when heartbeat's ipfail is respawned.
+                        let mut respawns: Vec<Respawn> = respawns
+                            .iter()
+                            .filter(|r| !r.is_ipfail())
+                            .cloned()
+                            .collect();
+                        if ipfail {
+                            respawns.push(Respawn {
+                                user: "hacluster".into(),
+                                program: PathBuf::from("/usr/lib/heartbeat/ipfail"),
+                                args: Vec::new(),
+                                location: nowhere(),
+                            });
+                        }
+                        HaConfig {
+                            keepalive: t[0],
+                            warntime: t[1],
+                            deadtime: t[2],
+                            initdead: t[3],
+                            udpport,
+                            media: unique(media),
+                            nodes: unique(nodes.clone()),
+                            auto_failback: failback,
+                            logfile: logfile.clone(),
+                            debugfile: debugfile.clone(),
+                            logfacility: facility.clone(),
+                            realtime,
+                            rtprio,
+                            ping_nodes,
+                            deadping,
+                            ipfail,
+                            watchdog: watchdog.clone(),
+                            respawns,
+                            apiauth: apiauth.clone(),
+                        }
                     },
                 )
             },
@@ -189,6 +264,9 @@ fn directive_soup() -> impl Strategy<Value = String> {
         "crm",
         "realtime",
         "rtprio",
+        "watchdog",
+        "respawn",
+        "apiauth",
         "ping",
         "ping_group",
         "deadping",
@@ -225,6 +303,11 @@ fn directive_soup() -> impl Strategy<Value = String> {
         "/usr/lib/heartbeat/ipfail",
         "ipfail",
         "hacluster",
+        "hacluster",
+        "uid=root",
+        "gid=haclient,root",
+        "uid=",
+        "$x",
     ];
     let line = (select(names), prop::collection::vec(select(values), 0..6))
         .prop_map(|(name, values)| format!("{name} {}", values.join(" ")));

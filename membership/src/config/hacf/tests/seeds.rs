@@ -36,6 +36,9 @@ fn seed_000_parses_whole() {
             }],
             deadping: secs(30),
             ipfail: true,
+            watchdog: None,
+            respawns: vec![respawn("hacluster", "/usr/lib64/heartbeat/ipfail", &[])],
+            apiauth: vec![],
         }
     );
     assert_eq!(
@@ -106,6 +109,9 @@ fn seed_002_parses_whole() {
             }],
             deadping: secs(5),
             ipfail: true,
+            watchdog: None,
+            respawns: vec![respawn("root", "/usr/lib64/heartbeat/ipfail", &[])],
+            apiauth: vec![apiauth("ipfail", &["root"], &["root"])],
         }
     );
 }
