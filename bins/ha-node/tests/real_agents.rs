@@ -4,7 +4,10 @@
 //! agents' `ocf:heartbeat:Dummy`, Debian's `/etc/init.d/nginx` run
 //! unchanged, a `resource.d` script with `::` arguments, and resource-
 //! agents' own IPaddr2 (`arp_bg` is not served natively). A client reads
-//! nginx's page through the address.
+//! nginx's page through the address. kill -9 of the owner moves the group
+//! in order, and it comes back (the other node stopping it in reverse)
+//! with auto_failback; a failed start leaves the preferred node nothing
+//! of the group; what an agent's monitor finds gone is started again.
 //!
 //! What happened is read from the agents' own records, never from the
 //! node's log: the `record` script's log (each start and stop with the
@@ -465,4 +468,94 @@ fn a_failed_start_on_the_preferred_node_leaves_it_nothing_and_the_peer_serves() 
     std::thread::sleep(Duration::from_secs(3));
     assert_eq!(page(&cluster).as_deref(), Some("B"));
     check_holds_nothing(&cluster, Node::A);
+}
+
+/// Checks that the group was started again in place on `node` after
+/// `since` (wall clock): the record script started again with everything
+/// before it up (and IPaddr2 after it as `ip2`: a start in place starts
+/// every resource again, the running ones being left as they are), and
+/// `restarted` (a file an agent writes when it starts its resource) is
+/// newer than `since`.
+fn check_restarted(cluster: &TwoNodeCluster, node: Node, since: f64, restarted: &str, ip2: &str) {
+    wait_running(cluster, node);
+    let host = cluster.host(node);
+    let start = records(cluster, node)
+        .into_iter()
+        .rfind(|r| r.call == "one two start")
+        .unwrap();
+    assert!(start.at > since, "no start since {since}: {start:?}");
+    assert_eq!(
+        start.seen,
+        format!("vip=yes dummy=yes nginx=yes ip2={ip2}"),
+        "{start:?}"
+    );
+    let written = mtime(host, restarted).unwrap_or_else(|| panic!("{restarted} missing"));
+    assert!(written > since, "{restarted} not written again");
+    assert!(has(host, [10, 77, 0, 100]) && has(host, [10, 77, 0, 101]));
+    assert_eq!(nginx_status(host), "running");
+}
+
+#[test]
+fn what_the_real_agents_monitors_find_gone_is_started_again_in_place() {
+    let mut cluster = real_cluster("hn-realmon", GROUP, &[("record", RECORD)]);
+    let begun = wall_clock();
+    cluster.start(Node::A).expect("start node-a");
+    cluster.start(Node::B).expect("start node-b");
+    check_started_in_order(&cluster, Node::A, begun);
+    let host_a = cluster.host(Node::A);
+
+    // resource-agents' IPaddr2 finds its address gone (monitor: 7, not
+    // running); started again, it sends its ARP rounds again.
+    let removed = wall_clock();
+    host_a
+        .ip(&["addr", "del", "10.77.0.101/24", "dev", "eth0"])
+        .expect("remove the second address by hand");
+    let back = cluster.wait_until(Duration::from_secs(15), |c| {
+        has(c.host(Node::A), [10, 77, 0, 101])
+    });
+    assert!(
+        back.is_some(),
+        "address not restored\n{}",
+        evidence(&cluster)
+    );
+    check_restarted(
+        &cluster,
+        Node::A,
+        removed,
+        "/run/resource-agents/send_arp-10.77.0.101",
+        "no",
+    );
+
+    // nginx crashes, master and workers (status: 1, dead with its pid
+    // file left); started again, it writes a new pid file. (A master
+    // killed alone leaves its workers on port 80, and the init script
+    // cannot start it again: no fault a cluster manager can repair.)
+    let pid = host_a.read_file("/run/nginx.pid").expect("nginx pid file");
+    let pid = pid.trim();
+    let killed = wall_clock();
+    host_a
+        .run(
+            "sh",
+            [
+                "-c",
+                &format!("kill -STOP {pid} && pkill -9 -P {pid}; kill -9 {pid}"),
+            ],
+        )
+        .expect("kill nginx");
+    let back = cluster.wait_until(Duration::from_secs(20), |c| {
+        mtime(c.host(Node::A), "/run/nginx.pid").is_some_and(|t| t > killed)
+            && page(c).as_deref() == Some("A")
+    });
+    assert!(
+        back.is_some(),
+        "nginx not started again\n{}",
+        evidence(&cluster)
+    );
+    check_restarted(&cluster, Node::A, killed, "/run/nginx.pid", "yes");
+    check_holds_nothing(&cluster, Node::B);
+    let status_a = status(&cluster, Node::A).expect("status of node-a");
+    assert_eq!(
+        status_a["history"]["takeovers"]["restart"], 2,
+        "{status_a:#}"
+    );
 }
