@@ -21,9 +21,11 @@
 //!
 //! The namespaces outlive the programs run in them, as a machine outlives
 //! a daemon that crashed: a program started again finds the pid files and
-//! state its predecessor left. Everything living in the mount namespace is
-//! killed with the lab (before the holder), whatever namespace or process
-//! group it moved to — daemons that detached (`nginx`, `send_arp`) too.
+//! state its predecessor left. Everything living in the mount namespace,
+//! the holder included, is killed with the lab, whatever network namespace
+//! or process group it moved to — daemons that detached (`nginx`,
+//! `send_arp`) too — and then, as on every host, whatever is left in the
+//! network namespace.
 
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
