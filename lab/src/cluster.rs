@@ -6,7 +6,9 @@
 //! ha.cf, authkeys and haresources into a scratch directory, and runs a node
 //! binary (`ha-node run`, given by path) in each node's namespace. Each node
 //! serves "A" or "B" on TCP 8080, so the client can tell who answers on the
-//! virtual IP.
+//! virtual IP. With [`ClusterSpec::private_mounts`] each node is also a
+//! machine of its own (mounts and hostname), for real agents that keep
+//! files at fixed paths.
 
 use std::fs;
 use std::net::SocketAddr;
@@ -97,6 +99,14 @@ pub struct ClusterSpec {
     /// What a node runs when a stop fails for good (`--failed-stop-command`;
     /// never the default reboot in a lab).
     pub failed_stop_command: String,
+    /// `None`: the nodes share the machine's mounts and hostname. `Some`:
+    /// each node is a machine of its own ([`Host::make_machine`]), its
+    /// hostname its node name, with an empty tmpfs over each of these
+    /// directories (e.g. `/run` and a daemon's log and state directories),
+    /// so agents that keep pid files and state at fixed paths run on both
+    /// nodes unchanged. The scratch directory (under the temporary
+    /// directory) must stay shared.
+    pub private_mounts: Option<Vec<PathBuf>>,
 }
 
 impl ClusterSpec {
@@ -115,6 +125,7 @@ impl ClusterSpec {
             authkeys: [keys.clone(), keys],
             haresources: "node-a IPaddr::10.77.0.100/24/eth0\n".into(),
             failed_stop_command: "/bin/true".into(),
+            private_mounts: None,
         }
     }
 }
@@ -131,12 +142,18 @@ pub(crate) struct Topology {
 }
 
 impl Topology {
-    /// Builds it, in a new lab tagged `tag`.
-    pub(crate) fn build(tag: &str) -> Result<Self, LabError> {
+    /// Builds it, in a new lab tagged `tag`; with `private_mounts`, each
+    /// node is a machine of its own with those directories private (see
+    /// [`Host::make_machine`]).
+    pub(crate) fn build(tag: &str, private_mounts: Option<&[PathBuf]>) -> Result<Self, LabError> {
         let lab = Lab::new(tag)?;
         let a = lab.host("a")?;
         let b = lab.host("b")?;
         let client = lab.host("c")?;
+        if let Some(dirs) = private_mounts {
+            a.make_machine(Node::A.name(), dirs)?;
+            b.make_machine(Node::B.name(), dirs)?;
+        }
         lab.connect(&a, "eth0", "10.77.0.1/24")?;
         lab.connect(&b, "eth0", "10.77.0.2/24")?;
         lab.connect(&client, "eth0", "10.77.0.10/24")?;
@@ -177,7 +194,7 @@ impl TwoNodeCluster {
             client,
             responders,
             dir,
-        } = Topology::build(tag)?;
+        } = Topology::build(tag, spec.private_mounts.as_deref())?;
         let cluster = TwoNodeCluster {
             spec,
             dir,

@@ -4,7 +4,7 @@
 use std::ffi::OsStr;
 use std::path::PathBuf;
 use std::process::Command;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use ha_process::Process;
@@ -21,6 +21,10 @@ pub(crate) struct HostInner {
     netns: String,
     lab: Arc<Shared>,
     pub(crate) faults: Mutex<FaultState>,
+    /// The process holding the host's own mount and UTS namespaces, once
+    /// [`Host::make_machine`] made them (its pid, and its handle, which
+    /// keeps it alive as long as the host).
+    pub(crate) machine: OnceLock<(u32, LabChild)>,
 }
 
 /// A host of a [`Lab`](crate::Lab): a network namespace with `lo` up and the
@@ -49,6 +53,7 @@ impl Host {
                 netns,
                 lab,
                 faults: Mutex::new(FaultState::default()),
+                machine: OnceLock::new(),
             }),
         }
     }
@@ -83,13 +88,40 @@ impl Host {
     }
 
     /// A command that runs `program` inside this host (through
-    /// `ip netns exec`, which also gives it the namespace's view of /sys).
-    /// Add arguments, environment and stdio as usual, then pass it to
+    /// `ip netns exec`, which also gives it the namespace's view of /sys;
+    /// on a host made a machine by [`Host::make_machine`], through
+    /// `nsenter` into its network, mount and UTS namespaces, starting in
+    /// `/`). Add arguments, environment and stdio as usual, then pass it to
     /// [`Host::spawn`] or run it directly.
     pub fn command(&self, program: impl AsRef<OsStr>) -> Command {
-        let mut cmd = Command::new("ip");
-        cmd.args(["netns", "exec"]).arg(self.netns()).arg(program);
+        let (tool, args) = self.entry();
+        let mut cmd = Command::new(tool);
+        cmd.args(args).arg(program);
         cmd
+    }
+
+    /// The program and arguments that run a program inside this host.
+    fn entry(&self) -> (&'static str, Vec<String>) {
+        match self.inner.machine.get() {
+            Some((holder, _)) => (
+                "nsenter",
+                vec![
+                    format!("--target={holder}"),
+                    "--net".to_string(),
+                    "--mount".to_string(),
+                    "--uts".to_string(),
+                    "--".to_string(),
+                ],
+            ),
+            None => (
+                "ip",
+                vec![
+                    "netns".to_string(),
+                    "exec".to_string(),
+                    self.netns().to_string(),
+                ],
+            ),
+        }
     }
 
     /// Starts `cmd` (made by [`Host::command`]) in its own process group and
@@ -120,8 +152,9 @@ impl Host {
     /// [`Host::command`] as an [`ha_process::Command`], for the lab's own
     /// runs to completion.
     pub(crate) fn tool(&self, program: impl AsRef<OsStr>) -> ha_process::Command {
-        let mut cmd = ha_process::Command::new("ip");
-        cmd.args(["netns", "exec"]).arg(self.netns()).arg(program);
+        let (tool, args) = self.entry();
+        let mut cmd = ha_process::Command::new(tool);
+        cmd.args(args).arg(program);
         cmd
     }
 

@@ -144,7 +144,7 @@ impl KeepalivedPair {
             client,
             responders,
             dir,
-        } = Topology::build(tag)?;
+        } = Topology::build(tag, None)?;
         let pair = KeepalivedPair {
             spec,
             dir,

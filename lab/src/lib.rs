@@ -6,7 +6,9 @@
 //! all and kills what it started, even while a test panics. On the hosts:
 //! commands and closures run inside the namespace, a TCP "who am I"
 //! responder and client probes measure failovers, and faults are real
-//! (links down, nftables packet loss and blocked ports).
+//! (links down, nftables packet loss and blocked ports). A host can also
+//! be made a machine of its own, with private mounts and hostname
+//! ([`Host::make_machine`]), for programs that keep files at fixed paths.
 //!
 //! Needs root and the Debian packages `iproute2` and `nftables` (the
 //! latter only for the loss and blocking faults).
@@ -49,6 +51,7 @@ pub mod keepalived;
 mod lab;
 mod lan;
 mod link;
+mod machine;
 mod names;
 mod netns;
 mod probe;

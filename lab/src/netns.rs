@@ -93,25 +93,41 @@ pub(crate) fn enter(name: &str) -> Result<(), LabError> {
 }
 
 /// The identity of a namespace: device and inode of its nsfs file.
-type NamespaceId = (u64, u64);
+pub(crate) type NamespaceId = (u64, u64);
 
-fn namespace_id(path: &Path) -> Option<NamespaceId> {
+/// The identity of the namespace behind `path` (`/run/netns/NAME`,
+/// `/proc/PID/ns/mnt`…), if it can be read.
+pub(crate) fn namespace_id(path: &Path) -> Option<NamespaceId> {
     std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
 }
 
-/// Sends SIGKILL to every process living in namespace `id` (except this one,
-/// whose threads may have entered it). Returns how many were signalled.
-fn kill_processes(id: NamespaceId) -> usize {
+/// The processes (other than this one, whose threads may have entered
+/// it) living in namespace `id` of kind `kind` (`net`, `mnt`…, as named
+/// under /proc/PID/ns).
+pub(crate) fn processes_in(kind: &str, id: NamespaceId) -> Vec<i32> {
     let Ok(entries) = std::fs::read_dir("/proc") else {
-        return 0;
+        return Vec::new();
     };
     let own = std::process::id() as i32;
     entries
         .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse::<i32>().ok())
         .filter(|pid| *pid > 0 && *pid != own)
-        .filter(|pid| namespace_id(Path::new(&format!("/proc/{pid}/ns/net"))) == Some(id))
+        .filter(|pid| namespace_id(Path::new(&format!("/proc/{pid}/ns/{kind}"))) == Some(id))
+        .collect()
+}
+
+/// Sends SIGKILL to every process living in namespace `id` of kind
+/// `kind` (see [`processes_in`]). Returns how many were signalled.
+pub(crate) fn kill_processes_in(kind: &str, id: NamespaceId) -> usize {
+    processes_in(kind, id)
+        .into_iter()
         .filter(|pid| kill(Pid::from_raw(*pid), Signal::SIGKILL).is_ok())
         .count()
+}
+
+/// Sends SIGKILL to every process living in network namespace `id`.
+fn kill_processes(id: NamespaceId) -> usize {
+    kill_processes_in("net", id)
 }
 
 /// Kills everything in namespace `name` and deletes it. A namespace that is

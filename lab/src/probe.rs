@@ -2,6 +2,8 @@
 //! connection with a fixed reply (which node am I?), a one-shot client
 //! probe, and a watcher that probes on a period and keeps timestamped
 //! samples, so a test can ask when the service first answered from B.
+//! Probes and watchers also speak HTTP/1.0 (`GET PATH`, the body of a 200
+//! answer as the reply), to ask a real web server which node it runs on.
 
 use std::io::{Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
@@ -26,20 +28,70 @@ const MIN_WATCH_TIMEOUT: Duration = Duration::from_millis(50);
 /// Samples a watcher keeps; older ones are forgotten first.
 const MAX_SAMPLES: usize = 1_000_000;
 
-/// Connects to `addr` from the calling thread's namespace and reads the
-/// reply to its end, all within `timeout`. `None` if anything fails.
-fn probe_once(addr: SocketAddr, timeout: Duration) -> Option<String> {
+/// What a probe says once connected, and how it reads the answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Protocol {
+    /// Nothing: the whole answer, trimmed, is the reply.
+    Whoami,
+    /// `GET PATH HTTP/1.0`: the body of a 200 answer, trimmed, is the
+    /// reply; another status answers its status line.
+    Http {
+        /// The path asked for, e.g. `/`.
+        path: String,
+    },
+}
+
+impl Protocol {
+    /// What to send once connected to `addr`.
+    fn request(&self, addr: SocketAddr) -> Option<String> {
+        match self {
+            Protocol::Whoami => None,
+            Protocol::Http { path } => Some(format!(
+                "GET {path} HTTP/1.0\r\nHost: {}\r\nConnection: close\r\n\r\n",
+                addr.ip()
+            )),
+        }
+    }
+
+    /// The reply in the whole answer `answer`; `None` if it is not one.
+    fn reply(&self, answer: &str) -> Option<String> {
+        match self {
+            Protocol::Whoami => Some(answer.trim().to_string()),
+            Protocol::Http { .. } => {
+                let (head, body) = answer.split_once("\r\n\r\n")?;
+                let status = head.lines().next()?;
+                let code = status.split_whitespace().nth(1)?;
+                if !status.starts_with("HTTP/") {
+                    None
+                } else if code == "200" {
+                    Some(body.trim().to_string())
+                } else {
+                    Some(status.trim().to_string())
+                }
+            }
+        }
+    }
+}
+
+/// Connects to `addr` from the calling thread's namespace, sends the
+/// protocol's request and reads the answer to its end, all within
+/// `timeout`. `None` if anything fails.
+fn probe_once(addr: SocketAddr, timeout: Duration, protocol: &Protocol) -> Option<String> {
     let deadline = Instant::now() + timeout;
     let remaining = || {
         deadline
             .checked_duration_since(Instant::now())
             .filter(|d| !d.is_zero())
     };
-    let stream = TcpStream::connect_timeout(&addr, remaining()?).ok()?;
+    let mut stream = TcpStream::connect_timeout(&addr, remaining()?).ok()?;
+    if let Some(request) = protocol.request(addr) {
+        stream.set_write_timeout(Some(remaining()?)).ok()?;
+        stream.write_all(request.as_bytes()).ok()?;
+    }
     stream.set_read_timeout(Some(remaining()?)).ok()?;
-    let mut reply = Vec::new();
-    stream.take(MAX_REPLY).read_to_end(&mut reply).ok()?;
-    Some(String::from_utf8_lossy(&reply).trim().to_string())
+    let mut answer = Vec::new();
+    stream.take(MAX_REPLY).read_to_end(&mut answer).ok()?;
+    protocol.reply(&String::from_utf8_lossy(&answer))
 }
 
 struct ResponderState {
@@ -157,10 +209,10 @@ impl Stoppable for WatchState {
 }
 
 impl WatchState {
-    fn run(&self, addr: SocketAddr, every: Duration, timeout: Duration) {
+    fn run(&self, addr: SocketAddr, every: Duration, timeout: Duration, protocol: &Protocol) {
         while !self.stopped.load(Ordering::SeqCst) {
             let sent = Instant::now();
-            let reply = probe_once(addr, timeout);
+            let reply = probe_once(addr, timeout, protocol);
             let done = Instant::now();
             {
                 let mut samples = lock(&self.samples);
@@ -195,8 +247,9 @@ impl WatchState {
     }
 }
 
-/// A background client probing a TCP address from inside a lab host on a
-/// fixed period and recording every [`Sample`]. Stops when dropped.
+/// A background client probing a TCP address (who-am-I or HTTP) from
+/// inside a lab host on a fixed period and recording every [`Sample`].
+/// Stops when dropped.
 pub struct Watcher {
     state: Arc<WatchState>,
     thread: Option<JoinHandle<()>>,
@@ -356,7 +409,38 @@ impl Host {
         timeout: Duration,
     ) -> Result<Option<String>, LabError> {
         let addr = addr.into();
-        self.run_in(|| probe_once(addr, timeout))
+        self.run_in(|| probe_once(addr, timeout, &Protocol::Whoami))
+    }
+
+    /// Asks `GET path` over HTTP/1.0 from inside this host: the body of a
+    /// 200 answer, trimmed; the status line of another answer; `Ok(None)`
+    /// if nothing answered within `timeout`.
+    pub fn probe_http(
+        &self,
+        addr: impl Into<SocketAddr>,
+        path: &str,
+        timeout: Duration,
+    ) -> Result<Option<String>, LabError> {
+        let addr = addr.into();
+        let protocol = Protocol::Http {
+            path: path.to_string(),
+        };
+        self.run_in(|| probe_once(addr, timeout, &protocol))
+    }
+
+    /// Starts a [`Watcher`] asking `GET path` of `addr` from this host every
+    /// `every` (replies as [`Host::probe_http`] gives them), each probe
+    /// giving up after `every` (at least 50 ms).
+    pub fn watch_http(
+        &self,
+        addr: impl Into<SocketAddr>,
+        path: &str,
+        every: Duration,
+    ) -> Result<Watcher, LabError> {
+        let protocol = Protocol::Http {
+            path: path.to_string(),
+        };
+        self.watch(addr.into(), every, every.max(MIN_WATCH_TIMEOUT), protocol)
     }
 
     /// Starts a [`Watcher`] probing `addr` from this host every `every`, each
@@ -376,7 +460,16 @@ impl Host {
         every: Duration,
         timeout: Duration,
     ) -> Result<Watcher, LabError> {
-        let addr = addr.into();
+        self.watch(addr.into(), every, timeout, Protocol::Whoami)
+    }
+
+    fn watch(
+        &self,
+        addr: SocketAddr,
+        every: Duration,
+        timeout: Duration,
+        protocol: Protocol,
+    ) -> Result<Watcher, LabError> {
         let state = Arc::new(WatchState::default());
         let file = netns::open(self.netns())?;
         let name = self.netns().to_string();
@@ -390,7 +483,7 @@ impl Host {
                 let ok = entered.is_ok();
                 let _ = entered_tx.send(entered);
                 if ok {
-                    watching.run(addr, every, timeout);
+                    watching.run(addr, every, timeout, &protocol);
                 }
             })
             .map_err(|e| LabError::io("starting the watcher thread", e))?;
@@ -412,5 +505,33 @@ impl Host {
         let task: Arc<dyn Stoppable> = watcher.state.clone();
         self.lab().adopt_background(Arc::downgrade(&task));
         Ok(watcher)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn http_replies_are_the_body_of_a_200_or_the_status_line() {
+        let http = Protocol::Http {
+            path: "/".to_string(),
+        };
+        let addr = SocketAddr::from(([10, 77, 0, 100], 80));
+        assert_eq!(
+            http.request(addr).as_deref(),
+            Some("GET / HTTP/1.0\r\nHost: 10.77.0.100\r\nConnection: close\r\n\r\n")
+        );
+        let ok = "HTTP/1.1 200 OK\r\nServer: nginx\r\nContent-Length: 2\r\n\r\nA\n";
+        assert_eq!(http.reply(ok).as_deref(), Some("A"));
+        let missing = "HTTP/1.1 404 Not Found\r\nServer: nginx\r\n\r\n<html>";
+        assert_eq!(
+            http.reply(missing).as_deref(),
+            Some("HTTP/1.1 404 Not Found")
+        );
+        assert_eq!(http.reply("A\n"), None);
+        assert_eq!(http.reply("SSH-2.0\r\n\r\n"), None);
+        assert_eq!(Protocol::Whoami.request(addr), None);
+        assert_eq!(Protocol::Whoami.reply(" B\n").as_deref(), Some("B"));
     }
 }

@@ -1,5 +1,6 @@
 //! What a lab shares with its hosts and LANs: the registry of namespaces,
-//! processes and background threads to remove, stop and kill with it, and
+//! processes and background threads to remove, stop and kill with it (the
+//! processes of its machines' mount namespaces too), and
 //! the lock helper every part of the lab uses.
 
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
@@ -31,6 +32,10 @@ pub(crate) struct Shared {
     pub(crate) namespaces: Mutex<Vec<String>>,
     children: Mutex<Vec<Arc<Process>>>,
     background: Mutex<Vec<Weak<dyn Stoppable>>>,
+    /// Mount namespaces of the lab's machines (see `machine`): whatever
+    /// lives in them is killed with the lab, even a daemon that left the
+    /// host's network namespace.
+    mount_namespaces: Mutex<Vec<netns::NamespaceId>>,
 }
 
 impl Shared {
@@ -48,6 +53,11 @@ impl Shared {
         background.push(task);
     }
 
+    /// Registers a mount namespace whose processes die with the lab.
+    pub(crate) fn adopt_mount_namespace(&self, id: netns::NamespaceId) {
+        lock(&self.mount_namespaces).push(id);
+    }
+
     /// Creates a namespace and records it for removal.
     pub(crate) fn create_netns(&self, name: &str) -> Result<(), LabError> {
         // Record first: a half-created namespace must be removed too.
@@ -63,8 +73,17 @@ impl Shared {
                 task.stop();
             }
         }
+        let mount_namespaces: Vec<netns::NamespaceId> =
+            lock(&self.mount_namespaces).drain(..).collect();
+        for id in &mount_namespaces {
+            netns::kill_processes_in("mnt", *id);
+        }
         for child in lock(&self.children).drain(..) {
             kill_and_reap(&child);
+        }
+        // A process forked meanwhile by one that was being killed.
+        for id in &mount_namespaces {
+            netns::kill_processes_in("mnt", *id);
         }
         let mut first_error = None;
         let namespaces: Vec<String> = lock(&self.namespaces).drain(..).collect();
