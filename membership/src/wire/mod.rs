@@ -4,6 +4,8 @@
 //! per field, `%%%\n`, then the trailer netstring `LEN:N HEX,`. heartbeat
 //! 3.0.6 sends this format whatever ha.cf's `msgfmt` says.
 //!
+//! - [`encode_text`] writes heartbeat's classic text form instead, which is
+//!   what its serial plugin writes on a serial line; [`decode`] reads both.
 //! - [`WireMessage`] is the generic message: ordered, typed fields.
 //! - [`decode`] parses and authenticates a datagram; [`encode`] signs and
 //!   serializes a message (see `codec` for what is checked and how).
@@ -20,11 +22,13 @@ mod netstring;
 mod rules;
 #[cfg(test)]
 mod tests;
+mod text;
 
 pub use codec::{decode, encode, encode_with};
 pub use error::{AuthPart, WireError};
 pub use fields::{Field, FieldKind, List, Value, WireMessage};
 pub use mapping::forwarding_ttl;
+pub use text::encode_text;
 
 impl WireMessage {
     /// The classic rendering the `auth` field signs: one `name=value\n` line
