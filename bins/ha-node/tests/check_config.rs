@@ -500,3 +500,36 @@ fn errors_in_all_three_files_are_printed_together() {
         ),
     ]);
 }
+
+#[test]
+fn a_keepalive_the_serial_line_cannot_carry_is_refused_with_the_figures() {
+    let scratch = Scratch::new("serial-capacity");
+    scratch.write(
+        "ha.cf",
+        "baud 9600\nkeepalive 100ms\nwarntime 300ms\ndeadtime 500ms\ninitdead 2\n\
+         serial /dev/ttyS0\nnode node-a node-b\n",
+    );
+    let outcome = scratch.check("node-a");
+    assert_eq!(outcome.code, Some(1), "stderr:\n{}", outcome.stderr);
+    let expected = format!(
+        "{}: the serial line cannot carry a keepalive of 100 ms: at 9600 baud the line \
+         carries 960 bytes/s; 2 nodes × 1 status of ~",
+        scratch.path("ha.cf")
+    );
+    assert!(outcome.stderr.starts_with(&expected), "{}", outcome.stderr);
+    assert!(
+        outcome.stderr.contains(" bytes every 100 ms needs "),
+        "{}",
+        outcome.stderr
+    );
+    assert!(outcome.stderr.contains("raise keepalive or baud"));
+
+    // At 115200 baud the same keepalive fits.
+    scratch.write(
+        "ha.cf",
+        "baud 115200\nkeepalive 100ms\nwarntime 300ms\ndeadtime 500ms\ninitdead 2\n\
+         serial /dev/ttyS0\nnode node-a node-b\n",
+    );
+    let outcome = scratch.check("node-a");
+    assert_eq!(outcome.code, Some(0), "stderr:\n{}", outcome.stderr);
+}
