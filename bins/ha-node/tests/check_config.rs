@@ -202,13 +202,13 @@ fn directives_heartbeat_knows_but_we_do_not_implement_are_refused_by_name() {
     scratch.write(
         "ha.cf",
         &format!(
-            "{HA_CF}serial /dev/ttyS0\nping 10.0.0.1\n\
+            "{HA_CF}ucast6 eth0 fe80::1\nping 10.0.0.1\n\
              respawn hacluster /usr/lib/heartbeat/ipfail\ncrm yes\n"
         ),
     );
     let ha_cf = scratch.path("ha.cf");
     scratch.expect_errors(&[
-        format!("{ha_cf}:9: directive 'serial' is not supported yet"),
+        format!("{ha_cf}:9: directive 'ucast6' is not supported yet"),
         format!("{ha_cf}:10: directive 'ping' is not supported yet"),
         format!("{ha_cf}:11: directive 'respawn' is not supported yet"),
         format!(

@@ -26,16 +26,12 @@ use crate::auth::{AuthKey, AuthKeys};
 const START: &[u8] = b"###\n";
 const END: &[u8] = b"%%%\n";
 
-/// Parses and authenticates one datagram: a netstring message, or a classic
-/// text one (`>>>\n`, see `text`), as heartbeat's `wirefmt2msg` takes both.
+/// Parses and authenticates one netstring datagram.
 ///
 /// The trailer must carry a valid token of a key in `keys`; the `auth` field,
 /// if present, too (it is then dropped from the result). Every malformed
 /// input yields an error saying what and where; none panics.
-pub fn decode(datagram: &[u8], keys: &AuthKeys) -> Result<WireMessage, WireError> {
-    if datagram.starts_with(super::text::START) {
-        return super::text::decode(datagram, keys);
-    }
+pub(super) fn decode_netstring(datagram: &[u8], keys: &AuthKeys) -> Result<WireMessage, WireError> {
     let mut reader = Reader::new(datagram, 0);
     if !reader.eat(START) {
         return Err(WireError::NotNetstring);

@@ -100,7 +100,7 @@ pub(super) fn baud_rate(directive: &str, text: &str) -> Result<u32, String> {
     match text.parse::<u32>() {
         Ok(rate) if baud::is_supported(rate) => Ok(rate),
         _ => Err(format!(
-            "{directive}: {text} is not a rate heartbeat accepts; use one of {}",
+            "{directive}: {text} is not a rate heartbeat accepts; the rates are {}",
             accepted()
         )),
     }

@@ -177,12 +177,12 @@ fn serial_and_baud_mistakes_name_their_line() {
     );
     assert_eq!(
         error("baud 4800"),
-        "/etc/ha.d/ha.cf:1: baud: 4800 is not a rate heartbeat accepts; use one of \
+        "/etc/ha.d/ha.cf:1: baud: 4800 is not a rate heartbeat accepts; the rates are \
          9600, 19200, 38400, 57600, 115200, 230400, 460800"
     );
     assert_eq!(
         error("baud fast"),
-        "/etc/ha.d/ha.cf:1: baud: fast is not a rate heartbeat accepts; use one of \
+        "/etc/ha.d/ha.cf:1: baud: fast is not a rate heartbeat accepts; the rates are \
          9600, 19200, 38400, 57600, 115200, 230400, 460800"
     );
     assert_eq!(
