@@ -56,6 +56,7 @@ mod names;
 mod netns;
 mod probe;
 mod process;
+pub mod serial_line;
 mod shared;
 pub mod vm;
 

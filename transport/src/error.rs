@@ -32,6 +32,14 @@ pub enum TransportError {
         /// The address given as the group.
         group: Ipv4Addr,
     },
+    /// A medium was handed to the opener of another kind of medium.
+    #[error("{medium}: not a {wanted} medium")]
+    WrongKind {
+        /// The medium, e.g. `bcast eth0`.
+        medium: String,
+        /// The kind the opener opens, e.g. `serial`.
+        wanted: &'static str,
+    },
     /// A socket operation failed while setting the medium up.
     #[error("{medium}: cannot {action}: {source}")]
     Socket {

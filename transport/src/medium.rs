@@ -59,10 +59,27 @@ pub trait Medium: Send + Sync {
         std::future::pending().await
     }
 
+    /// The layout of the messages this medium carries: heartbeat's
+    /// netstring form (every network medium, the default), or its classic
+    /// text form, the only one its serial plugin writes.
+    fn message_format(&self) -> MessageFormat {
+        MessageFormat::Netstring
+    }
+
     /// The medium's own view of its link: whether its interface exists and is
     /// up, and whether the last send succeeded. Cheap enough for a status
     /// display, but not meant to be called for every datagram.
     fn link(&self) -> LinkState;
+}
+
+/// How a medium wants heartbeat's messages laid out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum MessageFormat {
+    /// `###\n`, one netstring per field, `%%%\n`, the trailer token.
+    Netstring,
+    /// `>>>\n`, one `name=value` line per field (the `auth` token last),
+    /// `<<<\n`.
+    Classic,
 }
 
 /// Whether a medium can carry datagrams, as far as this node can tell.

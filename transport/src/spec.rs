@@ -1,4 +1,4 @@
-//! How ha.cf names a medium.
+//! How ha.cf names a medium: `bcast`, `ucast`, `mcast` and `serial` lines.
 
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr};
@@ -35,6 +35,13 @@ pub enum MediumSpec {
         /// Whether our own datagrams loop back to us.
         loopback: bool,
     },
+    /// `serial DEVICE`: a serial line, at the `baud` of ha.cf.
+    Serial {
+        /// The device's full path, e.g. `/dev/ttyS0`.
+        device: String,
+        /// The line speed in bits per second (`baud`, default 19200).
+        baud: u32,
+    },
 }
 
 /// The medium as an ha.cf line declares it (`bcast eth0`, `ucast eth0
@@ -58,6 +65,7 @@ impl fmt::Display for MediumSpec {
                 "mcast {interface} {group} {port} {ttl} {}",
                 u8::from(*loopback)
             ),
+            MediumSpec::Serial { device, .. } => write!(f, "serial {device}"),
         }
     }
 }
@@ -69,24 +77,28 @@ impl MediumSpec {
             MediumSpec::Broadcast { .. } => "bcast",
             MediumSpec::Unicast { .. } => "ucast",
             MediumSpec::Multicast { .. } => "mcast",
+            MediumSpec::Serial { .. } => "serial",
         }
     }
 
-    /// The interface the medium is bound to.
-    pub fn interface(&self) -> &str {
+    /// The network interface the medium is bound to; none for a serial line.
+    pub fn interface(&self) -> Option<&str> {
         match self {
             MediumSpec::Broadcast { interface, .. }
             | MediumSpec::Unicast { interface, .. }
-            | MediumSpec::Multicast { interface, .. } => interface,
+            | MediumSpec::Multicast { interface, .. } => Some(interface),
+            MediumSpec::Serial { .. } => None,
         }
     }
 
-    /// The UDP port the medium sends to and listens on.
-    pub fn port(&self) -> u16 {
+    /// The UDP port the medium sends to and listens on; none for a serial
+    /// line.
+    pub fn port(&self) -> Option<u16> {
         match self {
             MediumSpec::Broadcast { port, .. }
             | MediumSpec::Unicast { port, .. }
-            | MediumSpec::Multicast { port, .. } => *port,
+            | MediumSpec::Multicast { port, .. } => Some(*port),
+            MediumSpec::Serial { .. } => None,
         }
     }
 
@@ -101,6 +113,7 @@ impl MediumSpec {
             MediumSpec::Multicast {
                 interface, group, ..
             } => format!("mcast {interface} {group}"),
+            MediumSpec::Serial { device, .. } => format!("serial {device}"),
         }
     }
 }
@@ -134,10 +147,17 @@ mod tests {
             names,
             ["bcast eth0", "ucast eth1 10.0.0.2", "mcast eth2 239.0.0.1"]
         );
-        let interfaces: Vec<_> = specs.iter().map(MediumSpec::interface).collect();
+        let interfaces: Vec<_> = specs.iter().filter_map(MediumSpec::interface).collect();
         assert_eq!(interfaces, ["eth0", "eth1", "eth2"]);
-        let ports: Vec<_> = specs.iter().map(MediumSpec::port).collect();
+        let ports: Vec<_> = specs.iter().filter_map(MediumSpec::port).collect();
         assert_eq!(ports, [694, 695, 696]);
+        let serial = MediumSpec::Serial {
+            device: "/dev/ttyS0".into(),
+            baud: 19200,
+        };
+        assert_eq!(serial.to_string(), "serial /dev/ttyS0");
+        assert_eq!(serial.short_name(), "serial /dev/ttyS0");
+        assert_eq!((serial.interface(), serial.port()), (None, None));
         for spec in &specs {
             assert!(spec.to_string().starts_with(spec.directive()));
         }

@@ -105,7 +105,12 @@ impl UdpMedium {
     /// Must be called from within a tokio runtime.
     pub async fn open(spec: &MediumSpec) -> Result<UdpMedium, TransportError> {
         let name = spec.short_name();
-        let interface = spec.interface();
+        let Some(interface) = spec.interface() else {
+            return Err(TransportError::WrongKind {
+                medium: name,
+                wanted: "UDP",
+            });
+        };
         let builder = SocketBuilder {
             medium: &name,
             interface,
@@ -199,6 +204,12 @@ impl UdpMedium {
                 let destination =
                     Destination::Fixed(SocketAddr::V4(SocketAddrV4::new(*group, *port)));
                 (socket, destination, None)
+            }
+            MediumSpec::Serial { .. } => {
+                return Err(TransportError::WrongKind {
+                    medium: name,
+                    wanted: "UDP",
+                })
             }
         };
         let socket = builder.register(socket)?;

@@ -5,13 +5,15 @@
 //! all at once, each with its FILE:LINE. Media on interfaces this host lacks
 //! are warnings, looked up here ([`interface_exists`]) so that the parsers
 //! stay free of I/O; so are the users, programs and devices of `respawn`,
-//! `apiauth` and `watchdog` ([`crate::clients`]).
+//! `apiauth` and `watchdog` ([`crate::clients`]). A keepalive whose
+//! heartbeats a serial line cannot carry at its baud is an error, with the
+//! figures.
 
 use std::path::Path;
 
 use ha_conf::{ConfigError, ConfigErrors, ConfigWarning, Source};
 use ha_membership::auth::AuthKeys;
-use ha_membership::config::{check_ha_cf, load_authkeys, HaConfig};
+use ha_membership::config::{capacity, check_ha_cf, load_authkeys, HaConfig};
 use ha_resources::haresources::{parse_haresources, Haresources};
 use ha_resources::{ResolvedGroup, Resolver};
 
@@ -97,6 +99,25 @@ pub fn load(dir: &Path, node: &str, resolver: &Resolver) -> Result<NodeConfig, C
         );
         if let Some(resources) = &resources {
             keep(&mut errors, resources.check_nodes(&ha.nodes));
+        }
+        if let Some(keys) = &keys {
+            let groups: Vec<String> = resources
+                .iter()
+                .flat_map(|r| r.groups.iter().map(|g| g.id()))
+                .collect();
+            let bytes = capacity::status_bytes(ha, node, &groups, keys);
+            if let Some(load) = capacity::LineLoad::of(ha, bytes) {
+                if !load.fits() {
+                    errors.push(ConfigError::file(
+                        &ha_cf,
+                        format!(
+                            "the serial line cannot carry a keepalive of {} ms: {load}; \
+                             raise keepalive or baud",
+                            ha.keepalive.as_millis()
+                        ),
+                    ));
+                }
+            }
         }
     }
     match (

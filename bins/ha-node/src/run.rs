@@ -211,9 +211,7 @@ impl Membership {
 async fn open_media(specs: &[MediumSpec]) -> Result<Vec<Arc<dyn Medium>>, String> {
     let mut media: Vec<Arc<dyn Medium>> = Vec::new();
     for spec in specs {
-        let medium = ha_transport::udp::open(spec)
-            .await
-            .map_err(|e| e.to_string())?;
+        let medium = ha_transport::open(spec).await.map_err(|e| e.to_string())?;
         media.push(Arc::from(medium));
     }
     Ok(media)

@@ -204,13 +204,13 @@ fn directives_heartbeat_knows_but_we_do_not_implement_are_refused_by_name() {
     scratch.write(
         "ha.cf",
         &format!(
-            "{HA_CF}serial /dev/ttyS0\nping6 fe80::1\n\
+            "{HA_CF}ucast6 eth0 fe80::1\nping6 fe80::1\n\
              stonith_host * baytech 10.0.0.3 login secret\ncrm yes\n"
         ),
     );
     let ha_cf = scratch.path("ha.cf");
     scratch.expect_errors(&[
-        format!("{ha_cf}:9: directive 'serial' is not supported yet"),
+        format!("{ha_cf}:9: directive 'ucast6' is not supported yet"),
         format!("{ha_cf}:10: directive 'ping6' is not supported yet"),
         format!("{ha_cf}:11: directive 'stonith_host' is not supported yet"),
         format!(
@@ -596,4 +596,37 @@ fn respawn_users_and_programs_must_exist_and_lines_must_be_well_formed() {
         format!("{ha_cf}:9: respawn: user 'nosuchuser-x' does not exist on this host"),
         format!("{ha_cf}:10: respawn: /nonexistent/prog: No such file or directory (os error 2)"),
     ]);
+}
+
+#[test]
+fn a_keepalive_the_serial_line_cannot_carry_is_refused_with_the_figures() {
+    let scratch = Scratch::new("serial-capacity");
+    scratch.write(
+        "ha.cf",
+        "baud 9600\nkeepalive 100ms\nwarntime 300ms\ndeadtime 500ms\ninitdead 2\n\
+         serial /dev/ttyS0\nnode node-a node-b\n",
+    );
+    let outcome = scratch.check("node-a");
+    assert_eq!(outcome.code, Some(1), "stderr:\n{}", outcome.stderr);
+    let expected = format!(
+        "{}: the serial line cannot carry a keepalive of 100 ms: at 9600 baud the line \
+         carries 960 bytes/s; 2 nodes × 1 status of ~",
+        scratch.path("ha.cf")
+    );
+    assert!(outcome.stderr.starts_with(&expected), "{}", outcome.stderr);
+    assert!(
+        outcome.stderr.contains(" bytes every 100 ms needs "),
+        "{}",
+        outcome.stderr
+    );
+    assert!(outcome.stderr.contains("raise keepalive or baud"));
+
+    // At 115200 baud the same keepalive fits.
+    scratch.write(
+        "ha.cf",
+        "baud 115200\nkeepalive 100ms\nwarntime 300ms\ndeadtime 500ms\ninitdead 2\n\
+         serial /dev/ttyS0\nnode node-a node-b\n",
+    );
+    let outcome = scratch.check("node-a");
+    assert_eq!(outcome.code, Some(0), "stderr:\n{}", outcome.stderr);
 }

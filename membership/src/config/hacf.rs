@@ -9,7 +9,7 @@
 //! exist, so that parsing stays free of I/O.
 //!
 //! Implemented: `keepalive`, `warntime`, `deadtime`, `initdead`, `udpport`,
-//! `bcast` (and its old name `udp`), `ucast`, `mcast`, `node`,
+//! `bcast` (and its old name `udp`), `ucast`, `mcast`, `serial`, `baud`, `node`,
 //! `auto_failback`, `logfile`, `debugfile`, `logfacility`, `realtime`,
 //! `rtprio`, `ping`, `ping_group`, `deadping`, `watchdog`, `respawn`,
 //! `apiauth` (see [`clients`]; a respawn of heartbeat's ipfail turns on the
@@ -21,7 +21,9 @@
 //! Beyond what heartbeat checks, a directive written twice is refused (it
 //! keeps the last silently), `udpport` must precede the `bcast`/`ucast` lines
 //! (it silently ignores a later one), and a `warntime` outside
-//! keepalive..deadtime is refused (it only warns).
+//! keepalive..deadtime is refused (it only warns). Likewise `baud` must
+//! precede the `serial` lines (heartbeat leaves them at 19200 and only
+//! complains when a `ucast` or `mcast` line came first).
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -98,6 +100,8 @@ pub struct HaConfig {
     pub initdead: Duration,
     /// The port of the bcast and ucast media (`udpport`, default 694).
     pub udpport: u16,
+    /// The rate of the serial lines (`baud`, default 19200).
+    pub baud: u32,
     /// The media, in file order (never empty).
     pub media: Vec<MediumSpec>,
     /// The cluster's nodes in file order, lower-cased as heartbeat keeps them

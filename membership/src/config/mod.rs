@@ -5,6 +5,7 @@
 //!   [`check_ha_cf`] also warns about media on interfaces this host lacks;
 //!   [`HaConfig::render`] writes one back; [`HaConfig::check_local_node`]
 //!   checks that this node is listed.
+//! - [`capacity`]: whether a serial line carries the heartbeats at its baud.
 //! - [`authkeys`]: [`load_authkeys`] reads authkeys, refusing a file that
 //!   group or others may read or write; [`parse_authkeys`] reads its text
 //!   only; [`render_authkeys`] writes one back.
@@ -20,6 +21,7 @@
 //! (`directive 'X' is not supported yet`), never ignored.
 
 pub mod authkeys;
+pub mod capacity;
 pub mod hacf;
 mod lexer;
 mod time;

@@ -23,7 +23,7 @@ use std::sync::Arc;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use async_trait::async_trait;
-use ha_transport::medium::{Medium, MAX_DATAGRAM_LEN};
+use ha_transport::medium::{Medium, MessageFormat, MAX_DATAGRAM_LEN};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::auth::AuthKeys;
@@ -406,18 +406,29 @@ impl Driver {
             .unwrap_or(0);
         let config = self.machine.config();
         let ttl = wire::forwarding_ttl(1, config.nodes.len() + config.ping_nodes.len());
-        let datagram = match message
-            .to_wire(wall_clock, ttl)
-            .and_then(|w| wire::encode(&w, &self.keys))
-        {
-            Ok(datagram) => datagram,
+        let fields = match message.to_wire(wall_clock, ttl) {
+            Ok(fields) => fields,
             Err(error) => {
                 log::error!("cannot encode a message: {error}");
                 return;
             }
         };
+        // Each form is written once, when a medium first asks for it.
+        let mut netstring = None;
+        let mut text = None;
         for medium in &self.media {
-            if let Err(error) = medium.send(&datagram).await {
+            let (slot, encode): (_, fn(&_, &_) -> _) = match medium.message_format() {
+                MessageFormat::Netstring => (&mut netstring, wire::encode),
+                MessageFormat::Classic => (&mut text, wire::encode_text),
+            };
+            let datagram = match slot.get_or_insert_with(|| encode(&fields, &self.keys)) {
+                Ok(datagram) => datagram,
+                Err(error) => {
+                    log::error!("cannot encode a message: {error}");
+                    return;
+                }
+            };
+            if let Err(error) = medium.send(datagram).await {
                 log::debug!("{}: send failed: {error}", medium.describe());
             }
         }

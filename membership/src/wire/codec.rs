@@ -26,12 +26,12 @@ use crate::auth::{AuthKey, AuthKeys};
 const START: &[u8] = b"###\n";
 const END: &[u8] = b"%%%\n";
 
-/// Parses and authenticates one datagram.
+/// Parses and authenticates one netstring datagram.
 ///
 /// The trailer must carry a valid token of a key in `keys`; the `auth` field,
 /// if present, too (it is then dropped from the result). Every malformed
 /// input yields an error saying what and where; none panics.
-pub fn decode(datagram: &[u8], keys: &AuthKeys) -> Result<WireMessage, WireError> {
+pub(super) fn decode_netstring(datagram: &[u8], keys: &AuthKeys) -> Result<WireMessage, WireError> {
     let mut reader = Reader::new(datagram, 0);
     if !reader.eat(START) {
         return Err(WireError::NotNetstring);
@@ -233,7 +233,7 @@ fn parse_field(
 }
 
 /// Splits `N HEX` and finds key N.
-fn find_key<'k, 'a>(
+pub(super) fn find_key<'k, 'a>(
     auth: &'a [u8],
     keys: &'k AuthKeys,
     part: AuthPart,

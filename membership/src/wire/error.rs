@@ -97,6 +97,21 @@ pub enum WireError {
     /// More than one `auth` field.
     #[error("more than one auth field")]
     DuplicateAuth,
+    /// A classic text message does not end with its `<<<` line.
+    #[error("no \"<<<\\n\" end line: the text message ends inside itself")]
+    MissingTextEnd,
+    /// A classic text message has a line that is no field.
+    #[error("text line {line}: {problem}")]
+    TextLine {
+        /// The line's number, the `>>>` line being 1.
+        line: usize,
+        /// What is wrong with it.
+        problem: &'static str,
+    },
+    /// A classic text message carries no `auth` field: heartbeat accepts
+    /// none such.
+    #[error("no auth field: a text message must be signed")]
+    MissingAuth,
     /// authkeys' `auth N` names a key it does not define.
     #[error("cannot sign: authkeys names key {index} as active (\"auth {index}\") but does not define it")]
     NoActiveKey {

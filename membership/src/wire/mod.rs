@@ -4,6 +4,8 @@
 //! per field, `%%%\n`, then the trailer netstring `LEN:N HEX,`. heartbeat
 //! 3.0.6 sends this format whatever ha.cf's `msgfmt` says.
 //!
+//! - [`encode_text`] writes heartbeat's classic text form instead, which is
+//!   what its serial plugin writes on a serial line; [`decode`] reads both.
 //! - [`WireMessage`] is the generic message: ordered, typed fields.
 //! - [`decode`] parses and authenticates a datagram; [`encode`] signs and
 //!   serializes a message (see `codec` for what is checked and how).
@@ -20,11 +22,28 @@ mod netstring;
 mod rules;
 #[cfg(test)]
 mod tests;
+mod text;
 
-pub use codec::{decode, encode, encode_with};
+pub use codec::{encode, encode_with};
 pub use error::{AuthPart, WireError};
 pub use fields::{Field, FieldKind, List, Value, WireMessage};
 pub use mapping::forwarding_ttl;
+pub use text::encode_text;
+
+/// Parses and authenticates one datagram: a netstring message, or a classic
+/// text one (`>>>\n`, see `text`), as heartbeat's `wirefmt2msg` takes both.
+///
+/// A netstring message's trailer must carry a valid token of a key in
+/// `keys`; its `auth` field, if present, too (it is then dropped from the
+/// result). A text message must carry a valid `auth` field. Every malformed
+/// input yields an error saying what and where; none panics.
+pub fn decode(datagram: &[u8], keys: &crate::auth::AuthKeys) -> Result<WireMessage, WireError> {
+    if datagram.starts_with(text::START) {
+        text::decode(datagram, keys)
+    } else {
+        codec::decode_netstring(datagram, keys)
+    }
+}
 
 impl WireMessage {
     /// The classic rendering the `auth` field signs: one `name=value\n` line

@@ -43,8 +43,13 @@ fn a_signed_body_without_auth_field_decodes() {
 #[test]
 fn framing_errors() {
     assert_eq!(
-        error(b">>>\nt=status\n<<<\n"),
+        error(b"t=status\n"),
         "not a heartbeat netstring message: it does not begin with \"###\\n\""
+    );
+    // The classic text form is read too, and must be signed.
+    assert_eq!(
+        error(b">>>\nt=status\n<<<\n"),
+        "no auth field: a text message must be signed"
     );
     assert_eq!(
         error(b"###\n6:(0)t=x,"),

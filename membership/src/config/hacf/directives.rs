@@ -29,6 +29,10 @@ pub(super) enum Directive {
     Ucast,
     /// `mcast IFACE GROUP PORT TTL LOOP`
     Mcast,
+    /// `serial DEVICE...`
+    Serial,
+    /// `baud RATE`
+    Baud,
     /// `node NAME...`
     Node,
     /// `auto_failback on|off|legacy`
@@ -80,6 +84,8 @@ const IMPLEMENTED: &[(&str, Directive)] = &[
     ("udp", Directive::Bcast),
     ("ucast", Directive::Ucast),
     ("mcast", Directive::Mcast),
+    ("serial", Directive::Serial),
+    ("baud", Directive::Baud),
     ("node", Directive::Node),
     ("auto_failback", Directive::AutoFailback),
     ("logfile", Directive::Logfile),
@@ -106,7 +112,6 @@ pub(super) const NOT_SUPPORTED_YET: &[&str] = &[
     // option directives
     "cluster",
     "hopfudge",
-    "baud",
     "nice_failback",
     "hbgenmethod",
     "debug",
@@ -139,7 +144,6 @@ pub(super) const NOT_SUPPORTED_YET: &[&str] = &[
     // media plugins
     "mcast6",
     "ucast6",
-    "serial",
     "ping6",
     "hbaping",
     "rds",
@@ -147,7 +151,7 @@ pub(super) const NOT_SUPPORTED_YET: &[&str] = &[
 
 /// Not-yet-supported directives that carry heartbeats between nodes: a file
 /// with one of these has media even though we refuse them.
-pub(super) const OTHER_MEDIA: &[&str] = &["mcast6", "ucast6", "serial", "rds"];
+pub(super) const OTHER_MEDIA: &[&str] = &["mcast6", "ucast6", "rds"];
 
 /// Looks a directive name up, case-sensitively as heartbeat does.
 pub(super) fn lookup(name: &str) -> Option<Known> {

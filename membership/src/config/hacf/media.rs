@@ -1,4 +1,9 @@
-//! The media lines of ha.cf: `bcast`, `ucast` and `mcast`.
+//! The media lines of ha.cf: `bcast`, `ucast`, `mcast` and `serial`, and the
+//! `baud` of the serial lines.
+//!
+//! `serial` takes one or more devices, each a full path as heartbeat's serial
+//! plugin demands (whether it exists is seen when the node opens it). `baud`
+//! takes one of the rates heartbeat accepts.
 //!
 //! `bcast` takes one or more interfaces (each becomes a medium); `ucast` and
 //! `mcast` describe one medium per line, split on whitespace only, as
@@ -7,6 +12,7 @@
 
 use std::net::{IpAddr, Ipv4Addr};
 
+use ha_transport::serial::baud;
 use ha_transport::spec::MediumSpec;
 
 use super::values::port;
@@ -52,6 +58,52 @@ pub(super) fn bcast(
             interface(directive, name).map(|interface| MediumSpec::Broadcast { interface, port })
         })
         .collect()
+}
+
+/// `serial DEVICE...`: one serial medium per device, at `baud`.
+pub(super) fn serial(
+    directive: &str,
+    values: &[&str],
+    baud: u32,
+) -> Vec<Result<MediumSpec, String>> {
+    if values.is_empty() {
+        return vec![Err(format!(
+            "{directive}: expected one or more serial devices (serial /dev/ttyS0), found nothing"
+        ))];
+    }
+    values
+        .iter()
+        .map(|device| {
+            if !device.starts_with('/') {
+                return Err(format!(
+                    "{directive}: '{device}' is not a full path; name the device as \
+                     /dev/{device} or wherever it lives"
+                ));
+            }
+            Ok(MediumSpec::Serial {
+                device: (*device).to_owned(),
+                baud,
+            })
+        })
+        .collect()
+}
+
+/// The value of `baud RATE`: a rate heartbeat accepts.
+pub(super) fn baud_rate(directive: &str, text: &str) -> Result<u32, String> {
+    let accepted = || {
+        baud::RATES
+            .iter()
+            .map(u32::to_string)
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    match text.parse::<u32>() {
+        Ok(rate) if baud::is_supported(rate) => Ok(rate),
+        _ => Err(format!(
+            "{directive}: {text} is not a rate heartbeat accepts; the rates are {}",
+            accepted()
+        )),
+    }
 }
 
 /// `ucast IFACE PEER-IP`: unicast to one IPv4 peer.

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use ha_conf::{ConfigErrors, ConfigWarning, Diagnostics, Line, Source};
+use ha_transport::serial::baud;
 use ha_transport::spec::MediumSpec;
 
 use super::clients::{self, ApiAuth, Respawn};
@@ -27,6 +28,9 @@ pub(super) struct Parser<'s> {
     diagnostics: Diagnostics,
     timers: TimerLines<'s>,
     udpport: Setting<'s, u16>,
+    baud: Setting<'s, u32>,
+    /// The first serial medium: baud may not follow it.
+    first_serial: Option<Line<'s>>,
     /// The first bcast/ucast medium: udpport may not follow it.
     first_udp_medium: Option<(Line<'s>, &'s str)>,
     /// Each medium with its line and the directive that named it.
@@ -59,6 +63,8 @@ impl<'s> Parser<'s> {
             diagnostics: Diagnostics::new(),
             timers: TimerLines::default(),
             udpport: Setting::Absent,
+            baud: Setting::Absent,
+            first_serial: None,
             first_udp_medium: None,
             media: Vec::new(),
             media_written: false,
@@ -176,6 +182,8 @@ impl<'s> Parser<'s> {
             }
             Directive::Udpport => return self.udpport(line, name, &values),
             Directive::Node => return self.node(line, name, &values),
+            Directive::Serial => return self.serial(line, name, &values),
+            Directive::Baud => return self.baud(line, name, &values),
             Directive::Bcast => return self.bcast(line, name, &values),
             Directive::Ucast => return self.ucast(line, name, &statement.words()),
             Directive::Mcast => return self.mcast(line, name, &statement.words()),
@@ -204,6 +212,40 @@ impl<'s> Parser<'s> {
             .and_then(|text| values::port(name, text));
         let result = self.udpport.record(name, line, value);
         self.diagnostics.take(result);
+    }
+
+    /// The rate serial lines use from here on.
+    fn baud_rate(&self) -> u32 {
+        self.baud.value().copied().unwrap_or(baud::DEFAULT_BAUD)
+    }
+
+    /// `baud RATE`, which must precede the serial lines: heartbeat sets its
+    /// serial lines up when it reads the first one, so a later `baud` leaves
+    /// them at 19200 while a node of ours would follow it.
+    fn baud(&mut self, line: Line<'s>, name: &str, values: &[&str]) {
+        if let Some(first) = self.first_serial {
+            self.diagnostics.push(line.error(format!(
+                "{name} must come before the serial lines: the serial line at line {} \
+                 already runs at {} (heartbeat ignores a later {name})",
+                first.number,
+                self.baud_rate()
+            )));
+        }
+        let value = values::one(name, values, "a baud rate such as 19200")
+            .and_then(|text| media::baud_rate(name, text));
+        let result = self.baud.record(name, line, value);
+        self.diagnostics.take(result);
+    }
+
+    /// `serial DEVICE...`.
+    fn serial(&mut self, line: Line<'s>, name: &'s str, values: &[&str]) {
+        self.media_written = true;
+        if self.first_serial.is_none() {
+            self.first_serial = Some(line);
+        }
+        for medium in media::serial(name, values, self.baud_rate()) {
+            self.add_medium(line, name, medium);
+        }
     }
 
     /// `bcast IFACE...` (or `udp IFACE...`).
@@ -244,7 +286,8 @@ impl<'s> Parser<'s> {
             let message = format!("too many media: heartbeat allows at most {MAX_MEDIA}");
             return self.diagnostics.push(line.error(message));
         }
-        let uses_udpport = !matches!(medium, MediumSpec::Multicast { .. });
+        let uses_udpport =
+            medium.interface().is_some() && !matches!(medium, MediumSpec::Multicast { .. });
         if uses_udpport && self.first_udp_medium.is_none() {
             self.first_udp_medium = Some((line, name));
         }
@@ -398,7 +441,7 @@ impl<'s> Parser<'s> {
         if !self.media_written {
             late.push(
                 self.source
-                    .error("no heartbeat media: add a bcast, ucast or mcast line"),
+                    .error("no heartbeat media: add a bcast, ucast, mcast or serial line"),
             );
         }
         if !self.nodes_written {
@@ -412,17 +455,14 @@ impl<'s> Parser<'s> {
         for error in late {
             self.diagnostics.push(error);
         }
-        warnings.extend(
-            self.media
-                .iter()
-                .filter(|(medium, _, _)| !interface_exists(medium.interface()))
-                .map(|(medium, line, name)| {
-                    line.warning(format!(
-                        "{name}: interface '{}' does not exist on this host",
-                        medium.interface()
-                    ))
-                }),
-        );
+        warnings.extend(self.media.iter().filter_map(|(medium, line, name)| {
+            let interface = medium.interface()?;
+            (!interface_exists(interface)).then(|| {
+                line.warning(format!(
+                    "{name}: interface '{interface}' does not exist on this host"
+                ))
+            })
+        }));
         warnings.sort_by_key(|w| w.location.line);
         let config = HaConfig {
             keepalive: timers.keepalive,
@@ -430,6 +470,7 @@ impl<'s> Parser<'s> {
             deadtime: timers.deadtime,
             initdead: timers.initdead,
             udpport: self.udp_port(),
+            baud: self.baud_rate(),
             media: self
                 .media
                 .into_iter()

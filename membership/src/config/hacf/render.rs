@@ -1,7 +1,7 @@
 //! Writes an [`HaConfig`] back out as ha.cf text.
 //!
-//! Every value is written explicitly (defaults included), `udpport` before
-//! the media it applies to, one node per line. The result parses back to an
+//! Every value is written explicitly (defaults included), `udpport` and
+//! `baud` before the media they apply to, one node per line. The result parses back to an
 //! equal [`HaConfig`] for any value [`super::parse_ha_cf`] can produce.
 
 use super::HaConfig;
@@ -18,6 +18,7 @@ impl HaConfig {
         let mut lines = vec![
             "# ha.cf written by heartbeat-rs".to_owned(),
             format!("udpport {}", self.udpport),
+            format!("baud {}", self.baud),
             format!("keepalive {}", render_time(self.keepalive)),
             format!("warntime {}", render_time(self.warntime)),
             format!("deadtime {}", render_time(self.deadtime)),

@@ -89,6 +89,7 @@ fn a_minimal_file_gets_heartbeats_defaults() {
             deadtime: secs(30),
             initdead: secs(30),
             udpport: 694,
+            baud: 19200,
             media: vec![MediumSpec::Broadcast {
                 interface: "eth0".into(),
                 port: 694
@@ -131,6 +132,7 @@ fn every_implemented_directive_is_read() {
             deadtime: secs(30),
             initdead: secs(120),
             udpport: 695,
+            baud: 19200,
             media: vec![
                 bcast("eth0"),
                 bcast("eth1"),
@@ -275,7 +277,7 @@ fn render_writes_every_value_explicitly() {
     let config = config("keepalive 1500ms\nmcast eth0 239.0.0.1 694 1 1\nnode a b\n");
     assert_eq!(
         config.render(),
-        "# ha.cf written by heartbeat-rs\nudpport 694\nkeepalive 1500ms\nwarntime 15\n\
+        "# ha.cf written by heartbeat-rs\nudpport 694\nbaud 19200\nkeepalive 1500ms\nwarntime 15\n\
          deadtime 30\ninitdead 30\nauto_failback legacy\nrealtime on\nrtprio 50\ndeadping 30\nmcast eth0 239.0.0.1 694 1 1\n\
          node a\nnode b\n"
     );

@@ -7,15 +7,7 @@ fn udpport_applies_to_bcast_and_ucast_not_mcast() {
     let config = config(
         "udpport 1001\nbcast eth0\nucast eth1 10.0.0.1\nmcast eth2 224.0.0.9 694 2 1\nnode a\n",
     );
-    let ports: Vec<u16> = config
-        .media
-        .iter()
-        .map(|m| match m {
-            MediumSpec::Broadcast { port, .. }
-            | MediumSpec::Unicast { port, .. }
-            | MediumSpec::Multicast { port, .. } => *port,
-        })
-        .collect();
+    let ports: Vec<u16> = config.media.iter().filter_map(MediumSpec::port).collect();
     assert_eq!(ports, [1001, 1001, 694]);
     assert_eq!(config.udpport, 1001);
 }
@@ -87,16 +79,16 @@ fn a_file_without_media_or_nodes_is_refused() {
     assert_eq!(
         errors(""),
         [
-            "/etc/ha.d/ha.cf: no heartbeat media: add a bcast, ucast or mcast line",
+            "/etc/ha.d/ha.cf: no heartbeat media: add a bcast, ucast, mcast or serial line",
             "/etc/ha.d/ha.cf: no node lines: list every cluster node, this one included, \
              with 'node NAME' (the name `uname -n` prints)",
         ]
     );
     // A refused medium or autojoin already explains the gap.
     assert_eq!(
-        errors("serial /dev/ttyS0\nautojoin any\n"),
+        errors("ucast6 eth0 fe80::1\nautojoin any\n"),
         [
-            "/etc/ha.d/ha.cf:1: directive 'serial' is not supported yet",
+            "/etc/ha.d/ha.cf:1: directive 'ucast6' is not supported yet",
             "/etc/ha.d/ha.cf:2: directive 'autojoin' is not supported yet",
         ]
     );
@@ -142,4 +134,73 @@ fn media_on_interfaces_the_host_lacks_are_warnings_at_their_lines() {
     let errors =
         check_ha_cf(&Source::new("ha.cf", "bcast nosuchif0\n"), &host).expect_err("no node line");
     assert_eq!(errors.errors().len(), 1);
+}
+
+#[test]
+fn serial_lines_take_the_baud_before_them() {
+    let config = parse(
+        "baud 38400\nserial /dev/ttyS0 /dev/ttyS1\nserial /dev/ttyUSB0\nbcast eth0\nnode a\n",
+    )
+    .unwrap();
+    assert_eq!(config.baud, 38400);
+    let serial = |device: &str| MediumSpec::Serial {
+        device: device.into(),
+        baud: 38400,
+    };
+    assert_eq!(
+        config.media[..3],
+        [
+            serial("/dev/ttyS0"),
+            serial("/dev/ttyS1"),
+            serial("/dev/ttyUSB0")
+        ]
+    );
+    let default = parse("serial /dev/ttyS0\nnode a\n").unwrap();
+    assert_eq!(default.baud, 19200);
+    assert_eq!(
+        default.media,
+        [MediumSpec::Serial {
+            device: "/dev/ttyS0".into(),
+            baud: 19200
+        }]
+    );
+}
+
+#[test]
+fn serial_and_baud_mistakes_name_their_line() {
+    assert_eq!(
+        errors("serial /dev/ttyS0\nbaud 9600\nnode a\n"),
+        [
+            "/etc/ha.d/ha.cf:2: baud must come before the serial lines: the serial line at \
+          line 1 already runs at 19200 (heartbeat ignores a later baud)"
+        ]
+    );
+    assert_eq!(
+        error("baud 4800"),
+        "/etc/ha.d/ha.cf:1: baud: 4800 is not a rate heartbeat accepts; the rates are \
+         9600, 19200, 38400, 57600, 115200, 230400, 460800"
+    );
+    assert_eq!(
+        error("baud fast"),
+        "/etc/ha.d/ha.cf:1: baud: fast is not a rate heartbeat accepts; the rates are \
+         9600, 19200, 38400, 57600, 115200, 230400, 460800"
+    );
+    assert_eq!(
+        errors("baud 9600\nbaud 19200\nserial /dev/ttyS0\nnode a\n"),
+        ["/etc/ha.d/ha.cf:2: baud is already set at line 1"]
+    );
+    assert_eq!(
+        error("serial ttyS0"),
+        "/etc/ha.d/ha.cf:1: serial: 'ttyS0' is not a full path; name the device as \
+         /dev/ttyS0 or wherever it lives"
+    );
+    assert_eq!(
+        error("serial"),
+        "/etc/ha.d/ha.cf:1: serial: expected one or more serial devices (serial /dev/ttyS0), \
+         found nothing"
+    );
+    assert_eq!(
+        errors("serial /dev/ttyS0\nserial /dev/ttyS0\nnode a\n"),
+        ["/etc/ha.d/ha.cf:2: 'serial /dev/ttyS0' is already configured at line 1"]
+    );
 }

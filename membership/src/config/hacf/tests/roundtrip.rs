@@ -12,8 +12,18 @@ fn interface() -> impl Strategy<Value = String> {
     "[a-z][a-z0-9]{0,10}"
 }
 
+/// The serial rate a generated config uses, picked by its udpport.
+fn baud_for(udpport: u16) -> u32 {
+    let rates = ha_transport::serial::baud::RATES;
+    rates[usize::from(udpport) % rates.len()]
+}
+
 fn medium(udpport: u16) -> impl Strategy<Value = MediumSpec> {
     prop_oneof![
+        "/dev/[a-zA-Z0-9/_.-]{1,20}".prop_map(move |device| MediumSpec::Serial {
+            device,
+            baud: baud_for(udpport),
+        }),
         interface().prop_map(move |interface| MediumSpec::Broadcast {
             interface,
             port: udpport
@@ -223,6 +233,7 @@ fn ha_config() -> impl Strategy<Value = HaConfig> {
                             deadtime: t[2],
                             initdead: t[3],
                             udpport,
+                            baud: baud_for(udpport),
                             media: unique(media),
                             nodes: unique(nodes.clone()),
                             auto_failback: failback,

@@ -17,6 +17,7 @@ fn seed_000_parses_whole() {
             deadtime: secs(30),
             initdead: secs(120),
             udpport: 694,
+            baud: 19200,
             media: vec![MediumSpec::Unicast {
                 interface: "eth0".into(),
                 peer: "192.168.8.126".parse().expect("address"),
@@ -81,6 +82,7 @@ fn seed_002_parses_whole() {
             deadtime: secs(5),
             initdead: secs(10),
             udpport: 694,
+            baud: 19200,
             media: vec![
                 MediumSpec::Broadcast {
                     interface: "eth0".into(),
