@@ -437,16 +437,7 @@ impl TwoNodeCluster {
         timeout: Duration,
         mut check: impl FnMut(&Self) -> bool,
     ) -> Option<Instant> {
-        let end = Instant::now() + timeout;
-        loop {
-            if check(self) {
-                return Some(Instant::now());
-            }
-            if Instant::now() >= end {
-                return None;
-            }
-            std::thread::sleep(Duration::from_millis(10));
-        }
+        crate::poll::until(timeout, || check(self))
     }
 }
 

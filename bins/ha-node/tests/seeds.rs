@@ -1,6 +1,6 @@
 //! The seeds' haresources lines pass `ha-node check-config` unchanged, with
-//! Debian's resource-agents (fetched and unpacked by the lab, not
-//! installed) as the OCF root, lvs-director beside ha-node serving
+//! Debian's resource-agents (installed by the README's test command) as the
+//! OCF root, lvs-director beside ha-node serving
 //! `ldirectord`, and the init scripts the seeds name (`httpd`, `mysqld`,
 //! `ipvsadm`) provided by the test. check-config says how each resource
 //! runs; each line is checked for each of the seed's nodes. The ha.cf
@@ -17,11 +17,16 @@ use std::process::Command;
 
 const BINARY: &str = env!("CARGO_BIN_EXE_ha-node");
 
-/// resource-agents unpacked once per workspace.
+/// resource-agents' OCF root, as Debian installs it.
 fn ocf_root() -> PathBuf {
-    let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let cache = workspace.join("target/deb-cache/resource-agents");
-    ha_lab::debian::resource_agents(&cache).expect("fetch and unpack resource-agents")
+    let root = PathBuf::from("/usr/lib/ocf");
+    assert!(
+        root.join("resource.d/heartbeat/Filesystem").is_file(),
+        "{} has no heartbeat/Filesystem agent: install resource-agents (the README's test \
+         command does)",
+        root.display()
+    );
+    root
 }
 
 /// lvs-director, built beside ha-node by `cargo test --workspace`.

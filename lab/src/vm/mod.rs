@@ -50,7 +50,7 @@
 //! # Ok(()) }
 //! ```
 
-pub(crate) mod cache;
+mod cache;
 mod cargo;
 mod cpio;
 mod fetch;

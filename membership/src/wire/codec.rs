@@ -87,17 +87,29 @@ pub(super) fn decode_netstring(datagram: &[u8], keys: &AuthKeys) -> Result<WireM
         .unwrap_or_default();
     let msg = WireMessage::from_checked(fields.to_vec(), slots);
     if let Some(auth) = auth {
-        let (index, key, token) = find_key(auth, keys, AuthPart::Field)?;
-        let mut signer = key.signer();
-        classic::render(&msg, &mut |piece| signer.update(piece));
-        if !signer.finish().matches(token) {
-            return Err(WireError::BadToken {
-                index,
-                part: AuthPart::Field,
-            });
-        }
+        check_field_auth(&msg, auth, keys)?;
     }
     Ok(msg)
+}
+
+/// Checks a message's `auth` field (`INDEX TOKEN`) against its classic
+/// text rendering, as heartbeat signs it.
+pub(super) fn check_field_auth(
+    msg: &WireMessage,
+    auth: &[u8],
+    keys: &AuthKeys,
+) -> Result<(), WireError> {
+    let (index, key, token) = find_key(auth, keys, AuthPart::Field)?;
+    let mut signer = key.signer();
+    classic::render(msg, &mut |piece| signer.update(piece));
+    if signer.finish().matches(token) {
+        Ok(())
+    } else {
+        Err(WireError::BadToken {
+            index,
+            part: AuthPart::Field,
+        })
+    }
 }
 
 /// Serializes `msg` signed with the active key of `keys`.

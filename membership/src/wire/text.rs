@@ -11,7 +11,7 @@
 //! required (heartbeat's `isauthentic` refuses a text message without it).
 
 use super::classic;
-use super::codec::find_key;
+use super::codec::check_field_auth;
 use super::error::{AuthPart, WireError};
 use super::fields::{WireMessage, AUTH};
 use super::netstring::Reader;
@@ -105,15 +105,7 @@ pub(super) fn decode(datagram: &[u8], keys: &AuthKeys) -> Result<WireMessage, Wi
         }
     }
     let auth = auth.ok_or(WireError::MissingAuth)?;
-    let (index, key, token) = find_key(auth.as_bytes(), keys, AuthPart::Field)?;
-    let mut signer = key.signer();
-    classic::render(&msg, &mut |piece| signer.update(piece));
-    if !signer.finish().matches(token) {
-        return Err(WireError::BadToken {
-            index,
-            part: AuthPart::Field,
-        });
-    }
+    check_field_auth(&msg, auth.as_bytes(), keys)?;
     Ok(msg)
 }
 
