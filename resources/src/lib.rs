@@ -19,6 +19,7 @@ pub mod build;
 pub mod class;
 pub mod group;
 pub mod haresources;
+pub mod monitoring;
 pub mod resolve;
 
 pub use agent::{Action, Agent, AgentError, AgentErrorKind, Health};
