@@ -151,7 +151,11 @@ pub const DEFAULT_FAILURE_TIMEOUT: Duration = Duration::from_secs(60);
 impl Monitoring {
     /// The plan for `resource` (a haresources word), if it is monitored.
     pub fn plan(&self, resource: &str) -> Option<Plan> {
-        let line = self.resources.iter().rev().find(|r| r.resource == resource)?;
+        let line = self
+            .resources
+            .iter()
+            .rev()
+            .find(|r| r.resource == resource)?;
         let settings = line.settings.or(self.defaults);
         Some(Plan {
             interval: settings.interval?,
@@ -262,6 +266,12 @@ fn parse_line(
     let Some(first) = words.next() else {
         return;
     };
+    if first.ends_with('\\') {
+        diagnostics.push(error(format!(
+            "'{first}': a resource word of haresources does not end in '\\'"
+        )));
+        return;
+    }
     if first.contains('=') {
         diagnostics.push(error(format!(
             "'{first}': a line starts with 'default' or a resource word of haresources"
@@ -314,9 +324,10 @@ fn parse_key(word: &str, settings: &mut Settings) -> Result<(), String> {
             settings.timeout = Some(limit);
         }
         "migration-threshold" => {
-            settings.migration_threshold = Some(value.parse().map_err(|_| {
-                format!("migration-threshold: '{value}' is no count (0, 1, 2…)")
-            })?);
+            settings.migration_threshold =
+                Some(value.parse().map_err(|_| {
+                    format!("migration-threshold: '{value}' is no count (0, 1, 2…)")
+                })?);
         }
         "failure-timeout" => settings.failure_timeout = Some(duration(value)?),
         _ => {
