@@ -206,6 +206,15 @@ pub enum ActionOutcome {
     },
 }
 
+impl ActionOutcome {
+    /// A failure for this reason.
+    pub fn failed(detail: impl Into<String>) -> Self {
+        ActionOutcome::Failed {
+            detail: detail.into(),
+        }
+    }
+}
+
 /// Something worth telling the operator.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Event {
