@@ -96,6 +96,9 @@ pub struct ClusterSpec {
     pub authkeys: [String; 2],
     /// haresources, the same on both nodes.
     pub haresources: String,
+    /// The monitoring file, the same on both nodes; `None`: none (nothing
+    /// is monitored).
+    pub monitoring: Option<String>,
     /// What a node runs when a stop fails for good (`--failed-stop-command`;
     /// never the default reboot in a lab).
     pub failed_stop_command: String,
@@ -124,6 +127,7 @@ impl ClusterSpec {
             media: [vec!["bcast eth0".into()], vec!["bcast eth0".into()]],
             authkeys: [keys.clone(), keys],
             haresources: "node-a IPaddr::10.77.0.100/24/eth0\n".into(),
+            monitoring: None,
             failed_stop_command: "/bin/true".into(),
             private_mounts: None,
         }
@@ -295,6 +299,9 @@ impl TwoNodeCluster {
         let keys = ha_d.join("authkeys");
         fs::set_permissions(&keys, fs::Permissions::from_mode(0o600))
             .map_err(|e| LabError::io(keys.display().to_string(), e))?;
+        if let Some(monitoring) = &spec.monitoring {
+            write("monitoring", monitoring)?;
+        }
         write("haresources", &spec.haresources)
     }
 

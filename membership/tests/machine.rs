@@ -196,6 +196,45 @@ fn a_failed_monitor_restarts_in_place_then_moves_the_group_if_that_fails() {
 }
 
 #[test]
+fn a_monitor_that_gives_up_moves_the_group_until_cleanup_or_the_failure_timeout() {
+    for cleanup in [true, false] {
+        let mut cluster = with_monitor(true, Some(1000 * MS));
+        cluster.hold(A, ActionType::Monitor);
+        cluster.advance(1300 * MS);
+        let (_, monitor_id, ..) = cluster
+            .actions(A)
+            .find(|(.., kind)| *kind == ActionKind::Monitor)
+            .expect("a monitor");
+        cluster.unhold(A, ActionType::Monitor);
+        cluster.answer(
+            A,
+            monitor_id,
+            ActionOutcome::GaveUp {
+                detail: "2 failures".into(),
+                retry_after: Some(10_000 * MS),
+            },
+        );
+        cluster.advance(300 * MS);
+        // Stopped by its monitor already: no stop is asked for; b takes it.
+        assert_eq!(cluster.group_state(A, GROUP), Some(LocalGroupState::Failed));
+        assert_eq!(cluster.owner_names(GROUP), ["b"]);
+        assert_eq!(kinds(&cluster, A), ["start", "monitor"]);
+        // auto_failback does not bring it back while a keeps it away.
+        cluster.advance(5000 * MS);
+        assert_eq!(cluster.owner_names(GROUP), ["b"]);
+        if cleanup {
+            assert_eq!(cluster.cleanup(A, GROUP), Some(true));
+            assert_eq!(cluster.cleanup(A, "no such group"), Some(false));
+        } else {
+            cluster.advance(5000 * MS);
+        }
+        // Failed back to a, its preferred node.
+        cluster.advance(1000 * MS);
+        assert_eq!(cluster.owner_names(GROUP), ["a"], "cleanup: {cleanup}");
+    }
+}
+
+#[test]
 fn a_monitor_that_succeeds_keeps_the_group_and_restarts_nothing() {
     let mut cluster = with_monitor(true, Some(1000 * MS));
     cluster.advance(300 * MS);

@@ -85,6 +85,11 @@ pub trait Agent: Send + Sync {
     }
     /// The agent's OCF-style meta-data XML.
     fn meta_data(&self) -> String;
+    /// The last output lines of its last program run, oldest first (none
+    /// for an agent that runs no program).
+    fn last_output(&self) -> Vec<String> {
+        Vec::new()
+    }
 }
 
 /// An action of an agent failed.

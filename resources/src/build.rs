@@ -7,8 +7,9 @@ use std::sync::Arc;
 use ha_conf::{ConfigError, ConfigErrors, Diagnostics};
 
 use crate::agent::Agent;
-use crate::group::{ActionTimeouts, Group};
+use crate::group::{ActionTimeouts, Group, MonitorPlan};
 use crate::haresources::{GroupSpec, ResourceSpec};
+use crate::monitoring::{parse_duration, render_duration, Interval, Monitoring};
 use crate::resolve::{Resolved, ResolvedGroup, Resolver};
 
 /// The agent for one resource; a resource that cannot run is an error at
@@ -39,6 +40,96 @@ pub fn build_group(
     diagnostics.finish(Group::new(spec.id(), agents).with_timeouts(timeouts))
 }
 
+/// The group of an already resolved haresources line, each resource
+/// monitored as `monitoring` says (its monitor limited by its own timeout)
+/// and described in status by how it runs.
+pub fn monitored_group_of(
+    resolved: &ResolvedGroup,
+    timeouts: ActionTimeouts,
+    monitoring: &Monitoring,
+) -> Group {
+    let mut agents = Vec::new();
+    let mut plans = Vec::new();
+    let mut how = Vec::new();
+    for (spec, resolved) in resolved.resources() {
+        let plan = monitoring.plan(&spec.text);
+        let timeouts = ActionTimeouts {
+            monitor: plan.map_or(timeouts.monitor, |p| p.timeout),
+            ..timeouts
+        };
+        let agent = resolved.agent(&spec.text, timeouts);
+        plans.push(plan.map(|plan| MonitorPlan {
+            interval: match plan.interval {
+                Interval::Every(every) => every,
+                Interval::MetaData => meta_data_interval(&spec.text, &agent.meta_data()),
+            },
+            timeout: plan.timeout,
+            migration_threshold: plan.migration_threshold,
+            failure_timeout: plan.failure_timeout,
+        }));
+        how.push(resolved.describe());
+        agents.push(agent);
+    }
+    Group::new(resolved.spec.id(), agents)
+        .with_timeouts(timeouts)
+        .with_monitoring(plans)
+        .with_descriptions(how)
+}
+
+/// The interval an agent's meta-data recommends for its monitor, or
+/// [`FALLBACK_INTERVAL`] (with a warning) when it recommends none.
+fn meta_data_interval(resource: &str, xml: &str) -> std::time::Duration {
+    match recommended_monitor_interval(xml) {
+        Some(interval) => interval,
+        None => {
+            log::warn!(
+                "{resource}: its meta-data recommends no monitor interval; monitoring every {}",
+                render_duration(FALLBACK_INTERVAL)
+            );
+            FALLBACK_INTERVAL
+        }
+    }
+}
+
+/// The interval for `interval=meta-data` when the agent recommends none.
+pub const FALLBACK_INTERVAL: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// The `interval` of the first `<action name="monitor" …>` of OCF
+/// meta-data with a non-zero one (`10s`, `10`, `1m`, `500ms`).
+pub fn recommended_monitor_interval(xml: &str) -> Option<std::time::Duration> {
+    xml.split("<action")
+        .skip(1)
+        .filter_map(|rest| rest.split('>').next())
+        .filter(|tag| attribute(tag, "name") == Some("monitor"))
+        .filter_map(|tag| attribute(tag, "interval"))
+        .filter_map(|value| parse_duration(value.trim()).ok())
+        .find(|interval| !interval.is_zero())
+}
+
+/// The value of `name="…"` (or `'…'`) in a tag's text.
+fn attribute<'a>(tag: &'a str, name: &str) -> Option<&'a str> {
+    let mut rest = tag;
+    while let Some(at) = rest.find(name) {
+        let before = rest[..at].chars().last();
+        let after = rest[at + name.len()..].trim_start();
+        rest = &rest[at + name.len()..];
+        if before.is_some_and(|c| !c.is_whitespace()) {
+            continue;
+        }
+        let Some(value) = after.strip_prefix('=') else {
+            continue;
+        };
+        let value = value.trim_start();
+        let quote = value.chars().next()?;
+        if quote != '"' && quote != '\'' {
+            continue;
+        }
+        let value = &value[1..];
+        return value.find(quote).map(|end| &value[..end]);
+    }
+    None
+}
+
 /// The group of an already resolved haresources line.
 pub fn group_of(resolved: &ResolvedGroup, timeouts: ActionTimeouts) -> Group {
     let agents = resolved
@@ -63,6 +154,22 @@ mod tests {
             ocf_root: nowhere.join("ocf"),
             director: nowhere.join("lvs-director"),
         }
+    }
+
+    #[test]
+    fn the_monitor_interval_is_read_from_ocf_meta_data() {
+        let xml = r#"<actions>
+            <action name="start" timeout="20s" />
+            <action name="monitor" depth="0" timeout="20" interval="0" role="Slave"/>
+            <action name='monitor' depth="0" timeout="20s" interval='10s' />
+            <action name="meta-data" timeout="5s" />
+        </actions>"#;
+        assert_eq!(
+            recommended_monitor_interval(xml),
+            Some(std::time::Duration::from_secs(10))
+        );
+        assert_eq!(recommended_monitor_interval("<resource-agent/>"), None);
+        assert_eq!(meta_data_interval("r", ""), FALLBACK_INTERVAL);
     }
 
     #[test]

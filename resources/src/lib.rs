@@ -10,6 +10,7 @@
 //! - [`agent`] is the [`agent::Agent`] trait every class implements.
 //! - [`group`] starts a group in order, stops it in reverse, and rolls back a
 //!   failed start, with a time limit on every action; it knows agents only.
+//! - [`monitoring`] parses our monitoring file, haresources' extension.
 //! - [`build`] puts them together: haresources → resolved → agents → groups.
 
 #![forbid(unsafe_code)]
@@ -19,10 +20,11 @@ pub mod build;
 pub mod class;
 pub mod group;
 pub mod haresources;
+pub mod monitoring;
 pub mod resolve;
 
 pub use agent::{Action, Agent, AgentError, AgentErrorKind, Health};
-pub use build::{build_agent, build_group, group_of};
+pub use build::{build_agent, build_group, group_of, monitored_group_of};
 pub use class::native::{ArpSchedule, IpAddrAgent, IpAddrSpec, IpAddrStyle, NativeSpec};
 pub use class::Resolved;
 pub use group::{ActionTimeouts, Group, GroupError};

@@ -66,7 +66,7 @@ async fn a_timed_out_start_leaves_no_process_behind() {
     let pids = std::env::temp_dir().join(format!("ha-resources-abandoned-{}", std::process::id()));
     let agent: Arc<dyn Agent> = Arc::new(Script { pids: pids.clone() });
     let limit = Duration::from_millis(300);
-    let group = Group::new("script", vec![agent]).with_timeouts(ActionTimeouts {
+    let mut group = Group::new("script", vec![agent]).with_timeouts(ActionTimeouts {
         start: limit,
         stop: limit,
         monitor: limit,

@@ -346,7 +346,7 @@ fn a_failing_group_is_rolled_back_on_the_real_interface() {
                     .expect("IP agents build")
             })
             .collect();
-        let group = Group::new(spec.id(), agents);
+        let mut group = Group::new(spec.id(), agents);
         let error = group.start().await.expect_err("eth7 is missing");
         (group.monitor().await.map_err(|e| e.to_string()), error)
     });

@@ -409,7 +409,8 @@ async fn a_group_of_every_class_starts_in_order_and_stops_in_reverse() {
         })
         .collect();
     assert_eq!(classes, ["heartbeat", "lsb", "ocf"]);
-    let group = build_group(&parsed.groups[0], &scratch.resolver, timeouts(LIMIT)).expect("builds");
+    let mut group =
+        build_group(&parsed.groups[0], &scratch.resolver, timeouts(LIMIT)).expect("builds");
     group.start().await.expect("starts");
     group.monitor().await.expect("healthy");
     group.stop().await.expect("stops");

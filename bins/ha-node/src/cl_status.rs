@@ -434,6 +434,7 @@ mod tests {
                 preferred: "a".into(),
                 owner: Some("b".into()),
                 local_state: "running".into(),
+                resources: Vec::new(),
             }],
             ping_nodes: Vec::new(),
             history: Default::default(),

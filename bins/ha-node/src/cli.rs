@@ -1,5 +1,5 @@
 //! The command line: `ha-node run | check-config | status | standby |
-//! takeover | cl_status | demo`.
+//! takeover | resource cleanup | cl_status | demo`.
 
 use std::path::PathBuf;
 
@@ -83,6 +83,12 @@ pub enum Command {
         #[arg(long, default_value = crate::operator::DEFAULT_SOCKET)]
         socket: PathBuf,
     },
+    /// Act on one resource of haresources on the running node.
+    Resource {
+        /// What to do.
+        #[command(subcommand)]
+        action: ResourceCommand,
+    },
     /// heartbeat's cl_status: hbstatus, listnodes, nodestatus, nodetype,
     /// numnodes, listhblinks, hblinkstatus, clientstatus, rscstatus.
     #[command(name = "cl_status")]
@@ -97,6 +103,20 @@ pub enum Command {
     /// Build a two-node lab in network namespaces, fail the owner over and
     /// back, and print the timeline (needs root).
     Demo,
+}
+
+/// `ha-node resource` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum ResourceCommand {
+    /// Clear the resource's fail count: its group may run on this node
+    /// again (Pacemaker's `crm_resource --cleanup`).
+    Cleanup {
+        /// The resource, exactly as haresources writes it.
+        name: String,
+        /// The running node's control socket.
+        #[arg(long, default_value = crate::operator::DEFAULT_SOCKET)]
+        socket: PathBuf,
+    },
 }
 
 /// `all`, `foreign`, `local` or `failback`.

@@ -4,8 +4,10 @@
 //! and reads one JSON document back: `status` answers a [`StatusReport`]
 //! (documented in the README); `standby WHICH` and `takeover WHICH` (WHICH
 //! one of `all`, `foreign`, `local`, `failback`) answer a
-//! [`HandoverReport`] or `{"error": "..."}` when refused. The socket itself
-//! is ha-daemon's.
+//! [`HandoverReport`] or `{"error": "..."}` when refused; `cleanup
+//! RESOURCE` clears a resource's fail count and tells the machine its
+//! group may run here again, answering a [`CleanupReport`]. The socket
+//! itself is ha-daemon's.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -18,6 +20,10 @@ use ha_membership::driver::{
     LinkHistory, PeerHistory, Snapshot,
 };
 use ha_membership::machine::{Handover, Which};
+use ha_resources::group::ResourceStatus;
+use std::sync::Arc;
+
+use crate::groups::Groups;
 use serde::{Deserialize, Serialize};
 use tokio::net::UnixListener;
 
@@ -210,6 +216,76 @@ pub struct GroupReport {
     /// On the answering node: `stopped`, `starting`, `running`, `stopping`,
     /// `failed` or `stop-failed`.
     pub local_state: String,
+    /// Its resources on the answering node, in start order.
+    #[serde(default)]
+    pub resources: Vec<ResourceReport>,
+}
+
+/// One resource of a group, on the answering node.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResourceReport {
+    /// As haresources writes it.
+    pub resource: String,
+    /// How it runs, e.g. `heartbeat resource.d script /etc/ha.d/resource.d/svc`.
+    pub how: String,
+    /// `stopped`, `starting`, `running`, `stopping` or `failed`.
+    pub state: String,
+    /// Its last action: `start`, `stop`, `monitor`, `announce`; null before one.
+    pub last_action: Option<String>,
+    /// `ok`, or why the last action failed; null before one.
+    pub last_result: Option<String>,
+    /// How long the last action took; null before one.
+    pub last_duration_ms: Option<u64>,
+    /// Monitor failures that still count (within the failure-timeout).
+    pub fail_count: u32,
+    /// Its monitor interval; null when it is not monitored.
+    pub monitor_interval_ms: Option<u64>,
+    /// Its agent's last output lines, oldest first.
+    pub output: Vec<String>,
+}
+
+impl From<ResourceStatus> for ResourceReport {
+    fn from(status: ResourceStatus) -> Self {
+        let (last_action, last_result, last_duration_ms) = match status.last {
+            Some(last) => (
+                Some(last.action.to_string()),
+                Some(match last.result {
+                    Ok(()) => "ok".to_string(),
+                    Err(error) => error,
+                }),
+                Some(ms(last.duration)),
+            ),
+            None => (None, None, None),
+        };
+        ResourceReport {
+            resource: status.resource,
+            how: status.how,
+            state: status.state.as_str().to_string(),
+            last_action,
+            last_result,
+            last_duration_ms,
+            fail_count: status.fail_count,
+            monitor_interval_ms: status.monitor_interval.map(ms),
+            output: status.output,
+        }
+    }
+}
+
+/// `ha-node resource cleanup`'s answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CleanupReport {
+    /// The resource whose fail count was cleared.
+    pub resource: String,
+    /// Its group, which may run on the answering node again.
+    pub group: String,
+}
+
+/// A cleanup's reply: done, or refused with the node's reason.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum CleanupReply {
+    Done(CleanupReport),
+    Refused { error: String },
 }
 
 impl From<Snapshot> for StatusReport {
@@ -247,6 +323,7 @@ impl From<Snapshot> for StatusReport {
                     preferred: g.preferred,
                     owner: g.owner,
                     local_state: g.local_state.as_str().to_string(),
+                    resources: Vec::new(),
                 })
                 .collect(),
             ping_nodes: snapshot
@@ -541,10 +618,34 @@ impl Report for StatusReport {
                 "  {}\n    owner {owner}, preferred {}, here {}\n",
                 g.id, g.preferred, g.local_state
             );
+            for r in &g.resources {
+                text += &resource_text(r);
+            }
         }
         text += &self.history.to_text();
         text
     }
+}
+
+/// A resource's lines under its group in `ha-node status`.
+fn resource_text(r: &ResourceReport) -> String {
+    let monitor = r.monitor_interval_ms.map_or_else(
+        || "not monitored".to_string(),
+        |ms| format!("monitor every {ms} ms, fail count {}", r.fail_count),
+    );
+    let mut text = format!(
+        "    {} {}: {monitor}\n      {}\n",
+        r.resource, r.state, r.how
+    );
+    if let (Some(action), Some(result), Some(ms)) =
+        (&r.last_action, &r.last_result, r.last_duration_ms)
+    {
+        text += &format!("      last {action}: {result} ({ms} ms)\n");
+    }
+    for line in &r.output {
+        text += &format!("      | {line}\n");
+    }
+    text
 }
 
 /// Binds the control socket (replacing a stale one) with mode 0600.
@@ -553,8 +654,11 @@ pub fn listen(path: &Path) -> Result<UnixListener, ControlError> {
 }
 
 /// Answers requests until the driver stops.
-pub async fn serve(listener: UnixListener, driver: DriverHandle) {
-    control::serve(listener, move |request| answer(request, driver.clone())).await;
+pub async fn serve(listener: UnixListener, driver: DriverHandle, groups: Arc<Groups>) {
+    control::serve(listener, move |request| {
+        answer(request, driver.clone(), groups.clone())
+    })
+    .await;
 }
 
 /// What a standby or takeover moves, as the node answers it.
@@ -602,7 +706,22 @@ fn handover_request(request: &str) -> Option<Result<(HandoverCommand, Which), St
     )
 }
 
-async fn answer(request: String, driver: DriverHandle) -> String {
+async fn answer(request: String, driver: DriverHandle, groups: Arc<Groups>) -> String {
+    if let Some(resource) = request.strip_prefix("cleanup ") {
+        let resource = resource.trim();
+        let group = match groups.cleanup(resource).await {
+            Ok(group) => group,
+            Err(error) => return error_reply(&error),
+        };
+        return match driver.cleanup(&group).await {
+            Some(_) => serde_json::to_string(&CleanupReport {
+                resource: resource.to_string(),
+                group,
+            })
+            .unwrap_or_else(|e| error_reply(&e.to_string())),
+            None => error_reply("the node is stopping"),
+        };
+    }
     if let Some(handover) = handover_request(&request) {
         let (command, which) = match handover {
             Ok(asked) => asked,
@@ -617,8 +736,15 @@ async fn answer(request: String, driver: DriverHandle) -> String {
     }
     match request.as_str() {
         "status" => match driver.status().await {
-            Some(snapshot) => serde_json::to_string(&StatusReport::from(snapshot))
-                .unwrap_or_else(|e| error_reply(&e.to_string())),
+            Some(snapshot) => {
+                let mut report = StatusReport::from(snapshot);
+                for (id, resources) in groups.status() {
+                    if let Some(group) = report.groups.iter_mut().find(|g| g.id == id) {
+                        group.resources = resources.into_iter().map(Into::into).collect();
+                    }
+                }
+                serde_json::to_string(&report).unwrap_or_else(|e| error_reply(&e.to_string()))
+            }
             None => error_reply("the node is stopping"),
         },
         other => unknown_request(other),
@@ -629,6 +755,19 @@ async fn answer(request: String, driver: DriverHandle) -> String {
 pub async fn request_status(path: &Path) -> Result<StatusReport, ControlError> {
     let reply = control::request(path, "status", &NAMING).await?;
     control::parse_reply(path, &reply)
+}
+
+/// Asks the node at `path` to clear the fail count of `resource`: its
+/// group, or why the node refused.
+pub async fn request_cleanup(
+    path: &Path,
+    resource: &str,
+) -> Result<Result<CleanupReport, String>, ControlError> {
+    let reply = control::request(path, &format!("cleanup {resource}"), &NAMING).await?;
+    Ok(match control::parse_reply(path, &reply)? {
+        CleanupReply::Done(report) => Ok(report),
+        CleanupReply::Refused { error } => Err(error),
+    })
 }
 
 /// Asks the node at `path` for a standby or takeover: what moves, or why

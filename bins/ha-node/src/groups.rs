@@ -6,14 +6,23 @@
 //! for it: with `realtime on` the driver's own thread is SCHED_FIFO, and
 //! must not be held up by what an action may wait for at normal priority
 //! (a program it starts, the kernel's RTNL lock, a log file).
+//!
+//! Monitoring follows the monitoring file: the machine's monitor of a group
+//! is [`Group::check`] (due resources only, a failure restarted in place),
+//! answered as [`ActionOutcome::GaveUp`] when the group must move. Each
+//! group's per-resource status is readable at any time ([`Groups::status`]),
+//! and `ha-node resource cleanup` clears fail counts ([`Groups::cleanup`]).
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::time::Duration;
 
 use async_trait::async_trait;
 use ha_membership::driver::GroupControl;
-use ha_resources::group::{ActionTimeouts, Group, GroupError};
-use ha_resources::{group_of, ResolvedGroup};
+use ha_membership::machine::ActionOutcome;
+use ha_resources::group::{ActionTimeouts, Group, GroupError, GroupRecords, ResourceStatus};
+use ha_resources::monitoring::Monitoring;
+use ha_resources::{monitored_group_of, ResolvedGroup};
 use tokio::runtime::Handle;
 use tokio::task::JoinHandle;
 
@@ -22,6 +31,10 @@ use crate::failed_stop::FailedStop;
 /// Every group of haresources, by id, ready to start.
 pub struct Groups {
     groups: HashMap<String, Arc<tokio::sync::Mutex<Group>>>,
+    /// Each group's resources, for status, in haresources order.
+    records: Vec<(String, GroupRecords)>,
+    /// The most frequent monitor interval of any resource.
+    monitor_interval: Option<Duration>,
     /// The runtime the actions run on.
     runtime: Handle,
     /// What to do when a stop fails for good.
@@ -34,6 +47,7 @@ enum Action {
     Start,
     Stop,
     Monitor,
+    Check,
     Announce,
 }
 
@@ -42,7 +56,7 @@ impl Action {
         match self {
             Action::Start => "start",
             Action::Stop => "stop",
-            Action::Monitor => "monitor",
+            Action::Monitor | Action::Check => "monitor",
             Action::Announce => "announce",
         }
     }
@@ -60,22 +74,61 @@ impl<T> Drop for AbortOnDrop<T> {
 
 impl Groups {
     /// Builds the agents of every resolved group, each action limited by
-    /// the default timeouts and run on `runtime`; a stop that fails for
-    /// good (its retries spent, the resource still up) ends the node
-    /// through `failed_stop`.
-    pub fn build(resolved: &[ResolvedGroup], runtime: Handle, failed_stop: FailedStop) -> Self {
-        let groups = resolved
-            .iter()
-            .map(|group| {
-                let built = group_of(group, ActionTimeouts::default());
-                (group.spec.id(), Arc::new(tokio::sync::Mutex::new(built)))
-            })
-            .collect();
+    /// the default timeouts (a monitor by its own) and run on `runtime`,
+    /// monitored as `monitoring` says; a stop that fails for good (its
+    /// retries spent, the resource still up) ends the node through
+    /// `failed_stop`.
+    pub fn build(
+        resolved: &[ResolvedGroup],
+        monitoring: &Monitoring,
+        runtime: Handle,
+        failed_stop: FailedStop,
+    ) -> Self {
+        let mut groups = HashMap::new();
+        let mut records = Vec::new();
+        let mut monitor_interval: Option<Duration> = None;
+        for group in resolved {
+            let built = monitored_group_of(group, ActionTimeouts::default(), monitoring);
+            if let Some(interval) = built.monitor_interval() {
+                monitor_interval = Some(monitor_interval.map_or(interval, |i| i.min(interval)));
+            }
+            records.push((group.spec.id(), built.records()));
+            groups.insert(group.spec.id(), Arc::new(tokio::sync::Mutex::new(built)));
+        }
         Groups {
             groups,
+            records,
+            monitor_interval,
             runtime,
             failed_stop: Arc::new(failed_stop),
         }
+    }
+
+    /// How often the machine is to monitor a running group: the most
+    /// frequent interval of any monitored resource (each group's check
+    /// monitors only its resources that are due); `None`: nothing is
+    /// monitored.
+    pub fn monitor_interval(&self) -> Option<Duration> {
+        self.monitor_interval
+    }
+
+    /// Every group's resources as they stand, in haresources order.
+    pub fn status(&self) -> Vec<(String, Vec<ResourceStatus>)> {
+        self.records
+            .iter()
+            .map(|(id, records)| (id.clone(), records.snapshot()))
+            .collect()
+    }
+
+    /// Clears the fail count of `resource` (a haresources word); the id of
+    /// its group, or why not.
+    pub async fn cleanup(&self, resource: &str) -> Result<String, String> {
+        for (id, group) in &self.groups {
+            if group.lock().await.cleanup(Some(resource)) {
+                return Ok(id.clone());
+            }
+        }
+        Err(format!("no resource '{resource}' in haresources"))
     }
 
     /// Stops every group (stopping is idempotent): a node that crashed may
@@ -83,7 +136,7 @@ impl Groups {
     /// and must not answer for a group it does not own once it is back.
     pub async fn release_leftovers(&self) -> Result<(), String> {
         for (id, group) in &self.groups {
-            let group = group.lock().await;
+            let mut group = group.lock().await;
             if group.monitor().await.is_ok() {
                 log::info!("resource group {id} was left running by an earlier run");
             }
@@ -102,33 +155,63 @@ impl Groups {
             .ok_or_else(|| format!("no resource group '{id}' in haresources"))
     }
 
-    /// Runs `action` on group `id`, on the groups' runtime.
-    async fn run(&self, id: &str, action: Action) -> Result<(), String> {
-        let group = self.get(id)?;
+    /// Runs `action` on group `id`, on the groups' runtime; a failure as
+    /// the machine is to take it.
+    async fn act(&self, id: &str, action: Action) -> Result<(), ActionOutcome> {
+        let group = self.get(id).map_err(ActionOutcome::failed)?;
         let failed_stop = self.failed_stop.clone();
         let id_owned = id.to_string();
         let mut task = AbortOnDrop(self.runtime.spawn(async move {
-            let group = group.lock().await;
+            let mut group = group.lock().await;
             let done = match action {
                 Action::Start => group.start().await,
                 Action::Stop => group.stop().await,
                 Action::Monitor => group.monitor().await,
+                Action::Check => match group.check().await {
+                    Ok(checked) => {
+                        for resource in &checked.restarted {
+                            log::warn!(
+                                "resource {resource} of group {id_owned} failed its monitor \
+                                 and was restarted in place"
+                            );
+                        }
+                        Ok(())
+                    }
+                    Err(error) => Err(error),
+                },
                 Action::Announce => group.announce().await,
             };
             match done {
                 Err(error) if GroupError::left_running(&error) => {
                     failed_stop.recover(&id_owned, &error.to_string()).await
                 }
-                done => done.map_err(|e| e.to_string()),
+                Err(GroupError::GaveUp {
+                    group,
+                    reason,
+                    retry_after,
+                    ..
+                }) => Err(ActionOutcome::GaveUp {
+                    detail: format!("group '{group}' gave up here: {reason}"),
+                    retry_after,
+                }),
+                done => done.map_err(|e| ActionOutcome::failed(e.to_string())),
             }
         }));
         match (&mut task.0).await {
             Ok(result) => result,
-            Err(error) => Err(format!(
+            Err(error) => Err(ActionOutcome::failed(format!(
                 "the {} of resource group {id} ended abnormally: {error}",
                 action.name()
-            )),
+            ))),
         }
+    }
+
+    /// Runs `action` as [`Groups::act`] does, a failure in words.
+    async fn run(&self, id: &str, action: Action) -> Result<(), String> {
+        self.act(id, action).await.map_err(|outcome| match outcome {
+            ActionOutcome::Failed { detail } | ActionOutcome::GaveUp { detail, .. } => detail,
+            ActionOutcome::Succeeded => String::new(),
+        })
     }
 }
 
@@ -148,5 +231,12 @@ impl GroupControl for Groups {
 
     async fn announce(&self, group: &str) -> Result<(), String> {
         self.run(group, Action::Announce).await
+    }
+
+    async fn check(&self, group: &str) -> ActionOutcome {
+        match self.act(group, Action::Check).await {
+            Ok(()) => ActionOutcome::Succeeded,
+            Err(outcome) => outcome,
+        }
     }
 }

@@ -97,6 +97,9 @@ fn main() -> ExitCode {
         Command::Takeover { which, socket } => {
             operator::handover(HandoverCommand::Takeover, which, &socket)
         }
+        Command::Resource {
+            action: cli::ResourceCommand::Cleanup { name, socket },
+        } => operator::cleanup(&name, &socket),
         Command::ClStatus { socket, args } => operator::cl_status(&args, &socket),
         Command::Demo => demo(),
     }

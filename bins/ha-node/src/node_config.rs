@@ -1,5 +1,6 @@
 //! Loads a node's configuration: ha.cf, authkeys and haresources together,
-//! each resource resolved to how it will run.
+//! each resource resolved to how it will run, and our monitoring file
+//! (absent: nothing is monitored, as in heartbeat).
 //!
 //! Every problem in every file is collected, so `check-config` can list them
 //! all at once, each with its FILE:LINE. Media on interfaces this host lacks
@@ -15,6 +16,7 @@ use ha_conf::{ConfigError, ConfigErrors, ConfigWarning, Source};
 use ha_membership::auth::AuthKeys;
 use ha_membership::config::{capacity, check_ha_cf, load_authkeys, HaConfig};
 use ha_resources::haresources::{parse_haresources, Haresources};
+use ha_resources::monitoring::{self, parse_monitoring, Monitoring};
 use ha_resources::{ResolvedGroup, Resolver};
 
 use crate::clients;
@@ -32,6 +34,8 @@ pub struct NodeConfig {
     pub resources: Haresources,
     /// Its groups, each resource with how it runs.
     pub resolved: Vec<ResolvedGroup>,
+    /// The monitoring file (empty when there is none).
+    pub monitoring: Monitoring,
     /// What deserves a look but does not stop the node (media on
     /// interfaces this host lacks, API clients not served...), in file
     /// order.
@@ -91,6 +95,18 @@ pub fn load(dir: &Path, node: &str, resolver: &Resolver) -> Result<NodeConfig, C
     let resolved = resources
         .as_ref()
         .and_then(|resources| keep(&mut errors, resolver.resolve_all(resources)));
+    let monitoring_file = dir.join(monitoring::FILE_NAME);
+    let monitoring = if monitoring_file.exists() {
+        keep(
+            &mut errors,
+            read(monitoring::FILE_NAME).and_then(|s| parse_monitoring(&s)),
+        )
+    } else {
+        Some(Monitoring::default())
+    };
+    if let (Some(monitoring), Some(resources)) = (&monitoring, &resources) {
+        keep(&mut errors, monitoring.check_resources(resources));
+    }
     if let Some(ha) = &ha {
         keep(
             &mut errors,
@@ -126,15 +142,19 @@ pub fn load(dir: &Path, node: &str, resolver: &Resolver) -> Result<NodeConfig, C
         keys,
         resources,
         resolved,
+        monitoring,
     ) {
-        (None, Some(ha), Some(keys), Some(resources), Some(resolved)) => Ok(NodeConfig {
-            node: node.to_string(),
-            ha,
-            keys,
-            resources,
-            resolved,
-            warnings,
-        }),
+        (None, Some(ha), Some(keys), Some(resources), Some(resolved), Some(monitoring)) => {
+            Ok(NodeConfig {
+                node: node.to_string(),
+                ha,
+                keys,
+                resources,
+                resolved,
+                monitoring,
+                warnings,
+            })
+        }
         (Some(errors), ..) => Err(errors),
         (None, ..) => Err(ConfigError::file(dir, "configuration incomplete").into()),
     }

@@ -84,6 +84,23 @@ pub fn handover(command: HandoverCommand, which: Which, socket: &Path) -> ExitCo
     ExitCode::SUCCESS
 }
 
+/// `ha-node resource cleanup NAME`: clears the resource's fail count on
+/// the node at `socket` and says which group may run there again.
+pub fn cleanup(resource: &str, socket: &Path) -> ExitCode {
+    match runtime::block_on(control::request_cleanup(socket, resource)) {
+        Ok(Ok(Ok(report))) => {
+            println!(
+                "Cleaned up {}: resource group {} may run here again",
+                report.resource, report.group
+            );
+            ExitCode::SUCCESS
+        }
+        Ok(Ok(Err(refused))) => fail(format!("cleanup {resource}: {refused}")),
+        Ok(Err(error)) => fail(error),
+        Err(error) => fail(error),
+    }
+}
+
 /// `cl_status ARGS`: asks the node's status only for a known subcommand.
 pub fn cl_status(args: &[String], socket: &Path) -> ExitCode {
     let asks = args.first().is_some_and(|c| cl_status::is_command(c));

@@ -65,6 +65,7 @@ pub async fn run(options: RunOptions) -> Result<(), String> {
         keys,
         resources,
         resolved,
+        monitoring,
         warnings,
     } = node_config::load(&options.config_dir, &options.node, &options.resolver)
         .map_err(|e| e.to_string())?;
@@ -86,13 +87,15 @@ pub async fn run(options: RunOptions) -> Result<(), String> {
     let state = Arc::new(StateDir::open(&options.state_dir).map_err(|e| e.to_string())?);
     let generation = state.next_generation().map_err(|e| e.to_string())?;
     let uuid = state.uuid().map_err(|e| e.to_string())?;
-    let groups = Groups::build(
+    let groups = Arc::new(Groups::build(
         &resolved,
+        &monitoring,
         tokio::runtime::Handle::current(),
         options.failed_stop.clone(),
-    );
+    ));
     groups.release_leftovers().await?;
-    let machine_config = machine_config(&node, uuid, &ha, &resources);
+    let mut machine_config = machine_config(&node, uuid, &ha, &resources);
+    machine_config.monitor_interval = groups.monitor_interval();
     let machine = Machine::new(
         machine_config,
         generation,
@@ -121,10 +124,10 @@ pub async fn run(options: RunOptions) -> Result<(), String> {
             addresses: p.addresses.clone(),
         })
         .collect();
+    let control_groups = groups.clone();
     let membership = move || async move {
         let media = open_media(&specs).await?;
-        let (mut driver, handle, commands) =
-            Driver::new(machine, media, keys, Arc::new(groups), state);
+        let (mut driver, handle, commands) = Driver::new(machine, media, keys, groups, state);
         if let Some(kick) = kick {
             driver.on_heartbeat(Box::new(move || kick.kick()));
         }
@@ -153,7 +156,7 @@ pub async fn run(options: RunOptions) -> Result<(), String> {
     };
     let supervisor = Supervisor::start(clients::programs(&ha));
     let respawns = supervisor.stop_handle();
-    let control_task = tokio::spawn(control::serve(listener, handle.clone()));
+    let control_task = tokio::spawn(control::serve(listener, handle.clone(), control_groups));
     let mut terminate = signal(SignalKind::terminate()).map_err(|e| e.to_string())?;
     let mut interrupt = signal(SignalKind::interrupt()).map_err(|e| e.to_string())?;
     let signals = tokio::spawn(async move {
@@ -217,9 +220,6 @@ async fn open_media(specs: &[MediumSpec]) -> Result<Vec<Arc<dyn Medium>>, String
     Ok(media)
 }
 
-/// How often a group running here is monitored.
-const MONITOR_INTERVAL: std::time::Duration = std::time::Duration::from_secs(2);
-
 fn machine_config(
     node: &str,
     uuid: [u8; 16],
@@ -237,7 +237,8 @@ fn machine_config(
         // heartbeat's `legacy` behaves as `on` in a cluster where every
         // node understands auto_failback, which every node of ours does.
         auto_failback: !matches!(ha.auto_failback, AutoFailback::Off),
-        monitor_interval: Some(MONITOR_INTERVAL),
+        // Set from the monitoring file once the groups are built.
+        monitor_interval: None,
         groups: resources
             .groups
             .iter()

@@ -51,6 +51,16 @@ pub trait GroupControl: Send + Sync + 'static {
     async fn stop(&self, group: &str) -> Result<(), String>;
     /// Checks that a running group is healthy.
     async fn monitor(&self, group: &str) -> Result<(), String>;
+    /// Monitors a running group for the machine: by default
+    /// [`GroupControl::monitor`], a failure asking the machine for a
+    /// restart; a runner that restarts in place itself answers
+    /// [`ActionOutcome::GaveUp`] when the group must move.
+    async fn check(&self, group: &str) -> ActionOutcome {
+        match self.monitor(group).await {
+            Ok(()) => ActionOutcome::Succeeded,
+            Err(detail) => ActionOutcome::Failed { detail },
+        }
+    }
     /// Announces a running group's resources again (gratuitous ARP).
     async fn announce(&self, group: &str) -> Result<(), String>;
 }
@@ -97,6 +107,8 @@ enum Command {
     Shutdown,
     /// An operator's standby or takeover.
     Handover(HandoverCommand, Which, oneshot::Sender<HandoverAnswer>),
+    /// An operator's cleanup of a group's failures.
+    Cleanup(String, oneshot::Sender<bool>),
 }
 
 /// Which hand-over an operator asks for.
@@ -141,6 +153,18 @@ impl DriverHandle {
         let (reply, answer) = oneshot::channel();
         self.commands
             .send(Command::Handover(command, which, reply))
+            .await
+            .ok()?;
+        answer.await.ok()
+    }
+
+    /// Tells the node the operator cleared the failures of `group`: it may
+    /// run here again. Whether the group is known; `None` once the driver
+    /// has stopped.
+    pub async fn cleanup(&self, group: &str) -> Option<bool> {
+        let (reply, answer) = oneshot::channel();
+        self.commands
+            .send(Command::Cleanup(group.to_string(), reply))
             .await
             .ok()?;
         answer.await.ok()
@@ -299,6 +323,13 @@ impl Driver {
                         }
                         let _ = reply.send(answer);
                     }
+                    Some(Command::Cleanup(group, reply)) => {
+                        let known = self.machine.cleanup(now(), &group);
+                        if known {
+                            log::info!("operator: cleanup of resource group {group}");
+                        }
+                        let _ = reply.send(known);
+                    }
                     None => commands_open = false,
                 },
                 () = sleep => {
@@ -447,7 +478,11 @@ impl Driver {
             let result = match kind {
                 ActionKind::Start(_) => control.start(&group).await,
                 ActionKind::Stop(_) => control.stop(&group).await,
-                ActionKind::Monitor => control.monitor(&group).await,
+                ActionKind::Monitor => {
+                    let outcome = control.check(&group).await;
+                    let _ = results.send((id, outcome)).await;
+                    return;
+                }
                 ActionKind::Announce => control.announce(&group).await,
             };
             let outcome = match result {
@@ -573,9 +608,7 @@ impl Driver {
                 action: ActionKind::Monitor,
                 detail,
             } => {
-                log::warn!(
-                    "resource group {group} failed its monitor: {detail}; restarting it here"
-                );
+                log::warn!("resource group {group} failed its monitor: {detail}");
             }
             Event::GroupFailed {
                 group,

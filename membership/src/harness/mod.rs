@@ -354,6 +354,17 @@ impl Cluster {
         self.handover(i, "takeover", which)
     }
 
+    /// The operator's `ha-node resource cleanup` of `group` on node `i`;
+    /// `None` if it does not run, else whether the group is known.
+    pub fn cleanup(&mut self, i: usize, group: &str) -> Option<bool> {
+        let now = self.now;
+        let machine = self.node_mut(i).machine.as_mut()?;
+        let known = machine.cleanup(now, group);
+        self.note(i, What::HandoverAsked(format!("cleanup {group}")));
+        self.drain(i);
+        Some(known)
+    }
+
     fn handover(
         &mut self,
         i: usize,

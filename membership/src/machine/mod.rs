@@ -13,7 +13,12 @@
 //! [`ownership`]. Groups running here are monitored every
 //! [`Config::monitor_interval`] (one monitor at a time per group); a failed
 //! monitor restarts the group in place, and a failed restart leaves it to
-//! another node. The operator's standby and takeover hand groups over at
+//! another node. A monitor may also answer that it gave up on the group
+//! ([`ActionOutcome::GaveUp`]: its resources were restarted in place up to
+//! their migration-threshold, and it stopped the group): the group is
+//! failed here, a peer takes it, and it keeps away from this node until
+//! the failure-timeout passes or the operator cleans it up
+//! ([`Machine::cleanup`]). The operator's standby and takeover hand groups over at
 //! once ([`standby`]). Ping nodes and ipfail's rule are in [`ping_nodes`].
 
 mod cause;
@@ -66,7 +71,8 @@ pub use types::{
 ///      [`Output::Action`], with its id, when the action has ended;
 ///    - [`Machine::shutdown`] when the operator asks the node to stop;
 ///    - [`Machine::standby`] and [`Machine::takeover`] when the operator
-///      asks to hand groups over (each answers at once).
+///      asks to hand groups over (each answers at once);
+///    - [`Machine::cleanup`] when the operator clears a group's failures.
 /// 3. After each of those calls: drain [`Machine::poll_output`] until it
 ///    returns `None` and carry out what it says, then ask
 ///    [`Machine::poll_timeout`] when to call [`Machine::handle_timeout`]
@@ -90,6 +96,9 @@ pub struct Machine {
     next_action: u64,
     /// When each group running here is next monitored.
     next_monitor: BTreeMap<String, Instant>,
+    /// Groups a monitor gave up on here, and when they may run here again
+    /// (`None`: after a cleanup only).
+    banned: BTreeMap<String, Option<Instant>>,
     /// How the last holder of each unheld group let it go: the cause of a
     /// start here.
     vacancies: Vacancies,
@@ -144,6 +153,7 @@ impl Machine {
             in_flight: BTreeMap::new(),
             next_action: 1,
             next_monitor: BTreeMap::new(),
+            banned: BTreeMap::new(),
             vacancies: Vacancies::default(),
             conflicts: BTreeSet::new(),
             stalls: Stalls::default(),
@@ -491,6 +501,7 @@ impl Machine {
             self.ping_changed(before, changes);
         }
         self.start_due_monitors(now);
+        self.lift_bans(now);
         self.update(now);
     }
 
@@ -504,6 +515,26 @@ impl Machine {
         let Some(state) = self.groups.get(&group).copied() else {
             return;
         };
+        if let ActionOutcome::GaveUp {
+            detail,
+            retry_after,
+        } = &outcome
+        {
+            if state == LocalGroupState::Running && kind == ActionKind::Monitor {
+                self.banned
+                    .insert(group.clone(), retry_after.map(|after| now + after));
+                self.groups.insert(group.clone(), LocalGroupState::Failed);
+                self.next_monitor.remove(&group);
+                self.event(Event::GroupFailed {
+                    group,
+                    action: kind,
+                    detail: detail.clone(),
+                });
+                self.send_status();
+                self.update(now);
+            }
+            return;
+        }
         let succeeded = outcome == ActionOutcome::Succeeded;
         let next = match (state, kind, succeeded) {
             (LocalGroupState::Starting, ActionKind::Start(_), true) => LocalGroupState::Running,
@@ -531,11 +562,13 @@ impl Machine {
                         group,
                         action: kind,
                     },
-                    ActionOutcome::Failed { detail } => Event::GroupFailed {
-                        group,
-                        action: kind,
-                        detail,
-                    },
+                    ActionOutcome::Failed { detail } | ActionOutcome::GaveUp { detail, .. } => {
+                        Event::GroupFailed {
+                            group,
+                            action: kind,
+                            detail,
+                        }
+                    }
                 });
                 return;
             }
@@ -553,14 +586,51 @@ impl Machine {
                 group,
                 action: kind,
             }),
-            ActionOutcome::Failed { detail } => self.event(Event::GroupFailed {
-                group,
-                action: kind,
-                detail,
-            }),
+            ActionOutcome::Failed { detail } | ActionOutcome::GaveUp { detail, .. } => {
+                self.event(Event::GroupFailed {
+                    group,
+                    action: kind,
+                    detail,
+                })
+            }
         }
         self.send_status();
         self.update(now);
+    }
+
+    /// The operator cleared the failures of `group` (`ha-node resource
+    /// cleanup`): a group that failed here may run here again, as ownership
+    /// decides. Whether the group is known.
+    pub fn cleanup(&mut self, now: Instant, group: &str) -> bool {
+        self.note_call(now);
+        if !self.groups.contains_key(group) {
+            return false;
+        }
+        self.banned.remove(group);
+        if self.local_group_state(group) == LocalGroupState::Failed {
+            self.groups
+                .insert(group.to_string(), LocalGroupState::Stopped);
+            self.send_status();
+        }
+        self.update(now);
+        true
+    }
+
+    /// Lets the groups whose failure-timeout has passed run here again.
+    fn lift_bans(&mut self, now: Instant) {
+        let lifted: Vec<String> = self
+            .banned
+            .iter()
+            .filter(|(_, until)| until.is_some_and(|at| at <= now))
+            .map(|(group, _)| group.clone())
+            .collect();
+        for group in lifted {
+            self.banned.remove(&group);
+            if self.local_group_state(&group) == LocalGroupState::Failed {
+                self.groups.insert(group, LocalGroupState::Stopped);
+                self.send_status();
+            }
+        }
     }
 
     /// Begins a graceful shutdown: release every group, then tell the peers.
@@ -609,7 +679,12 @@ impl Machine {
             .peers
             .iter()
             .flat_map(|p| [self.peer_dead_at(p), p.warn_at(config.warntime)]);
-        let monitors = self.next_monitor.values().copied().map(Some);
+        let monitors = self
+            .next_monitor
+            .values()
+            .copied()
+            .chain(self.banned.values().flatten().copied())
+            .map(Some);
         let refusals = self.peers.iter().filter(|p| p.is_live()).map(|p| {
             self.refusals
                 .confirmed_at(&p.name, p.last_heard, config.keepalive)

@@ -36,7 +36,9 @@ pub struct Config {
     pub initdead: Duration,
     /// Whether a group returns to its preferred node when that node is back.
     pub auto_failback: bool,
-    /// How often a group running here is monitored; `None`: never.
+    /// How often a group running here is monitored; `None`: never. The
+    /// monitor action itself decides which of the group's resources are
+    /// due, so this is the tick of the most frequent one.
     pub monitor_interval: Option<Duration>,
     /// The resource groups.
     pub groups: Vec<GroupConfig>,
@@ -61,7 +63,9 @@ pub enum LocalGroupState {
     Running,
     /// Being stopped.
     Stopping(ReleaseReason),
-    /// Failed to start here (rolled back); not retried on this node.
+    /// Failed to start here (rolled back), or given up on by its monitor;
+    /// not retried on this node until a cleanup or, for a monitor's, the
+    /// failure-timeout.
     Failed,
     /// Failed to stop: may still be partly active, so it stays claimed.
     StopFailed,
@@ -189,6 +193,26 @@ pub enum ActionOutcome {
         /// Why, for the operator.
         detail: String,
     },
+    /// A monitor found the group failing more than it may here (its
+    /// resources restarted in place up to their migration-threshold, or a
+    /// restart failed) and stopped it: the group is to move, and keeps away
+    /// from this node for `retry_after` (`None`: until a cleanup,
+    /// [`super::Machine::cleanup`]).
+    GaveUp {
+        /// Why, for the operator.
+        detail: String,
+        /// How long the group keeps away from this node.
+        retry_after: Option<Duration>,
+    },
+}
+
+impl ActionOutcome {
+    /// A failure for this reason.
+    pub fn failed(detail: impl Into<String>) -> Self {
+        ActionOutcome::Failed {
+            detail: detail.into(),
+        }
+    }
 }
 
 /// Something worth telling the operator.

@@ -98,6 +98,10 @@ impl Agent for HeartbeatAgent {
             .map_err(|message| self.script.error(AgentErrorKind::NotAvailable(message)))
     }
 
+    fn last_output(&self) -> Vec<String> {
+        self.script.last_lines()
+    }
+
     fn meta_data(&self) -> String {
         plain_meta_data(
             &self.script.resource,

@@ -191,6 +191,7 @@ impl OcfAgent {
                 program: resource_spec.path(),
                 args: Vec::new(),
                 env,
+                tail: std::sync::Arc::default(),
             },
             timeouts,
         }
@@ -252,6 +253,10 @@ impl Agent for OcfAgent {
     async fn validate(&self) -> Result<(), AgentError> {
         self.expect_success("validate-all", self.timeouts.validate, &[])
             .await
+    }
+
+    fn last_output(&self) -> Vec<String> {
+        self.script.last_lines()
     }
 
     fn meta_data(&self) -> String {

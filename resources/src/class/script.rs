@@ -74,6 +74,8 @@ pub(crate) struct Script {
     pub args: Vec<String>,
     /// Environment variables set for every action.
     pub env: Vec<(String, String)>,
+    /// The last output lines of the last run, for status.
+    pub tail: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
 }
 
 /// A finished action that ended with an exit code.
@@ -106,6 +108,15 @@ impl Script {
             program: spec.path.clone(),
             args: spec.args.clone(),
             env: Vec::new(),
+            tail: std::sync::Arc::default(),
+        }
+    }
+
+    /// The last output lines of the last run, oldest first.
+    pub fn last_lines(&self) -> Vec<String> {
+        match self.tail.lock() {
+            Ok(lines) => lines.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
         }
     }
 
@@ -158,6 +169,11 @@ impl Script {
         outcome: Outcome,
     ) -> Result<Finished, AgentError> {
         let last_line = outcome.tail.last().map(|line| line.text.clone());
+        let lines: Vec<String> = outcome.tail.iter().map(|line| line.text.clone()).collect();
+        match self.tail.lock() {
+            Ok(mut tail) => *tail = lines,
+            Err(poisoned) => *poisoned.into_inner() = lines,
+        }
         if outcome.timed_out {
             return Err(self.failed(format!(
                 "{action} timed out after {limit:?}; its process group was killed"

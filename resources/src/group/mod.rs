@@ -18,7 +18,45 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
+use tokio::time::Instant;
+
 use crate::agent::{Action, Agent, AgentError, Health};
+
+mod fail_count;
+mod status;
+pub use fail_count::FailCount;
+pub use status::{GroupRecords, LastAction, ResourceState, ResourceStatus};
+
+/// How one resource is monitored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MonitorPlan {
+    /// How often.
+    pub interval: Duration,
+    /// The limit on one monitor.
+    pub timeout: Duration,
+    /// Failures (within `failure_timeout`) at which the group gives up on
+    /// this node; 0: never, the resource is only restarted.
+    pub migration_threshold: u32,
+    /// How long a failure counts; `None`: until a cleanup.
+    pub failure_timeout: Option<Duration>,
+}
+
+/// A monitored resource's schedule and failures.
+#[derive(Debug, Clone)]
+struct Monitored {
+    plan: MonitorPlan,
+    next_due: Option<Instant>,
+    fails: FailCount,
+}
+
+/// What a [`Group::check`] did, when the group stays here.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Checked {
+    /// How many resources were monitored.
+    pub monitored: usize,
+    /// The resources that failed and were restarted in place.
+    pub restarted: Vec<String>,
+}
 
 /// Time limits per action.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -209,6 +247,20 @@ pub enum GroupError {
         /// Every announcement that failed, in start order.
         failures: Vec<ActionFailure>,
     },
+    /// A monitored resource failed too often, or its restart in place
+    /// failed: the group was stopped here and is to move.
+    #[error("group '{group}' gave up here: {reason}{}", stopped(.stop_failures))]
+    GaveUp {
+        /// The group id.
+        group: String,
+        /// Why.
+        reason: String,
+        /// How long the group keeps away (the failure-timeout); `None`:
+        /// until a cleanup.
+        retry_after: Option<Duration>,
+        /// Stops that failed while the group was stopped.
+        stop_failures: Vec<ActionFailure>,
+    },
     /// Some resources are not running.
     #[error("group '{group}' is not healthy: {}", join(.problems))]
     Unhealthy {
@@ -231,7 +283,15 @@ impl GroupError {
                     rollback: Rollback::Failed(_),
                     ..
                 }
-        )
+        ) || matches!(self, GroupError::GaveUp { stop_failures, .. } if !stop_failures.is_empty())
+    }
+}
+
+fn stopped(failures: &[ActionFailure]) -> String {
+    if failures.is_empty() {
+        "; stopped".to_string()
+    } else {
+        format!("; STOP FAILED: {}", join(failures))
     }
 }
 
@@ -249,18 +309,146 @@ pub struct Group {
     resources: Vec<Arc<dyn Agent>>,
     timeouts: ActionTimeouts,
     stop_retries: StopRetries,
+    monitors: Vec<Option<Monitored>>,
+    records: GroupRecords,
 }
 
 impl Group {
     /// A group named `id` (a haresources group's id: its resources' words)
     /// with the default timeouts.
     pub fn new(id: impl Into<String>, resources: Vec<Arc<dyn Agent>>) -> Self {
+        let records = GroupRecords::new(
+            resources
+                .iter()
+                .map(|agent| ResourceStatus {
+                    resource: agent.describe(),
+                    how: String::new(),
+                    state: ResourceState::Stopped,
+                    last: None,
+                    fail_count: 0,
+                    monitor_interval: None,
+                    output: Vec::new(),
+                })
+                .collect(),
+        );
         Group {
             id: id.into(),
+            monitors: vec![None; resources.len()],
             resources,
             timeouts: ActionTimeouts::default(),
             stop_retries: StopRetries::default(),
+            records,
         }
+    }
+
+    /// Monitors the resources as `plans` says (one entry per resource, in
+    /// start order; `None`: not monitored).
+    pub fn with_monitoring(mut self, plans: Vec<Option<MonitorPlan>>) -> Self {
+        for (index, plan) in plans.into_iter().enumerate().take(self.resources.len()) {
+            self.records.update(index, |line| {
+                line.monitor_interval = plan.map(|p| p.interval)
+            });
+            self.monitors[index] = plan.map(|plan| Monitored {
+                plan,
+                next_due: None,
+                fails: FailCount::default(),
+            });
+        }
+        self
+    }
+
+    /// Says in status how each resource runs (one line per resource).
+    pub fn with_descriptions(self, how: Vec<String>) -> Self {
+        for (index, how) in how.into_iter().enumerate() {
+            self.records.update(index, |line| line.how = how);
+        }
+        self
+    }
+
+    /// The status lines of the resources, shared with the runner.
+    pub fn records(&self) -> GroupRecords {
+        self.records.clone()
+    }
+
+    /// How often the group needs a [`Group::check`]: its most frequent
+    /// resource's interval; `None` when nothing is monitored.
+    pub fn monitor_interval(&self) -> Option<Duration> {
+        self.monitors
+            .iter()
+            .flatten()
+            .map(|m| m.plan.interval)
+            .min()
+    }
+
+    /// Forgets the monitor failures of `resource` (a haresources word), or
+    /// of every resource; whether the group has such a resource.
+    pub fn cleanup(&mut self, resource: Option<&str>) -> bool {
+        let mut found = false;
+        for (index, agent) in self.resources.iter().enumerate() {
+            if resource.is_some_and(|r| r != agent.describe()) {
+                continue;
+            }
+            found = true;
+            if let Some(monitored) = self.monitors[index].as_mut() {
+                monitored.fails.clear();
+            }
+            self.records.update(index, |line| line.fail_count = 0);
+        }
+        found
+    }
+
+    /// Runs `action` on the resource at `index` under `limit`, recording
+    /// its state, result, duration and output.
+    async fn act<T>(
+        &self,
+        index: usize,
+        action: Action,
+        limit: Duration,
+        future: impl Future<Output = Result<T, AgentError>>,
+    ) -> Result<T, ActionFailure> {
+        let Some(agent) = self.resources.get(index) else {
+            return Err(ActionFailure {
+                resource: format!("resource #{index}"),
+                action,
+                cause: FailureCause::Agent(AgentError::new(
+                    format!("resource #{index}"),
+                    crate::agent::AgentErrorKind::Failed("no such resource".into()),
+                )),
+            });
+        };
+        let during = match action {
+            Action::Start => Some(ResourceState::Starting),
+            Action::Stop => Some(ResourceState::Stopping),
+            _ => None,
+        };
+        if let Some(state) = during {
+            self.records.update(index, |line| line.state = state);
+        }
+        let started = Instant::now();
+        let result = run_with_timeout(&agent.describe(), action, limit, future).await;
+        let duration = started.elapsed();
+        let output = agent.last_output();
+        let state = match (action, &result) {
+            (Action::Start, Ok(_)) => Some(ResourceState::Running),
+            (Action::Stop, Ok(_)) => Some(ResourceState::Stopped),
+            (Action::Start | Action::Stop | Action::Monitor, Err(_)) => Some(ResourceState::Failed),
+            _ => None,
+        };
+        let outcome = result.as_ref().map(|_| ()).map_err(ToString::to_string);
+        self.records.update(index, |line| {
+            if let Some(state) = state {
+                line.state = state;
+            }
+            line.last = Some(LastAction {
+                action,
+                result: outcome,
+                duration,
+            });
+            if !output.is_empty() {
+                line.output = output;
+            }
+        });
+        result
     }
 
     /// Tries failed stops again as `retries` says.
@@ -290,14 +478,18 @@ impl Group {
         self.timeouts
     }
 
-    /// Stops one resource, trying again after a failure as
+    /// Stops the resource at `index`, trying again after a failure as
     /// [`StopRetries`] says; the last failure if none succeeded.
-    async fn run_stop(&self, agent: &dyn Agent) -> Result<(), ActionFailure> {
+    async fn run_stop(&self, index: usize) -> Result<(), ActionFailure> {
+        let Some(agent) = self.resources.get(index) else {
+            return Ok(());
+        };
         let resource = agent.describe();
         let mut attempt = 0;
         loop {
-            let stopped =
-                run_with_timeout(&resource, Action::Stop, self.timeouts.stop, agent.stop()).await;
+            let stopped = self
+                .act(index, Action::Stop, self.timeouts.stop, agent.stop())
+                .await;
             match stopped {
                 Ok(()) => return Ok(()),
                 Err(failure) if attempt < self.stop_retries.retries => {
@@ -315,24 +507,23 @@ impl Group {
         }
     }
 
-    /// Starts every resource in order; on a failure, stops the group again.
-    pub async fn start(&self) -> Result<(), GroupError> {
-        for (position, agent) in self.resources.iter().enumerate() {
-            let started = run_with_timeout(
-                &agent.describe(),
-                Action::Start,
-                self.timeouts.start,
-                agent.start(),
-            )
-            .await;
+    /// Starts the resources from `from` on, in order; on a failure, stops
+    /// the group again.
+    async fn start_from(&mut self, from: usize) -> Result<(), GroupError> {
+        for position in from..self.resources.len() {
+            let agent = self.resources[position].clone();
+            let started = self
+                .act(position, Action::Start, self.timeouts.start, agent.start())
+                .await;
             if let Err(failure) = started {
                 log::error!("{failure}; stopping group '{}' again", self.id);
                 let mut failures = Vec::new();
-                for tried in self.resources[..=position].iter().rev() {
-                    if let Err(stop_failure) = self.run_stop(tried.as_ref()).await {
+                for tried in (0..=position).rev() {
+                    if let Err(stop_failure) = self.run_stop(tried).await {
                         failures.push(stop_failure);
                     }
                 }
+                self.unschedule();
                 let rollback = if failures.is_empty() {
                     Rollback::Clean {
                         stopped: position + 1,
@@ -346,19 +537,29 @@ impl Group {
                     rollback,
                 });
             }
+            if let Some(monitored) = self.monitors[position].as_mut() {
+                monitored.next_due = Some(Instant::now() + monitored.plan.interval);
+            }
         }
         Ok(())
     }
 
-    /// Stops every resource in reverse order, going on past failures.
-    pub async fn stop(&self) -> Result<(), GroupError> {
-        let mut failures = Vec::new();
-        for agent in self.resources.iter().rev() {
-            if let Err(failure) = self.run_stop(agent.as_ref()).await {
-                log::error!("{failure}");
-                failures.push(failure);
-            }
+    /// No monitor is due while the group is not running.
+    fn unschedule(&mut self) {
+        for monitored in self.monitors.iter_mut().flatten() {
+            monitored.next_due = None;
         }
+    }
+
+    /// Starts every resource in order; on a failure, stops the group again.
+    pub async fn start(&mut self) -> Result<(), GroupError> {
+        self.start_from(0).await
+    }
+
+    /// Stops every resource in reverse order, going on past failures.
+    pub async fn stop(&mut self) -> Result<(), GroupError> {
+        self.unschedule();
+        let failures = self.stop_down_to(0).await;
         if failures.is_empty() {
             Ok(())
         } else {
@@ -366,6 +567,124 @@ impl Group {
                 group: self.id.clone(),
                 failures,
             })
+        }
+    }
+
+    /// Stops the resources from the last down to `to`, going on past
+    /// failures; the failures.
+    async fn stop_down_to(&self, to: usize) -> Vec<ActionFailure> {
+        let mut failures = Vec::new();
+        for index in (to..self.resources.len()).rev() {
+            if let Err(failure) = self.run_stop(index).await {
+                log::error!("{failure}");
+                failures.push(failure);
+            }
+        }
+        failures
+    }
+
+    /// Monitors the resources that are due, each under its own limit; a
+    /// failed one is restarted in place, and the group gives up here
+    /// ([`GroupError::GaveUp`], the group stopped) when a fail count
+    /// reaches its migration-threshold or the restart fails.
+    pub async fn check(&mut self) -> Result<Checked, GroupError> {
+        let mut checked = Checked::default();
+        for index in 0..self.resources.len() {
+            let now = Instant::now();
+            let Some(monitored) = self.monitors[index].as_mut() else {
+                continue;
+            };
+            let plan = monitored.plan;
+            let count = monitored.fails.count(now, plan.failure_timeout);
+            self.records.update(index, |line| line.fail_count = count);
+            let slack = plan.interval / 4;
+            if monitored.next_due.is_none_or(|due| due > now + slack) {
+                continue;
+            }
+            let agent = self.resources[index].clone();
+            let resource = agent.describe();
+            let problem = match self
+                .act(index, Action::Monitor, plan.timeout, agent.monitor())
+                .await
+            {
+                Ok(Health::Running) => None,
+                Ok(health) => {
+                    let failed = health.to_string();
+                    self.records.update(index, |line| {
+                        line.state = ResourceState::Failed;
+                        if let Some(last) = line.last.as_mut() {
+                            last.result = Err(failed);
+                        }
+                    });
+                    Some(MonitorProblem::NotRunning {
+                        resource: resource.clone(),
+                        health,
+                    })
+                }
+                Err(failure) => Some(MonitorProblem::Failed(failure)),
+            };
+            checked.monitored += 1;
+            let now = Instant::now();
+            let Some(monitored) = self.monitors[index].as_mut() else {
+                continue;
+            };
+            monitored.next_due = Some(now + plan.interval);
+            let Some(problem) = problem else {
+                continue;
+            };
+            let count = monitored.fails.record(now, plan.failure_timeout);
+            self.records.update(index, |line| line.fail_count = count);
+            let threshold = plan.migration_threshold;
+            if threshold != 0 && count >= threshold {
+                let reason = format!(
+                    "{problem}; {count} failure(s) of {resource} reach its \
+                     migration-threshold {threshold}"
+                );
+                return Err(self.give_up(reason, plan.failure_timeout).await);
+            }
+            log::warn!(
+                "group '{}': {problem}: restarting it in place from {resource} \
+                 (failure {count}{})",
+                self.id,
+                if threshold == 0 {
+                    String::new()
+                } else {
+                    format!(" of {threshold}")
+                }
+            );
+            if let Err(error) = self.restart_from(index).await {
+                let reason = format!("{problem}; the restart in place failed: {error}");
+                return Err(self.give_up(reason, plan.failure_timeout).await);
+            }
+            checked.restarted.push(resource);
+        }
+        Ok(checked)
+    }
+
+    /// Restarts in place from the resource at `index`: the ones after it
+    /// stopped in reverse, it stopped, then it and the ones after it
+    /// started in order.
+    async fn restart_from(&mut self, index: usize) -> Result<(), GroupError> {
+        let failures = self.stop_down_to(index).await;
+        if !failures.is_empty() {
+            return Err(GroupError::StopFailed {
+                group: self.id.clone(),
+                failures,
+            });
+        }
+        self.start_from(index).await
+    }
+
+    /// Stops the whole group after a failure it will not recover from here.
+    async fn give_up(&mut self, reason: String, retry_after: Option<Duration>) -> GroupError {
+        log::error!("group '{}': {reason}: stopping it here", self.id);
+        self.unschedule();
+        let stop_failures = self.stop_down_to(0).await;
+        GroupError::GaveUp {
+            group: self.id.clone(),
+            reason,
+            retry_after,
+            stop_failures,
         }
     }
 
@@ -425,5 +744,7 @@ impl Group {
     }
 }
 
+#[cfg(test)]
+mod check_tests;
 #[cfg(test)]
 mod tests;

@@ -172,7 +172,7 @@ fn taken(log: &Arc<Mutex<Vec<String>>>) -> Vec<String> {
 #[tokio::test]
 async fn starts_in_order_and_stops_in_reverse() {
     let log = Arc::default();
-    let g = group(vec![
+    let mut g = group(vec![
         Fake::new("a", &log),
         Fake::new("b", &log),
         Fake::new("c", &log),
@@ -189,7 +189,7 @@ async fn failed_start_rolls_back_in_reverse_and_names_the_resource() {
     let log = Arc::default();
     let mut b = Fake::new("b", &log);
     b.start = Behaviour::Fail;
-    let g = group(vec![Fake::new("a", &log), b, Fake::new("c", &log)]);
+    let mut g = group(vec![Fake::new("a", &log), b, Fake::new("c", &log)]);
     let error = g.start().await.expect_err("b fails");
     assert_eq!(taken(&log), ["start a", "start b", "stop b", "stop a"]);
     match &error {
@@ -214,7 +214,7 @@ async fn failed_rollback_is_reported() {
     a.stop = Behaviour::Fail;
     let mut b = Fake::new("b", &log);
     b.start = Behaviour::Fail;
-    let g = group(vec![a, b]);
+    let mut g = group(vec![a, b]);
     let error = g.start().await.expect_err("b fails");
     assert_eq!(taken(&log), ["start a", "start b", "stop b", "stop a"]);
     let GroupError::StartFailed {
@@ -236,7 +236,7 @@ async fn hung_start_times_out_and_is_rolled_back() {
     let log = Arc::default();
     let mut b = Fake::new("b", &log);
     b.start = Behaviour::Hang;
-    let g = group(vec![Fake::new("a", &log), b]);
+    let mut g = group(vec![Fake::new("a", &log), b]);
     let began = std::time::Instant::now();
     let error = g.start().await.expect_err("b hangs");
     let waited = began.elapsed();
@@ -273,7 +273,7 @@ async fn stop_goes_on_past_failures_and_reports_them_all() {
     a.stop = Behaviour::Fail;
     let mut c = Fake::new("c", &log);
     c.stop = Behaviour::Hang;
-    let g = group(vec![a, Fake::new("b", &log), c]);
+    let mut g = group(vec![a, Fake::new("b", &log), c]);
     let error = g.stop().await.expect_err("two stops fail");
     assert_eq!(
         taken(&log),
