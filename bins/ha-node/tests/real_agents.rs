@@ -115,9 +115,20 @@ fn executable(path: &Path, text: &str) {
 /// A cluster of two machines holding `haresources`, with `scripts` in
 /// each node's resource.d and each node's web page saying its letter.
 fn real_cluster(tag: &str, haresources: &str, scripts: &[(&str, &str)]) -> TwoNodeCluster {
+    monitored_real_cluster(tag, haresources, scripts, None)
+}
+
+/// [`real_cluster`] with a monitoring file.
+fn monitored_real_cluster(
+    tag: &str,
+    haresources: &str,
+    scripts: &[(&str, &str)],
+    monitoring: Option<&str>,
+) -> TwoNodeCluster {
     require_packages();
     let mut spec = ClusterSpec::fast(BINARY);
     spec.haresources = haresources.into();
+    spec.monitoring = monitoring.map(str::to_string);
     spec.private_mounts = Some(private_dirs());
     let cluster = cluster(tag, spec);
     for node in Node::BOTH {
@@ -470,42 +481,29 @@ fn a_failed_start_on_the_preferred_node_leaves_it_nothing_and_the_peer_serves() 
     check_holds_nothing(&cluster, Node::A);
 }
 
-/// Checks that the group was started again in place on `node` after
-/// `since` (wall clock): the record script started again with everything
-/// before it up (and IPaddr2 after it as `ip2`: a start in place starts
-/// every resource again, the running ones being left as they are), and
-/// `restarted` (a file an agent writes when it starts its resource) is
-/// newer than `since`.
-fn check_restarted(cluster: &TwoNodeCluster, node: Node, since: f64, restarted: &str, ip2: &str) {
-    wait_running(cluster, node);
-    let host = cluster.host(node);
-    let start = records(cluster, node)
-        .into_iter()
-        .rfind(|r| r.call == "one two start")
-        .unwrap();
-    assert!(start.at > since, "no start since {since}: {start:?}");
-    assert_eq!(
-        start.seen,
-        format!("vip=yes dummy=yes nginx=yes ip2={ip2}"),
-        "{start:?}"
-    );
-    let written = mtime(host, restarted).unwrap_or_else(|| panic!("{restarted} missing"));
-    assert!(written > since, "{restarted} not written again");
-    assert!(has(host, [10, 77, 0, 100]) && has(host, [10, 77, 0, 101]));
-    assert_eq!(nginx_status(host), "running");
-}
-
 #[test]
 fn what_the_real_agents_monitors_find_gone_is_started_again_in_place() {
-    let mut cluster = real_cluster("hn-realmon", GROUP, &[("record", RECORD)]);
+    // nginx and resource-agents' IPaddr2 checked every second; five
+    // failures before the group would move.
+    let mut cluster = monitored_real_cluster(
+        "hn-realmon",
+        GROUP,
+        &[("record", RECORD)],
+        Some(
+            "default interval=1s timeout=20s migration-threshold=5\n\
+             nginx\n\
+             ocf:heartbeat:IPaddr2::ip=10.77.0.101::cidr_netmask=24::nic=eth0::arp_bg=true\n",
+        ),
+    );
     let begun = wall_clock();
     cluster.start(Node::A).expect("start node-a");
     cluster.start(Node::B).expect("start node-b");
     check_started_in_order(&cluster, Node::A, begun);
     let host_a = cluster.host(Node::A);
 
-    // resource-agents' IPaddr2 finds its address gone (monitor: 7, not
-    // running); started again, it sends its ARP rounds again.
+    // resource-agents' IPaddr2, the last resource, finds its address gone
+    // (monitor: 7, not running): it alone is started again, and sends its
+    // ARP rounds again; the resources before it are left alone.
     let removed = wall_clock();
     host_a
         .ip(&["addr", "del", "10.77.0.101/24", "dev", "eth0"])
@@ -518,18 +516,19 @@ fn what_the_real_agents_monitors_find_gone_is_started_again_in_place() {
         "address not restored\n{}",
         evidence(&cluster)
     );
-    check_restarted(
-        &cluster,
-        Node::A,
-        removed,
-        "/run/resource-agents/send_arp-10.77.0.101",
-        "no",
+    wait_running(&cluster, Node::A);
+    assert!(
+        records(&cluster, Node::A).iter().all(|r| r.at < removed),
+        "a resource before the failed one was touched: {:?}",
+        records(&cluster, Node::A)
     );
+    assert_eq!(fail_count(&cluster, "arp_bg=true"), 1);
 
     // nginx crashes, master and workers (status: 1, dead with its pid
-    // file left); started again, it writes a new pid file. (A master
-    // killed alone leaves its workers on port 80, and the init script
-    // cannot start it again: no fault a cluster manager can repair.)
+    // file left): the resources after it are stopped in reverse, nginx is
+    // started again (a new pid file), then they are started again. (A
+    // master killed alone leaves its workers on port 80, and the init
+    // script cannot start it again: no fault a cluster manager can repair.)
     let pid = host_a.read_file("/run/nginx.pid").expect("nginx pid file");
     let pid = pid.trim();
     let killed = wall_clock();
@@ -551,11 +550,49 @@ fn what_the_real_agents_monitors_find_gone_is_started_again_in_place() {
         "nginx not started again\n{}",
         evidence(&cluster)
     );
-    check_restarted(&cluster, Node::A, killed, "/run/nginx.pid", "yes");
-    check_holds_nothing(&cluster, Node::B);
-    let status_a = status(&cluster, Node::A).expect("status of node-a");
-    assert_eq!(
-        status_a["history"]["takeovers"]["restart"], 2,
-        "{status_a:#}"
+    // The in-place restart goes on past nginx: wait for the resources after
+    // it, the record script and resource-agents' IPaddr2 (its address back).
+    let restarted = cluster.wait_until(Duration::from_secs(20), |c| {
+        records(c, Node::A)
+            .iter()
+            .any(|r| r.at > killed && r.call == "one two start")
+            && has(c.host(Node::A), [10, 77, 0, 101])
+    });
+    assert!(
+        restarted.is_some(),
+        "the resources after nginx were not started again\n{}",
+        evidence(&cluster)
     );
+    let since: Vec<Record> = records(&cluster, Node::A)
+        .into_iter()
+        .filter(|r| r.at > killed)
+        .collect();
+    let calls: Vec<&str> = since.iter().map(|r| r.call.as_str()).collect();
+    assert_eq!(calls, ["one two stop", "one two start"], "{since:?}");
+    // Started again after nginx, before resource-agents' IPaddr2.
+    assert_eq!(
+        since[1].seen, "vip=yes dummy=yes nginx=yes ip2=no",
+        "{since:?}"
+    );
+    let pid_written = mtime(host_a, "/run/nginx.pid").expect("nginx pid file");
+    assert!(pid_written < since[1].at, "record started before nginx");
+    assert_eq!(nginx_status(host_a), "running");
+    assert_eq!(fail_count(&cluster, "nginx"), 1);
+    check_holds_nothing(&cluster, Node::B);
+}
+
+/// node-a's fail count of the resource whose haresources word ends with `word_end`.
+fn fail_count(cluster: &TwoNodeCluster, word_end: &str) -> u64 {
+    let status = status(cluster, Node::A).expect("status of node-a");
+    status["groups"][0]["resources"]
+        .as_array()
+        .and_then(|list| {
+            list.iter().find(|r| {
+                r["resource"]
+                    .as_str()
+                    .is_some_and(|w| w.ends_with(word_end))
+            })
+        })
+        .and_then(|r| r["fail_count"].as_u64())
+        .unwrap_or_else(|| panic!("no fail count for {word_end}: {status:#}"))
 }

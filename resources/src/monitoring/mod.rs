@@ -272,7 +272,9 @@ fn parse_line(
         )));
         return;
     }
-    if first.contains('=') {
+    // A setting is `key=value`; a resource word with `=` in it is an OCF
+    // resource's `::name=value`, which always has `::`.
+    if first.contains('=') && !first.contains("::") {
         diagnostics.push(error(format!(
             "'{first}': a line starts with 'default' or a resource word of haresources"
         )));

@@ -39,6 +39,16 @@ fn a_default_line_and_resource_lines_give_each_resource_its_plan() {
 }
 
 #[test]
+fn an_ocf_resource_with_parameters_is_a_resource_word() {
+    let word = "ocf:heartbeat:IPaddr2::ip=10.0.0.2::cidr_netmask=24";
+    let parsed = parse(&format!("default interval=1s\n{word}\n")).unwrap();
+    assert_eq!(
+        parsed.plan(word).map(|p| p.interval),
+        Some(Interval::Every(Duration::from_secs(1)))
+    );
+}
+
+#[test]
 fn built_in_defaults_fill_what_no_line_sets() {
     let parsed = parse("httpd interval=3s\n").unwrap();
     assert_eq!(
