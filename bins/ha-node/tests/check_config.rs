@@ -205,14 +205,14 @@ fn directives_heartbeat_knows_but_we_do_not_implement_are_refused_by_name() {
         "ha.cf",
         &format!(
             "{HA_CF}ucast6 eth0 fe80::1\nping6 fe80::1\n\
-             stonith_host * baytech 10.0.0.3 login secret\ncrm yes\n"
+             failfast hb\ncrm yes\n"
         ),
     );
     let ha_cf = scratch.path("ha.cf");
     scratch.expect_errors(&[
         format!("{ha_cf}:9: directive 'ucast6' is not supported yet"),
         format!("{ha_cf}:10: directive 'ping6' is not supported yet"),
-        format!("{ha_cf}:11: directive 'stonith_host' is not supported yet"),
+        format!("{ha_cf}:11: directive 'failfast' is not supported yet"),
         format!(
             "{ha_cf}:12: crm yes: the cluster resource manager (Pacemaker) is not \
              supported yet; only 'crm off' is accepted"
