@@ -436,6 +436,7 @@ mod tests {
                 local_state: "running".into(),
             }],
             ping_nodes: Vec::new(),
+            fences: Vec::new(),
             history: Default::default(),
         }
     }

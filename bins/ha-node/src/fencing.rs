@@ -1,0 +1,243 @@
+//! ha.cf's fencing device on this host: checked, described for
+//! `check-config`, and run for the membership driver when a dead peer must
+//! be reset before its groups are taken over.
+//!
+//! heartbeat links cluster-glue's STONITH library; the node runs
+//! cluster-glue's `stonith` command instead, with the same device types
+//! and parameters:
+//!
+//! - `stonith TYPE FILE`: `stonith -t TYPE -F FILE -T reset NODE`;
+//! - `stonith_host HOST|* TYPE PARAMS...`: `stonith -t TYPE -p "PARAMS"
+//!   -T reset NODE`;
+//! - `stonith_command PROGRAM ARGS...` (ours): `PROGRAM ARGS... NODE`.
+//!
+//! Exit 0 means the node is reset. Each run leads a process group of its
+//! own (ha-process); at [`FENCE_TIMEOUT`] the group is ended and the run
+//! counts as failed, to be retried as any failure. A missing `stonith`
+//! program (package cluster-glue), a device type it does not know, a
+//! missing configuration file or a `stonith_command` that is not executable
+//! is an error at check-config and start.
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use ha_conf::ConfigError;
+use ha_membership::config::hacf::{FenceDevice, FenceMethod};
+use ha_membership::config::HaConfig;
+use ha_membership::driver::Fencer;
+use ha_process::{Command, Output};
+
+/// How long one fence may run before its process group is ended (and the
+/// fence counts as failed, to be retried).
+pub const FENCE_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// The grace between SIGTERM and SIGKILL of a fence that timed out.
+const GRACE: Duration = Duration::from_secs(2);
+
+/// Where cluster-glue's `stonith` is looked for besides `PATH`.
+const STONITH_DIRS: &[&str] = &["/usr/sbin", "/sbin", "/usr/bin", "/bin"];
+
+/// How one fence is run: the program and its arguments, the node's name
+/// appended.
+#[derive(Debug, Clone)]
+pub struct FenceCommand {
+    program: PathBuf,
+    args: Vec<String>,
+    /// The device, for the log.
+    device: String,
+}
+
+impl FenceCommand {
+    /// The command for `device`; cluster-glue's `stonith` is looked up for
+    /// `stonith` and `stonith_host` (an error naming the package if absent).
+    pub fn of(device: &FenceDevice) -> Result<Self, String> {
+        match &device.method {
+            FenceMethod::Command { program, args } => Ok(FenceCommand {
+                program: program.clone(),
+                args: args.clone(),
+                device: device.to_string(),
+            }),
+            FenceMethod::File { device_type, file } => Ok(FenceCommand {
+                program: stonith_program()?,
+                args: vec![
+                    "-t".into(),
+                    device_type.clone(),
+                    "-F".into(),
+                    file.display().to_string(),
+                    "-T".into(),
+                    "reset".into(),
+                ],
+                device: device_type.clone(),
+            }),
+            FenceMethod::Params {
+                device_type,
+                params,
+                ..
+            } => Ok(FenceCommand {
+                program: stonith_program()?,
+                args: vec![
+                    "-t".into(),
+                    device_type.clone(),
+                    "-p".into(),
+                    params.clone(),
+                    "-T".into(),
+                    "reset".into(),
+                ],
+                device: device_type.clone(),
+            }),
+        }
+    }
+
+    /// The command line for `node`, for the operator.
+    pub fn line(&self, node: &str) -> String {
+        let mut line = self.program.display().to_string();
+        for arg in self.args.iter().map(String::as_str).chain([node]) {
+            if arg.contains(char::is_whitespace) || arg.is_empty() {
+                line.push_str(&format!(" \"{arg}\""));
+            } else {
+                line.push(' ');
+                line.push_str(arg);
+            }
+        }
+        line
+    }
+}
+
+#[async_trait]
+impl Fencer for FenceCommand {
+    fn describe(&self) -> String {
+        self.device.clone()
+    }
+
+    async fn fence(&self, node: &str) -> Result<(), String> {
+        let outcome = Command::new(&self.program)
+            .args(&self.args)
+            .arg(node)
+            .timeout(FENCE_TIMEOUT)
+            .grace(GRACE)
+            .tag(format!("STONITH {node}"))
+            .stdout(Output::Log)
+            .stderr(Output::Log)
+            .run()
+            .await
+            .map_err(|e| format!("`{}`: {e}", self.line(node)))?;
+        if outcome.success() {
+            return Ok(());
+        }
+        let last = outcome
+            .tail
+            .last()
+            .map(|l| format!(" ({})", l.text))
+            .unwrap_or_default();
+        Err(format!("`{}`: {outcome}{last}", self.line(node)))
+    }
+}
+
+/// cluster-glue's `stonith` program, from `PATH` or the usual directories.
+pub fn stonith_program() -> Result<PathBuf, String> {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&path)
+        .chain(STONITH_DIRS.iter().map(PathBuf::from))
+        .map(|dir| dir.join("stonith"))
+        .find(|p| executable(p).is_ok())
+        .ok_or_else(|| {
+            "cluster-glue's `stonith` command is not installed (looked in PATH and /usr/sbin); \
+             install the package cluster-glue, or fence with stonith_command"
+                .to_string()
+        })
+}
+
+/// Whether `program` is a file this host may execute.
+fn executable(program: &Path) -> Result<(), String> {
+    let meta = std::fs::metadata(program).map_err(|e| format!("{}: {e}", program.display()))?;
+    if !meta.is_file() || meta.permissions().mode() & 0o111 == 0 {
+        return Err(format!("{} is not an executable file", program.display()));
+    }
+    Ok(())
+}
+
+/// The device types cluster-glue's `stonith -L` lists.
+fn stonith_types(stonith: &Path) -> Result<Vec<String>, String> {
+    let outcome = Command::new(stonith)
+        .arg("-L")
+        .timeout(Duration::from_secs(10))
+        .tag("stonith -L")
+        .stdout(Output::Capture)
+        .stderr(Output::Discard)
+        .log_level(log::Level::Debug)
+        .run_blocking()
+        .map_err(|e| e.to_string())?;
+    if !outcome.success() {
+        return Err(format!("`{} -L`: {outcome}", stonith.display()));
+    }
+    Ok(String::from_utf8_lossy(&outcome.stdout)
+        .split_whitespace()
+        .map(str::to_string)
+        .collect())
+}
+
+/// The errors about node `node`'s fencing device on this host.
+pub fn check(ha: &HaConfig, node: &str) -> Vec<ConfigError> {
+    let Some(device) = ha.fence_device_for(node) else {
+        return Vec::new();
+    };
+    let error = |message: String| ConfigError {
+        location: device.location.clone(),
+        message,
+    };
+    let command = match FenceCommand::of(device) {
+        Ok(command) => command,
+        Err(message) => return vec![error(message)],
+    };
+    let mut errors = Vec::new();
+    match &device.method {
+        FenceMethod::Command { program, .. } => {
+            if let Err(message) = executable(program) {
+                errors.push(error(format!("stonith_command: {message}")));
+            }
+        }
+        FenceMethod::File { file, .. } => {
+            if !file.is_file() {
+                errors.push(error(format!(
+                    "stonith: the configuration file {} does not exist",
+                    file.display()
+                )));
+            }
+        }
+        FenceMethod::Params { .. } => {}
+    }
+    if let Some(device_type) = device.device_type() {
+        match stonith_types(&command.program) {
+            Ok(types) if !types.iter().any(|t| t == device_type) => errors.push(error(format!(
+                "invalid STONITH type '{device_type}': `stonith -L` does not list it"
+            ))),
+            Ok(_) => {}
+            Err(message) => errors.push(error(format!("cannot list the STONITH types: {message}"))),
+        }
+    }
+    errors
+}
+
+/// How fencing will run on node `node`, for `check-config`.
+pub fn describe(ha: &HaConfig, node: &str, ha_cf: &Path) -> String {
+    let Some(device) = ha.fence_device_for(node) else {
+        return format!(
+            "{}: fencing: none configured: a dead peer's resource groups are taken over \
+             without a reset (heartbeat's warning: shared disks are not protected)",
+            ha_cf.display()
+        );
+    };
+    let how = match FenceCommand::of(device) {
+        Ok(command) => format!(
+            "runs `{}` before taking over the resource groups of a dead node that held any \
+             (or was never heard); exit 0 = reset; a failure or a run past {} s is retried \
+             every 5 s, the groups staying down meanwhile",
+            command.line("NODE"),
+            FENCE_TIMEOUT.as_secs()
+        ),
+        Err(message) => message,
+    };
+    format!("{}: fencing ({device}): {how}", device.location)
+}
