@@ -220,15 +220,10 @@ pub fn check(ha: &HaConfig, node: &str) -> Vec<ConfigError> {
     errors
 }
 
-/// How fencing will run on node `node`, for `check-config`.
-pub fn describe(ha: &HaConfig, node: &str, ha_cf: &Path) -> String {
-    let Some(device) = ha.fence_device_for(node) else {
-        return format!(
-            "{}: fencing: none configured: a dead peer's resource groups are taken over \
-             without a reset (heartbeat's warning: shared disks are not protected)",
-            ha_cf.display()
-        );
-    };
+/// How fencing will run on node `node`, for `check-config` (`None`: no
+/// device applies to it).
+pub fn describe(ha: &HaConfig, node: &str) -> Option<String> {
+    let device = ha.fence_device_for(node)?;
     let how = match FenceCommand::of(device) {
         Ok(command) => format!(
             "runs `{}` before taking over the resource groups of a dead node that held any \
@@ -239,5 +234,5 @@ pub fn describe(ha: &HaConfig, node: &str, ha_cf: &Path) -> String {
         ),
         Err(message) => message,
     };
-    format!("{}: fencing ({device}): {how}", device.location)
+    Some(format!("{}: fencing ({device}): {how}", device.location))
 }

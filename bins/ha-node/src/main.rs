@@ -150,10 +150,9 @@ fn check_config(dir: &Path, node: Option<String>, resolver: &Resolver) -> ExitCo
             for line in clients::describe(&config.ha, &dir.join("ha.cf")) {
                 println!("{line}");
             }
-            println!(
-                "{}",
-                fencing::describe(&config.ha, &config.node, &dir.join("ha.cf"))
-            );
+            if let Some(line) = fencing::describe(&config.ha, &config.node) {
+                println!("{line}");
+            }
             println!("{}: configuration OK for node {node}", dir.display());
             ExitCode::SUCCESS
         }
