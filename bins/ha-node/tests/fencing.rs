@@ -188,3 +188,32 @@ fn a_failing_fence_is_retried_every_5_s_and_holds_the_takeover_until_it_succeeds
     }
     let _ = fs::remove_dir_all(&record);
 }
+
+/// cluster-glue's own `stonith` command, with its `null` device (which
+/// "resets" the hosts of its list and does nothing): heartbeat's
+/// `stonith_host` line runs unchanged. Our own recording plugin cannot be
+/// used: cluster-glue looks for external plugins in its fixed directory
+/// under /usr only.
+#[test]
+fn heartbeats_stonith_host_line_runs_cluster_glues_stonith() {
+    let mut spec = ClusterSpec::fast(BINARY);
+    spec.extra_ha_cf = vec!["stonith_host * null node-a node-b".to_string()];
+    let mut cluster = cluster("hn-stonith", spec);
+    start_both(&mut cluster);
+    let (killed, taken) = kill_and_wait_takeover(&mut cluster, Duration::from_secs(10));
+    let log_b = cluster.log(Node::B);
+    let reset = log_b
+        .find("Resetting node node-a with [null]")
+        .unwrap_or_else(|| panic!("no reset:\n{log_b}"));
+    let done = log_b
+        .find("node node-a now reset.")
+        .unwrap_or_else(|| panic!("no reset done:\n{log_b}"));
+    let acquire = log_b
+        .find("acquiring resource group IPaddr::10.77.0.100/24/eth0 (peer-dead)")
+        .unwrap_or_else(|| panic!("no takeover:\n{log_b}"));
+    assert!(reset < done && done < acquire, "{log_b}");
+    eprintln!(
+        "with cluster-glue's stonith (null device): node-b held the address {} ms after the kill",
+        ((taken - killed) * 1000.0) as i64
+    );
+}
