@@ -47,6 +47,8 @@ pub struct FenceCommand {
     args: Vec<String>,
     /// The device, for the log.
     device: String,
+    /// How long one run may take.
+    timeout: Duration,
 }
 
 impl FenceCommand {
@@ -58,6 +60,7 @@ impl FenceCommand {
                 program: program.clone(),
                 args: args.clone(),
                 device: device.to_string(),
+                timeout: FENCE_TIMEOUT,
             }),
             FenceMethod::File { device_type, file } => Ok(FenceCommand {
                 program: stonith_program()?,
@@ -70,6 +73,7 @@ impl FenceCommand {
                     "reset".into(),
                 ],
                 device: device_type.clone(),
+                timeout: FENCE_TIMEOUT,
             }),
             FenceMethod::Params {
                 device_type,
@@ -86,6 +90,7 @@ impl FenceCommand {
                     "reset".into(),
                 ],
                 device: device_type.clone(),
+                timeout: FENCE_TIMEOUT,
             }),
         }
     }
@@ -115,7 +120,7 @@ impl Fencer for FenceCommand {
         let outcome = Command::new(&self.program)
             .args(&self.args)
             .arg(node)
-            .timeout(FENCE_TIMEOUT)
+            .timeout(self.timeout)
             .grace(GRACE)
             .tag(format!("STONITH {node}"))
             .stdout(Output::Log)
@@ -235,4 +240,104 @@ pub fn describe(ha: &HaConfig, node: &str) -> Option<String> {
         Err(message) => message,
     };
     Some(format!("{}: fencing ({device}): {how}", device.location))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    fn script(dir: &Path, text: &str) -> PathBuf {
+        let path = dir.join("fence");
+        std::fs::write(&path, text).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+        path
+    }
+
+    fn scratch(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("ha-node-fence-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    #[tokio::test]
+    async fn the_node_name_comes_last_and_exit_0_is_a_reset() {
+        let dir = scratch("args");
+        let record = dir.join("args");
+        let program = script(
+            &dir,
+            &format!("#!/bin/sh\necho \"$@\" > {}\nexit 0\n", record.display()),
+        );
+        let command = FenceCommand {
+            program,
+            args: vec!["-x".into(), "two words".into()],
+            device: "test".into(),
+            timeout: Duration::from_secs(10),
+        };
+        command.fence("node-a").await.unwrap();
+        assert_eq!(
+            std::fs::read_to_string(&record).unwrap(),
+            "-x two words node-a\n"
+        );
+        assert!(command.line("node-a").ends_with(" -x \"two words\" node-a"));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[tokio::test]
+    async fn a_fence_past_its_timeout_fails_and_its_process_group_is_ended() {
+        let dir = scratch("timeout");
+        let pid_file = dir.join("child");
+        let program = script(
+            &dir,
+            &format!(
+                "#!/bin/sh\nsleep 30 &\necho $! > {}\nwait\n",
+                pid_file.display()
+            ),
+        );
+        let command = FenceCommand {
+            program,
+            args: Vec::new(),
+            device: "test".into(),
+            timeout: Duration::from_millis(300),
+        };
+        let started = std::time::Instant::now();
+        let error = command.fence("node-a").await.unwrap_err();
+        assert!(error.contains("timed out"), "{error}");
+        assert!(started.elapsed() < Duration::from_secs(5));
+        let child: i32 = std::fs::read_to_string(&pid_file)
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap();
+        // The background sleep went with the group (gone, or a zombie
+        // waiting for whoever reaps orphans).
+        let state = std::fs::read_to_string(format!("/proc/{child}/stat")).unwrap_or_default();
+        let running = state
+            .rsplit_once(") ")
+            .is_some_and(|(_, rest)| !rest.starts_with('Z'));
+        assert!(
+            !running,
+            "the fence's child {child} outlived the timeout: {state}"
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn heartbeats_devices_run_cluster_glues_stonith() {
+        let ha = ha_membership::config::parse_ha_cf(&ha_conf::Source::new(
+            "ha.cf",
+            "bcast lo\nnode a b\nstonith_host * null a b\n",
+        ))
+        .unwrap();
+        let device = ha.fence_device_for("a").unwrap();
+        let Ok(command) = FenceCommand::of(device) else {
+            return; // cluster-glue is not installed here
+        };
+        assert!(command
+            .line("a")
+            .ends_with("stonith -t null -p \"a b\" -T reset a"));
+    }
 }
