@@ -696,6 +696,46 @@ mod tests {
     use super::*;
 
     #[test]
+    fn pending_fences_are_listed_in_status_text_and_json() {
+        let report = StatusReport {
+            node: "node-b".into(),
+            nodes: Vec::new(),
+            node_order: Vec::new(),
+            media: Vec::new(),
+            groups: Vec::new(),
+            ping_nodes: Vec::new(),
+            fences: vec![
+                FenceReport {
+                    node: "node-a".into(),
+                    attempts: 2,
+                    running: false,
+                    retry_in_ms: Some(3120),
+                    pending_ms: 6890,
+                },
+                FenceReport {
+                    node: "node-c".into(),
+                    attempts: 1,
+                    running: true,
+                    retry_in_ms: None,
+                    pending_ms: 40,
+                },
+            ],
+            history: HistoryReport::default(),
+        };
+        let text = report.to_text();
+        assert!(
+            text.contains(
+                "fences pending (resource groups wait for them):\n  \
+                 node-a           2 attempt(s), next attempt in 3120 ms, pending 6890 ms\n  \
+                 node-c           1 attempt(s), attempt running, pending 40 ms\n"
+            ),
+            "{text}"
+        );
+        let json = serde_json::to_string(&report).unwrap_or_default();
+        assert!(json.contains(r#""retry_in_ms":3120"#), "{json}");
+    }
+
+    #[test]
     fn wall_clock_times_are_shown_in_utc() {
         assert_eq!(utc(0), "1970-01-01 00:00:00.000 UTC");
         assert_eq!(utc(951_827_696_789), "2000-02-29 12:34:56.789 UTC");
