@@ -102,6 +102,9 @@ pub struct ClusterSpec {
     /// What a node runs when a stop fails for good (`--failed-stop-command`;
     /// never the default reboot in a lab).
     pub failed_stop_command: String,
+    /// More ha.cf lines, the same on both nodes, written after the others
+    /// (e.g. `stonith_command /path/to/fence`).
+    pub extra_ha_cf: Vec<String>,
     /// `None`: the nodes share the machine's mounts and hostname. `Some`:
     /// each node is a machine of its own ([`Host::make_machine`]), its
     /// hostname its node name, with an empty tmpfs over each of these
@@ -129,6 +132,7 @@ impl ClusterSpec {
             haresources: "node-a IPaddr::10.77.0.100/24/eth0\n".into(),
             monitoring: None,
             failed_stop_command: "/bin/true".into(),
+            extra_ha_cf: Vec::new(),
             private_mounts: None,
         }
     }
@@ -278,12 +282,13 @@ impl TwoNodeCluster {
             .iter()
             .map(|m| format!("{m}\n"))
             .collect();
+        let extra: String = spec.extra_ha_cf.iter().map(|l| format!("{l}\n")).collect();
         let logs = self.node_dir(node);
         write(
             "ha.cf",
             &format!(
                 "logfile {}\ndebugfile {}\nkeepalive {}\nwarntime {}\ndeadtime {}\ninitdead {}\n\
-                 udpport 694\n{media}auto_failback {}\nnode {}\nnode {}\n",
+                 udpport 694\n{media}auto_failback {}\nnode {}\nnode {}\n{extra}",
                 logs.join("ha-log").display(),
                 logs.join("ha-debug").display(),
                 spec.keepalive,

@@ -163,6 +163,13 @@ fn configure(setup: &mut Setup, words: &[&str], at: &At) {
                 other => at.fail(format!("auto_failback is on or off, not {other:?}")),
             }
         }
+        "fencing" => {
+            setup.fencing = match value(1) {
+                "on" => true,
+                "off" => false,
+                other => at.fail(format!("fencing is on or off, not {other:?}")),
+            }
+        }
         "seed" => {
             setup.seed = value(1)
                 .parse()
@@ -192,8 +199,9 @@ fn command(setup: &Setup, words: &[&str], at: &At) -> Command {
             .unwrap_or_else(|| at.fail(format!("unknown node {word:?}")))
     };
     let action = |word: Option<&&str>| -> ActionType {
-        word.and_then(|w| ActionType::parse(w))
-            .unwrap_or_else(|| at.fail("expected an action: start, stop or monitor"))
+        word.and_then(|w| ActionType::parse(w)).unwrap_or_else(|| {
+            at.fail("expected an action: start, stop, monitor, announce or fence")
+        })
     };
     let number = |word: Option<&&str>| -> u64 {
         word.and_then(|w| w.parse().ok())

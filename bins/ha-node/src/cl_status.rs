@@ -437,6 +437,7 @@ mod tests {
                 resources: Vec::new(),
             }],
             ping_nodes: Vec::new(),
+            fences: Vec::new(),
             history: Default::default(),
         }
     }

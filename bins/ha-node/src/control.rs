@@ -50,6 +50,10 @@ pub struct StatusReport {
     /// The ping nodes, in ha.cf order (empty without any).
     #[serde(default)]
     pub ping_nodes: Vec<PingNodeReport>,
+    /// The fences pending: dead nodes whose resource groups wait for a
+    /// reset (empty when none).
+    #[serde(default)]
+    pub fences: Vec<FenceReport>,
     /// What the node has seen since it started (empty from a node that
     /// does not keep it).
     #[serde(default)]
@@ -204,6 +208,21 @@ pub struct MediumReport {
     pub link: String,
 }
 
+/// One pending fence in a [`StatusReport`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FenceReport {
+    /// The dead node to reset.
+    pub node: String,
+    /// Attempts made so far.
+    pub attempts: u32,
+    /// Whether an attempt is running now.
+    pub running: bool,
+    /// When the next attempt starts, after a failure; null while one runs.
+    pub retry_in_ms: Option<u64>,
+    /// Since the node was declared dead.
+    pub pending_ms: u64,
+}
+
 /// One resource group in a [`StatusReport`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GroupReport {
@@ -335,6 +354,17 @@ impl From<Snapshot> for StatusReport {
                     last_answer_ms_ago: p.silent_for.map(ms),
                 })
                 .collect(),
+            fences: snapshot
+                .fences
+                .into_iter()
+                .map(|f| FenceReport {
+                    node: f.node,
+                    attempts: f.attempts,
+                    running: f.running,
+                    retry_in_ms: f.retry_in.map(ms),
+                    pending_ms: ms(f.pending_for),
+                })
+                .collect(),
             history: HistoryReport::from(snapshot.history),
         }
     }
@@ -442,6 +472,7 @@ impl From<HistoryEvent> for EventReport {
                 (None, Some(group), None)
             }
             HistoryEntry::Stalled { .. } => (None, None, None),
+            HistoryEntry::Fence { node, .. } => (Some(node), None, None),
         };
         EventReport {
             at_ms: ms(event.since_start),
@@ -610,6 +641,20 @@ impl Report for StatusReport {
         text += "\nmedia:\n";
         for m in &self.media {
             text += &format!("  {:<32} {}\n", m.name, m.link);
+        }
+        if !self.fences.is_empty() {
+            text += "\nfences pending (resource groups wait for them):\n";
+            for f in &self.fences {
+                let now = match (f.running, f.retry_in_ms) {
+                    (true, _) => "attempt running".to_string(),
+                    (false, Some(ms)) => format!("next attempt in {ms} ms"),
+                    (false, None) => "waiting".to_string(),
+                };
+                text += &format!(
+                    "  {:<16} {} attempt(s), {now}, pending {} ms\n",
+                    f.node, f.attempts, f.pending_ms
+                );
+            }
         }
         text += "\nresource groups:\n";
         for g in &self.groups {
@@ -788,6 +833,46 @@ pub async fn request_handover(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pending_fences_are_listed_in_status_text_and_json() {
+        let report = StatusReport {
+            node: "node-b".into(),
+            nodes: Vec::new(),
+            node_order: Vec::new(),
+            media: Vec::new(),
+            groups: Vec::new(),
+            ping_nodes: Vec::new(),
+            fences: vec![
+                FenceReport {
+                    node: "node-a".into(),
+                    attempts: 2,
+                    running: false,
+                    retry_in_ms: Some(3120),
+                    pending_ms: 6890,
+                },
+                FenceReport {
+                    node: "node-c".into(),
+                    attempts: 1,
+                    running: true,
+                    retry_in_ms: None,
+                    pending_ms: 40,
+                },
+            ],
+            history: HistoryReport::default(),
+        };
+        let text = report.to_text();
+        assert!(
+            text.contains(
+                "fences pending (resource groups wait for them):\n  \
+                 node-a           2 attempt(s), next attempt in 3120 ms, pending 6890 ms\n  \
+                 node-c           1 attempt(s), attempt running, pending 40 ms\n"
+            ),
+            "{text}"
+        );
+        let json = serde_json::to_string(&report).unwrap_or_default();
+        assert!(json.contains(r#""retry_in_ms":3120"#), "{json}");
+    }
 
     #[test]
     fn wall_clock_times_are_shown_in_utc() {

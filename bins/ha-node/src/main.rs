@@ -5,6 +5,7 @@
 //! - [`run`]: the node itself: media, resource groups, the membership driver,
 //!   the respawned programs and the watchdog.
 //! - [`clients`]: ha.cf's respawn, apiauth and watchdog on this host.
+//! - [`fencing`]: ha.cf's STONITH device, checked and run before a takeover.
 //! - [`groups`]: resource groups as the driver starts and stops them.
 //! - [`control`]: the control socket and `ha-node status`.
 //! - [`operator`]: `standby`, `takeover` and `cl_status`, heartbeat's
@@ -27,6 +28,7 @@ mod control;
 #[cfg(feature = "demo")]
 mod demo;
 mod failed_stop;
+mod fencing;
 mod groups;
 mod logging;
 mod node_config;
@@ -149,6 +151,9 @@ fn check_config(dir: &Path, node: Option<String>, resolver: &Resolver) -> ExitCo
                 }
             }
             for line in clients::describe(&config.ha, &dir.join("ha.cf")) {
+                println!("{line}");
+            }
+            if let Some(line) = fencing::describe(&config.ha, &config.node) {
                 println!("{line}");
             }
             println!("{}: configuration OK for node {node}", dir.display());

@@ -6,7 +6,8 @@
 //! all at once, each with its FILE:LINE. Media on interfaces this host lacks
 //! are warnings, looked up here ([`interface_exists`]) so that the parsers
 //! stay free of I/O; so are the users, programs and devices of `respawn`,
-//! `apiauth` and `watchdog` ([`crate::clients`]). A keepalive whose
+//! `apiauth` and `watchdog` ([`crate::clients`]), and the fencing device
+//! this node uses ([`crate::fencing`]). A keepalive whose
 //! heartbeats a serial line cannot carry at its baud is an error, with the
 //! figures.
 
@@ -20,6 +21,7 @@ use ha_resources::monitoring::{self, parse_monitoring, Monitoring};
 use ha_resources::{ResolvedGroup, Resolver};
 
 use crate::clients;
+use crate::fencing;
 
 /// A node's whole configuration.
 #[derive(Debug)]
@@ -113,6 +115,7 @@ pub fn load(dir: &Path, node: &str, resolver: &Resolver) -> Result<NodeConfig, C
             ha.check_local_node(node, &ha_cf)
                 .map_err(ConfigErrors::from),
         );
+        errors.extend(fencing::check(ha, node));
         if let Some(resources) = &resources {
             keep(&mut errors, resources.check_nodes(&ha.nodes));
         }

@@ -10,6 +10,9 @@
 //! nothing it might start inherits its policy. With `realtime
 //! off` the driver is a task of the main runtime.
 //!
+//! A dead peer is fenced with ha.cf's device before its groups are taken
+//! over when heartbeat's rule needs it (see [`crate::fencing`]).
+//!
 //! ha.cf's `respawn` programs (heartbeat's ipfail aside: see
 //! [`clients::log_builtin_ipfail`]) are supervised by tasks of the main
 //! runtime from the moment the driver runs, and stopped, with their process
@@ -37,6 +40,7 @@ use tokio::sync::oneshot;
 use crate::clients;
 use crate::control;
 use crate::failed_stop::FailedStop;
+use crate::fencing::FenceCommand;
 use crate::groups::Groups;
 use crate::logging;
 use crate::node_config::{self, NodeConfig};
@@ -114,6 +118,10 @@ pub async fn run(options: RunOptions) -> Result<(), String> {
         }
         None => (None, None),
     };
+    let fencer = ha
+        .fence_device_for(&node)
+        .map(FenceCommand::of)
+        .transpose()?;
     let (handle_tx, handle_rx) = oneshot::channel();
     let specs = ha.media.clone();
     let ping_targets: Vec<PingTarget> = ha
@@ -131,7 +139,10 @@ pub async fn run(options: RunOptions) -> Result<(), String> {
         if let Some(kick) = kick {
             driver.on_heartbeat(Box::new(move || kick.kick()));
         }
-        let driver = driver.ping(ping_targets);
+        let mut driver = driver.ping(ping_targets);
+        if let Some(fencer) = fencer {
+            driver = driver.fence_with(Arc::new(fencer));
+        }
         // The receiver goes only if `run` has already failed.
         let _ = handle_tx.send(handle);
         driver.run(commands).await;
@@ -250,5 +261,6 @@ fn machine_config(
         ping_nodes: ha.ping_nodes.iter().map(|p| p.name.clone()).collect(),
         deadping: ha.deadping,
         ipfail: ha.ipfail,
+        fencing: ha.fence_device_for(node).is_some(),
     }
 }

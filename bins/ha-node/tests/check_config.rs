@@ -205,14 +205,14 @@ fn directives_heartbeat_knows_but_we_do_not_implement_are_refused_by_name() {
         "ha.cf",
         &format!(
             "{HA_CF}ucast6 eth0 fe80::1\nping6 fe80::1\n\
-             stonith_host * baytech 10.0.0.3 login secret\ncrm yes\n"
+             failfast hb\ncrm yes\n"
         ),
     );
     let ha_cf = scratch.path("ha.cf");
     scratch.expect_errors(&[
         format!("{ha_cf}:9: directive 'ucast6' is not supported yet"),
         format!("{ha_cf}:10: directive 'ping6' is not supported yet"),
-        format!("{ha_cf}:11: directive 'stonith_host' is not supported yet"),
+        format!("{ha_cf}:11: directive 'failfast' is not supported yet"),
         format!(
             "{ha_cf}:12: crm yes: the cluster resource manager (Pacemaker) is not \
              supported yet; only 'crm off' is accepted"
@@ -633,4 +633,75 @@ fn a_keepalive_the_serial_line_cannot_carry_is_refused_with_the_figures() {
     );
     let outcome = scratch.check("node-a");
     assert_eq!(outcome.code, Some(0), "stderr:\n{}", outcome.stderr);
+}
+
+#[test]
+fn check_config_says_how_fencing_will_run() {
+    let scratch = Scratch::new("devices");
+    let outcome = scratch.check("node-a");
+    assert_eq!(outcome.code, Some(0), "{}", outcome.stderr);
+    assert!(
+        !outcome.stdout.contains(": fencing ("),
+        "{}",
+        outcome.stdout
+    );
+    scratch.script("fence");
+    let fence = scratch.path("fence");
+    scratch.write(
+        "ha.cf",
+        &format!(
+            "{HA_CF}stonith_host node-b null node-a node-b\nstonith_command {fence} -q\n\
+             stonith_host node-a null node-a node-b\n"
+        ),
+    );
+    let ha_cf = scratch.path("ha.cf");
+    let a = scratch.check("node-a");
+    assert_eq!(a.code, Some(0), "{}", a.stderr);
+    assert!(
+        a.stdout.contains(&format!(
+            "{ha_cf}:11: fencing (stonith_host node-a null node-a node-b): runs \
+             `/usr/sbin/stonith -t null -p \"node-a node-b\" -T reset NODE`"
+        )),
+        "{}",
+        a.stdout
+    );
+    // The last line that applies to node-b is the command.
+    let b = scratch.check("node-b");
+    assert_eq!(b.code, Some(0), "{}", b.stderr);
+    assert!(
+        b.stdout.contains(&format!(
+            "{ha_cf}:10: fencing (stonith_command {fence} -q): runs `{fence} -q NODE`"
+        )),
+        "{}",
+        b.stdout
+    );
+}
+
+#[test]
+fn a_fencing_device_this_host_cannot_run_is_an_error_at_its_line() {
+    let scratch = Scratch::new("badfencing");
+    scratch.write("ha.cf", &format!("{HA_CF}stonith_host * nosuchdevice x\n"));
+    let ha_cf = scratch.path("ha.cf");
+    scratch.expect_errors(&[format!(
+        "{ha_cf}:9: invalid STONITH type 'nosuchdevice': `stonith -L` does not list it"
+    )]);
+    scratch.write(
+        "ha.cf",
+        &format!("{HA_CF}stonith null /nonexistent/null.cfg\n"),
+    );
+    scratch.expect_errors(&[format!(
+        "{ha_cf}:9: stonith: the configuration file /nonexistent/null.cfg does not exist"
+    )]);
+    scratch.write(
+        "ha.cf",
+        &format!("{HA_CF}stonith_command /nonexistent/fence\n"),
+    );
+    scratch.expect_errors(&[format!(
+        "{ha_cf}:9: stonith_command: /nonexistent/fence: No such file or directory (os error 2)"
+    )]);
+    scratch.write("ha.cf", &format!("{HA_CF}stonith external/ssh\n"));
+    scratch.expect_errors(&[format!(
+        "{ha_cf}:9: stonith: expected TYPE CONFIGFILE (e.g. external/ssh /etc/ha.d/stonith.cfg), \
+         found only 'external/ssh' (no configuration file)"
+    )]);
 }

@@ -13,7 +13,8 @@
 //! `auto_failback`, `logfile`, `debugfile`, `logfacility`, `realtime`,
 //! `rtprio`, `ping`, `ping_group`, `deadping`, `watchdog`, `respawn`,
 //! `apiauth` (see [`clients`]; a respawn of heartbeat's ipfail turns on the
-//! built-in ipfail instead of running it), and `crm` / `pacemaker` set to
+//! built-in ipfail instead of running it), `stonith`, `stonith_host` and our
+//! `stonith_command` (see [`fencing`]), and `crm` / `pacemaker` set to
 //! off. Every other directive heartbeat accepts is refused
 //! as `directive 'X' is not supported yet`; any other word as
 //! `unknown directive 'X'`.
@@ -33,6 +34,7 @@ use ha_transport::spec::MediumSpec;
 
 pub mod clients;
 mod directives;
+pub mod fencing;
 mod media;
 mod parser;
 mod ping;
@@ -45,6 +47,7 @@ mod values;
 mod tests;
 
 pub use clients::{is_ipfail, ApiAuth, Respawn, IPFAIL_CLIENT};
+pub use fencing::{FenceDevice, FenceMethod};
 pub use ping::PingNode;
 pub use timers::{DEFAULT_DEADTIME, DEFAULT_KEEPALIVE};
 
@@ -140,6 +143,9 @@ pub struct HaConfig {
     pub respawns: Vec<Respawn>,
     /// The `apiauth` lines in file order, one per client.
     pub apiauth: Vec<ApiAuth>,
+    /// The fencing lines (`stonith`, `stonith_host`, `stonith_command`) in
+    /// file order; see [`HaConfig::fence_device_for`].
+    pub fencing: Vec<FenceDevice>,
 }
 
 /// Reads ha.cf; on failure, every complaint about the file in line order.
@@ -174,6 +180,12 @@ impl HaConfig {
         self.nodes
             .iter()
             .any(|node| node.eq_ignore_ascii_case(name))
+    }
+
+    /// The fencing device node `node` uses: the last fencing line that
+    /// applies to it, as heartbeat keeps (`None`: no fencing).
+    pub fn fence_device_for(&self, node: &str) -> Option<&FenceDevice> {
+        self.fencing.iter().rev().find(|d| d.applies_to(node))
     }
 
     /// Checks that this node (`uname -n`) is listed in a `node` line, as

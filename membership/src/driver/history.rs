@@ -174,11 +174,18 @@ pub enum HistoryEntry {
         /// How late its loop ran.
         late_by: Duration,
     },
+    /// A fence of a dead peer started, failed, succeeded or was cancelled.
+    Fence {
+        /// The peer.
+        node: String,
+        /// What happened, in words.
+        what: String,
+    },
 }
 
 impl HistoryEntry {
     /// A word for the kind of event: `node`, `takeover`, `release`,
-    /// `conflict`, `group-failed` or `stalled`.
+    /// `conflict`, `group-failed`, `stalled` or `fence`.
     pub fn kind(&self) -> &'static str {
         match self {
             HistoryEntry::NodeState { .. } => "node",
@@ -187,6 +194,7 @@ impl HistoryEntry {
             HistoryEntry::Conflict { .. } => "conflict",
             HistoryEntry::GroupFailed { .. } => "group-failed",
             HistoryEntry::Stalled { .. } => "stalled",
+            HistoryEntry::Fence { .. } => "fence",
         }
     }
 }
@@ -225,6 +233,7 @@ impl fmt::Display for HistoryEntry {
                 "this node was stalled: its loop ran {} ms late",
                 late_by.as_millis()
             ),
+            HistoryEntry::Fence { node, what } => write!(f, "fence of {node}: {what}"),
         }
     }
 }
@@ -501,6 +510,30 @@ impl Tally {
                 self.longest_stall = self.longest_stall.max(*late_by);
                 HistoryEntry::Stalled { late_by: *late_by }
             }
+            Event::FenceStarted { node, attempt } => HistoryEntry::Fence {
+                node: node.clone(),
+                what: format!("attempt {attempt} started"),
+            },
+            Event::FenceFailed {
+                node,
+                attempt,
+                detail,
+                retry_in,
+            } => HistoryEntry::Fence {
+                node: node.clone(),
+                what: format!(
+                    "attempt {attempt} failed: {detail}; retrying in {} s",
+                    retry_in.as_secs()
+                ),
+            },
+            Event::FenceSucceeded { node, attempts } => HistoryEntry::Fence {
+                node: node.clone(),
+                what: format!("fenced after {attempts} attempt(s)"),
+            },
+            Event::FenceCancelled { node } => HistoryEntry::Fence {
+                node: node.clone(),
+                what: "cancelled: heard again".to_string(),
+            },
             _ => return,
         };
         self.remember(what, now);

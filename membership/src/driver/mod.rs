@@ -9,7 +9,10 @@
 //! every arrival, on which medium, and what the machine said, go into the
 //! node's [`History`] (the `history` module). Ping nodes are pinged in
 //! tasks of their own (the `ping` module), which report answers to the
-//! loop. Operators reach it through a [`DriverHandle`]. A hook set with
+//! loop. Fences of dead peers run through the [`Fencer`] set with
+//! [`Driver::fence_with`], each in a task of its own (the fencer bounds its
+//! time; a timeout is a failure). Operators reach it through a
+//! [`DriverHandle`]. A hook set with
 //! [`Driver::on_heartbeat`] runs each time the node has sent its heartbeat
 //! (a watchdog's keep-alive).
 
@@ -28,8 +31,9 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::auth::AuthKeys;
 use crate::machine::{
-    ActionId, ActionKind, ActionOutcome, Event, GroupStatus, Handover, HandoverRefused, Machine,
-    NodeStatus, Output, PingNodeStatus, PingState, RejectReason, Via, Which,
+    ActionId, ActionKind, ActionOutcome, Event, FenceStatus, GroupStatus, Handover,
+    HandoverRefused, Machine, NodeStatus, Output, PingNodeStatus, PingState, RejectReason, Via,
+    Which,
 };
 use crate::message::Message;
 use crate::wire;
@@ -65,6 +69,16 @@ pub trait GroupControl: Send + Sync + 'static {
     async fn announce(&self, group: &str) -> Result<(), String>;
 }
 
+/// Fences (resets) dead nodes on behalf of the driver.
+#[async_trait]
+pub trait Fencer: Send + Sync + 'static {
+    /// The device, for the log (`external/ssh`, a command line...).
+    fn describe(&self) -> String;
+    /// Fences `node`: `Ok` once it is reset; `Err` with why otherwise, a
+    /// timeout included (the fencer bounds the time it takes).
+    async fn fence(&self, node: &str) -> Result<(), String>;
+}
+
 /// Remembers peers' generations across restarts, to reject old replays.
 pub trait GenerationStore: Send + Sync + 'static {
     /// Records that `node` is now in `generation`. Called from a blocking task.
@@ -98,6 +112,8 @@ pub struct Snapshot {
     pub media: Vec<MediumStatus>,
     /// Every ping node, in ha.cf order.
     pub ping_nodes: Vec<PingNodeStatus>,
+    /// The fences pending: dead peers whose groups wait for them.
+    pub fences: Vec<FenceStatus>,
     /// Counts, silences and the last events since the node started.
     pub history: History,
 }
@@ -187,6 +203,7 @@ pub struct Driver {
     tally: Tally,
     ping_targets: Vec<PingTarget>,
     on_heartbeat: Option<HeartbeatHook>,
+    fencer: Option<Arc<dyn Fencer>>,
 }
 
 /// What runs each time the node has sent a heartbeat, on the loop itself:
@@ -225,6 +242,7 @@ impl Driver {
             tally,
             ping_targets: Vec::new(),
             on_heartbeat: None,
+            fencer: None,
         };
         (driver, DriverHandle { commands }, DriverCommands(receiver))
     }
@@ -233,6 +251,13 @@ impl Driver {
     /// machine's [`crate::machine::Config::ping_nodes`]).
     pub fn ping(mut self, targets: Vec<PingTarget>) -> Self {
         self.ping_targets = targets;
+        self
+    }
+
+    /// Fences dead peers with `fencer` when the machine asks (without one,
+    /// a fence fails: no device).
+    pub fn fence_with(mut self, fencer: Arc<dyn Fencer>) -> Self {
+        self.fencer = Some(fencer);
         self
     }
 
@@ -271,12 +296,16 @@ impl Driver {
             &ping_tx,
         );
         let (results_tx, mut results_rx) = mpsc::channel(64);
+        let (fences_tx, mut fences_rx) = mpsc::channel(16);
         let mut auth_log = LogLimiter::new();
         let mut reject_log = LogLimiter::new();
         let mut commands_open = true;
         let mut buf = vec![0u8; MAX_DATAGRAM_LEN];
         loop {
-            if self.process_outputs(&results_tx, &mut reject_log).await {
+            if self
+                .process_outputs(&results_tx, &fences_tx, &mut reject_log)
+                .await
+            {
                 break;
             }
             let deadline = self.machine.poll_timeout();
@@ -294,6 +323,9 @@ impl Driver {
                 Some(name) = ping_rx.recv() => self.machine.handle_ping_answer(now(), &name),
                 Some((id, outcome)) = results_rx.recv() => {
                     self.machine.handle_action_result(now(), id, outcome);
+                }
+                Some((id, outcome)) = fences_rx.recv() => {
+                    self.machine.handle_fence_result(now(), id, outcome);
                 }
                 command = commands.recv(), if commands_open => match command {
                     Some(Command::Status(reply)) => {
@@ -390,6 +422,7 @@ impl Driver {
     async fn process_outputs(
         &mut self,
         results: &mpsc::Sender<(ActionId, ActionOutcome)>,
+        fences: &mpsc::Sender<(ActionId, ActionOutcome)>,
         reject_log: &mut LogLimiter,
     ) -> bool {
         let mut finished = false;
@@ -417,6 +450,7 @@ impl Driver {
                     }
                     self.spawn_action(id, group, kind, results.clone());
                 }
+                Output::Fence { id, node } => self.spawn_fence(id, node, fences.clone()),
                 Output::Event(Event::ShutdownComplete) => {
                     log::info!("shutdown complete: peers told");
                     finished = true;
@@ -491,6 +525,34 @@ impl Driver {
             };
             let _ = results.send((id, outcome)).await;
         });
+    }
+
+    /// Runs one fence in a task of its own and reports its outcome.
+    fn spawn_fence(
+        &self,
+        id: ActionId,
+        node: String,
+        results: mpsc::Sender<(ActionId, ActionOutcome)>,
+    ) {
+        let fencer = self.fencer.clone();
+        tokio::spawn(async move {
+            let result = match fencer {
+                Some(fencer) => fencer.fence(&node).await,
+                None => Err("no STONITH device configured".to_string()),
+            };
+            let outcome = match result {
+                Ok(()) => ActionOutcome::Succeeded,
+                Err(detail) => ActionOutcome::Failed { detail },
+            };
+            let _ = results.send((id, outcome)).await;
+        });
+    }
+
+    /// The fencing device, for the log.
+    fn device(&self) -> String {
+        self.fencer
+            .as_ref()
+            .map_or_else(|| "no device".to_string(), |f| f.describe())
     }
 
     fn report(&self, event: Event, reject_log: &mut LogLimiter) {
@@ -673,6 +735,40 @@ impl Driver {
             Event::PingShortfall { node, short: false } => {
                 log::info!("ipfail: node {node} no longer sees fewer ping nodes than a peer");
             }
+            // heartbeat's own words, from hb_resource.c.
+            Event::FenceStarted { node, attempt } => {
+                log::info!(
+                    "Resetting node {node} with [{}] (attempt {attempt}); its resource groups \
+                     wait for it",
+                    self.device()
+                );
+            }
+            Event::FenceFailed {
+                node,
+                attempt,
+                detail,
+                retry_in,
+            } => {
+                log::error!("Host {node} not reset!: {detail}");
+                log::error!(
+                    "STONITH of {node} failed.  Retrying... (attempt {attempt}, next in {} s; \
+                     its resource groups stay down)",
+                    retry_in.as_secs()
+                );
+            }
+            Event::FenceSucceeded { node, attempts } => {
+                log::info!("node {node} now reset. (after {attempts} attempt(s))");
+            }
+            Event::FenceCancelled { node } => {
+                log::warn!("node {node} was heard again: its STONITH is cancelled");
+            }
+            Event::FencingUnavailable { node } => {
+                log::warn!("No STONITH device configured. (node {node} is dead)");
+                log::warn!("Shared disks are not protected.");
+            }
+            Event::FenceUnneeded { node } => {
+                log::info!("Dead node {node} gave up resources.");
+            }
             Event::ShutdownComplete => {}
         }
     }
@@ -693,6 +789,7 @@ impl Driver {
                 })
                 .collect(),
             ping_nodes: self.machine.ping_nodes(now),
+            fences: self.machine.fences(now),
             history: self.tally.snapshot(now),
         }
     }

@@ -130,6 +130,7 @@ fn start_node_with(
         ping_nodes: Vec::new(),
         deadping: 500 * MS,
         ipfail: false,
+        fencing: false,
         groups: vec![GroupConfig {
             id: GROUP.into(),
             preferred: "a".into(),
@@ -268,6 +269,7 @@ fn lone_a_on_two_media(eth0: &ChannelNetwork, eth1: &ChannelNetwork) -> Node {
         ping_nodes: Vec::new(),
         deadping: 500 * MS,
         ipfail: false,
+        fencing: false,
         groups: vec![GroupConfig {
             id: GROUP.into(),
             preferred: "b".into(),

@@ -89,6 +89,8 @@ pub enum ActionType {
     Monitor,
     /// [`ActionKind::Announce`].
     Announce,
+    /// A fence ([`Output::Fence`]).
+    Fence,
 }
 
 impl ActionType {
@@ -102,13 +104,14 @@ impl ActionType {
         }
     }
 
-    /// Parses `start`, `stop`, `monitor` or `announce`.
+    /// Parses `start`, `stop`, `monitor`, `announce` or `fence`.
     pub fn parse(word: &str) -> Option<Self> {
         match word {
             "start" => Some(ActionType::Start),
             "stop" => Some(ActionType::Stop),
             "monitor" => Some(ActionType::Monitor),
             "announce" => Some(ActionType::Announce),
+            "fence" => Some(ActionType::Fence),
             _ => None,
         }
     }
@@ -155,6 +158,13 @@ pub enum What {
         /// What to do.
         kind: ActionKind,
     },
+    /// The node asked for a fence.
+    FenceAsked {
+        /// Its id.
+        id: ActionId,
+        /// The node to fence.
+        node: String,
+    },
     /// The node reported this.
     Event(Event),
 }
@@ -169,6 +179,8 @@ struct Pending {
     due: Option<Instant>,
     id: ActionId,
     outcome: ActionOutcome,
+    /// A fence, answered with [`Machine::handle_fence_result`].
+    fence: bool,
 }
 
 /// One node: its machine while it runs, and what survives its restarts.
@@ -500,7 +512,11 @@ impl Cluster {
                 .partition(|p| p.due.is_some_and(|at| at <= now));
             node.pending = later;
             for answer in due {
-                machine.handle_action_result(now, answer.id, answer.outcome);
+                if answer.fence {
+                    machine.handle_fence_result(now, answer.id, answer.outcome);
+                } else {
+                    machine.handle_action_result(now, answer.id, answer.outcome);
+                }
             }
             if node.next_ping.is_some_and(|at| at <= now) && !self.setup.ping_nodes.is_empty() {
                 node.next_ping = Some(now + self.setup.keepalive);
@@ -649,11 +665,16 @@ impl Cluster {
     pub fn answer(&mut self, i: usize, id: ActionId, outcome: ActionOutcome) {
         let now = self.now;
         let node = self.node_mut(i);
+        let fence = node.pending.iter().any(|p| p.id == id && p.fence);
         node.pending.retain(|p| p.id != id);
         let Some(machine) = node.machine.as_mut() else {
             return;
         };
-        machine.handle_action_result(now, id, outcome);
+        if fence {
+            machine.handle_fence_result(now, id, outcome);
+        } else {
+            machine.handle_action_result(now, id, outcome);
+        }
         self.drain(i);
     }
 
@@ -889,20 +910,11 @@ impl Cluster {
                 }
                 Output::Action { id, group, kind } => {
                     self.note(i, What::Asked { id, group, kind });
-                    let due = self.now + self.setup.action_delay;
-                    let node = &mut self.nodes[i];
-                    let action = ActionType::of(kind);
-                    let outcome = match node.fail_next.iter().position(|a| *a == action) {
-                        Some(at) => {
-                            node.fail_next.remove(at);
-                            ActionOutcome::Failed {
-                                detail: SCRIPTED_FAILURE.to_string(),
-                            }
-                        }
-                        None => ActionOutcome::Succeeded,
-                    };
-                    let due = (!node.held.contains(&action)).then_some(due);
-                    node.pending.push(Pending { due, id, outcome });
+                    self.script_answer(i, id, ActionType::of(kind));
+                }
+                Output::Fence { id, node } => {
+                    self.note(i, What::FenceAsked { id, node });
+                    self.script_answer(i, id, ActionType::Fence);
                 }
                 Output::Event(event) => {
                     match &event {
@@ -926,6 +938,36 @@ impl Cluster {
             node.pending.clear();
             node.shutting_down = false;
         }
+    }
+
+    /// Schedules the scripted answer to request `id` of node `i`.
+    fn script_answer(&mut self, i: usize, id: ActionId, action: ActionType) {
+        let due = self.now + self.setup.action_delay;
+        let node = &mut self.nodes[i];
+        let outcome = match node.fail_next.iter().position(|a| *a == action) {
+            Some(at) => {
+                node.fail_next.remove(at);
+                ActionOutcome::Failed {
+                    detail: SCRIPTED_FAILURE.to_string(),
+                }
+            }
+            None => ActionOutcome::Succeeded,
+        };
+        let due = (!node.held.contains(&action)).then_some(due);
+        node.pending.push(Pending {
+            due,
+            id,
+            outcome,
+            fence: action == ActionType::Fence,
+        });
+    }
+
+    /// The fences node `i` asked for: when, id and node.
+    pub fn fences_asked(&self, i: usize) -> impl Iterator<Item = (Duration, ActionId, &str)> {
+        self.entries(i).filter_map(|e| match &e.what {
+            What::FenceAsked { id, node } => Some((e.at, *id, node.as_str())),
+            _ => None,
+        })
     }
 
     fn encode(&self, message: &Message) -> Vec<u8> {

@@ -13,7 +13,8 @@ use crate::machine::{Config, GroupConfig};
 /// [`Setup::new`] gives heartbeat-like timing scaled down for tests:
 /// keepalive 100 ms, warntime 300 ms, deadtime 500 ms, initdead 1 s,
 /// auto_failback on, no monitoring, perfect links (seed 0), sha1 keys,
-/// actions answered at once, and no ping nodes (deadping 500 ms).
+/// actions answered at once, no ping nodes (deadping 500 ms) and no
+/// fencing.
 #[derive(Debug, Clone)]
 pub struct Setup {
     /// Node names, in ha.cf order; the harness numbers them from 0.
@@ -45,6 +46,9 @@ pub struct Setup {
     pub deadping: Duration,
     /// Whether ipfail's rule applies.
     pub ipfail: bool,
+    /// Whether a fencing device is configured (fences are answered like
+    /// actions, of type [`super::ActionType::Fence`]).
+    pub fencing: bool,
 }
 
 impl Setup {
@@ -75,6 +79,7 @@ impl Setup {
             ping_nodes: Vec::new(),
             deadping: Duration::from_millis(500),
             ipfail: false,
+            fencing: false,
         }
     }
 
@@ -82,6 +87,12 @@ impl Setup {
     pub fn ping_node(mut self, name: &str) -> Self {
         self.ping_nodes.push(name.to_string());
         self.ipfail = true;
+        self
+    }
+
+    /// The same setup with a fencing device configured.
+    pub fn fencing(mut self) -> Self {
+        self.fencing = true;
         self
     }
 
@@ -120,6 +131,7 @@ impl Setup {
             ping_nodes: self.ping_nodes.clone(),
             deadping: self.deadping,
             ipfail: self.ipfail,
+            fencing: self.fencing,
         }
     }
 }

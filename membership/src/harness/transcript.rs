@@ -98,6 +98,7 @@ fn describe(what: &What) -> String {
         }
         What::Sent(message) => format!("send {}", message_text(message)),
         What::Asked { id, group, kind } => format!("ask {id} {}", action(*kind, group)),
+        What::FenceAsked { id, node } => format!("ask {id} fence {node}"),
         What::Event(event) => format!("event {}", event_text(event)),
     }
 }
@@ -234,6 +235,22 @@ fn event_text(event: &Event) -> String {
         Event::PingShortfall { node, short: false } => {
             format!("{node} no longer sees fewer ping nodes")
         }
+        Event::FenceStarted { node, attempt } => format!("fence {node} started, attempt {attempt}"),
+        Event::FenceFailed {
+            node,
+            attempt,
+            detail,
+            retry_in,
+        } => format!(
+            "fence {node} failed, attempt {attempt}: {detail}; retry in {} ms",
+            ms(*retry_in)
+        ),
+        Event::FenceSucceeded { node, attempts } => {
+            format!("fence {node} succeeded after {attempts} attempts")
+        }
+        Event::FenceCancelled { node } => format!("fence {node} cancelled: heard again"),
+        Event::FencingUnavailable { node } => format!("fence {node} needed, no device"),
+        Event::FenceUnneeded { node } => format!("fence {node} unneeded: held nothing"),
         Event::ShutdownComplete => "shutdown complete".to_string(),
     }
 }

@@ -20,8 +20,11 @@
 //! the failure-timeout passes or the operator cleans it up
 //! ([`Machine::cleanup`]). The operator's standby and takeover hand groups over at
 //! once ([`standby`]). Ping nodes and ipfail's rule are in [`ping_nodes`].
+//! A dead peer is fenced before its groups are taken over when fencing is
+//! configured and needed ([`fencing`]).
 
 mod cause;
+pub mod fencing;
 mod handover;
 pub mod ownership;
 pub mod peer;
@@ -38,6 +41,8 @@ use std::time::Instant;
 
 use crate::message::{Header, Message, NodeState, Status};
 use cause::{LetGo, Vacancies};
+pub use fencing::FenceStatus;
+use fencing::{Answered, Fences};
 pub use handover::{Handover, HandoverRefused, ResourceSet, Which};
 pub use ownership::ReleaseReason;
 use ownership::{Decision, GroupView};
@@ -69,6 +74,8 @@ pub use types::{
 ///      has come (calling it early is harmless);
 ///    - [`Machine::handle_action_result`] once for every
 ///      [`Output::Action`], with its id, when the action has ended;
+///    - [`Machine::handle_fence_result`] once for every [`Output::Fence`],
+///      with its id, when the fence has ended (or timed out);
 ///    - [`Machine::shutdown`] when the operator asks the node to stop;
 ///    - [`Machine::standby`] and [`Machine::takeover`] when the operator
 ///      asks to hand groups over (each answers at once);
@@ -115,6 +122,8 @@ pub struct Machine {
     standby_done: Option<ResourceSet>,
     /// The ping nodes, and which nodes are short of them.
     ping: PingNodes,
+    /// Dead peers to fence before their groups are taken over.
+    fences: Fences,
     outputs: VecDeque<Output>,
 }
 
@@ -161,6 +170,7 @@ impl Machine {
             standby: Standby::default(),
             standby_done: None,
             ping,
+            fences: Fences::default(),
             outputs: VecDeque::new(),
         };
         machine.send_status();
@@ -273,7 +283,7 @@ impl Machine {
             };
             let at = self.stalls.defer(at, keepalive, self.config.deadtime);
             if now >= at {
-                self.declare_dead(index, Some(StateCause::PortRefused { refusals }));
+                self.declare_dead(now, index, Some(StateCause::PortRefused { refusals }));
             }
         }
         if self.refusals.take_probes(now, keepalive) && !self.shutdown_sent {
@@ -281,15 +291,81 @@ impl Machine {
         }
     }
 
-    /// Declares the peer at `index` dead: what it held is free.
-    fn declare_dead(&mut self, index: usize, cause: Option<StateCause>) {
+    /// Declares the peer at `index` dead: what it held is free, once it is
+    /// fenced if it must be ([`fencing`]).
+    fn declare_dead(&mut self, now: Instant, index: usize, cause: Option<StateCause>) {
         let peer = &mut self.peers[index];
+        let node = peer.name.clone();
+        let heard = peer.last_heard.is_some();
+        let held = peer.held.clone();
         for group in &peer.held {
             self.vacancies.let_go(&peer.name, group, LetGo::Died);
         }
         peer.forget_claims();
-        self.refusals.forget(&peer.name);
+        self.refusals.forget(&node);
         self.set_peer_state_because(index, NodeState::Dead, cause);
+        if !fencing::needed(heard, &held) {
+            self.event(Event::FenceUnneeded { node });
+        } else if self.config.fencing {
+            self.fences.begin(&node, heard.then_some(held), now);
+            self.ask_due_fences(now);
+        } else {
+            self.event(Event::FencingUnavailable { node });
+        }
+    }
+
+    /// Asks for every fence due at `now` (first attempts and retries).
+    fn ask_due_fences(&mut self, now: Instant) {
+        let mut next = self.next_action;
+        let asked = self.fences.due(now, || {
+            let id = ActionId(next);
+            next += 1;
+            id
+        });
+        self.next_action = next;
+        for (node, id, attempt) in asked {
+            self.event(Event::FenceStarted {
+                node: node.clone(),
+                attempt,
+            });
+            self.outputs.push_back(Output::Fence { id, node });
+        }
+    }
+
+    /// Takes the outcome of the fence `id` this machine asked for. An id
+    /// not in flight (answered already, cancelled, or unknown) is ignored.
+    /// After a success the fenced peer's groups may be taken over; after a
+    /// failure the fence is asked for again [`fencing::RETRY_INTERVAL`]
+    /// later.
+    pub fn handle_fence_result(&mut self, now: Instant, id: ActionId, outcome: ActionOutcome) {
+        self.note_call(now);
+        let succeeded = outcome == ActionOutcome::Succeeded;
+        match self.fences.answer(id, succeeded, now) {
+            Answered::Ignored => return,
+            Answered::Fenced { node, attempts } => {
+                self.event(Event::FenceSucceeded { node, attempts });
+            }
+            Answered::Failed { node, attempts } => {
+                let detail = match outcome {
+                    ActionOutcome::Failed { detail } | ActionOutcome::GaveUp { detail, .. } => {
+                        detail
+                    }
+                    ActionOutcome::Succeeded => String::new(),
+                };
+                self.event(Event::FenceFailed {
+                    node,
+                    attempt: attempts,
+                    detail,
+                    retry_in: fencing::RETRY_INTERVAL,
+                });
+            }
+        }
+        self.update(now);
+    }
+
+    /// Every pending fence, for status displays.
+    pub fn fences(&self, now: Instant) -> Vec<FenceStatus> {
+        self.fences.statuses(now)
     }
 
     fn receive(&mut self, now: Instant, message: Message, via: Option<Via>) {
@@ -366,6 +442,12 @@ impl Machine {
         }
         peer.last_heard = Some(now);
         self.refusals.heard(&header.from);
+        if self.fences.cancel(&header.from) {
+            self.outputs.push_back(Output::Event(Event::FenceCancelled {
+                node: header.from.clone(),
+            }));
+        }
+        let peer = &mut self.peers[index];
         let held_before = peer.held.clone();
         let came_back = peer.state == NodeState::Dead;
         let new_state = match &message {
@@ -476,7 +558,7 @@ impl Machine {
         for index in 0..self.peers.len() {
             if let Some(dead_at) = self.peer_dead_at(&self.peers[index]) {
                 if now >= dead_at {
-                    self.declare_dead(index, None);
+                    self.declare_dead(now, index, None);
                     continue;
                 }
             }
@@ -502,6 +584,7 @@ impl Machine {
         }
         self.start_due_monitors(now);
         self.lift_bans(now);
+        self.ask_due_fences(now);
         self.update(now);
     }
 
@@ -695,6 +778,7 @@ impl Machine {
             .chain(peers)
             .chain(refusals)
             .chain(std::iter::once(self.ping.next_deadline()))
+            .chain(std::iter::once(self.fences.next_retry()))
             .chain(monitors)
             .flatten()
             .min()
@@ -977,6 +1061,8 @@ impl Machine {
         for (group, decision) in decisions {
             match decision {
                 Decision::Keep => {}
+                // Its last holder is dead and not fenced yet.
+                Decision::Start if self.fences.blocks(&group) => {}
                 Decision::Start => {
                     let failback_here = self.config.auto_failback
                         && self

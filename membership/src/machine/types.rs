@@ -50,6 +50,9 @@ pub struct Config {
     /// Whether ipfail's rule applies: a node that sees fewer ping nodes
     /// than a peer hands its groups over ([`super::ping_nodes`]).
     pub ipfail: bool,
+    /// Whether a fencing device is configured: a dead peer that needs it is
+    /// fenced before its groups are taken over ([`super::fencing`]).
+    pub fencing: bool,
 }
 
 /// Where a group stands on this node.
@@ -347,6 +350,49 @@ pub enum Event {
         /// Whether it is short now.
         short: bool,
     },
+    /// A fence of a dead peer was asked for ([`Output::Fence`]); its
+    /// groups are not taken over until one succeeds.
+    FenceStarted {
+        /// The peer.
+        node: String,
+        /// Which attempt this is (1 for the first).
+        attempt: u32,
+    },
+    /// A fence failed: the peer's groups stay down; it is tried again in
+    /// `retry_in`.
+    FenceFailed {
+        /// The peer.
+        node: String,
+        /// Which attempt failed.
+        attempt: u32,
+        /// Why.
+        detail: String,
+        /// When it is tried again.
+        retry_in: Duration,
+    },
+    /// The peer is fenced: its groups may be taken over.
+    FenceSucceeded {
+        /// The peer.
+        node: String,
+        /// How many attempts it took.
+        attempts: u32,
+    },
+    /// A peer whose fence was pending was heard again: no fence any more.
+    FenceCancelled {
+        /// The peer.
+        node: String,
+    },
+    /// A dead peer needed fencing and no device is configured: its groups
+    /// are taken over unprotected (heartbeat's warning).
+    FencingUnavailable {
+        /// The peer.
+        node: String,
+    },
+    /// A dead peer held nothing when it died: no fence is needed.
+    FenceUnneeded {
+        /// The peer.
+        node: String,
+    },
     /// Shutdown finished: every group is released and peers are told.
     ShutdownComplete,
 }
@@ -415,6 +461,15 @@ pub enum Output {
         group: String,
         /// What to do.
         kind: ActionKind,
+    },
+    /// Fence (reset) a dead peer in a task of its own; answer with
+    /// [`super::Machine::handle_fence_result`] and this `id`. A timeout is
+    /// a failure.
+    Fence {
+        /// Answers carry it (ids are shared with actions, never reused).
+        id: ActionId,
+        /// The node to fence.
+        node: String,
     },
     /// Tell the operator.
     Event(Event),

@@ -61,6 +61,12 @@ pub(super) enum Directive {
     Respawn,
     /// `apiauth CLIENT [uid=LIST] [gid=LIST]`
     Apiauth,
+    /// `stonith TYPE CONFIGFILE`
+    Stonith,
+    /// `stonith_host HOSTFROM|* TYPE PARAMS...`
+    StonithHost,
+    /// `stonith_command PROGRAM [ARGS...]` (ours)
+    StonithCommand,
 }
 
 /// What a directive name means to us.
@@ -101,6 +107,9 @@ const IMPLEMENTED: &[(&str, Directive)] = &[
     ("watchdog", Directive::Watchdog),
     ("respawn", Directive::Respawn),
     ("apiauth", Directive::Apiauth),
+    ("stonith", Directive::Stonith),
+    ("stonith_host", Directive::StonithHost),
+    ("stonith_command", Directive::StonithCommand),
 ];
 
 /// Directives heartbeat 3.0.6 accepts that are not implemented yet.
@@ -138,8 +147,6 @@ pub(super) const NOT_SUPPORTED_YET: &[&str] = &[
     "memreserve",
     "quorum_server",
     // whole-line directives
-    "stonith",
-    "stonith_host",
     "failfast",
     // media plugins
     "mcast6",
@@ -201,7 +208,11 @@ mod tests {
             lookup("pacemaker"),
             Some(Known::Implemented(Directive::Crm))
         );
-        assert_eq!(lookup("stonith_host"), Some(Known::NotSupportedYet));
+        assert_eq!(
+            lookup("stonith_host"),
+            Some(Known::Implemented(Directive::StonithHost))
+        );
+        assert_eq!(lookup("failfast"), Some(Known::NotSupportedYet));
         assert_eq!(lookup("ping6"), Some(Known::NotSupportedYet));
         assert_eq!(lookup("normalpoll"), None);
     }

@@ -9,6 +9,7 @@ use ha_transport::spec::MediumSpec;
 
 use super::clients::{self, ApiAuth, Respawn};
 use super::directives::{self, Directive, Known};
+use super::fencing::{self, FenceDevice};
 use super::ping::{self, PingNode};
 use super::setting::Setting;
 use super::timers::TimerLines;
@@ -53,6 +54,7 @@ pub(super) struct Parser<'s> {
     watchdog: Setting<'s, PathBuf>,
     respawns: Vec<Respawn>,
     apiauth: Vec<ApiAuth>,
+    fencing: Vec<FenceDevice>,
 }
 
 impl<'s> Parser<'s> {
@@ -83,6 +85,7 @@ impl<'s> Parser<'s> {
             watchdog: Setting::Absent,
             respawns: Vec::new(),
             apiauth: Vec::new(),
+            fencing: Vec::new(),
         }
     }
 
@@ -179,6 +182,18 @@ impl<'s> Parser<'s> {
             Directive::Apiauth => {
                 let value = clients::apiauth(name, &statement.words(), line.location());
                 return self.apiauth(line, name, value);
+            }
+            Directive::Stonith => {
+                let value = fencing::stonith(name, &statement.words());
+                return self.fence_device(line, value);
+            }
+            Directive::StonithHost => {
+                let value = fencing::stonith_host(name, &statement.words());
+                return self.fence_device(line, value);
+            }
+            Directive::StonithCommand => {
+                let value = fencing::stonith_command(name, &statement.words());
+                return self.fence_device(line, value);
             }
             Directive::Udpport => return self.udpport(line, name, &values),
             Directive::Node => return self.node(line, name, &values),
@@ -411,6 +426,17 @@ impl<'s> Parser<'s> {
         }
     }
 
+    /// Keeps one fencing line (the last that applies to a node wins).
+    fn fence_device(&mut self, line: Line<'s>, method: Result<fencing::FenceMethod, String>) {
+        match method {
+            Ok(method) => self.fencing.push(FenceDevice {
+                method,
+                location: line.location(),
+            }),
+            Err(message) => self.diagnostics.push(line.error(message)),
+        }
+    }
+
     /// Keeps one `apiauth` line, refusing a second one for the same client
     /// as heartbeat does.
     fn apiauth(&mut self, line: Line<'s>, name: &str, auth: Result<ApiAuth, String>) {
@@ -489,6 +515,7 @@ impl<'s> Parser<'s> {
             watchdog: self.watchdog.value().cloned(),
             respawns: self.respawns,
             apiauth: self.apiauth,
+            fencing: self.fencing,
         };
         self.diagnostics.finish((config, warnings))
     }

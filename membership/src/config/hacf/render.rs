@@ -45,6 +45,7 @@ impl HaConfig {
         lines.extend(self.ping_nodes.iter().map(|node| node.render()));
         lines.extend(self.respawns.iter().map(ToString::to_string));
         lines.extend(self.apiauth.iter().map(ToString::to_string));
+        lines.extend(self.fencing.iter().map(ToString::to_string));
         let mut text = lines.join("\n");
         text.push('\n');
         text

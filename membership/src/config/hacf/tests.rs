@@ -10,6 +10,7 @@ use super::*;
 
 mod clients;
 mod directives;
+mod fencing;
 mod media;
 mod ping;
 mod roundtrip;
@@ -107,6 +108,7 @@ fn a_minimal_file_gets_heartbeats_defaults() {
             watchdog: None,
             respawns: vec![],
             apiauth: vec![],
+            fencing: vec![],
         }
     );
 }
@@ -162,6 +164,7 @@ fn every_implemented_directive_is_read() {
             watchdog: None,
             respawns: vec![],
             apiauth: vec![],
+            fencing: vec![],
         }
     );
 }

@@ -248,6 +248,7 @@ fn ha_config() -> impl Strategy<Value = HaConfig> {
                             watchdog: watchdog.clone(),
                             respawns,
                             apiauth: apiauth.clone(),
+                            fencing: vec![],
                         }
                     },
                 )

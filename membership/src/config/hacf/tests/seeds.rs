@@ -40,6 +40,7 @@ fn seed_000_parses_whole() {
             watchdog: None,
             respawns: vec![respawn("hacluster", "/usr/lib64/heartbeat/ipfail", &[])],
             apiauth: vec![],
+            fencing: vec![],
         }
     );
     assert_eq!(
@@ -114,6 +115,7 @@ fn seed_002_parses_whole() {
             watchdog: None,
             respawns: vec![respawn("root", "/usr/lib64/heartbeat/ipfail", &[])],
             apiauth: vec![apiauth("ipfail", &["root"], &["root"])],
+            fencing: vec![],
         }
     );
 }
