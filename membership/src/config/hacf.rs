@@ -34,6 +34,7 @@ use ha_transport::spec::MediumSpec;
 pub mod clients;
 mod directives;
 mod media;
+mod notes;
 mod parser;
 mod ping;
 mod render;

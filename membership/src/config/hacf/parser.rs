@@ -9,6 +9,7 @@ use ha_transport::spec::MediumSpec;
 
 use super::clients::{self, ApiAuth, Respawn};
 use super::directives::{self, Directive, Known};
+use super::notes;
 use super::ping::{self, PingNode};
 use super::setting::Setting;
 use super::timers::TimerLines;
@@ -53,6 +54,8 @@ pub(super) struct Parser<'s> {
     watchdog: Setting<'s, PathBuf>,
     respawns: Vec<Respawn>,
     apiauth: Vec<ApiAuth>,
+    /// Notes on directives accepted without effect.
+    notes: Vec<ConfigWarning>,
 }
 
 impl<'s> Parser<'s> {
@@ -83,6 +86,7 @@ impl<'s> Parser<'s> {
             watchdog: Setting::Absent,
             respawns: Vec::new(),
             apiauth: Vec::new(),
+            notes: Vec::new(),
         }
     }
 
@@ -103,6 +107,12 @@ impl<'s> Parser<'s> {
                     .push(line.error(format!("directive '{name}' is not supported yet")));
             }
             Some(Known::Implemented(directive)) => self.directive(directive, line, statement),
+            Some(Known::Noted(noted)) => {
+                match notes::read(noted, line, name, &statement.values()) {
+                    Ok(note) => self.notes.extend(note),
+                    Err(message) => self.diagnostics.push(line.error(message)),
+                }
+            }
         }
     }
 
@@ -463,6 +473,7 @@ impl<'s> Parser<'s> {
                 ))
             })
         }));
+        warnings.append(&mut self.notes);
         warnings.sort_by_key(|w| w.location.line);
         let config = HaConfig {
             keepalive: timers.keepalive,
