@@ -295,6 +295,11 @@ impl Machine {
             });
             return;
         };
+        if !message.is_sequenced() {
+            // heartbeat's acks and retransmission requests: no sequence
+            // number to check, and no proof of life (only statuses are).
+            return;
+        }
         if let Some(via) = via {
             self.refusals.source(&header.from, via.medium, via.source);
         }

@@ -38,7 +38,7 @@
 
 use super::error::WireError;
 use super::fields::{Value, WireMessage};
-use crate::message::{Header, Message, NodeState, Status};
+use crate::message::{Header, Message, NodeState, Status, UNSEQUENCED_PREFIX};
 
 const T_STATUS: &str = "status";
 const T_SHUTDONE: &str = "shutdone";
@@ -48,7 +48,6 @@ const T_TAKEOVER: &str = "hb_takeover";
 const RSC_HOLD: &str = "rsc_hold";
 const INFO: &str = "info";
 const STANDBY: &str = "rsc_standby";
-const NO_SEQ_PREFIX: &str = "NS_";
 const HELD: &str = "rsc_held";
 const FAILED: &str = "rsc_failed";
 /// ipfail's name for a ping node count (`F_NUMPING`).
@@ -191,7 +190,7 @@ fn push_header(
 ) -> Result<(), WireError> {
     msg.push_string("src", &header.from)?;
     msg.push_binary("srcuuid", &header.uuid)?;
-    if !(kind.starts_with(NO_SEQ_PREFIX) && header.seq == 0) {
+    if !(kind.starts_with(UNSEQUENCED_PREFIX) && header.seq == 0) {
         msg.push_string("seq", &format!("{:x}", header.seq))?;
     }
     msg.push_string("hg", &format!("{:x}", header.generation))?;
@@ -228,7 +227,7 @@ fn header(msg: &WireMessage, kind: &str) -> Result<Header, WireError> {
             })
         }
     };
-    let seq = if msg.get("seq").is_none() && kind.starts_with(NO_SEQ_PREFIX) {
+    let seq = if msg.get("seq").is_none() && kind.starts_with(UNSEQUENCED_PREFIX) {
         0
     } else {
         hex_field(msg, "seq")?
