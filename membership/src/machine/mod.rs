@@ -334,10 +334,10 @@ impl Machine {
         };
         if new_generation {
             peer.farewell = None;
-        } else if peer.sent_before_farewell(header.generation, header.seq) {
+        } else if peer.departed(header.generation) {
             self.event(Event::Rejected {
                 node: header.from,
-                reason: RejectReason::SentBeforeShutdown,
+                reason: RejectReason::AfterShutdown,
             });
             return;
         }
