@@ -539,6 +539,10 @@ fn respawn_apiauth_and_watchdog_are_described_and_warned_about() {
                  host; the node will run without a watchdog"
             ),
             format!(
+                "{ha_cf}:10: warning: ipfail without ping nodes does nothing: add a ping or \
+                 ping_group line"
+            ),
+            format!(
                 "{ha_cf}:12: warning: apiauth ping: heartbeat's client API is not served, so \
                  the client 'ping' cannot connect (only ipfail is served, built in)"
             ),
