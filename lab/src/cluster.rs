@@ -182,9 +182,9 @@ impl Topology {
 
 /// Two nodes, a client and a LAN, torn down on drop.
 pub struct TwoNodeCluster {
-    spec: ClusterSpec,
+    pub(crate) spec: ClusterSpec,
     dir: PathBuf,
-    processes: [Option<LabChild>; 2],
+    pub(crate) processes: [Option<LabChild>; 2],
     hosts: [Host; 2],
     client: Host,
     _responders: Vec<Responder>,

@@ -14,7 +14,8 @@
 //! latter only for the loss and blocking faults).
 //!
 //! Beds built on it: [`cluster::TwoNodeCluster`] (two `ha-node`s and a
-//! client), [`keepalived::KeepalivedPair`] (the same bed running keepalived,
+//! client), with [`heartbeat`] real heartbeat 3.0.6 as one of its two nodes,
+//! [`keepalived::KeepalivedPair`] (the same bed running keepalived,
 //! the reference peer, for side-by-side benches), and [`cpu`] (busy loops
 //! for CPU starvation, a process group's CPU time).
 //!
@@ -44,6 +45,7 @@ mod debian;
 mod error;
 mod fault;
 mod fault_state;
+pub mod heartbeat;
 mod host;
 mod icmp;
 mod ip_json;

@@ -141,7 +141,21 @@ pub enum Message {
     },
 }
 
+/// heartbeat's prefix for message types that carry no sequence number.
+pub const UNSEQUENCED_PREFIX: &str = "NS_";
+
 impl Message {
+    /// Whether the message is numbered in its sender's sequence. heartbeat's
+    /// `NS_` messages (acks, retransmission requests and their refusals)
+    /// are not: they travel with sequence number 0 (heartbeat's
+    /// `process_clustermsg` and `should_drop_message` exempt them from
+    /// sequence tracking), so duplicates and replays cannot be told apart
+    /// from them, and they prove nothing about the sender's liveness
+    /// (heartbeat times a node only by its statuses, `HBDoMsg_T_STATUS`).
+    pub fn is_sequenced(&self) -> bool {
+        !matches!(self, Message::Other { kind, .. } if kind.starts_with(UNSEQUENCED_PREFIX))
+    }
+
     /// The header every message carries.
     pub fn header(&self) -> &Header {
         match self {

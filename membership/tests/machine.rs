@@ -361,11 +361,115 @@ fn a_second_shutdown_is_a_duplicate_and_what_was_sent_before_it_is_ignored() {
         .collect();
     assert_eq!(
         rejections,
-        [RejectReason::Duplicate, RejectReason::SentBeforeShutdown]
+        [RejectReason::Duplicate, RejectReason::AfterShutdown]
     );
     let b = a.nodes(t0).into_iter().find(|n| n.name == "b");
     assert_eq!(b.map(|n| n.state), Some(NodeState::Dead));
     assert!(a.groups().iter().all(|g| g.owner.as_deref() != Some("b")));
+}
+
+/// heartbeat 3.0.6 goes on sending `st=active` heartbeats for about two
+/// seconds after its `shutdone`: they must not bring it back, while a new
+/// generation (a restart) does.
+#[test]
+fn a_generation_that_said_farewell_stays_gone() {
+    let setup = Setup::new(&["a", "b"]).group(GROUP, "b");
+    let t0 = Instant::now();
+    let mut a = Machine::new(setup.config(A), 1, &BTreeMap::new(), t0);
+    let header = |generation, seq| Header {
+        from: "b".into(),
+        uuid: [b'b'; 16],
+        generation,
+        seq,
+    };
+    let status = |generation, seq, held: &[&str]| {
+        Message::Status(Status {
+            header: header(generation, seq),
+            state: NodeState::Active,
+            deadtime_ms: 500,
+            held: held.iter().map(|g| (*g).to_string()).collect(),
+            failed: Vec::new(),
+            standby: Vec::new(),
+            ping_nodes: None,
+        })
+    };
+    a.handle_message(t0, status(1, 1, &[]));
+    a.handle_message(t0, Message::Shutdown(header(1, 2)));
+    let b_state = |a: &Machine, at| {
+        a.nodes(at)
+            .into_iter()
+            .find(|n| n.name == "b")
+            .map(|n| n.state)
+    };
+    for (seq, ms) in (3..23).zip((100..).step_by(100)) {
+        a.handle_message(t0 + ms * MS, status(1, seq, &[]));
+        assert_eq!(
+            b_state(&a, t0 + ms * MS),
+            Some(NodeState::Dead),
+            "seq {seq}"
+        );
+    }
+    let rejections = std::iter::from_fn(|| a.poll_output())
+        .filter(|o| {
+            matches!(
+                o,
+                Output::Event(Event::Rejected {
+                    reason: RejectReason::AfterShutdown,
+                    ..
+                })
+            )
+        })
+        .count();
+    assert_eq!(rejections, 20);
+    let back = t0 + 3000 * MS;
+    a.handle_message(back, status(2, 1, &[]));
+    assert_eq!(b_state(&a, back), Some(NodeState::Active));
+}
+
+/// heartbeat's acks (`NS_ackmsg`) carry no sequence number: never a
+/// replay, and no proof of life either (heartbeat times nodes by their
+/// statuses only).
+#[test]
+fn unsequenced_messages_are_neither_replays_nor_heartbeats() {
+    let setup = Setup::new(&["a", "b"]).group(GROUP, "a");
+    let t0 = Instant::now();
+    let mut a = Machine::new(setup.config(A), 1, &BTreeMap::new(), t0);
+    let header = |seq| Header {
+        from: "b".into(),
+        uuid: [b'b'; 16],
+        generation: 1,
+        seq,
+    };
+    let ack = || Message::Other {
+        header: header(0),
+        kind: "NS_ackmsg".into(),
+    };
+    a.handle_message(
+        t0,
+        Message::Status(Status {
+            header: header(1),
+            state: NodeState::Active,
+            deadtime_ms: 500,
+            held: Vec::new(),
+            failed: Vec::new(),
+            standby: Vec::new(),
+            ping_nodes: None,
+        }),
+    );
+    // Acks every 100 ms for a second: b still dies at deadtime.
+    for ms in (100..=1000).step_by(100) {
+        a.handle_timeout(t0 + ms * MS);
+        a.handle_message(t0 + ms * MS, ack());
+    }
+    let outputs: Vec<Output> = std::iter::from_fn(|| a.poll_output()).collect();
+    assert!(
+        !outputs
+            .iter()
+            .any(|o| matches!(o, Output::Event(Event::Rejected { .. }))),
+        "{outputs:#?}"
+    );
+    let b = a.nodes(t0 + 1000 * MS).into_iter().find(|n| n.name == "b");
+    assert_eq!(b.map(|n| n.state), Some(NodeState::Dead));
 }
 
 /// Heartbeats sent by a lone machine whose loop wakes `late` after every

@@ -275,7 +275,7 @@ fn status_fields_are_in_heartbeats_order_and_units() {
     assert_eq!(
         text,
         format!(
-            "t=status\nst=active\ndt=7d0\nprotocol=1\nsrc=node-b\n(1)srcuuid={}\n\
+            "t=status\nst=active\ndt=7d0\nsrc=node-b\n(1)srcuuid={}\n\
              seq=1a\nhg=6b021200\nts=1\nrsc_held=ip\nweb\nrsc_failed=db\nnum_ping=2\nttl=3\n",
             "q6urq6urq6urq6urq6urqw=="
         )

@@ -1,7 +1,8 @@
 //! Logging as ha.cf asks: `logfile`, `debugfile`, `logfacility`, and stderr.
 //!
 //! Info and above go to stderr (for the service manager), to `logfile`,
-//! and to syslog when `logfacility` names a facility; everything including
+//! and to syslog when `logfacility` names a facility (`logfacility none`
+//! is heartbeat's way of saying no syslog); everything including
 //! debug goes to `debugfile`. The logger, files, syslog and timestamps are
 //! ha-daemon's.
 
@@ -33,8 +34,8 @@ impl Sinks {
         facility: Option<&str>,
     ) -> Result<Self, LogError> {
         let syslog = match facility {
+            Some("none") | None => None,
             Some(name) => Syslog::connect(name)?,
-            None => None,
         };
         Ok(Sinks {
             logfile: logfile.map(LogFile::held_open).transpose()?,

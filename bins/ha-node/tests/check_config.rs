@@ -255,17 +255,24 @@ fn deadtime_must_be_more_than_twice_keepalive() {
 }
 
 #[test]
-fn warntime_must_lie_between_keepalive_and_deadtime() {
+fn warntime_must_exceed_keepalive_and_warns_from_deadtime_on() {
     let scratch = Scratch::new("warntime");
     let ha_cf = scratch.path("ha.cf");
     scratch.write("ha.cf", &HA_CF.replace("warntime 300ms", "warntime 100ms"));
     scratch.expect_errors(&[format!(
         "{ha_cf}:2: warntime (100ms) must be greater than keepalive (100ms)"
     )]);
+    // heartbeat takes it; we do too, with a warning.
     scratch.write("ha.cf", &HA_CF.replace("warntime 300ms", "warntime 500ms"));
-    scratch.expect_errors(&[format!(
-        "{ha_cf}:2: warntime (500ms) must be less than deadtime (500ms)"
-    )]);
+    let outcome = scratch.check("node-a");
+    assert_eq!(outcome.code, Some(0), "{}", outcome.stderr);
+    assert!(
+        outcome.stderr.contains(&format!(
+            "{ha_cf}:2: warning: warntime (500ms) is not less than deadtime (500ms)"
+        )),
+        "{}",
+        outcome.stderr
+    );
 }
 
 /// One malformed ha.cf per value with a fixed domain: exit 1 and the exact

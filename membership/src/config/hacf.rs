@@ -36,6 +36,7 @@ pub mod clients;
 mod directives;
 pub mod fencing;
 mod media;
+mod notes;
 mod parser;
 mod ping;
 mod render;

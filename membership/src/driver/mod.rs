@@ -644,7 +644,7 @@ impl Driver {
             }
             Event::Rejected { node, reason } => {
                 let (key, text) = match reason {
-                    RejectReason::Duplicate | RejectReason::SentBeforeShutdown => {
+                    RejectReason::Duplicate | RejectReason::AfterShutdown => {
                         // Several media deliver every message, and a network
                         // may reorder them: not worth a line.
                         return;

@@ -189,7 +189,7 @@ fn event_text(event: &Event) -> String {
                 RejectReason::Duplicate => "duplicate".to_string(),
                 RejectReason::Replay(rejection) => format!("replay, {}", rejection.describe()),
                 RejectReason::UnknownNode => "unknown node".to_string(),
-                RejectReason::SentBeforeShutdown => "sent before its shutdown".to_string(),
+                RejectReason::AfterShutdown => "after its shutdown".to_string(),
             };
             format!("rejected a message from {node}: {why}")
         }

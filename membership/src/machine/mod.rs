@@ -381,6 +381,11 @@ impl Machine {
             });
             return;
         };
+        if !message.is_sequenced() {
+            // heartbeat's acks and retransmission requests: no sequence
+            // number to check, and no proof of life (only statuses are).
+            return;
+        }
         if let Some(via) = via {
             self.refusals.source(&header.from, via.medium, via.source);
         }
@@ -415,10 +420,10 @@ impl Machine {
         };
         if new_generation {
             peer.farewell = None;
-        } else if peer.sent_before_farewell(header.generation, header.seq) {
+        } else if peer.departed(header.generation) {
             self.event(Event::Rejected {
                 node: header.from,
-                reason: RejectReason::SentBeforeShutdown,
+                reason: RejectReason::AfterShutdown,
             });
             return;
         }

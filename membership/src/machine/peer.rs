@@ -3,9 +3,14 @@
 //! A peer is `Init` until it is first heard, then takes the state it
 //! announces. It is declared `Dead` when nothing has been heard from it for
 //! deadtime (or, if it was never heard, for initdead after our own start), or
-//! at once when it says it is shutting down; what it sent before its
-//! shutdown and arrives after it (reordered by the network) changes nothing,
-//! and further copies of the shutdown are duplicates. A heartbeat later than
+//! at once when it says it is shutting down. A shutdown ends the sender's
+//! generation: whatever else that generation sends changes nothing, whether
+//! it was sent before the shutdown and reordered by the network, or after
+//! it (heartbeat 3.0.6 goes on sending `st=active` heartbeats for about two
+//! seconds after its `shutdone` while its processes exit, see
+//! `hb_mcp_final_shutdown` in heartbeat.c); only a new generation (a
+//! restart) brings the node back. Further copies of the shutdown are
+//! duplicates. A heartbeat later than
 //! warntime is reported once per silence.
 
 use std::collections::BTreeSet;
@@ -90,11 +95,10 @@ impl Peer {
         self.last_heard.map(|heard| heard + warntime)
     }
 
-    /// Whether a message of this generation and sequence number was sent
-    /// before the peer's shutdown (the shutdown itself excluded).
-    pub fn sent_before_farewell(&self, generation: u64, seq: u64) -> bool {
-        self.farewell
-            .is_some_and(|(g, s)| generation == g && seq < s)
+    /// Whether the peer has said farewell in this generation: nothing
+    /// more it sends in it counts.
+    pub fn departed(&self, generation: u64) -> bool {
+        self.farewell.is_some_and(|(g, _)| generation == g)
     }
 
     /// Forgets what a peer held, as it is being declared dead.

@@ -441,9 +441,10 @@ pub enum RejectReason {
     Replay(Rejection),
     /// The sender is not a node of this cluster.
     UnknownNode,
-    /// Sent before the shutdown already received from its sender and
-    /// delayed past it: it no longer describes the sender, which is gone.
-    SentBeforeShutdown,
+    /// From a generation whose shutdown was already received: sent before
+    /// it and delayed past it, or sent after it while the sender exits.
+    /// It no longer describes the sender, which is gone until it restarts.
+    AfterShutdown,
 }
 
 /// What the driver must do.

@@ -13,8 +13,15 @@
 //!   heartbeat drops a message whose `ts` is missing or 0, so we always send
 //!   one and never 0.
 //! - `protocol=1` in a status says the sender does flow control: it acks
-//!   (`NS_ackmsg`) and answers `reqnodes`. A heartbeat that sees a status
-//!   without it turns flow control off.
+//!   (`NS_ackmsg`) every tenth message, answers retransmission requests
+//!   from its history of sent messages, and answers node-list requests
+//!   (`reqnodes`) at start. We do none of these, so we never send the
+//!   field. heartbeat takes the first status without it as a peer of
+//!   another version (`HBDoMsg_T_STATUS`, heartbeat.c: "flow control
+//!   disabled due to different version heartbeat"): it stops sending acks
+//!   and waiting for them (its message history no longer fills up and its
+//!   clients are never paused), and brings its communication up without
+//!   the node-list exchange (`check_comm_isup` calls `comm_now_up`).
 //! - `ttl` bounds forwarding across rings: heartbeat writes hopfudge (1 by
 //!   default) plus the number of configured nodes, so 3 for two nodes; see
 //!   [`forwarding_ttl`]. Receivers here ignore it.
@@ -38,7 +45,7 @@
 
 use super::error::WireError;
 use super::fields::{Value, WireMessage};
-use crate::message::{Header, Message, NodeState, Status};
+use crate::message::{Header, Message, NodeState, Status, UNSEQUENCED_PREFIX};
 
 const T_STATUS: &str = "status";
 const T_SHUTDONE: &str = "shutdone";
@@ -48,7 +55,6 @@ const T_TAKEOVER: &str = "hb_takeover";
 const RSC_HOLD: &str = "rsc_hold";
 const INFO: &str = "info";
 const STANDBY: &str = "rsc_standby";
-const NO_SEQ_PREFIX: &str = "NS_";
 const HELD: &str = "rsc_held";
 const FAILED: &str = "rsc_failed";
 /// ipfail's name for a ping node count (`F_NUMPING`).
@@ -75,7 +81,6 @@ impl Message {
                 msg.push_string("t", T_STATUS)?;
                 msg.push_string("st", status.state.as_str())?;
                 msg.push_string("dt", &format!("{:x}", status.deadtime_ms))?;
-                msg.push_string("protocol", "1")?;
                 push_header(&mut msg, &status.header, T_STATUS, wall_clock_secs)?;
                 push_groups(&mut msg, HELD, &status.held)?;
                 push_groups(&mut msg, FAILED, &status.failed)?;
@@ -191,7 +196,7 @@ fn push_header(
 ) -> Result<(), WireError> {
     msg.push_string("src", &header.from)?;
     msg.push_binary("srcuuid", &header.uuid)?;
-    if !(kind.starts_with(NO_SEQ_PREFIX) && header.seq == 0) {
+    if !(kind.starts_with(UNSEQUENCED_PREFIX) && header.seq == 0) {
         msg.push_string("seq", &format!("{:x}", header.seq))?;
     }
     msg.push_string("hg", &format!("{:x}", header.generation))?;
@@ -228,7 +233,7 @@ fn header(msg: &WireMessage, kind: &str) -> Result<Header, WireError> {
             })
         }
     };
-    let seq = if msg.get("seq").is_none() && kind.starts_with(NO_SEQ_PREFIX) {
+    let seq = if msg.get("seq").is_none() && kind.starts_with(UNSEQUENCED_PREFIX) {
         0
     } else {
         hex_field(msg, "seq")?

@@ -6,8 +6,10 @@
 //! communication plugins (`bcast`, `ucast`, `serial`, ...). A name outside
 //! all three makes heartbeat refuse the file; so do we. Names heartbeat knows
 //! but we do not implement yet are refused too, with a message that says so,
-//! rather than being ignored.
+//! rather than being ignored; those that would change nothing here are
+//! accepted with a note ([`super::notes`]).
 
+use super::notes::Noted;
 use crate::config::lexer::closest;
 
 /// A directive this crate implements.
@@ -74,9 +76,19 @@ pub(super) enum Directive {
 pub(super) enum Known {
     /// Implemented.
     Implemented(Directive),
+    /// Accepted, changing nothing here: read and answered with a note.
+    Noted(Noted),
     /// Accepted by heartbeat, not implemented here yet.
     NotSupportedYet,
 }
+
+/// The directives accepted with a note, by name.
+const NOTED: &[(&str, Noted)] = &[
+    ("use_logd", Noted::UseLogd),
+    ("conn_logd_time", Noted::ConnLogdTime),
+    ("coredumps", Noted::Coredumps),
+    ("uuidfrom", Noted::Uuidfrom),
+];
 
 /// The implemented directives by name. `udp` is heartbeat's old name for
 /// `bcast`, still accepted by it; `crm` is the old name of `pacemaker`.
@@ -125,17 +137,13 @@ pub(super) const NOT_SUPPORTED_YET: &[&str] = &[
     "hbgenmethod",
     "debug",
     "msgfmt",
-    "use_logd",
-    "conn_logd_time",
     "use_apphbd",
     "log_badpack",
     "syslogmsgfmt",
-    "coredumps",
     "coreroot",
     "crm_daemon_dir",
     "crmd_spawns_pengine",
     "autojoin",
-    "uuidfrom",
     "compression",
     "compression_threshold",
     "traditional_compression",
@@ -165,6 +173,9 @@ pub(super) fn lookup(name: &str) -> Option<Known> {
     if let Some((_, directive)) = IMPLEMENTED.iter().find(|(n, _)| *n == name) {
         return Some(Known::Implemented(*directive));
     }
+    if let Some((_, noted)) = NOTED.iter().find(|(n, _)| *n == name) {
+        return Some(Known::Noted(*noted));
+    }
     NOT_SUPPORTED_YET
         .contains(&name)
         .then_some(Known::NotSupportedYet)
@@ -184,6 +195,7 @@ pub(super) fn unknown_directive_message(name: &str) -> String {
     let names: Vec<&str> = IMPLEMENTED
         .iter()
         .map(|(n, _)| *n)
+        .chain(NOTED.iter().map(|(n, _)| *n))
         .chain(NOT_SUPPORTED_YET.iter().copied())
         .collect();
     if let Some(near) = closest(name, &names) {
@@ -215,11 +227,16 @@ mod tests {
         assert_eq!(lookup("failfast"), Some(Known::NotSupportedYet));
         assert_eq!(lookup("ping6"), Some(Known::NotSupportedYet));
         assert_eq!(lookup("normalpoll"), None);
+        assert_eq!(lookup("use_logd"), Some(Known::Noted(Noted::UseLogd)));
     }
 
     #[test]
     fn no_name_is_both_implemented_and_unsupported() {
         for (name, _) in IMPLEMENTED {
+            assert!(!NOT_SUPPORTED_YET.contains(name), "{name}");
+            assert!(NOTED.iter().all(|(n, _)| n != name), "{name}");
+        }
+        for (name, _) in NOTED {
             assert!(!NOT_SUPPORTED_YET.contains(name), "{name}");
         }
     }

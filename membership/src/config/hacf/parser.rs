@@ -10,6 +10,7 @@ use ha_transport::spec::MediumSpec;
 use super::clients::{self, ApiAuth, Respawn};
 use super::directives::{self, Directive, Known};
 use super::fencing::{self, FenceDevice};
+use super::notes;
 use super::ping::{self, PingNode};
 use super::setting::Setting;
 use super::timers::TimerLines;
@@ -55,6 +56,8 @@ pub(super) struct Parser<'s> {
     respawns: Vec<Respawn>,
     apiauth: Vec<ApiAuth>,
     fencing: Vec<FenceDevice>,
+    /// Notes on directives accepted without effect.
+    notes: Vec<ConfigWarning>,
 }
 
 impl<'s> Parser<'s> {
@@ -86,6 +89,7 @@ impl<'s> Parser<'s> {
             respawns: Vec::new(),
             apiauth: Vec::new(),
             fencing: Vec::new(),
+            notes: Vec::new(),
         }
     }
 
@@ -106,6 +110,12 @@ impl<'s> Parser<'s> {
                     .push(line.error(format!("directive '{name}' is not supported yet")));
             }
             Some(Known::Implemented(directive)) => self.directive(directive, line, statement),
+            Some(Known::Noted(noted)) => {
+                match notes::read(noted, line, name, &statement.values()) {
+                    Ok(note) => self.notes.extend(note),
+                    Err(message) => self.diagnostics.push(line.error(message)),
+                }
+            }
         }
     }
 
@@ -489,6 +499,7 @@ impl<'s> Parser<'s> {
                 ))
             })
         }));
+        warnings.append(&mut self.notes);
         warnings.sort_by_key(|w| w.location.line);
         let config = HaConfig {
             keepalive: timers.keepalive,

@@ -232,19 +232,24 @@ fn deadtime_must_exceed_twice_keepalive() {
 }
 
 #[test]
-fn warntime_must_lie_between_keepalive_and_deadtime() {
+fn warntime_must_exceed_keepalive_and_is_a_warning_from_deadtime_on() {
     assert_eq!(
         error("keepalive 2\nwarntime 2"),
         "/etc/ha.d/ha.cf:2: warntime (2s) must be greater than keepalive (2s)"
     );
-    assert_eq!(
-        error("warntime 30\ndeadtime 30"),
-        "/etc/ha.d/ha.cf:1: warntime (30s) must be less than deadtime (30s)"
-    );
-    assert_eq!(
-        error("warntime 40"),
-        "/etc/ha.d/ha.cf:1: warntime (40s) must be less than deadtime (30s)"
-    );
+    // heartbeat takes any positive warntime: so do we, with a warning.
+    for (lines, warntime) in [("warntime 30\ndeadtime 30", 30), ("warntime 40", 40)] {
+        let text = format!("{lines}\n{MEDIA_AND_NODES}");
+        assert_eq!(config(&text).warntime, secs(warntime));
+        assert_eq!(
+            warnings(&text),
+            [format!(
+                "/etc/ha.d/ha.cf:1: warning: warntime ({warntime}s) is not less than deadtime \
+                 (30s): a node is declared dead before its heartbeat is reported late, so no \
+                 late heartbeat is reported"
+            )]
+        );
+    }
     assert_eq!(
         config(&format!("warntime 29.999\n{MEDIA_AND_NODES}")).warntime,
         ms(29_999)

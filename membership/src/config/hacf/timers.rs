@@ -5,10 +5,12 @@
 //! 12 s when it is under 6 s, else twice the deadtime.
 //!
 //! heartbeat refuses a deadtime that is not more than twice the keepalive,
-//! and an initdead below the deadtime; so do we. heartbeat only warns about
-//! a warntime outside keepalive..deadtime; we refuse it, since a warning
-//! that fires before a heartbeat is even due, or after the node was declared
-//! dead, is meaningless. Short timers are fine (keepalive 100ms with
+//! and an initdead below the deadtime; so do we. heartbeat takes any
+//! positive warntime (`set_warntime_ms`, config.c). A warntime not below the
+//! deadtime is a warning here and runs as heartbeat runs it: a node is
+//! declared dead before its heartbeat could be late, so no late heartbeat
+//! is ever reported. A warntime not above the keepalive is refused, since it
+//! would report every heartbeat as late. Short timers are fine (keepalive 100ms with
 //! deadtime 500ms is valid); heartbeat's "initdead should be >= 10 s" is
 //! advice, not a rule.
 //!
@@ -110,6 +112,7 @@ impl<'s> TimerLines<'s> {
             errors.extend(self.check_keepalive(&timers));
             errors.extend(self.check_deadtime(source, &timers));
             errors.extend(self.check_warntime(&timers));
+            warnings.extend(self.check_warntime_below_deadtime(&timers));
             errors.extend(self.check_initdead(&timers));
             if errors.is_empty() {
                 warnings.extend(self.check_margin(source, &timers));
@@ -177,7 +180,7 @@ impl<'s> TimerLines<'s> {
         Some(error)
     }
 
-    /// A given warntime must lie strictly between keepalive and deadtime.
+    /// A given warntime must be greater than the keepalive.
     fn check_warntime(&self, t: &Timers) -> Option<ConfigError> {
         let line: Line<'_> = self.warntime.line()?;
         let warntime = describe_time(t.warntime);
@@ -187,13 +190,20 @@ impl<'s> TimerLines<'s> {
                 "warntime ({warntime}) must be greater than keepalive ({keepalive})"
             )));
         }
-        if t.warntime >= t.deadtime {
-            let deadtime = describe_time(t.deadtime);
-            return Some(line.error(format!(
-                "warntime ({warntime}) must be less than deadtime ({deadtime})"
-            )));
-        }
         None
+    }
+
+    /// A given warntime not below the deadtime never fires: a warning.
+    fn check_warntime_below_deadtime(&self, t: &Timers) -> Option<ConfigWarning> {
+        let line: Line<'_> = self.warntime.line()?;
+        (t.warntime >= t.deadtime).then(|| {
+            line.warning(format!(
+                "warntime ({}) is not less than deadtime ({}): a node is declared dead \
+                 before its heartbeat is reported late, so no late heartbeat is reported",
+                describe_time(t.warntime),
+                describe_time(t.deadtime)
+            ))
+        })
     }
 
     /// A given initdead must be at least the deadtime (heartbeat's rule).

@@ -87,6 +87,55 @@ fn every_directive_heartbeat_accepts_is_recognised() {
 }
 
 #[test]
+fn logging_daemon_core_dump_and_uuid_directives_are_accepted_with_a_note() {
+    let with = |line: &str| warnings(&format!("{line}\n{MEDIA_AND_NODES}"));
+    assert_eq!(
+        with("use_logd yes"),
+        [
+            "/etc/ha.d/ha.cf:1: warning: use_logd: ha-node uses no logging daemon; it writes \
+          its own log (logfile, debugfile, logfacility, and stderr)"
+        ]
+    );
+    assert!(with("use_logd off").is_empty());
+    assert_eq!(
+        with("conn_logd_time 30"),
+        [
+            "/etc/ha.d/ha.cf:1: warning: conn_logd_time: ignored, ha-node uses no logging \
+          daemon to reconnect to"
+        ]
+    );
+    assert_eq!(
+        with("coredumps true"),
+        [
+            "/etc/ha.d/ha.cf:1: warning: coredumps: ha-node's core dumps follow the system's \
+          settings (ulimit -c, kernel.core_pattern), not /var/lib/heartbeat/cores"
+        ]
+    );
+    assert!(with("coredumps off").is_empty());
+    assert!(with("uuidfrom nodename").is_empty());
+    assert_eq!(
+        with("uuidfrom file"),
+        [
+            "/etc/ha.d/ha.cf:1: warning: uuidfrom file: ha-node knows every node by its name, \
+          as with 'uuidfrom nodename'"
+        ]
+    );
+    assert_eq!(
+        error("use_logd maybe"),
+        "/etc/ha.d/ha.cf:1: use_logd: expected on or off (or yes/no, true/false, 1/0), \
+         found 'maybe'"
+    );
+    assert_eq!(
+        error("conn_logd_time 0"),
+        "/etc/ha.d/ha.cf:1: conn_logd_time must be greater than 0"
+    );
+    assert_eq!(
+        error("uuidfrom mac"),
+        "/etc/ha.d/ha.cf:1: uuidfrom: expected file or nodename, found 'mac'"
+    );
+}
+
+#[test]
 fn unknown_words_are_refused_with_a_hint() {
     assert_eq!(
         error("bogus 1"),
