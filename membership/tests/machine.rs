@@ -810,3 +810,40 @@ fn after_its_own_stall_a_node_still_declares_a_silent_peer_dead_after_the_grace(
         .unwrap();
     assert_eq!(dead_at - crashed, 1050 * MS, "{}", cluster.transcript());
 }
+
+/// A status that arrives after a newer one (over a slower medium, a serial
+/// line beside a LAN) proves its sender alive and changes nothing else: the
+/// peer stays in the state, and keeps the claims, of its newest status.
+#[test]
+fn an_older_status_arriving_late_changes_neither_state_nor_claims() {
+    let setup = Setup::new(&["a", "b"]).group(GROUP, "a");
+    let t0 = Instant::now();
+    let mut a = Machine::new(setup.config(A), 1, &BTreeMap::new(), t0);
+    let status = |seq, state, held: Vec<String>| {
+        Message::Status(Status {
+            header: Header {
+                from: "b".into(),
+                uuid: [b'b'; 16],
+                generation: 1,
+                seq,
+            },
+            state,
+            deadtime_ms: 500,
+            held,
+            failed: Vec::new(),
+            standby: Vec::new(),
+            ping_nodes: None,
+        })
+    };
+    a.handle_message(t0, status(2, NodeState::Active, vec![GROUP.into()]));
+    // Status 1, sent while b was still coming up and holding nothing.
+    a.handle_message(t0 + 10 * MS, status(1, NodeState::Up, Vec::new()));
+    let b = a.nodes(t0 + 10 * MS).into_iter().find(|n| n.name == "b");
+    assert_eq!(b.as_ref().map(|n| n.state), Some(NodeState::Active));
+    assert_eq!(b.and_then(|n| n.silent_for), Some(Duration::ZERO), "heard");
+    assert!(a.groups().iter().any(|g| g.owner.as_deref() == Some("b")));
+    // A newer one is taken again.
+    a.handle_message(t0 + 20 * MS, status(3, NodeState::Up, Vec::new()));
+    let b = a.nodes(t0 + 20 * MS).into_iter().find(|n| n.name == "b");
+    assert_eq!(b.map(|n| n.state), Some(NodeState::Up));
+}

@@ -455,7 +455,15 @@ impl Machine {
         let peer = &mut self.peers[index];
         let held_before = peer.held.clone();
         let came_back = peer.state == NodeState::Dead;
+        // A status older than one already taken (it came over a slower
+        // medium) proves the peer alive and nothing more.
+        let stale_status = matches!(message, Message::Status(_))
+            && !peer.take_status(header.generation, header.seq);
         let new_state = match &message {
+            Message::Status(_) if stale_status => match peer.state {
+                NodeState::Dead | NodeState::Init => NodeState::Up,
+                state => state,
+            },
             Message::Status(status) => {
                 let held: BTreeSet<String> = status.held.iter().cloned().collect();
                 let failed: BTreeSet<String> = status.failed.iter().cloned().collect();

@@ -45,6 +45,10 @@ pub struct Peer {
     pub farewell: Option<(u64, u64)>,
     /// When a generation hint was last sent to it.
     pub hinted_at: Option<Instant>,
+    /// The generation and sequence number of the newest status taken from
+    /// it: an older one arriving later (over a slower medium, or
+    /// reordered) proves it alive but says nothing new about its state.
+    pub newest_status: Option<(u64, u64)>,
 }
 
 impl Peer {
@@ -62,6 +66,7 @@ impl Peer {
             window: SequenceWindow::with_generation(generation),
             farewell: None,
             hinted_at: None,
+            newest_status: None,
         }
     }
 
@@ -99,6 +104,19 @@ impl Peer {
     /// more it sends in it counts.
     pub fn departed(&self, generation: u64) -> bool {
         self.farewell.is_some_and(|(g, _)| generation == g)
+    }
+
+    /// Whether a status of this generation and sequence number is newer
+    /// than every status taken from the peer so far (then it is noted as
+    /// the newest).
+    pub fn take_status(&mut self, generation: u64, seq: u64) -> bool {
+        let newer = self
+            .newest_status
+            .is_none_or(|(g, s)| generation > g || (generation == g && seq > s));
+        if newer {
+            self.newest_status = Some((generation, seq));
+        }
+        newer
     }
 
     /// Forgets what a peer held, as it is being declared dead.
