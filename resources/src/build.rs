@@ -7,9 +7,10 @@ use std::sync::Arc;
 use ha_conf::{ConfigError, ConfigErrors, Diagnostics};
 
 use crate::agent::Agent;
+use crate::class::ocf_meta::MetaData;
 use crate::group::{ActionTimeouts, Group, MonitorPlan};
 use crate::haresources::{GroupSpec, ResourceSpec};
-use crate::monitoring::{parse_duration, render_duration, Interval, Monitoring};
+use crate::monitoring::{render_duration, Interval, Monitoring};
 use crate::resolve::{Resolved, ResolvedGroup, Resolver};
 
 /// The agent for one resource; a resource that cannot run is an error at
@@ -42,7 +43,9 @@ pub fn build_group(
 
 /// The group of an already resolved haresources line, each resource
 /// monitored as `monitoring` says (its monitor limited by its own timeout)
-/// and described in status by how it runs.
+/// and described in status by how it runs. An OCF resource's actions are
+/// limited by its agent's meta-data timeouts ([`advised_timeouts`]), the
+/// monitoring file's monitor timeout first.
 pub fn monitored_group_of(
     resolved: &ResolvedGroup,
     timeouts: ActionTimeouts,
@@ -51,12 +54,21 @@ pub fn monitored_group_of(
     let mut agents = Vec::new();
     let mut plans = Vec::new();
     let mut how = Vec::new();
+    let mut limits = Vec::new();
     for (spec, resolved) in resolved.resources() {
         let plan = monitoring.plan(&spec.text);
-        let timeouts = ActionTimeouts {
-            monitor: plan.map_or(timeouts.monitor, |p| p.timeout),
-            ..timeouts
+        let advised = match resolved {
+            Resolved::Ocf(_) => advised_timeouts(
+                &MetaData::parse(&resolved.agent(&spec.text, timeouts).meta_data()),
+                timeouts,
+            ),
+            _ => timeouts,
         };
+        let timeouts = ActionTimeouts {
+            monitor: plan.map_or(advised.monitor, |p| p.timeout),
+            ..advised
+        };
+        limits.push(Some(timeouts));
         let agent = resolved.agent(&spec.text, timeouts);
         plans.push(plan.map(|plan| MonitorPlan {
             interval: match plan.interval {
@@ -74,6 +86,18 @@ pub fn monitored_group_of(
         .with_timeouts(timeouts)
         .with_monitoring(plans)
         .with_descriptions(how)
+        .with_resource_timeouts(limits)
+}
+
+/// The limits an agent's meta-data advises (`<action name="start"
+/// timeout="90s">`), each action it says nothing of keeping `fallback`'s.
+pub fn advised_timeouts(meta: &MetaData, fallback: ActionTimeouts) -> ActionTimeouts {
+    ActionTimeouts {
+        start: meta.timeout("start").unwrap_or(fallback.start),
+        stop: meta.timeout("stop").unwrap_or(fallback.stop),
+        monitor: meta.timeout("monitor").unwrap_or(fallback.monitor),
+        validate: meta.timeout("validate-all").unwrap_or(fallback.validate),
+    }
 }
 
 /// The interval an agent's meta-data recommends for its monitor, or
@@ -97,37 +121,7 @@ pub const FALLBACK_INTERVAL: std::time::Duration = std::time::Duration::from_sec
 /// The `interval` of the first `<action name="monitor" …>` of OCF
 /// meta-data with a non-zero one (`10s`, `10`, `1m`, `500ms`).
 pub fn recommended_monitor_interval(xml: &str) -> Option<std::time::Duration> {
-    xml.split("<action")
-        .skip(1)
-        .filter_map(|rest| rest.split('>').next())
-        .filter(|tag| attribute(tag, "name") == Some("monitor"))
-        .filter_map(|tag| attribute(tag, "interval"))
-        .filter_map(|value| parse_duration(value.trim()).ok())
-        .find(|interval| !interval.is_zero())
-}
-
-/// The value of `name="…"` (or `'…'`) in a tag's text.
-fn attribute<'a>(tag: &'a str, name: &str) -> Option<&'a str> {
-    let mut rest = tag;
-    while let Some(at) = rest.find(name) {
-        let before = rest[..at].chars().last();
-        let after = rest[at + name.len()..].trim_start();
-        rest = &rest[at + name.len()..];
-        if before.is_some_and(|c| !c.is_whitespace()) {
-            continue;
-        }
-        let Some(value) = after.strip_prefix('=') else {
-            continue;
-        };
-        let value = value.trim_start();
-        let quote = value.chars().next()?;
-        if quote != '"' && quote != '\'' {
-            continue;
-        }
-        let value = &value[1..];
-        return value.find(quote).map(|end| &value[..end]);
-    }
-    None
+    MetaData::parse(xml).monitor_interval()
 }
 
 /// The group of an already resolved haresources line.
@@ -170,6 +164,20 @@ mod tests {
         );
         assert_eq!(recommended_monitor_interval("<resource-agent/>"), None);
         assert_eq!(meta_data_interval("r", ""), FALLBACK_INTERVAL);
+    }
+
+    #[test]
+    fn meta_data_timeouts_are_the_limits_of_the_actions_it_names() {
+        let meta = MetaData::parse(
+            r#"<actions><action name="start" timeout="90s"/><action name="stop" timeout="2m"/>
+            <action name="monitor" timeout="bogus" interval="10s"/></actions>"#,
+        );
+        let fallback = ActionTimeouts::default();
+        let advised = advised_timeouts(&meta, fallback);
+        assert_eq!(advised.start, std::time::Duration::from_secs(90));
+        assert_eq!(advised.stop, std::time::Duration::from_secs(120));
+        assert_eq!(advised.monitor, fallback.monitor);
+        assert_eq!(advised.validate, fallback.validate);
     }
 
     #[test]

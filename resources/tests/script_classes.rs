@@ -3,7 +3,11 @@
 //! directories and resolved, built and run as ha-node does — arguments and
 //! environment as each class passes them, exit codes and status output
 //! read by each class's rules, a hung action killed with its process group
-//! at its limit, and garbage answered with a failed action.
+//! at its limit, and garbage answered with a failed action. Agents that
+//! misbehave — binary and endless output, exit codes outside their
+//! class's, death by a signal — fail the action with a message naming the
+//! resource, the action and the code or signal, and a group whose start
+//! fails that way is stopped again.
 
 // A test crate: a failed step panics with its reason.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -161,7 +165,7 @@ async fn lsb_status_codes_and_text_of_scripts_that_always_exit_0() {
         ("exit 3", Ok(Health::Stopped)),
         (
             "echo 'garbage \x01'; exit 42",
-            Err("sshd: status exited with 42, which is not an LSB status code (0 running, 1-2 dead, 3 stopped, 4 unknown) (last output: 'garbage \x01')"),
+            Err("sshd: status exited with 42, which is not an LSB status code (0 running, 1-2 dead, 3 stopped, 4 unknown) (last output: 'garbage \\u{1}')"),
         ),
         (
             "exit 1",
@@ -427,5 +431,226 @@ async fn a_group_of_every_class_starts_in_order_and_stops_in_reverse() {
             "second stop",
             "first stop",
         ]
+    );
+}
+
+/// Writes garbage on stdout and stderr on every action: binary bytes, a
+/// 300 000-character line, and a last line without a newline.
+const GARBAGE: &str = r#"
+printf '\000\001\377\376 binary \033[31m\n'
+printf '\377garbage on stderr\n' >&2
+head -c 300000 /dev/zero | tr '\000' x
+printf '\n'
+printf 'no newline at the end'
+"#;
+
+#[tokio::test]
+async fn garbage_on_every_action_is_read_by_exit_code_and_cut_in_messages() {
+    let scratch = Scratch::new("garbage");
+    let body = |exit: &str| format!("{GARBAGE}\n{exit}\n");
+    scratch.script("init.d/noisy", &body("exit 0"));
+    scratch.script("ha.d/resource.d/chatty", &body("exit 0"));
+    scratch.script("ocf/resource.d/test/loud", &body("exit 0"));
+    // heartbeat reads a resource.d status by its text: garbage is "not
+    // running"; LSB and OCF read exit 0 as running.
+    for (word, health) in [
+        ("noisy", Health::Running),
+        ("chatty", Health::Stopped),
+        ("ocf:test:loud", Health::Running),
+    ] {
+        let agent = scratch.agent(word, LIMIT);
+        agent.start().await.expect("exit 0 is a start");
+        agent.stop().await.expect("exit 0 is a stop");
+        assert_eq!(agent.monitor().await.expect("a status"), health, "{word}");
+        let lines = agent.last_output();
+        assert_eq!(
+            lines.last().map(String::as_str),
+            Some("no newline at the end"),
+            "{word}: {lines:?}"
+        );
+        assert!(
+            lines.iter().all(|line| line.len() <= 4096 + 8),
+            "{word}: output lines are cut"
+        );
+    }
+    scratch.script("init.d/noisy", &body("exit 1"));
+    scratch.script("ocf/resource.d/test/loud", &body("exit 1"));
+    for (word, expected) in [
+        (
+            "noisy",
+            "noisy: start failed: exit code 1 (generic or unspecified error) \
+             (last output: 'no newline at the end')",
+        ),
+        (
+            "ocf:test:loud",
+            "ocf:test:loud: start failed: generic error (last output: 'no newline at the end')",
+        ),
+    ] {
+        let error = scratch
+            .agent(word, LIMIT)
+            .start()
+            .await
+            .expect_err("exit 1");
+        assert_eq!(error.to_string(), expected);
+    }
+    // A long last line is cut in the message; control characters escaped.
+    scratch.script(
+        "init.d/noisy",
+        "printf '\\001'; head -c 3000 /dev/zero | tr '\\000' y; exit 1\n",
+    );
+    let message = scratch
+        .agent("noisy", LIMIT)
+        .start()
+        .await
+        .expect_err("exit 1")
+        .to_string();
+    assert!(
+        message.starts_with("noisy: start failed: exit code 1"),
+        "{message}"
+    );
+    assert!(message.contains("'\\u{1}yyyy"), "{message}");
+    assert!(message.ends_with("yyy…')"), "{message}");
+    assert!(
+        message.chars().count() < 300,
+        "{} characters",
+        message.len()
+    );
+}
+
+#[tokio::test]
+async fn ocf_codes_outside_the_spec_fail_start_and_monitor_by_their_number() {
+    let scratch = Scratch::new("ocf-codes");
+    scratch.script(
+        "ocf/resource.d/test/Odd",
+        "echo \"odd $1\" >&2; exit $OCF_RESKEY_code\n",
+    );
+    for code in [9, 42, 255] {
+        let agent = scratch.agent(&format!("ocf:test:Odd::code={code}"), LIMIT);
+        let start = agent.start().await.expect_err("not an OCF code");
+        assert_eq!(
+            start.to_string(),
+            format!(
+                "ocf:test:Odd::code={code}: start failed: exit code {code} is not an OCF exit \
+                 code (last output: 'odd start')"
+            )
+        );
+        let monitor = agent.monitor().await.expect_err("not an OCF code");
+        assert_eq!(
+            monitor.to_string(),
+            format!(
+                "ocf:test:Odd::code={code}: monitor failed: exit code {code} is not an OCF \
+                 exit code (last output: 'odd monitor')"
+            )
+        );
+        agent.validate().await.expect_err("not 0");
+    }
+}
+
+#[tokio::test]
+async fn lsb_status_codes_past_4_fail_the_status_naming_the_code() {
+    let scratch = Scratch::new("lsb-codes");
+    for code in [5, 7, 150, 255] {
+        scratch.script(
+            "init.d/svc",
+            &format!("echo 'status said {code}'; exit {code}\n"),
+        );
+        let error = scratch
+            .agent("svc", LIMIT)
+            .monitor()
+            .await
+            .expect_err("not a status code");
+        assert_eq!(
+            error.to_string(),
+            format!(
+                "svc: status exited with {code}, which is not an LSB status code (0 running, \
+                 1-2 dead, 3 stopped, 4 unknown) (last output: 'status said {code}')"
+            )
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_agent_killed_by_a_signal_fails_the_action_naming_the_signal() {
+    let scratch = Scratch::new("signal");
+    let killer = "echo \"dying in $1\"; kill -$SIG $$; sleep 5; exit 0\n";
+    scratch.script("init.d/victim", &killer.replace("$SIG", "KILL"));
+    scratch.script("ha.d/resource.d/crash", &killer.replace("$SIG", "SEGV"));
+    scratch.script("ocf/resource.d/test/abort", &killer.replace("$SIG", "ABRT"));
+    for (word, action, expected) in [
+        (
+            "victim",
+            "start",
+            "victim: start: killed by signal 9 (SIGKILL)",
+        ),
+        (
+            "victim",
+            "monitor",
+            "victim: status: killed by signal 9 (SIGKILL)",
+        ),
+        (
+            "crash",
+            "start",
+            "crash: start: killed by signal 11 (SIGSEGV)",
+        ),
+        (
+            "crash",
+            "stop",
+            "crash: stop: killed by signal 11 (SIGSEGV)",
+        ),
+        (
+            "ocf:test:abort",
+            "start",
+            "ocf:test:abort: start: killed by signal 6 (SIGABRT)",
+        ),
+        (
+            "ocf:test:abort",
+            "monitor",
+            "ocf:test:abort: monitor: killed by signal 6 (SIGABRT)",
+        ),
+    ] {
+        let agent = scratch.agent(word, LIMIT);
+        let began = Instant::now();
+        let found = match action {
+            "start" => agent.start().await.map(|_| ()),
+            "stop" => agent.stop().await.map(|_| ()),
+            _ => agent.monitor().await.map(|_| ()),
+        };
+        let error = found.expect_err("killed");
+        assert_eq!(error.to_string(), expected);
+        assert!(began.elapsed() < Duration::from_secs(4), "{word} {action}");
+    }
+}
+
+#[tokio::test]
+async fn a_group_whose_start_dies_half_way_is_stopped_again() {
+    let scratch = Scratch::new("rollback");
+    scratch.script(
+        "ha.d/resource.d/first",
+        "for last; do :; done\necho \"first $last\" >> @ROOT@/order\n\
+         [ \"$last\" = status ] && echo running\nexit 0\n",
+    );
+    scratch.script(
+        "ocf/resource.d/test/second",
+        "echo \"second $1\" >> @ROOT@/order\n\
+         case \"$1\" in start) printf '\\377\\376'; exit 255;; monitor|stop) exit 7;; esac\nexit 0\n",
+    );
+    scratch.script(
+        "init.d/third",
+        "echo \"third $1\" >> @ROOT@/order\nexit 0\n",
+    );
+    let text = "node first::a ocf:test:second third\n";
+    let parsed = parse_haresources(&Source::new("haresources", text)).expect("parses");
+    let mut group =
+        build_group(&parsed.groups[0], &scratch.resolver, timeouts(LIMIT)).expect("builds");
+    let error = group.start().await.expect_err("second exits 255");
+    let message = error.to_string();
+    assert!(
+        message.contains("ocf:test:second: start failed: exit code 255 is not an OCF exit code"),
+        "{message}"
+    );
+    assert_eq!(
+        scratch.lines("order"),
+        ["first start", "second start", "second stop", "first stop"],
+        "third never started; the started part stopped in reverse"
     );
 }

@@ -21,6 +21,7 @@
 
 #![forbid(unsafe_code)]
 
+mod agent_check;
 mod cl_status;
 mod cli;
 mod clients;
@@ -127,7 +128,7 @@ fn demo() -> ExitCode {
 }
 
 /// `ha-node check-config`: how each resource will run (`FILE:LINE: WORD:
-/// how`), each respawn program and the watchdog (`FILE:LINE: respawn NAME:
+/// how`; each OCF agent asked for its meta-data and to validate-all), each respawn program and the watchdog (`FILE:LINE: respawn NAME:
 /// how`) and OK on stdout, each warning as FILE:LINE: warning: on stderr,
 /// and 0; or each error as FILE:LINE on stderr and 1.
 fn check_config(dir: &Path, node: Option<String>, resolver: &Resolver) -> ExitCode {
@@ -137,8 +138,15 @@ fn check_config(dir: &Path, node: Option<String>, resolver: &Resolver) -> ExitCo
     };
     match node_config::load(dir, &node, resolver) {
         Ok(config) => {
-            for warning in &config.warnings {
+            let (errors, agent_warnings) = agent_check::check(&config.resolved);
+            for warning in config.warnings.iter().chain(&agent_warnings) {
                 eprintln!("{warning}");
+            }
+            if !errors.is_empty() {
+                for error in &errors {
+                    eprintln!("{error}");
+                }
+                return ExitCode::from(1);
             }
             for group in &config.resolved {
                 for (resource, how) in group.resources() {

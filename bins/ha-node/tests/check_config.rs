@@ -8,7 +8,7 @@
 
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 const BINARY: &str = env!("CARGO_BIN_EXE_ha-node");
@@ -711,4 +711,126 @@ fn a_fencing_device_this_host_cannot_run_is_an_error_at_its_line() {
         "{ha_cf}:9: stonith: expected TYPE CONFIGFILE (e.g. external/ssh /etc/ha.d/stonith.cfg), \
          found only 'external/ssh' (no configuration file)"
     )]);
+}
+
+/// Links resource-agents' heartbeat agents and their shell functions
+/// (Debian's `/usr/lib/ocf`) into the scratch OCF root.
+fn link_resource_agents(scratch: &Scratch) {
+    let real = Path::new("/usr/lib/ocf");
+    assert!(
+        real.join("resource.d/heartbeat/IPaddr2").is_file(),
+        "install resource-agents (the README's test command does)"
+    );
+    std::os::unix::fs::symlink(
+        real.join("resource.d/heartbeat"),
+        scratch.dir.join("ocf/resource.d/heartbeat"),
+    )
+    .expect("link the agents");
+    std::os::unix::fs::symlink(real.join("lib"), scratch.dir.join("ocf/lib"))
+        .expect("link the shell functions");
+}
+
+#[test]
+fn ocf_agents_refuse_a_missing_required_parameter_and_a_failed_validate_all() {
+    let scratch = Scratch::new("ocf-validate");
+    link_resource_agents(&scratch);
+    let haresources = scratch.path("haresources");
+    // IPaddr2 is served natively, and refused as such without ip=.
+    scratch.write(
+        "haresources",
+        "node-a ocf:heartbeat:IPaddr2::cidr_netmask=24\n",
+    );
+    scratch.expect_errors(&[format!(
+        "{haresources}:1: ocf:heartbeat:IPaddr2 needs ip=ADDRESS (its one required parameter)"
+    )]);
+    let state = scratch.path("dummy.state");
+    scratch.write(
+        "haresources",
+        &format!(
+            "node-a ocf:heartbeat:Filesystem::device=/dev/sdz1::fstype=ext4\n\
+             node-b ocf:heartbeat:Dummy::state={state}\n\
+             node-b ocf:heartbeat:IPsrcaddr::ipaddress=not-an-ip\n\
+             node-b ocf:heartbeat:Dummy::state=/nonexistent/dir/state\n"
+        ),
+    );
+    let agents = scratch.path("ocf/resource.d/heartbeat");
+    let began = std::time::Instant::now();
+    scratch.expect_errors(&[
+        format!(
+            "{haresources}:1: resource 'ocf:heartbeat:Filesystem::device=/dev/sdz1::fstype=ext4': \
+             required parameter 'directory' is not set ({agents}/Filesystem marks it \
+             required=\"1\"; write \
+             ocf:heartbeat:Filesystem::device=/dev/sdz1::fstype=ext4::directory=VALUE)"
+        ),
+        format!(
+            "{haresources}:3: resource 'ocf:heartbeat:IPsrcaddr::ipaddress=not-an-ip': \
+             validate-all failed: not configured: Invalid IP address [not-an-ip]"
+        ),
+        format!(
+            "{haresources}:4: resource 'ocf:heartbeat:Dummy::state=/nonexistent/dir/state': \
+             validate-all failed: invalid arguments: State file \"/nonexistent/dir/state\" is \
+             not writable"
+        ),
+    ]);
+    eprintln!(
+        "check-config with 4 resource-agents resources: {} ms",
+        began.elapsed().as_millis()
+    );
+    // The good ones alone pass, said how they run.
+    scratch.write(
+        "haresources",
+        &format!(
+            "node-a ocf:heartbeat:Dummy\n\
+             node-b ocf:heartbeat:Dummy::state={state}\n"
+        ),
+    );
+    let outcome = scratch.check("node-a");
+    assert_eq!(outcome.code, Some(0), "stderr:\n{}", outcome.stderr);
+    assert_eq!(outcome.stderr, "");
+    assert!(
+        outcome.stdout.contains(&format!(
+            "{haresources}:2: ocf:heartbeat:Dummy::state={state}: OCF agent"
+        )),
+        "{}",
+        outcome.stdout
+    );
+}
+
+#[test]
+fn a_validate_all_failure_this_host_may_cause_is_a_warning_and_runs_without_check_level() {
+    let scratch = Scratch::new("ocf-warning");
+    scratch.write(
+        "ocf/resource.d/test/Picky",
+        "#!/bin/sh\n\
+         case \"$1\" in\n\
+         meta-data) echo '<resource-agent><parameters><parameter name=\"x\" required=\"0\"/>\
+         </parameters></resource-agent>'; exit 0;;\n\
+         validate-all) echo \"ocf-exit-reason:no frobnicator here (level=$OCF_CHECK_LEVEL, \
+         x=$OCF_RESKEY_x, root=$OCF_ROOT)\" >&2; exit 5;;\n\
+         esac\nexit 0\n",
+    );
+    scratch.chmod("ocf/resource.d/test/Picky", 0o755);
+    scratch.write("haresources", "node-a ocf:test:Picky::x=1\n");
+    let output = Command::new(BINARY)
+        .env("OCF_CHECK_LEVEL", "10")
+        .arg("check-config")
+        .arg("--config-dir")
+        .arg(&scratch.dir)
+        .arg("--node")
+        .arg("node-a")
+        .arg("--ocf-root")
+        .arg(scratch.dir.join("ocf"))
+        .output()
+        .expect("run check-config");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert_eq!(
+        stderr.trim_end(),
+        format!(
+            "{}:1: warning: resource 'ocf:test:Picky::x=1': validate-all failed: not \
+             installed: no frobnicator here (level=, x=1, root={})",
+            scratch.path("haresources"),
+            scratch.path("ocf")
+        )
+    );
 }

@@ -4,7 +4,8 @@
 //! - [`native`]: served inside the daemon (IPaddr, IPaddr2).
 //! - [`heartbeat`]: heartbeat's `resource.d` scripts.
 //! - [`lsb`]: init scripts.
-//! - [`ocf`]: OCF resource agents.
+//! - [`ocf`]: OCF resource agents; [`ocf_meta`] reads their meta-data and
+//!   [`ocf_check`] checks a resource against it for check-config.
 //! - lvs-director serving `ldirectord`: an LSB script by its exit codes
 //!   ([`Resolved::Director`]).
 //!
@@ -18,6 +19,8 @@ pub mod heartbeat;
 pub mod lsb;
 pub mod native;
 pub mod ocf;
+pub mod ocf_check;
+pub mod ocf_meta;
 mod script;
 
 use std::sync::Arc;

@@ -197,6 +197,12 @@ impl OcfAgent {
         }
     }
 
+    /// The command of `action` with the resource's OCF environment, limited
+    /// to `limit` (for check-config, which runs actions outside a group).
+    pub(crate) fn command(&self, action: &str, limit: Duration) -> ha_process::Command {
+        self.script.command(action, limit, &[])
+    }
+
     /// Runs `action` and reads its exit code.
     async fn run(&self, action: &str, limit: Duration) -> Result<(OcfExit, String), AgentError> {
         let timeout = [(

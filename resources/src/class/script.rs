@@ -90,13 +90,36 @@ pub(crate) struct Finished {
 }
 
 impl Finished {
-    /// ` (last output: '…')` when it wrote anything, for messages.
+    /// ` (last output: '…')` when it wrote anything, for messages: at most
+    /// [`MESSAGE_OUTPUT`] characters of its last line, control characters
+    /// other than tabs shown as `\u{…}`.
     pub fn last_output(&self) -> String {
         self.last_line
             .as_deref()
-            .map(|line| format!(" (last output: '{line}')"))
+            .map(|line| format!(" (last output: '{}')", printable(line)))
             .unwrap_or_default()
     }
+}
+
+/// The most characters of an output line an error message carries.
+pub(crate) const MESSAGE_OUTPUT: usize = 200;
+
+/// `line` cut to [`MESSAGE_OUTPUT`] characters (then `…`), its control
+/// characters escaped, for one-line messages.
+fn printable(line: &str) -> String {
+    let mut out = String::new();
+    for (count, c) in line.chars().enumerate() {
+        if count == MESSAGE_OUTPUT {
+            out.push('…');
+            break;
+        }
+        if c.is_control() && c != '\t' {
+            out.extend(c.escape_unicode());
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 impl Script {

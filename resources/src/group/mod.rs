@@ -308,6 +308,7 @@ pub struct Group {
     id: String,
     resources: Vec<Arc<dyn Agent>>,
     timeouts: ActionTimeouts,
+    resource_timeouts: Vec<Option<ActionTimeouts>>,
     stop_retries: StopRetries,
     monitors: Vec<Option<Monitored>>,
     records: GroupRecords,
@@ -336,6 +337,7 @@ impl Group {
             monitors: vec![None; resources.len()],
             resources,
             timeouts: ActionTimeouts::default(),
+            resource_timeouts: Vec::new(),
             stop_retries: StopRetries::default(),
             records,
         }
@@ -463,6 +465,23 @@ impl Group {
         self
     }
 
+    /// Gives resources limits of their own (one entry per resource, in
+    /// start order; `None`: the group's), e.g. from their agents' meta-data.
+    pub fn with_resource_timeouts(mut self, timeouts: Vec<Option<ActionTimeouts>>) -> Self {
+        self.resource_timeouts = timeouts;
+        self
+    }
+
+    /// The limit of `action` on the resource at `index`.
+    fn limit(&self, index: usize, action: Action) -> Duration {
+        self.resource_timeouts
+            .get(index)
+            .copied()
+            .flatten()
+            .unwrap_or(self.timeouts)
+            .for_action(action)
+    }
+
     /// The group id.
     pub fn id(&self) -> &str {
         &self.id
@@ -488,7 +507,12 @@ impl Group {
         let mut attempt = 0;
         loop {
             let stopped = self
-                .act(index, Action::Stop, self.timeouts.stop, agent.stop())
+                .act(
+                    index,
+                    Action::Stop,
+                    self.limit(index, Action::Stop),
+                    agent.stop(),
+                )
                 .await;
             match stopped {
                 Ok(()) => return Ok(()),
@@ -513,7 +537,12 @@ impl Group {
         for position in from..self.resources.len() {
             let agent = self.resources[position].clone();
             let started = self
-                .act(position, Action::Start, self.timeouts.start, agent.start())
+                .act(
+                    position,
+                    Action::Start,
+                    self.limit(position, Action::Start),
+                    agent.start(),
+                )
                 .await;
             if let Err(failure) = started {
                 log::error!("{failure}; stopping group '{}' again", self.id);
@@ -692,12 +721,12 @@ impl Group {
     /// going on past failures.
     pub async fn announce(&self) -> Result<(), GroupError> {
         let mut failures = Vec::new();
-        for agent in &self.resources {
+        for (index, agent) in self.resources.iter().enumerate() {
             let resource = agent.describe();
             if let Err(failure) = run_with_timeout(
                 &resource,
                 Action::Announce,
-                self.timeouts.monitor,
+                self.limit(index, Action::Announce),
                 agent.announce(),
             )
             .await
@@ -718,12 +747,12 @@ impl Group {
     /// Checks every resource; healthy when all run.
     pub async fn monitor(&self) -> Result<(), GroupError> {
         let mut problems = Vec::new();
-        for agent in &self.resources {
+        for (index, agent) in self.resources.iter().enumerate() {
             let resource = agent.describe();
             match run_with_timeout(
                 &resource,
                 Action::Monitor,
-                self.timeouts.monitor,
+                self.limit(index, Action::Monitor),
                 agent.monitor(),
             )
             .await

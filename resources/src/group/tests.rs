@@ -267,6 +267,29 @@ async fn hung_start_times_out_and_is_rolled_back() {
 }
 
 #[tokio::test]
+async fn a_resource_with_limits_of_its_own_is_held_to_them() {
+    let log = Arc::default();
+    let mut b = Fake::new("b", &log);
+    b.start = Behaviour::Hang;
+    let own = ActionTimeouts {
+        start: Duration::from_millis(30),
+        ..ActionTimeouts::default()
+    };
+    let mut g = group(vec![Fake::new("a", &log), b])
+        .with_timeouts(ActionTimeouts::default())
+        .with_resource_timeouts(vec![None, Some(own)]);
+    let began = std::time::Instant::now();
+    let error = g.start().await.expect_err("b hangs");
+    assert!(began.elapsed() < Duration::from_secs(5), "the group's 20 s");
+    assert!(
+        error
+            .to_string()
+            .contains("start of b timed out after 30ms"),
+        "{error}"
+    );
+}
+
+#[tokio::test]
 async fn stop_goes_on_past_failures_and_reports_them_all() {
     let log = Arc::default();
     let mut a = Fake::new("a", &log);
