@@ -183,11 +183,15 @@ pub fn run(args: &[String], report: Result<&StatusReport, String>, log_prefix: &
                 let _ = writeln!(out.stdout, "version:\t{HB_VERSION}");
                 out.stdout += "managed by:\t\"haresources\"\n";
             }
-            view.list_nodes(&mut out, human, flags.contains('p'), true);
+            view.list_nodes(&mut out, human, None, true);
         }
         "listnodes" => {
-            let ping_only = flags.contains('p') && !flags.contains('n');
-            view.list_nodes(&mut out, human, ping_only, verbose);
+            let only = match (flags.contains('p'), flags.contains('n')) {
+                (true, false) => Some(PING),
+                (false, true) => Some(NORMAL),
+                _ => None,
+            };
+            view.list_nodes(&mut out, human, only, verbose);
         }
         "nodestatus" => {
             let Some(node) = params.first() else {
@@ -215,15 +219,15 @@ pub fn run(args: &[String], report: Result<&StatusReport, String>, log_prefix: &
                 out.code = PARAMETER_ERROR;
                 return out;
             };
-            if view.node_status(node).is_none() {
+            let Some(kind) = view.node_type(node) else {
                 out.stderr += "Error. May be due to incorrect node name\n";
                 out.code = PARAMETER_ERROR;
                 return out;
-            }
+            };
             if human {
-                let _ = writeln!(out.stdout, "The node {node}'s type: normal");
+                let _ = writeln!(out.stdout, "The node {node}'s type: {kind}");
             } else {
-                out.stdout += "normal\n";
+                let _ = writeln!(out.stdout, "{kind}");
             }
         }
         "listhblinks" => {
@@ -312,26 +316,55 @@ fn list_links(stdout: &mut String, links: &[(String, &'static str)], verbose: bo
     }
 }
 
+/// heartbeat's node types.
+const NORMAL: &str = "normal";
+const PING: &str = "ping";
+
 /// The report as heartbeat's API answers from it.
 struct View<'a>(&'a StatusReport);
 
 impl View<'_> {
     /// Nodes as heartbeat's API walks them: the reverse of ha.cf's order
-    /// (of the report's order for an older node).
+    /// (of the report's order for an older node), ping nodes taken as
+    /// written after the `node` lines, so listed first.
     fn order(&self) -> Vec<&str> {
-        if self.0.node_order.is_empty() {
-            self.0.nodes.iter().rev().map(|n| n.name.as_str()).collect()
+        let mut nodes: Vec<&str> = if self.0.node_order.is_empty() {
+            self.0.nodes.iter().map(|n| n.name.as_str()).collect()
         } else {
-            self.0.node_order.iter().rev().map(String::as_str).collect()
-        }
+            self.0.node_order.iter().map(String::as_str).collect()
+        };
+        nodes.extend(self.0.ping_nodes.iter().map(|p| p.name.as_str()));
+        nodes.reverse();
+        nodes
     }
 
+    fn ping_node(&self, node: &str) -> Option<&crate::control::PingNodeReport> {
+        self.0.ping_nodes.iter().find(|p| p.name == node)
+    }
+
+    /// A node's status; a ping node's is `ping` while it answers (and
+    /// before it is judged), else `dead`.
     fn node_status(&self, node: &str) -> Option<&str> {
+        if let Some(ping) = self.ping_node(node) {
+            return Some(if ping.state == "dead" { "dead" } else { PING });
+        }
         self.0
             .nodes
             .iter()
             .find(|n| n.name == node)
             .map(|n| n.state.as_str())
+    }
+
+    fn node_type(&self, node: &str) -> Option<&'static str> {
+        if self.ping_node(node).is_some() {
+            Some(PING)
+        } else {
+            self.0
+                .nodes
+                .iter()
+                .any(|n| n.name == node)
+                .then_some(NORMAL)
+        }
     }
 
     /// The interfaces of the media, once each, in ha.cf order.
@@ -352,8 +385,16 @@ impl View<'_> {
     }
 
     /// A node's links with their status, in the reverse of ha.cf's order
-    /// as heartbeat's API walks them; `None` for an unknown node.
+    /// as heartbeat's API walks them; `None` for an unknown node. A ping
+    /// node has one link, named as the node. heartbeat counts a link of
+    /// its own node up when it hears its own packets there: on a `bcast`
+    /// medium, not on `ucast` nor on `mcast` without loopback (ha.cf's
+    /// usual `... 1 0`; the report does not carry the loop flag).
     fn links(&self, node: &str) -> Option<Vec<(String, &'static str)>> {
+        if let Some(ping) = self.ping_node(node) {
+            let up = ping.state != "dead";
+            return Some(vec![(ping.name.clone(), if up { "up" } else { "dead" })]);
+        }
         let known = self.0.nodes.iter().find(|n| n.name == node)?;
         let deadtime = self.0.history.deadtime_ms;
         let peer = self.0.history.peers.iter().find(|p| p.node == node);
@@ -362,7 +403,10 @@ impl View<'_> {
                 .into_iter()
                 .map(|(name, index)| {
                     let up = if known.local {
-                        self.0.media.get(index).is_some_and(|m| m.link == "up")
+                        self.0
+                            .media
+                            .get(index)
+                            .is_some_and(|m| m.link == "up" && m.name.starts_with("bcast "))
                     } else {
                         self.0.media.get(index).is_some_and(|medium| {
                             peer.and_then(|p| p.links.iter().find(|l| l.medium == medium.name))
@@ -398,17 +442,19 @@ impl View<'_> {
         }
     }
 
-    fn list_nodes(&self, out: &mut Answer, human: bool, ping_only: bool, verbose: bool) {
+    /// `listnodes`: every node, or those of type `only`.
+    fn list_nodes(&self, out: &mut Answer, human: bool, only: Option<&str>, verbose: bool) {
         if human {
             out.stdout += "The nodes are as follow:\n";
         }
-        if ping_only {
-            return;
-        }
         for node in self.order() {
+            let kind = self.node_type(node).unwrap_or(NORMAL);
+            if only.is_some_and(|only| only != kind) {
+                continue;
+            }
             if verbose {
                 let status = self.node_status(node).unwrap_or("dead");
-                let _ = writeln!(out.stdout, "\n{node}\t{status}\t(nodetype: normal)");
+                let _ = writeln!(out.stdout, "\n{node}\t{status}\t(nodetype: {kind})");
                 let links = self.links(node).unwrap_or_default();
                 if human {
                     out.stdout += "\tthis node has the following heartbeat links:\n";
@@ -486,6 +532,38 @@ mod tests {
         assert_eq!(
             bad.stderr,
             "May 01 12:00:00 b cl_status: [7]: ERROR: frob: invalid sub-command.\n"
+        );
+    }
+
+    #[test]
+    fn ping_nodes_and_own_links_as_heartbeat_lists_them() {
+        let mut report = report();
+        report.ping_nodes = vec![crate::control::PingNodeReport {
+            name: "10.0.0.1".into(),
+            state: "up".into(),
+            last_answer_ms_ago: Some(5),
+        }];
+        report.media.push(MediumReport {
+            name: "mcast eth1 239.0.0.1".into(),
+            link: "up".into(),
+        });
+        let cl = |args: &[&str]| {
+            let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+            run(&args, Ok(&report), "T: ")
+        };
+        assert_eq!(cl(&["listnodes"]).stdout, "10.0.0.1\nb\na\n");
+        assert_eq!(cl(&["listnodes", "-p"]).stdout, "10.0.0.1\n");
+        assert_eq!(cl(&["listnodes", "-n"]).stdout, "b\na\n");
+        assert_eq!(cl(&["nodestatus", "10.0.0.1"]).stdout, "ping\n");
+        assert_eq!(cl(&["nodetype", "10.0.0.1"]).stdout, "ping\n");
+        assert_eq!(
+            cl(&["listhblinks", "-v", "10.0.0.1"]).stdout,
+            "\t10.0.0.1\tup\n"
+        );
+        // Its own packets come back on bcast, not on mcast without loop.
+        assert_eq!(
+            cl(&["listhblinks", "-v", "b"]).stdout,
+            "\teth1\tdead\n\teth0\tup\n"
         );
     }
 
