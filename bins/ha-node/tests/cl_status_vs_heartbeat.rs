@@ -1,15 +1,18 @@
 //! End to end: our `cl_status` against heartbeat 3.0.6's own, in the same
 //! cluster state. Two pairs are built from one spec — heartbeat on both
-//! nodes of one, `ha-node` on both nodes of the other — over bcast eth0,
-//! with two IPaddr groups (one preferred by each node) and auto_failback
-//! on. A mixed pair cannot hold one state on both sides: ha-node does not
-//! speak heartbeat's resource negotiation, so `rscstatus` would differ by
-//! construction. With two pairs the node names, the link (`eth0`) and the
-//! groups are the same, and each tool is asked on the same node.
+//! nodes of one, `ha-node` on both nodes of the other — over bcast eth0
+//! and mcast eth1 (without loopback), with a ping node (the client), two
+//! IPaddr groups (one preferred by each node) and auto_failback on. A
+//! mixed pair cannot hold one state on both sides: ha-node does not speak
+//! heartbeat's resource negotiation, so `rscstatus` would differ by
+//! construction. With two pairs the node names, the links (`eth0`,
+//! `eth1`) and the groups are the same, and each tool is asked on the
+//! same node.
 //!
 //! Every subcommand scripts call is run with its common arguments on both
 //! nodes, in three states: both nodes up each holding its own group;
-//! node-a gone standby; node-b dead (and heartbeat stopped on it). stdout,
+//! node-a gone standby; node-b dead and the ping node silent (and
+//! heartbeat stopped on node-b). stdout,
 //! stderr and the exit code must be the same, line by line. `numnodes`
 //! (heartbeat's API has `get_num_nodes`, 3.0.6's tool no such subcommand)
 //! is asked too: both must refuse it. Both tools run inside the node (its
@@ -35,6 +38,10 @@ const VIP_A: [u8; 4] = [10, 77, 0, 100];
 const VIP_B: [u8; 4] = [10, 77, 0, 101];
 /// Long enough for initdead (2 s), IPaddr and heartbeat's slower start.
 const SETTLE: Duration = Duration::from_secs(30);
+/// Two media, so the order links are listed in shows.
+const MEDIA: [&str; 2] = ["bcast eth0", "mcast eth1 239.192.78.1 694 1 0"];
+/// A ping node: the client.
+const PING_NODE: &str = "10.77.0.10";
 /// heartbeat's standby script.
 const HB_STANDBY: &str = "/usr/share/heartbeat/hb_standby";
 
@@ -81,6 +88,11 @@ fn spec() -> ClusterSpec {
     spec.haresources =
         "node-a IPaddr::10.77.0.100/24/eth0\nnode-b IPaddr::10.77.0.101/24/eth0\n".into();
     spec.private_mounts = Some(heartbeat::private_dirs());
+    spec.media = [
+        MEDIA.map(String::from).to_vec(),
+        MEDIA.map(String::from).to_vec(),
+    ];
+    spec.extra_ha_cf = vec![format!("ping {PING_NODE}")];
     spec
 }
 
@@ -103,6 +115,8 @@ impl Pairs {
         let _ = std::fs::remove_dir_all(&links);
         std::fs::create_dir_all(&links).unwrap();
         std::os::unix::fs::symlink(BINARY, links.join("cl_status")).unwrap();
+        hb.connect_second_lan().unwrap();
+        ha.connect_second_lan().unwrap();
         for node in Node::BOTH {
             hb.start_heartbeat(node).unwrap();
             ha.start(node).unwrap();
@@ -213,7 +227,12 @@ fn commands(node: Node) -> Vec<Vec<String>> {
         format!("hblinkstatus {me} eth0"),
         format!("hblinkstatus {peer} eth0"),
         format!("hblinkstatus -m {peer} eth0"),
+        format!("hblinkstatus {peer} eth1"),
         format!("hblinkstatus {peer} eth9"),
+        format!("nodestatus {PING_NODE}"),
+        format!("nodetype {PING_NODE}"),
+        format!("listhblinks -v {PING_NODE}"),
+        format!("hblinkstatus {PING_NODE} {PING_NODE}"),
         "hblinkstatus node-z eth0".into(),
         format!("hblinkstatus {peer}"),
         "rscstatus".into(),
@@ -307,7 +326,8 @@ fn our_cl_status_answers_as_heartbeats_in_the_same_states() {
         differences.extend(compare(&pairs, "node-a standby", node, &commands(node)));
     }
 
-    // node-b dies: node-a takes both groups back.
+    // node-b dies: node-a takes both groups back. The ping node goes
+    // silent too.
     pairs.hb.crash_heartbeat(Node::B, "10.77.0.100/24").unwrap();
     pairs.ha.kill(Node::B).unwrap();
     // The crashed hosts' addresses go with them.
@@ -316,6 +336,15 @@ fn our_cl_status_answers_as_heartbeats_in_the_same_states() {
             let _ = pair.host(Node::B).del_address("eth0", cidr);
         }
     }
+    for pair in [&pairs.hb, &pairs.ha] {
+        pair.client().del_address("eth0", "10.77.0.10/24").unwrap();
+    }
+    pairs.wait_answer(
+        "node-a sees the ping node dead",
+        Node::A,
+        &["nodestatus", PING_NODE],
+        "dead",
+    );
     pairs.wait_answer(
         "node-a sees node-b dead",
         Node::A,
