@@ -36,17 +36,18 @@ pub fn installed() -> bool {
 }
 
 /// heartbeat's ha.cf for `node` from the cluster's spec: the same timers,
-/// media and nodes as an ha-node would get, no logging daemon, no syslog,
-/// no CRM.
+/// media, nodes and extra lines as an ha-node would get, no logging
+/// daemon, no syslog, no CRM.
 fn ha_cf(spec: &ClusterSpec, node: Node, dir: &Path) -> String {
     let media: String = spec.media[node.index()]
         .iter()
         .map(|m| format!("{m}\n"))
         .collect();
+    let extra: String = spec.extra_ha_cf.iter().map(|l| format!("{l}\n")).collect();
     format!(
         "use_logd no\nlogfacility none\nlogfile {}\ndebugfile {}\nkeepalive {}\nwarntime {}\n\
          deadtime {}\ninitdead {}\nudpport 694\n{media}auto_failback {}\nnode {}\nnode {}\n\
-         crm off\n",
+         {extra}crm off\n",
         dir.join("hb-log").display(),
         dir.join("hb-debug").display(),
         spec.keepalive,

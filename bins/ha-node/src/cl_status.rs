@@ -2,22 +2,27 @@
 //! from the running node's status report.
 //!
 //! The subcommands scripts call — `hbstatus`, `listnodes`, `nodestatus`,
-//! `nodetype`, `listhblinks`, `hblinkstatus`, `clientstatus`, `rscstatus`,
-//! and `numnodes` (heartbeat's API `get_num_nodes`; not a subcommand of
-//! 3.0.6's cl_status) — print heartbeat's text, with `-m` its sentences
-//! for people, and exit with its codes: 0, 1 for a "normal failure" (a
-//! node dead, a link dead, a client offline, no node running), 11 for a
-//! parameter error, 13 for an unknown error. Its log lines on stderr keep
-//! heartbeat's shape, `cl_status[PID]: YYYY/MM/DD_HH:MM:SS ERROR: TEXT`.
+//! `nodetype`, `listhblinks`, `hblinkstatus`, `clientstatus`, `rscstatus`
+//! — print heartbeat's text, with `-m` its sentences for people, and exit
+//! with its codes: 0, 1 for a "normal failure" (a node dead, a link dead,
+//! a client offline, no node running), 11 for a parameter error, 13 for an
+//! unknown error. Its log lines on stderr keep the shape heartbeat's tool
+//! prints with no logging daemon, `Dec 07 21:21:15 HOST cl_status: [PID]:
+//! ERROR: TEXT` (the caller makes the prefix). Texts, order and codes are
+//! checked against the real tool by the `cl_status_vs_heartbeat` test;
+//! like it, this has no `numnodes`.
 //!
-//! What heartbeat's API reports, from the node's view: a node's status is
-//! its state (`active`, `up`, `init`, `dead`); every node is `normal`; a
-//! link is named by its interface, as ha.cf's `bcast`/`ucast`/`mcast` line
-//! names it, and is `up` for the local node when the medium is up and for
-//! a peer when it was heard on it within deadtime, else `dead`; `rscstatus`
-//! is `all`, `local`, `foreign` or `none` by which groups the node holds
-//! (local: preferred here), or `transition` while one starts or stops. A
-//! node of ours runs no API clients: `clientstatus` answers `offline`.
+//! What heartbeat's API reports, from the node's view: the nodes in the
+//! reverse of ha.cf's order (its client library lists them newest first);
+//! a node's status is its state (`active`, `up`, `init`, `dead`); every
+//! node is `normal`; a link is named by its interface, as ha.cf's
+//! `bcast`/`ucast`/`mcast` line names it (links too are listed in the
+//! reverse of ha.cf's order), and is `up` for the local node when the
+//! medium is up and for a peer when it was heard on it within deadtime,
+//! else `dead`; `rscstatus` is `all`, `local`, `foreign` or `none` by
+//! which groups the node holds (local: preferred here), or `transition`
+//! while one starts or stops. A node of ours runs no API clients:
+//! `clientstatus` answers `offline`.
 
 use std::fmt::Write as _;
 
@@ -29,8 +34,12 @@ const NORMAL_FAIL: u8 = 1;
 const PARAMETER_ERROR: u8 = 11;
 const UNKNOWN_ERROR: u8 = 13;
 
-/// The heartbeat version `hbstatus -v` reports: the protocol spoken.
-const HB_VERSION: &str = "3.0.6";
+/// The heartbeat version `hbstatus -v` reports: the protocol spoken, as
+/// Debian's 3.0.6 names its build.
+const HB_VERSION: &str = "3.0.6 (node: 958e11be8686759f1b99204c17812f2c2633b169)";
+
+/// Why heartbeat's tool could not sign on to a node that is not running.
+const SIGNON_REASON: &str = "hb_api_signon: Can't initiate connection to heartbeat";
 
 /// What cl_status prints and how it exits.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -87,7 +96,6 @@ const COMMANDS: &[(&str, &str)] = &[
     ("listnodes", "mpnv"),
     ("nodestatus", "m"),
     ("nodetype", "m"),
-    ("numnodes", "m"),
     ("listhblinks", "mv"),
     ("hblinkstatus", "m"),
     ("clientstatus", "m"),
@@ -100,14 +108,16 @@ pub fn is_command(name: &str) -> bool {
 }
 
 /// Runs `cl_status ARGS` (without the program name) against the node's
-/// report, or the reason no node answered.
-pub fn run(args: &[String], report: Result<&StatusReport, String>, pid: u32, now: &str) -> Answer {
+/// report, or the reason no node answered (heartbeat's own reason is
+/// printed, as its tool would, whatever ours was); `log_prefix` starts
+/// each log line (`Dec 07 21:21:15 HOST cl_status: [PID]: `).
+pub fn run(args: &[String], report: Result<&StatusReport, String>, log_prefix: &str) -> Answer {
     let mut out = Answer {
         code: OK,
         ..Answer::default()
     };
     let log = |out: &mut Answer, text: &str| {
-        let _ = writeln!(out.stderr, "cl_status[{pid}]: {now} ERROR: {text}");
+        let _ = writeln!(out.stderr, "{log_prefix}ERROR: {text}");
     };
     let Some(command) = args.first() else {
         out.stdout = HELP.to_string();
@@ -130,7 +140,7 @@ pub fn run(args: &[String], report: Result<&StatusReport, String>, pid: u32, now
                 for c in chars.chars() {
                     if !optstr.contains(c) {
                         let _ = writeln!(out.stderr, "{name}: invalid option -- '{c}'");
-                        log(&mut out, "Error: getopt returnedcharacter code ?.");
+                        log(&mut out, "Error: getopt returnedcharacter ?.");
                         out.code = PARAMETER_ERROR;
                         return out;
                     }
@@ -144,17 +154,17 @@ pub fn run(args: &[String], report: Result<&StatusReport, String>, pid: u32, now
     let verbose = flags.contains('v');
     let report = match report {
         Ok(report) => report,
-        Err(reason) if *name == "hbstatus" => {
+        Err(_) if *name == "hbstatus" => {
             out.stdout = "Heartbeat is stopped on this machine.\n".to_string();
             if verbose {
-                let _ = writeln!(out.stdout, "({reason})");
+                let _ = writeln!(out.stdout, "({SIGNON_REASON})");
             }
             out.code = NORMAL_FAIL;
             return out;
         }
-        Err(reason) => {
+        Err(_) => {
             log(&mut out, "Cannot signon with heartbeat");
-            log(&mut out, &format!("REASON: {reason}"));
+            log(&mut out, &format!("REASON: {SIGNON_REASON}"));
             out.code = NORMAL_FAIL;
             return out;
         }
@@ -173,11 +183,15 @@ pub fn run(args: &[String], report: Result<&StatusReport, String>, pid: u32, now
                 let _ = writeln!(out.stdout, "version:\t{HB_VERSION}");
                 out.stdout += "managed by:\t\"haresources\"\n";
             }
-            view.list_nodes(&mut out, human, flags.contains('p'), true);
+            view.list_nodes(&mut out, human, None, true);
         }
         "listnodes" => {
-            let ping_only = flags.contains('p') && !flags.contains('n');
-            view.list_nodes(&mut out, human, ping_only, verbose);
+            let only = match (flags.contains('p'), flags.contains('n')) {
+                (true, false) => Some(PING),
+                (false, true) => Some(NORMAL),
+                _ => None,
+            };
+            view.list_nodes(&mut out, human, only, verbose);
         }
         "nodestatus" => {
             let Some(node) = params.first() else {
@@ -205,19 +219,16 @@ pub fn run(args: &[String], report: Result<&StatusReport, String>, pid: u32, now
                 out.code = PARAMETER_ERROR;
                 return out;
             };
-            if view.node_status(node).is_none() {
+            let Some(kind) = view.node_type(node) else {
                 out.stderr += "Error. May be due to incorrect node name\n";
                 out.code = PARAMETER_ERROR;
                 return out;
-            }
+            };
             if human {
-                let _ = writeln!(out.stdout, "The node {node}'s type: normal");
+                let _ = writeln!(out.stdout, "The node {node}'s type: {kind}");
             } else {
-                out.stdout += "normal\n";
+                let _ = writeln!(out.stdout, "{kind}");
             }
-        }
-        "numnodes" => {
-            let _ = writeln!(out.stdout, "{}", view.order().len());
         }
         "listhblinks" => {
             let Some(node) = params.first() else {
@@ -247,7 +258,8 @@ pub fn run(args: &[String], report: Result<&StatusReport, String>, pid: u32, now
                 .and_then(|links| links.into_iter().find(|(name, _)| name == link));
             let Some((_, status)) = status else {
                 log(&mut out, "Cannot get heartbeat link status");
-                log(&mut out, "REASON: EINVAL");
+                // heartbeat's API leaves no reason here.
+                log(&mut out, "REASON: ");
                 out.code = UNKNOWN_ERROR;
                 return out;
             };
@@ -274,7 +286,7 @@ pub fn run(args: &[String], report: Result<&StatusReport, String>, pid: u32, now
                     &mut out,
                     &format!("Cannot get heartbeat client {client}'s status"),
                 );
-                log(&mut out, "REASON: EINVAL");
+                log(&mut out, "REASON: No timely response.");
                 out.code = UNKNOWN_ERROR;
                 return out;
             }
@@ -304,25 +316,55 @@ fn list_links(stdout: &mut String, links: &[(String, &'static str)], verbose: bo
     }
 }
 
+/// heartbeat's node types.
+const NORMAL: &str = "normal";
+const PING: &str = "ping";
+
 /// The report as heartbeat's API answers from it.
 struct View<'a>(&'a StatusReport);
 
 impl View<'_> {
-    /// Nodes in ha.cf order (the report's order for an older node).
+    /// Nodes as heartbeat's API walks them: the reverse of ha.cf's order
+    /// (of the report's order for an older node), ping nodes taken as
+    /// written after the `node` lines, so listed first.
     fn order(&self) -> Vec<&str> {
-        if self.0.node_order.is_empty() {
+        let mut nodes: Vec<&str> = if self.0.node_order.is_empty() {
             self.0.nodes.iter().map(|n| n.name.as_str()).collect()
         } else {
             self.0.node_order.iter().map(String::as_str).collect()
-        }
+        };
+        nodes.extend(self.0.ping_nodes.iter().map(|p| p.name.as_str()));
+        nodes.reverse();
+        nodes
     }
 
+    fn ping_node(&self, node: &str) -> Option<&crate::control::PingNodeReport> {
+        self.0.ping_nodes.iter().find(|p| p.name == node)
+    }
+
+    /// A node's status; a ping node's is `ping` while it answers (and
+    /// before it is judged), else `dead`.
     fn node_status(&self, node: &str) -> Option<&str> {
+        if let Some(ping) = self.ping_node(node) {
+            return Some(if ping.state == "dead" { "dead" } else { PING });
+        }
         self.0
             .nodes
             .iter()
             .find(|n| n.name == node)
             .map(|n| n.state.as_str())
+    }
+
+    fn node_type(&self, node: &str) -> Option<&'static str> {
+        if self.ping_node(node).is_some() {
+            Some(PING)
+        } else {
+            self.0
+                .nodes
+                .iter()
+                .any(|n| n.name == node)
+                .then_some(NORMAL)
+        }
     }
 
     /// The interfaces of the media, once each, in ha.cf order.
@@ -342,8 +384,17 @@ impl View<'_> {
         seen
     }
 
-    /// A node's links with their status; `None` for an unknown node.
+    /// A node's links with their status, in the reverse of ha.cf's order
+    /// as heartbeat's API walks them; `None` for an unknown node. A ping
+    /// node has one link, named as the node. heartbeat counts a link of
+    /// its own node up when it hears its own packets there: on a `bcast`
+    /// medium, not on `ucast` nor on `mcast` without loopback (ha.cf's
+    /// usual `... 1 0`; the report does not carry the loop flag).
     fn links(&self, node: &str) -> Option<Vec<(String, &'static str)>> {
+        if let Some(ping) = self.ping_node(node) {
+            let up = ping.state != "dead";
+            return Some(vec![(ping.name.clone(), if up { "up" } else { "dead" })]);
+        }
         let known = self.0.nodes.iter().find(|n| n.name == node)?;
         let deadtime = self.0.history.deadtime_ms;
         let peer = self.0.history.peers.iter().find(|p| p.node == node);
@@ -352,7 +403,10 @@ impl View<'_> {
                 .into_iter()
                 .map(|(name, index)| {
                     let up = if known.local {
-                        self.0.media.get(index).is_some_and(|m| m.link == "up")
+                        self.0
+                            .media
+                            .get(index)
+                            .is_some_and(|m| m.link == "up" && m.name.starts_with("bcast "))
                     } else {
                         self.0.media.get(index).is_some_and(|medium| {
                             peer.and_then(|p| p.links.iter().find(|l| l.medium == medium.name))
@@ -362,6 +416,7 @@ impl View<'_> {
                     };
                     (name, if up { "up" } else { "dead" })
                 })
+                .rev()
                 .collect(),
         )
     }
@@ -387,18 +442,23 @@ impl View<'_> {
         }
     }
 
-    fn list_nodes(&self, out: &mut Answer, human: bool, ping_only: bool, verbose: bool) {
+    /// `listnodes`: every node, or those of type `only`.
+    fn list_nodes(&self, out: &mut Answer, human: bool, only: Option<&str>, verbose: bool) {
         if human {
             out.stdout += "The nodes are as follow:\n";
         }
-        if ping_only {
-            return;
-        }
         for node in self.order() {
+            let kind = self.node_type(node).unwrap_or(NORMAL);
+            if only.is_some_and(|only| only != kind) {
+                continue;
+            }
             if verbose {
                 let status = self.node_status(node).unwrap_or("dead");
-                let _ = writeln!(out.stdout, "\n{node}\t{status}\t(nodetype: normal)");
+                let _ = writeln!(out.stdout, "\n{node}\t{status}\t(nodetype: {kind})");
                 let links = self.links(node).unwrap_or_default();
+                if human {
+                    out.stdout += "\tthis node has the following heartbeat links:\n";
+                }
                 list_links(&mut out.stdout, &links, true);
             } else {
                 let _ = writeln!(out.stdout, "{node}");
@@ -445,12 +505,12 @@ mod tests {
     fn cl(args: &[&str]) -> Answer {
         let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
         let report = report();
-        run(&args, Ok(&report), 7, "2024/05/01_12:00:00")
+        run(&args, Ok(&report), "May 01 12:00:00 b cl_status: [7]: ")
     }
 
     #[test]
     fn answers_as_heartbeats_cl_status_does() {
-        assert_eq!(cl(&["listnodes"]).stdout, "a\nb\n");
+        assert_eq!(cl(&["listnodes"]).stdout, "b\na\n");
         let dead = cl(&["nodestatus", "a"]);
         assert_eq!((dead.stdout.as_str(), dead.code), ("dead\n", 1));
         assert_eq!(
@@ -471,22 +531,54 @@ mod tests {
         assert_eq!(bad.code, 11);
         assert_eq!(
             bad.stderr,
-            "cl_status[7]: 2024/05/01_12:00:00 ERROR: frob: invalid sub-command.\n"
+            "May 01 12:00:00 b cl_status: [7]: ERROR: frob: invalid sub-command.\n"
+        );
+    }
+
+    #[test]
+    fn ping_nodes_and_own_links_as_heartbeat_lists_them() {
+        let mut report = report();
+        report.ping_nodes = vec![crate::control::PingNodeReport {
+            name: "10.0.0.1".into(),
+            state: "up".into(),
+            last_answer_ms_ago: Some(5),
+        }];
+        report.media.push(MediumReport {
+            name: "mcast eth1 239.0.0.1".into(),
+            link: "up".into(),
+        });
+        let cl = |args: &[&str]| {
+            let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+            run(&args, Ok(&report), "T: ")
+        };
+        assert_eq!(cl(&["listnodes"]).stdout, "10.0.0.1\nb\na\n");
+        assert_eq!(cl(&["listnodes", "-p"]).stdout, "10.0.0.1\n");
+        assert_eq!(cl(&["listnodes", "-n"]).stdout, "b\na\n");
+        assert_eq!(cl(&["nodestatus", "10.0.0.1"]).stdout, "ping\n");
+        assert_eq!(cl(&["nodetype", "10.0.0.1"]).stdout, "ping\n");
+        assert_eq!(
+            cl(&["listhblinks", "-v", "10.0.0.1"]).stdout,
+            "\t10.0.0.1\tup\n"
+        );
+        // Its own packets come back on bcast, not on mcast without loop.
+        assert_eq!(
+            cl(&["listhblinks", "-v", "b"]).stdout,
+            "\teth1\tdead\n\teth0\tup\n"
         );
     }
 
     #[test]
     fn a_node_not_running_is_heartbeat_stopped() {
         let args = vec!["hbstatus".to_string()];
-        let answer = run(&args, Err("no socket".into()), 7, "T");
+        let answer = run(&args, Err("no socket".into()), "T: ");
         assert_eq!(answer.stdout, "Heartbeat is stopped on this machine.\n");
         assert_eq!(answer.code, 1);
         let args = vec!["listnodes".to_string()];
-        let answer = run(&args, Err("no socket".into()), 7, "T");
+        let answer = run(&args, Err("no socket".into()), "T: ");
         assert_eq!(
             answer.stderr,
-            "cl_status[7]: T ERROR: Cannot signon with heartbeat\n\
-             cl_status[7]: T ERROR: REASON: no socket\n"
+            "T: ERROR: Cannot signon with heartbeat\n\
+             T: ERROR: REASON: hb_api_signon: Can't initiate connection to heartbeat\n"
         );
         assert_eq!(answer.code, 1);
     }

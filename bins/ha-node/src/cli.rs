@@ -90,7 +90,7 @@ pub enum Command {
         action: ResourceCommand,
     },
     /// heartbeat's cl_status: hbstatus, listnodes, nodestatus, nodetype,
-    /// numnodes, listhblinks, hblinkstatus, clientstatus, rscstatus.
+    /// listhblinks, hblinkstatus, clientstatus, rscstatus.
     #[command(name = "cl_status")]
     ClStatus {
         /// The running node's control socket.

@@ -113,27 +113,38 @@ pub fn cl_status(args: &[String], socket: &Path) -> ExitCode {
     } else {
         Err(String::new())
     };
-    let answer = cl_status::run(
-        args,
-        report.as_ref().map_err(Clone::clone),
-        std::process::id(),
-        &timestamp(),
+    let host = nix::unistd::gethostname()
+        .map(|h| h.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let prefix = format!(
+        "{} {host} cl_status: [{}]: ",
+        timestamp(),
+        std::process::id()
     );
+    let answer = cl_status::run(args, report.as_ref().map_err(Clone::clone), &prefix);
     print!("{}", answer.stdout);
     eprint!("{}", answer.stderr);
     ExitCode::from(answer.code)
 }
 
-/// heartbeat's log time stamp, `YYYY/MM/DD_HH:MM:SS` (UTC here).
+/// heartbeat's log time stamp with no logging daemon, `Dec 07 21:21:15`
+/// (UTC here).
 fn timestamp() -> String {
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
     let secs = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs())
         .unwrap_or(0);
     let (days, rest) = (secs / 86_400, secs % 86_400);
-    let (year, month, day) = ha_daemon::logging::civil_from_days(days);
+    let (_, month, day) = ha_daemon::logging::civil_from_days(days);
+    let month = usize::try_from(month)
+        .ok()
+        .and_then(|m| MONTHS.get(m.wrapping_sub(1)))
+        .unwrap_or(&"Jan");
     format!(
-        "{year:04}/{month:02}/{day:02}_{:02}:{:02}:{:02}",
+        "{month} {day:02} {:02}:{:02}:{:02}",
         rest / 3600,
         rest % 3600 / 60,
         rest % 60
