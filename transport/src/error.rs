@@ -1,7 +1,7 @@
 //! Why a medium could not be opened.
 
 use std::io;
-use std::net::Ipv4Addr;
+use std::net::IpAddr;
 
 use thiserror::Error;
 
@@ -25,12 +25,12 @@ pub enum TransportError {
         interface: String,
     },
     /// A multicast medium names an address that is not a multicast group.
-    #[error("{medium}: {group} is not an IPv4 multicast group (224.0.0.0/4)")]
+    #[error("{medium}: {group} is not {}", multicast_range(group))]
     NotMulticast {
         /// The medium, e.g. `mcast eth0 10.0.0.1`.
         medium: String,
         /// The address given as the group.
-        group: Ipv4Addr,
+        group: IpAddr,
     },
     /// A medium was handed to the opener of another kind of medium.
     #[error("{medium}: not a {wanted} medium")]
@@ -50,6 +50,14 @@ pub enum TransportError {
         /// The operating system's error.
         source: io::Error,
     },
+}
+
+/// The multicast groups of `group`'s family, for [`TransportError::NotMulticast`].
+fn multicast_range(group: &IpAddr) -> &'static str {
+    match group {
+        IpAddr::V4(_) => "an IPv4 multicast group (224.0.0.0/4)",
+        IpAddr::V6(_) => "an IPv6 multicast group (ff00::/8)",
+    }
 }
 
 #[cfg(test)]

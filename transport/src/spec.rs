@@ -1,7 +1,11 @@
-//! How ha.cf names a medium: `bcast`, `ucast`, `mcast` and `serial` lines.
+//! How ha.cf names a medium: `bcast`, `ucast`, `mcast`, `ucast6`, `mcast6`
+//! and `serial` lines.
+//!
+//! A unicast medium to an IPv6 peer is heartbeat's `ucast6` (its `ucast` is
+//! IPv4 only), so it is named and displayed as `ucast6`.
 
 use std::fmt;
-use std::net::{IpAddr, Ipv4Addr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 /// One medium as configured in ha.cf.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -13,7 +17,9 @@ pub enum MediumSpec {
         /// The UDP port (`udpport`, default 694).
         port: u16,
     },
-    /// `ucast IFACE PEER`: UDP unicast to one peer, out of one interface.
+    /// `ucast IFACE PEER` (IPv4) or `ucast6 IFACE PEER` (IPv6): UDP unicast
+    /// to one peer, out of one interface. A link-local IPv6 peer is reached
+    /// with the interface as its scope.
     Unicast {
         /// The interface to send from and receive on.
         interface: String,
@@ -35,6 +41,20 @@ pub enum MediumSpec {
         /// Whether our own datagrams loop back to us.
         loopback: bool,
     },
+    /// `mcast6 IFACE GROUP PORT HOPS LOOP`: UDP multicast (IPv6), joined on
+    /// the interface, which is also the scope of a link-local group.
+    Multicast6 {
+        /// The interface to join the group on.
+        interface: String,
+        /// The multicast group (`ff12::1:2:3:4`).
+        group: Ipv6Addr,
+        /// The UDP port.
+        port: u16,
+        /// The multicast hop limit.
+        hops: u8,
+        /// Whether our own datagrams loop back to us.
+        loopback: bool,
+    },
     /// `serial DEVICE`: a serial line, at the `baud` of ha.cf.
     Serial {
         /// The device's full path, e.g. `/dev/ttyS0`.
@@ -53,7 +73,18 @@ impl fmt::Display for MediumSpec {
             MediumSpec::Broadcast { interface, .. } => write!(f, "bcast {interface}"),
             MediumSpec::Unicast {
                 interface, peer, ..
-            } => write!(f, "ucast {interface} {peer}"),
+            } => write!(f, "{} {interface} {peer}", self.directive()),
+            MediumSpec::Multicast6 {
+                interface,
+                group,
+                port,
+                hops,
+                loopback,
+            } => write!(
+                f,
+                "mcast6 {interface} {group} {port} {hops} {}",
+                u8::from(*loopback)
+            ),
             MediumSpec::Multicast {
                 interface,
                 group,
@@ -75,8 +106,16 @@ impl MediumSpec {
     pub fn directive(&self) -> &'static str {
         match self {
             MediumSpec::Broadcast { .. } => "bcast",
-            MediumSpec::Unicast { .. } => "ucast",
+            MediumSpec::Unicast {
+                peer: IpAddr::V4(_),
+                ..
+            } => "ucast",
+            MediumSpec::Unicast {
+                peer: IpAddr::V6(_),
+                ..
+            } => "ucast6",
             MediumSpec::Multicast { .. } => "mcast",
+            MediumSpec::Multicast6 { .. } => "mcast6",
             MediumSpec::Serial { .. } => "serial",
         }
     }
@@ -86,7 +125,8 @@ impl MediumSpec {
         match self {
             MediumSpec::Broadcast { interface, .. }
             | MediumSpec::Unicast { interface, .. }
-            | MediumSpec::Multicast { interface, .. } => Some(interface),
+            | MediumSpec::Multicast { interface, .. }
+            | MediumSpec::Multicast6 { interface, .. } => Some(interface),
             MediumSpec::Serial { .. } => None,
         }
     }
@@ -97,22 +137,27 @@ impl MediumSpec {
         match self {
             MediumSpec::Broadcast { port, .. }
             | MediumSpec::Unicast { port, .. }
-            | MediumSpec::Multicast { port, .. } => Some(*port),
+            | MediumSpec::Multicast { port, .. }
+            | MediumSpec::Multicast6 { port, .. } => Some(*port),
             MediumSpec::Serial { .. } => None,
         }
     }
 
     /// A short name for logs, errors and status displays, as ha.cf names the
-    /// medium: `bcast eth0`, `ucast eth0 10.0.0.2`, `mcast eth0 239.0.0.1`.
+    /// medium: `bcast eth0`, `ucast eth0 10.0.0.2`, `mcast eth0 239.0.0.1`,
+    /// `ucast6 eth0 fd00::2`, `mcast6 eth0 ff12::1:2:3:4`.
     pub fn short_name(&self) -> String {
         match self {
             MediumSpec::Broadcast { interface, .. } => format!("bcast {interface}"),
             MediumSpec::Unicast {
                 interface, peer, ..
-            } => format!("ucast {interface} {peer}"),
+            } => format!("{} {interface} {peer}", self.directive()),
             MediumSpec::Multicast {
                 interface, group, ..
             } => format!("mcast {interface} {group}"),
+            MediumSpec::Multicast6 {
+                interface, group, ..
+            } => format!("mcast6 {interface} {group}"),
             MediumSpec::Serial { device, .. } => format!("serial {device}"),
         }
     }
@@ -151,6 +196,25 @@ mod tests {
         assert_eq!(interfaces, ["eth0", "eth1", "eth2"]);
         let ports: Vec<_> = specs.iter().filter_map(MediumSpec::port).collect();
         assert_eq!(ports, [694, 695, 696]);
+        let ucast6 = MediumSpec::Unicast {
+            interface: "eth0".into(),
+            peer: "fe80::2".parse().unwrap(),
+            port: 694,
+        };
+        assert_eq!(ucast6.to_string(), "ucast6 eth0 fe80::2");
+        let mcast6 = MediumSpec::Multicast6 {
+            interface: "eth0".into(),
+            group: "ff12::1:2:3:4".parse().unwrap(),
+            port: 694,
+            hops: 1,
+            loopback: false,
+        };
+        assert_eq!(mcast6.to_string(), "mcast6 eth0 ff12::1:2:3:4 694 1 0");
+        assert_eq!(mcast6.short_name(), "mcast6 eth0 ff12::1:2:3:4");
+        assert_eq!(
+            (mcast6.interface(), mcast6.port()),
+            (Some("eth0"), Some(694))
+        );
         let serial = MediumSpec::Serial {
             device: "/dev/ttyS0".into(),
             baud: 19200,

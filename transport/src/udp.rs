@@ -1,4 +1,4 @@
-//! UDP media: broadcast and multicast over IPv4, unicast over IPv4 or IPv6.
+//! UDP media: broadcast over IPv4, unicast and multicast over IPv4 or IPv6.
 //!
 //! Each medium is one socket, bound to its interface, that both sends and
 //! receives (the private `socket` module lists its options), except
@@ -20,6 +20,13 @@
 //!   receives, which is what heartbeat's "effectively ignored" amounts to.
 //! - `mcast IFACE GROUP PORT TTL LOOP` binds `GROUP:port`, joins the group on
 //!   the interface and sends to `GROUP:port` with the TTL and loopback given.
+//! - `ucast6 IFACE PEER` is `ucast` to an IPv6 peer; a link-local peer
+//!   (`fe80::/10`) is reached with the interface as its scope.
+//! - `mcast6 IFACE GROUP PORT HOPS LOOP` binds `[::]:port` (as heartbeat's
+//!   mcast6 does; `IPV6_MULTICAST_ALL` off keeps other groups out), joins the
+//!   group on the interface's index and sends to `[GROUP]:port` out of that
+//!   interface with the hop limit and loopback given; a link-local group
+//!   (`ff02::/16`, `ff12::/16`) carries the interface as its scope.
 //!
 //! Media do not filter what they receive: our own broadcasts, and our own
 //! multicasts when loopback is on, come back with our address as source. The
@@ -33,7 +40,7 @@ mod refusal;
 mod socket;
 
 use std::io;
-use std::net::{IpAddr, Ipv4Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
 use std::os::fd::AsFd;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
@@ -196,13 +203,32 @@ impl UdpMedium {
                 if !group.is_multicast() {
                     return Err(TransportError::NotMulticast {
                         medium: name,
-                        group: *group,
+                        group: IpAddr::V4(*group),
                     });
                 }
                 let socket = builder.ipv4(SocketAddrV4::new(*group, *port))?;
                 builder.join_multicast(&socket, *group, index, *ttl, *loopback)?;
                 let destination =
                     Destination::Fixed(SocketAddr::V4(SocketAddrV4::new(*group, *port)));
+                (socket, destination, None)
+            }
+            MediumSpec::Multicast6 {
+                group,
+                port,
+                hops,
+                loopback,
+                ..
+            } => {
+                if !group.is_multicast() {
+                    return Err(TransportError::NotMulticast {
+                        medium: name,
+                        group: IpAddr::V6(*group),
+                    });
+                }
+                let socket = builder.ipv6(*port)?;
+                builder.join_multicast_v6(&socket, *group, index, *hops, *loopback)?;
+                let destination =
+                    Destination::Fixed(multicast6_destination(*group, *port, index.get()));
                 (socket, destination, None)
             }
             MediumSpec::Serial { .. } => {
@@ -400,6 +426,14 @@ fn unicast_destination(peer: IpAddr, port: u16, interface_index: u32) -> SocketA
     }
 }
 
+/// `[GROUP]:port`; a link-local group (scope 2, `ffx2::`) is reached
+/// through the interface with index `interface_index`.
+fn multicast6_destination(group: Ipv6Addr, port: u16, interface_index: u32) -> SocketAddr {
+    let link_local = group.octets()[1] & 0x0f == 0x02;
+    let scope = if link_local { interface_index } else { 0 };
+    SocketAddr::V6(SocketAddrV6::new(group, port, 0, scope))
+}
+
 /// Locks a mutex whose data stays consistent even if a holder panicked.
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
@@ -447,6 +481,13 @@ mod tests {
                 ttl: 1,
                 loopback: false,
             },
+            MediumSpec::Multicast6 {
+                interface: "nonexistent9".into(),
+                group: "ff12::1:2:3:4".parse().unwrap(),
+                port: 694,
+                hops: 1,
+                loopback: false,
+            },
         ];
         for spec in &specs {
             let error = UdpMedium::open(spec).await.unwrap_err();
@@ -459,6 +500,14 @@ mod tests {
                 format!("{}: no such interface", spec.short_name())
             );
         }
+    }
+
+    #[test]
+    fn only_link_local_ipv6_groups_get_a_scope() {
+        let scoped = multicast6_destination("ff12::1:2:3:4".parse().unwrap(), 694, 7);
+        assert_eq!(scoped.to_string(), "[ff12::1:2:3:4%7]:694");
+        let site = multicast6_destination("ff15::1:2".parse().unwrap(), 694, 7);
+        assert_eq!(site.to_string(), "[ff15::1:2]:694");
     }
 
     #[tokio::test]

@@ -1,6 +1,8 @@
 //! End to end: several media at once; a node is alive while any medium
 //! delivers its heartbeats, and dead once none does. Also: a cluster whose
-//! only medium is ucast, or mcast, settles and fails over.
+//! only medium is ucast, or mcast, settles and fails over; so does one on
+//! IPv6 only, with `mcast6` on a link-local group or `ucast6` to global
+//! addresses.
 
 // A test crate: a failed step panics with its reason.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -146,9 +148,16 @@ fn a_node_is_alive_while_any_medium_delivers_and_dead_when_none_does() {
 /// Settles a cluster on the given media, kills node-a and checks the client
 /// is served by node-b within deadtime + 500 ms.
 fn settles_and_fails_over(tag: &str, media: [String; 2]) {
+    settles_and_fails_over_after(tag, media, |_| {});
+}
+
+/// [`settles_and_fails_over`], with `prepare` run on the hosts before the
+/// nodes start.
+fn settles_and_fails_over_after(tag: &str, media: [String; 2], prepare: impl Fn(&TwoNodeCluster)) {
     let mut spec = ClusterSpec::fast(BINARY);
     spec.media = media.clone().map(|m| vec![m]);
     let mut cluster = cluster(tag, spec);
+    prepare(&cluster);
     start_both(&mut cluster);
     assert!(served_by(&cluster, Node::A), "client not served by node-a");
     assert!(!holds_vip(&cluster, Node::B), "node-b holds the VIP too");
@@ -209,5 +218,50 @@ fn a_cluster_on_mcast_only_settles_and_fails_over() {
             "mcast eth0 225.0.0.1 694 1 0".into(),
             "mcast eth0 225.0.0.1 694 1 0".into(),
         ],
+    );
+}
+
+/// The nodes' IPv6 addresses on the LAN, added without duplicate address
+/// detection.
+fn ipv6_address(node: Node) -> &'static str {
+    match node {
+        Node::A => "fd00:77::1",
+        Node::B => "fd00:77::2",
+    }
+}
+
+/// Gives both nodes their IPv6 address on eth0.
+fn add_ipv6_addresses(cluster: &TwoNodeCluster) {
+    for node in Node::BOTH {
+        cluster
+            .host(node)
+            .add_address("eth0", &format!("{}/64", ipv6_address(node)))
+            .expect("IPv6 address");
+    }
+}
+
+#[test]
+fn a_cluster_on_ucast6_only_settles_and_fails_over() {
+    settles_and_fails_over_after(
+        "hn-ucast6",
+        [
+            format!("ucast6 eth0 {}", ipv6_address(Node::B)),
+            format!("ucast6 eth0 {}", ipv6_address(Node::A)),
+        ],
+        add_ipv6_addresses,
+    );
+}
+
+#[test]
+fn a_cluster_on_link_local_mcast6_only_settles_and_fails_over() {
+    // heartbeat's own example: a transient group of link-local scope, which
+    // is reached through the line's interface.
+    settles_and_fails_over_after(
+        "hn-mcast6",
+        [
+            "mcast6 eth0 ff12::1:2:3:4 694 1 0".into(),
+            "mcast6 eth0 ff12::1:2:3:4 694 1 0".into(),
+        ],
+        add_ipv6_addresses,
     );
 }

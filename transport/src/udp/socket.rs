@@ -4,8 +4,8 @@
 //! sends out of that interface only and hears only what arrived on it, and
 //! carries `SO_REUSEADDR`, so several media (one per ucast peer, or the same
 //! port on several interfaces) and several instances can share a port.
-//! IPv4 sockets also turn `IP_MULTICAST_ALL` off, so a socket hears only the
-//! groups it joined itself.
+//! Sockets also turn `IP_MULTICAST_ALL` (`IPV6_MULTICAST_ALL`) off, so a
+//! socket hears only the groups it joined itself.
 
 use std::io;
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
@@ -50,6 +50,9 @@ impl SocketBuilder<'_> {
         })?;
         self.step("set IPV6_V6ONLY", || socket.set_only_v6(true))?;
         self.step("set SO_REUSEADDR", || socket.set_reuse_address(true))?;
+        self.step("turn IPV6_MULTICAST_ALL off", || {
+            socket.set_multicast_all_v6(false)
+        })?;
         let any = SocketAddrV6::new(Ipv6Addr::UNSPECIFIED, port, 0, 0);
         self.bind(&socket, SocketAddr::V6(any))?;
         Ok(socket)
@@ -82,6 +85,31 @@ impl SocketBuilder<'_> {
         })?;
         self.step("set IP_MULTICAST_LOOP", || {
             socket.set_multicast_loop_v4(loopback)
+        })
+    }
+
+    /// Joins the IPv6 `group` on the interface with index `index` and makes
+    /// it the socket's multicast interface, with the given hop limit and
+    /// loopback, as heartbeat's mcast6 does.
+    pub fn join_multicast_v6(
+        &self,
+        socket: &Socket,
+        group: Ipv6Addr,
+        index: NonZeroU32,
+        hops: u8,
+        loopback: bool,
+    ) -> Result<(), TransportError> {
+        self.step(&format!("join multicast group {group}"), || {
+            socket.join_multicast_v6(&group, index.get())
+        })?;
+        self.step("set IPV6_MULTICAST_IF", || {
+            socket.set_multicast_if_v6(index.get())
+        })?;
+        self.step("set IPV6_MULTICAST_HOPS", || {
+            socket.set_multicast_hops_v6(u32::from(hops))
+        })?;
+        self.step("set IPV6_MULTICAST_LOOP", || {
+            socket.set_multicast_loop_v6(loopback)
         })
     }
 

@@ -31,6 +31,10 @@ pub(super) enum Directive {
     Ucast,
     /// `mcast IFACE GROUP PORT TTL LOOP`
     Mcast,
+    /// `ucast6 IFACE PEER`
+    Ucast6,
+    /// `mcast6 IFACE GROUP PORT HOPS LOOP`
+    Mcast6,
     /// `serial DEVICE...`
     Serial,
     /// `baud RATE`
@@ -53,6 +57,8 @@ pub(super) enum Directive {
     Rtprio,
     /// `ping ADDR...`
     Ping,
+    /// `ping6 ADDR...`
+    Ping6,
     /// `ping_group NAME ADDR...`
     PingGroup,
     /// `deadping TIME`
@@ -102,6 +108,8 @@ const IMPLEMENTED: &[(&str, Directive)] = &[
     ("udp", Directive::Bcast),
     ("ucast", Directive::Ucast),
     ("mcast", Directive::Mcast),
+    ("ucast6", Directive::Ucast6),
+    ("mcast6", Directive::Mcast6),
     ("serial", Directive::Serial),
     ("baud", Directive::Baud),
     ("node", Directive::Node),
@@ -114,6 +122,7 @@ const IMPLEMENTED: &[(&str, Directive)] = &[
     ("realtime", Directive::Realtime),
     ("rtprio", Directive::Rtprio),
     ("ping", Directive::Ping),
+    ("ping6", Directive::Ping6),
     ("ping_group", Directive::PingGroup),
     ("deadping", Directive::Deadping),
     ("watchdog", Directive::Watchdog),
@@ -157,16 +166,13 @@ pub(super) const NOT_SUPPORTED_YET: &[&str] = &[
     // whole-line directives
     "failfast",
     // media plugins
-    "mcast6",
-    "ucast6",
-    "ping6",
     "hbaping",
     "rds",
 ];
 
 /// Not-yet-supported directives that carry heartbeats between nodes: a file
 /// with one of these has media even though we refuse them.
-pub(super) const OTHER_MEDIA: &[&str] = &["mcast6", "ucast6", "rds"];
+pub(super) const OTHER_MEDIA: &[&str] = &["rds"];
 
 /// Looks a directive name up, case-sensitively as heartbeat does.
 pub(super) fn lookup(name: &str) -> Option<Known> {
@@ -225,7 +231,7 @@ mod tests {
             Some(Known::Implemented(Directive::StonithHost))
         );
         assert_eq!(lookup("failfast"), Some(Known::NotSupportedYet));
-        assert_eq!(lookup("ping6"), Some(Known::NotSupportedYet));
+        assert_eq!(lookup("hbaping"), Some(Known::NotSupportedYet));
         assert_eq!(lookup("normalpoll"), None);
         assert_eq!(lookup("use_logd"), Some(Known::Noted(Noted::UseLogd)));
     }

@@ -171,6 +171,12 @@ impl<'s> Parser<'s> {
                     Err(message) => self.diagnostics.push(line.error(message)),
                 }
             }
+            Directive::Ping6 => {
+                return match ping::ping6(name, &values) {
+                    Ok(nodes) => nodes.into_iter().for_each(|n| self.ping_node(line, n)),
+                    Err(message) => self.diagnostics.push(line.error(message)),
+                }
+            }
             Directive::PingGroup => {
                 return match ping::ping_group(name, &statement.words()) {
                     Ok(node) => self.ping_node(line, node),
@@ -212,6 +218,8 @@ impl<'s> Parser<'s> {
             Directive::Bcast => return self.bcast(line, name, &values),
             Directive::Ucast => return self.ucast(line, name, &statement.words()),
             Directive::Mcast => return self.mcast(line, name, &statement.words()),
+            Directive::Ucast6 => return self.ucast6(line, name, &statement.words()),
+            Directive::Mcast6 => return self.mcast6(line, name, &statement.words()),
         };
         if let Err(error) = result {
             self.diagnostics.push(error);
@@ -294,6 +302,19 @@ impl<'s> Parser<'s> {
         self.add_medium(line, name, media::mcast(name, words));
     }
 
+    /// `ucast6 IFACE PEER`.
+    fn ucast6(&mut self, line: Line<'s>, name: &'s str, words: &[&str]) {
+        self.media_written = true;
+        let medium = media::ucast6(name, words, self.udp_port());
+        self.add_medium(line, name, medium);
+    }
+
+    /// `mcast6 IFACE GROUP PORT HOPS LOOP`.
+    fn mcast6(&mut self, line: Line<'s>, name: &'s str, words: &[&str]) {
+        self.media_written = true;
+        self.add_medium(line, name, media::mcast6(name, words));
+    }
+
     /// Keeps one parsed medium, refusing duplicates and too many.
     fn add_medium(&mut self, line: Line<'s>, name: &'s str, medium: Result<MediumSpec, String>) {
         let medium = match medium {
@@ -311,8 +332,11 @@ impl<'s> Parser<'s> {
             let message = format!("too many media: heartbeat allows at most {MAX_MEDIA}");
             return self.diagnostics.push(line.error(message));
         }
-        let uses_udpport =
-            medium.interface().is_some() && !matches!(medium, MediumSpec::Multicast { .. });
+        let uses_udpport = medium.interface().is_some()
+            && !matches!(
+                medium,
+                MediumSpec::Multicast { .. } | MediumSpec::Multicast6 { .. }
+            );
         if uses_udpport && self.first_udp_medium.is_none() {
             self.first_udp_medium = Some((line, name));
         }

@@ -8,7 +8,9 @@
 //! nodes) and `ping_group`'s on whitespace only (its plugin parses the
 //! whole line). heartbeat resolves host names with `gethostbyname`; we take
 //! addresses only, so that a node never waits on DNS, and say so. heartbeat's
-//! `ping` is IPv4 only (it has `ping6` for IPv6); ours takes both.
+//! `ping` is IPv4 only (it has `ping6` for IPv6, lib/plugins/HBcomm/ping6.c,
+//! which takes IPv6 addresses only); our `ping` takes both, our `ping6`
+//! IPv6 only, as heartbeat's.
 
 use std::net::IpAddr;
 
@@ -54,6 +56,21 @@ pub(super) fn ping(name: &str, values: &[&str]) -> Result<Vec<PingNode>, String>
         .collect()
 }
 
+/// `ping6 ADDR...`: one ping node per IPv6 address.
+pub(super) fn ping6(name: &str, values: &[&str]) -> Result<Vec<PingNode>, String> {
+    let nodes = ping(name, values)?;
+    match nodes
+        .iter()
+        .find(|n| n.addresses.iter().any(IpAddr::is_ipv4))
+    {
+        Some(node) => Err(format!(
+            "{name}: '{}' is an IPv4 address; ping6 takes IPv6 addresses (ping takes IPv4)",
+            node.name
+        )),
+        None => Ok(nodes),
+    }
+}
+
 /// `ping_group NAME ADDR...`: one ping node for every address at once.
 pub(super) fn ping_group(name: &str, words: &[&str]) -> Result<PingNode, String> {
     let Some((group, hosts)) = words.split_first() else {
@@ -96,6 +113,21 @@ impl PingNode {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ping6_takes_ipv6_addresses_only() {
+        let nodes = ping6("ping6", &["fd00::1", "fe80::0001"]).expect("addresses");
+        let names: Vec<&str> = nodes.iter().map(|n| n.name.as_str()).collect();
+        assert_eq!(names, ["fd00::1", "fe80::1"]);
+        assert_eq!(
+            ping6("ping6", &["fd00::1", "10.0.0.1"]),
+            Err(
+                "ping6: '10.0.0.1' is an IPv4 address; ping6 takes IPv6 addresses (ping takes \
+                 IPv4)"
+                    .to_owned()
+            )
+        );
+    }
 
     #[test]
     fn ping_makes_one_node_per_address() {

@@ -75,6 +75,30 @@ fn nodes_are_lowered_and_listed_once() {
 }
 
 #[test]
+fn ipv6_media_and_ping6_are_read() {
+    let config = config(
+        "udpport 695\nucast6 eth0 fe80::2%eth0\nmcast6 eth1 ff12::1:2:3:4 694 1 0\n\
+         ping6 fd00::1\nnode a b\n",
+    );
+    let media: Vec<String> = config.media.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        media,
+        ["ucast6 eth0 fe80::2", "mcast6 eth1 ff12::1:2:3:4 694 1 0"]
+    );
+    assert_eq!(config.media[0].port(), Some(695));
+    assert_eq!(
+        error("ucast6 eth0 fe80::2\nmcast6 eth0 ff1e::1 694 1 0\nnode a\n"),
+        "/etc/ha.d/ha.cf:2: mcast6: 'ff1e::1' has global scope, which heartbeat refuses \
+         for heartbeats"
+    );
+    assert_eq!(
+        error("ping6 10.0.0.1\nbcast eth0\nnode a\n"),
+        "/etc/ha.d/ha.cf:1: ping6: '10.0.0.1' is an IPv4 address; ping6 takes IPv6 \
+         addresses (ping takes IPv4)"
+    );
+}
+
+#[test]
 fn a_file_without_media_or_nodes_is_refused() {
     assert_eq!(
         errors(""),
@@ -86,9 +110,9 @@ fn a_file_without_media_or_nodes_is_refused() {
     );
     // A refused medium or autojoin already explains the gap.
     assert_eq!(
-        errors("ucast6 eth0 fe80::1\nautojoin any\n"),
+        errors("rds 10.0.0.1\nautojoin any\n"),
         [
-            "/etc/ha.d/ha.cf:1: directive 'ucast6' is not supported yet",
+            "/etc/ha.d/ha.cf:1: directive 'rds' is not supported yet",
             "/etc/ha.d/ha.cf:2: directive 'autojoin' is not supported yet",
         ]
     );
