@@ -14,7 +14,6 @@ use std::fs;
 use std::net::SocketAddr;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use crate::{Host, Lab, LabChild, LabError, Lan, Responder, Watcher};
@@ -180,6 +179,35 @@ impl Topology {
     }
 }
 
+/// The ha.cf lines `node` gets from `spec` (its timers, media, nodes and
+/// extra lines), logging to `logfile` and `debugfile`: what an ha-node
+/// reads, and a heartbeat node with a few lines of its own.
+pub(crate) fn ha_cf_lines(
+    spec: &ClusterSpec,
+    node: Node,
+    logfile: &Path,
+    debugfile: &Path,
+) -> String {
+    let media: String = spec.media[node.index()]
+        .iter()
+        .map(|m| format!("{m}\n"))
+        .collect();
+    let extra: String = spec.extra_ha_cf.iter().map(|l| format!("{l}\n")).collect();
+    format!(
+        "logfile {}\ndebugfile {}\nkeepalive {}\nwarntime {}\ndeadtime {}\ninitdead {}\n\
+         udpport 694\n{media}auto_failback {}\nnode {}\nnode {}\n{extra}",
+        logfile.display(),
+        debugfile.display(),
+        spec.keepalive,
+        spec.warntime,
+        spec.deadtime,
+        spec.initdead,
+        spec.auto_failback,
+        Node::A.name(),
+        Node::B.name(),
+    )
+}
+
 /// Two nodes, a client and a LAN, torn down on drop.
 pub struct TwoNodeCluster {
     pub(crate) spec: ClusterSpec,
@@ -278,27 +306,10 @@ impl TwoNodeCluster {
             fs::write(&path, text).map_err(|e| LabError::io(path.display().to_string(), e))
         };
         fs::create_dir_all(&ha_d).map_err(|e| LabError::io(ha_d.display().to_string(), e))?;
-        let media: String = spec.media[node.index()]
-            .iter()
-            .map(|m| format!("{m}\n"))
-            .collect();
-        let extra: String = spec.extra_ha_cf.iter().map(|l| format!("{l}\n")).collect();
         let logs = self.node_dir(node);
         write(
             "ha.cf",
-            &format!(
-                "logfile {}\ndebugfile {}\nkeepalive {}\nwarntime {}\ndeadtime {}\ninitdead {}\n\
-                 udpport 694\n{media}auto_failback {}\nnode {}\nnode {}\n{extra}",
-                logs.join("ha-log").display(),
-                logs.join("ha-debug").display(),
-                spec.keepalive,
-                spec.warntime,
-                spec.deadtime,
-                spec.initdead,
-                spec.auto_failback,
-                Node::A.name(),
-                Node::B.name(),
-            ),
+            &ha_cf_lines(spec, node, &logs.join("ha-log"), &logs.join("ha-debug")),
         )?;
         write("authkeys", &spec.authkeys[node.index()])?;
         let keys = ha_d.join("authkeys");
@@ -314,14 +325,6 @@ impl TwoNodeCluster {
     pub fn start(&mut self, node: Node) -> Result<(), LabError> {
         let dir = self.node_dir(node);
         let output = dir.join("output.log");
-        let log = fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&output)
-            .map_err(|e| LabError::io(output.display().to_string(), e))?;
-        let log2 = log
-            .try_clone()
-            .map_err(|e| LabError::io(output.display().to_string(), e))?;
         let mut cmd = self.host(node).command(&self.spec.binary);
         cmd.arg("run")
             .arg("--config-dir")
@@ -333,11 +336,8 @@ impl TwoNodeCluster {
             .arg("--socket")
             .arg(self.socket(node))
             .arg("--failed-stop-command")
-            .arg(&self.spec.failed_stop_command)
-            .stdin(Stdio::null())
-            .stdout(Stdio::from(log))
-            .stderr(Stdio::from(log2));
-        let child = self.host(node).spawn(cmd)?;
+            .arg(&self.spec.failed_stop_command);
+        let child = self.host(node).spawn_logged(cmd, &output)?;
         self.processes[node.index()] = Some(child);
         Ok(())
     }

@@ -14,12 +14,11 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
 use std::time::Duration;
 
 use nix::sys::signal::Signal;
 
-use crate::cluster::{read_lossy, ClusterSpec, Node, TwoNodeCluster};
+use crate::cluster::{ha_cf_lines, read_lossy, ClusterSpec, Node, TwoNodeCluster};
 use crate::{LabChild, LabError};
 
 /// Where Debian installs heartbeat's master control process.
@@ -39,25 +38,8 @@ pub fn installed() -> bool {
 /// media, nodes and extra lines as an ha-node would get, no logging
 /// daemon, no syslog, no CRM.
 fn ha_cf(spec: &ClusterSpec, node: Node, dir: &Path) -> String {
-    let media: String = spec.media[node.index()]
-        .iter()
-        .map(|m| format!("{m}\n"))
-        .collect();
-    let extra: String = spec.extra_ha_cf.iter().map(|l| format!("{l}\n")).collect();
-    format!(
-        "use_logd no\nlogfacility none\nlogfile {}\ndebugfile {}\nkeepalive {}\nwarntime {}\n\
-         deadtime {}\ninitdead {}\nudpport 694\n{media}auto_failback {}\nnode {}\nnode {}\n\
-         {extra}crm off\n",
-        dir.join("hb-log").display(),
-        dir.join("hb-debug").display(),
-        spec.keepalive,
-        spec.warntime,
-        spec.deadtime,
-        spec.initdead,
-        spec.auto_failback,
-        Node::A.name(),
-        Node::B.name(),
-    )
+    let lines = ha_cf_lines(spec, node, &dir.join("hb-log"), &dir.join("hb-debug"));
+    format!("use_logd no\nlogfacility none\n{lines}crm off\n")
 }
 
 /// Copies `from` to `to` as `cp -a` does (owners and modes kept).
@@ -113,21 +95,9 @@ impl TwoNodeCluster {
             varlib.display()
         );
         let output = self.node_dir(node).join("output.log");
-        let log = fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&output)
-            .map_err(|e| LabError::io(output.display().to_string(), e))?;
-        let log2 = log
-            .try_clone()
-            .map_err(|e| LabError::io(output.display().to_string(), e))?;
         let mut cmd = self.host(node).command("/bin/sh");
-        cmd.arg("-c")
-            .arg(script)
-            .stdin(Stdio::null())
-            .stdout(Stdio::from(log))
-            .stderr(Stdio::from(log2));
-        let child = self.host(node).spawn(cmd)?;
+        cmd.arg("-c").arg(script);
+        let child = self.host(node).spawn_logged(cmd, &output)?;
         self.processes[node.index()] = Some(child);
         Ok(())
     }

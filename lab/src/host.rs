@@ -2,8 +2,8 @@
 //! the probes, faults and address helpers are in their own modules.
 
 use std::ffi::OsStr;
-use std::path::PathBuf;
-use std::process::Command;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
@@ -137,6 +137,22 @@ impl Host {
         };
         self.lab().adopt_child(Arc::clone(&process));
         Ok(LabChild::new(process))
+    }
+
+    /// [`Host::spawn`]s `cmd` with no input, its stdout and stderr appended
+    /// to the file `output` (a daemon's log in a test bed).
+    pub fn spawn_logged(&self, mut cmd: Command, output: &Path) -> Result<LabChild, LabError> {
+        let open_error = |e| LabError::io(output.display().to_string(), e);
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(output)
+            .map_err(open_error)?;
+        let log2 = log.try_clone().map_err(open_error)?;
+        cmd.stdin(Stdio::null())
+            .stdout(Stdio::from(log))
+            .stderr(Stdio::from(log2));
+        self.spawn(cmd)
     }
 
     /// Runs `program ARGS...` inside this host to completion and returns its

@@ -30,7 +30,6 @@
 use std::fs;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use crate::cluster::{read_lossy, Node, Topology, VIP};
@@ -219,14 +218,6 @@ impl KeepalivedPair {
             }
         }
         let output = dir.join("output.log");
-        let log = fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&output)
-            .map_err(|e| LabError::io(output.display().to_string(), e))?;
-        let log2 = log
-            .try_clone()
-            .map_err(|e| LabError::io(output.display().to_string(), e))?;
         let mut cmd = self.host(node).command(&self.spec.binary);
         cmd.args([
             "--dont-fork",
@@ -244,11 +235,8 @@ impl KeepalivedPair {
         .arg("--checkers_pid")
         .arg(dir.join("checkers.pid"))
         .arg("--bfd_pid")
-        .arg(dir.join("bfd.pid"))
-        .stdin(Stdio::null())
-        .stdout(Stdio::from(log))
-        .stderr(Stdio::from(log2));
-        let child = self.host(node).spawn(cmd)?;
+        .arg(dir.join("bfd.pid"));
+        let child = self.host(node).spawn_logged(cmd, &output)?;
         self.processes[node.index()] = Some(child);
         Ok(())
     }
