@@ -204,14 +204,14 @@ fn directives_heartbeat_knows_but_we_do_not_implement_are_refused_by_name() {
     scratch.write(
         "ha.cf",
         &format!(
-            "{HA_CF}ucast6 eth0 fe80::1\nping6 fe80::1\n\
+            "{HA_CF}hbaping fc-card-name\ncompression bz2\n\
              failfast hb\ncrm yes\n"
         ),
     );
     let ha_cf = scratch.path("ha.cf");
     scratch.expect_errors(&[
-        format!("{ha_cf}:9: directive 'ucast6' is not supported yet"),
-        format!("{ha_cf}:10: directive 'ping6' is not supported yet"),
+        format!("{ha_cf}:9: directive 'hbaping' is not supported yet"),
+        format!("{ha_cf}:10: directive 'compression' is not supported yet"),
         format!("{ha_cf}:11: directive 'failfast' is not supported yet"),
         format!(
             "{ha_cf}:12: crm yes: the cluster resource manager (Pacemaker) is not \
@@ -319,8 +319,8 @@ fn every_value_with_a_fixed_domain_is_checked_at_its_line() {
         ),
         (
             appended("ucast lo 2001:db8::2"),
-            "9: ucast: '2001:db8::2' is an IPv6 address; IPv6 peers use ucast6, \
-             which is not supported yet",
+            "9: ucast: '2001:db8::2' is an IPv6 address; IPv6 peers go on ucast6 lines \
+             (ucast6 lo 2001:db8::2)",
         ),
     ];
     for (text, message) in cases {
