@@ -543,11 +543,7 @@ fn ha_node_two_media(binary: &Path) -> Pair {
     spec.keepalive = "10ms".into();
     spec.warntime = "30ms".into();
     spec.deadtime = "50ms".into();
-    let media = vec![
-        "bcast eth0".to_string(),
-        "mcast eth1 225.0.0.1 694 1 0".to_string(),
-    ];
-    spec.media = [media.clone(), media];
+    let spec = spec.on_two_media();
     let cluster = TwoNodeCluster::new("vs-ka-loss", spec).expect("lab");
     // The LAN lives as long as the lab; the handle is not needed.
     cluster.connect_second_lan().expect("second LAN");

@@ -135,6 +135,17 @@ impl ClusterSpec {
             private_mounts: None,
         }
     }
+    /// The spec on two media on every node: `bcast eth0` on the LAN and
+    /// `mcast eth1 225.0.0.1 694 1 0` on the second LAN, which the caller
+    /// joins with [`TwoNodeCluster::connect_second_lan`].
+    pub fn on_two_media(mut self) -> Self {
+        let media = vec![
+            "bcast eth0".to_string(),
+            "mcast eth1 225.0.0.1 694 1 0".to_string(),
+        ];
+        self.media = [media.clone(), media];
+        self
+    }
 }
 
 /// The reference topology every two-node bed of the lab shares: node-a,

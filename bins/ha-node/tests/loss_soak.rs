@@ -26,11 +26,7 @@ fn two_minutes_of_20_percent_loss_on_two_media_move_nothing() {
     spec.keepalive = "10ms".into();
     spec.warntime = "30ms".into();
     spec.deadtime = "50ms".into();
-    let media = vec![
-        "bcast eth0".to_string(),
-        "mcast eth1 225.0.0.1 694 1 0".to_string(),
-    ];
-    spec.media = [media.clone(), media];
+    let spec = spec.on_two_media();
     let mut cluster = cluster("hn-soak", spec);
     let _lan2 = cluster.connect_second_lan().expect("second LAN");
     start_both(&mut cluster);

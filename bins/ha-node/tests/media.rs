@@ -12,7 +12,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::{
-    cluster, holds_throughout, holds_vip, medium_link, outputs, served_by, start_both, state_seen,
+    both_stay_active, cluster, holds_vip, medium_link, outputs, served_by, start_both, state_seen,
     BINARY, MS,
 };
 use ha_lab::cluster::{ClusterSpec, Node, TwoNodeCluster};
@@ -23,6 +23,13 @@ const DEADTIME: Duration = Duration::from_millis(500);
 
 /// How long a view must hold while one medium is cut: four deadtimes.
 const HOLD: Duration = Duration::from_secs(2);
+
+/// Both nodes stay active, node-a keeping the VIP, for [`HOLD`], checked
+/// at least 20 times.
+fn stays_active(cluster: &TwoNodeCluster, what: &str) {
+    let checks = both_stay_active(cluster, HOLD, 20 * MS, what);
+    assert!(checks >= 20, "{what}: only {checks} checks in {HOLD:?}");
+}
 
 /// The second medium of the two-LAN cluster.
 const MCAST_ETH1: &str = "mcast eth1 225.0.0.1 694 1 0";
@@ -36,29 +43,6 @@ fn two_lan_cluster() -> (TwoNodeCluster, Lan) {
     let cluster = cluster("hn-media2", spec);
     let lan2 = cluster.connect_second_lan().expect("second LAN");
     (cluster, lan2)
-}
-
-/// Fails unless node-a sees node-b active, and node-b node-a, for all of
-/// [`HOLD`], with node-a keeping the VIP and node-b never taking it.
-fn both_stay_active(cluster: &TwoNodeCluster, what: &str) {
-    let checks = holds_throughout(HOLD, 20 * MS, || {
-        for (viewer, node) in [(Node::A, Node::B), (Node::B, Node::A)] {
-            let state = state_seen(cluster, viewer, node);
-            if state.as_deref() != Some("active") {
-                return Err(format!(
-                    "{} sees {} as {state:?}",
-                    viewer.name(),
-                    node.name()
-                ));
-            }
-        }
-        if !holds_vip(cluster, Node::A) || holds_vip(cluster, Node::B) {
-            return Err("the VIP moved".into());
-        }
-        Ok(())
-    })
-    .unwrap_or_else(|e| panic!("{what}: {e}\n{}", outputs(cluster)));
-    assert!(checks >= 20, "{what}: only {checks} checks in {HOLD:?}");
 }
 
 /// Waits until `node` reports the link of its medium `prefix` as `up` (or,
@@ -92,7 +76,7 @@ fn a_node_is_alive_while_any_medium_delivers_and_dead_when_none_does() {
     wait_link(&cluster, Node::B, "mcast eth1", false);
     let link = medium_link(&cluster, Node::B, "mcast eth1").unwrap_or_default();
     assert_eq!(link, "down: interface eth1 has no carrier");
-    both_stay_active(&cluster, "eth1 of node-b down");
+    stays_active(&cluster, "eth1 of node-b down");
     lan2.port_up(cluster.host(Node::B), "eth1")
         .expect("eth1 of node-b up");
     wait_link(&cluster, Node::B, "mcast eth1", true);
@@ -101,7 +85,7 @@ fn a_node_is_alive_while_any_medium_delivers_and_dead_when_none_does() {
     lan1.port_down(cluster.host(Node::B), "eth0")
         .expect("eth0 of node-b down");
     wait_link(&cluster, Node::B, "bcast eth0", false);
-    both_stay_active(&cluster, "eth0 of node-b down");
+    stays_active(&cluster, "eth0 of node-b down");
 
     // Between the samples above, node-a's log shows any flap.
     let log = cluster.log(Node::A);

@@ -11,7 +11,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::{
-    cluster, holds_throughout, holds_vip, medium_link, outputs, start_both, state_seen, BINARY, MS,
+    both_stay_active, cluster, holds_vip, medium_link, outputs, start_both, state_seen, BINARY, MS,
 };
 use ha_lab::cluster::{ClusterSpec, Node, TwoNodeCluster};
 use ha_lab::serial_line::SerialLine;
@@ -39,28 +39,6 @@ fn serial_cluster(tag: &str, line: &SerialLine, extra: &[&str]) -> TwoNodeCluste
     cluster(tag, spec)
 }
 
-/// Fails unless both nodes see each other active for `hold`, node-a
-/// keeping the VIP.
-fn both_stay_active(cluster: &TwoNodeCluster, hold: Duration, what: &str) {
-    holds_throughout(hold, 50 * MS, || {
-        for (viewer, node) in [(Node::A, Node::B), (Node::B, Node::A)] {
-            let state = state_seen(cluster, viewer, node);
-            if state.as_deref() != Some("active") {
-                return Err(format!(
-                    "{} sees {} as {state:?}",
-                    viewer.name(),
-                    node.name()
-                ));
-            }
-        }
-        if !holds_vip(cluster, Node::A) || holds_vip(cluster, Node::B) {
-            return Err("the VIP moved".into());
-        }
-        Ok(())
-    })
-    .unwrap_or_else(|e| panic!("{what}: {e}\n{}", outputs(cluster)));
-}
-
 /// Waits until node-a declares node-b dead; how long after `since`.
 fn dead_after(cluster: &TwoNodeCluster, since: Instant) -> Duration {
     let dead = cluster
@@ -81,7 +59,7 @@ fn two_nodes_on_a_serial_line_settle_and_fail_over() {
         medium_link(&cluster, Node::A, &serial_a).as_deref(),
         Some("up")
     );
-    both_stay_active(&cluster, 4 * KEEPALIVE, "on the serial line");
+    both_stay_active(&cluster, 4 * KEEPALIVE, 50 * MS, "on the serial line");
 
     // The cable pulled: node-a declares node-b dead and takes nothing from
     // it (it holds the VIP already); node-b takes the VIP over.
@@ -122,16 +100,16 @@ fn serial_and_bcast_together_hold_while_either_is_cut() {
     let mut cluster = serial_cluster("hn-serbc", &line, &["bcast eth0"]);
     let lan = cluster.lab().default_lan().expect("the LAN");
     start_both(&mut cluster);
-    both_stay_active(&cluster, 4 * KEEPALIVE, "both media");
+    both_stay_active(&cluster, 4 * KEEPALIVE, 50 * MS, "both media");
 
     line.cut();
-    both_stay_active(&cluster, 2 * DEADTIME, "serial cut, bcast carries");
+    both_stay_active(&cluster, 2 * DEADTIME, 50 * MS, "serial cut, bcast carries");
     line.restore();
-    both_stay_active(&cluster, 2 * KEEPALIVE, "serial restored");
+    both_stay_active(&cluster, 2 * KEEPALIVE, 50 * MS, "serial restored");
 
     lan.port_down(cluster.host(Node::B), "eth0")
         .expect("eth0 of node-b down");
-    both_stay_active(&cluster, 2 * DEADTIME, "bcast cut, serial carries");
+    both_stay_active(&cluster, 2 * DEADTIME, 50 * MS, "bcast cut, serial carries");
 
     let cut = Instant::now();
     line.cut();

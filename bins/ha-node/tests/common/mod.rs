@@ -134,3 +134,31 @@ pub fn holds_throughout(
     }
     Ok(checks)
 }
+
+/// Fails unless each node sees the other active, node-a keeping the VIP
+/// and node-b never taking it, at every check (every `every`) for `hold`;
+/// returns how many checks were made.
+pub fn both_stay_active(
+    cluster: &TwoNodeCluster,
+    hold: Duration,
+    every: Duration,
+    what: &str,
+) -> usize {
+    holds_throughout(hold, every, || {
+        for (viewer, node) in [(Node::A, Node::B), (Node::B, Node::A)] {
+            let state = state_seen(cluster, viewer, node);
+            if state.as_deref() != Some("active") {
+                return Err(format!(
+                    "{} sees {} as {state:?}",
+                    viewer.name(),
+                    node.name()
+                ));
+            }
+        }
+        if !holds_vip(cluster, Node::A) || holds_vip(cluster, Node::B) {
+            return Err("the VIP moved".into());
+        }
+        Ok(())
+    })
+    .unwrap_or_else(|e| panic!("{what}: {e}\n{}", outputs(cluster)))
+}
