@@ -8,6 +8,7 @@
 //! the node has decided (its releases run on, the peer takes over as soon
 //! as they are done); a refusal is one line on stderr and exit status 1.
 
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -16,7 +17,7 @@ use ha_membership::driver::HandoverCommand;
 use ha_membership::machine::Which;
 
 use crate::cl_status;
-use crate::control;
+use crate::control::{self, HandoverReport};
 
 /// The control socket's default path.
 pub const DEFAULT_SOCKET: &str = "/run/ha-node.sock";
@@ -29,12 +30,19 @@ pub fn socket_from_env() -> PathBuf {
     std::env::var_os(SOCKET_ENV).map_or_else(|| PathBuf::from(DEFAULT_SOCKET), PathBuf::from)
 }
 
-/// `hb_standby [WHICH]` / `hb_takeover [WHICH]` as heartbeat's scripts take
-/// their arguments: at most one, `all` by default; usage on stderr and
-/// exit status 1 otherwise.
+/// `hb_standby [WHICH]` / `hb_takeover [WHICH]` as heartbeat 3.0.6's
+/// scripts answer: at most one argument, `all` by default; a wrong one is
+/// a line on stdout, `usage:` on stdout, the usage line on stderr and exit
+/// status 1. A standby that is done logs `Going standby [SET].` on stderr
+/// (`failback` is `foreign`), with the time first unless stdin is a
+/// terminal, as the script's `ha_log` does; a takeover prints nothing.
+/// Unlike the scripts, which only drop a message in heartbeat's FIFO and
+/// exit 0, a refused hand-over or a node that cannot be reached is a line
+/// on stderr and exit status 1.
 pub fn script(program: &str, command: HandoverCommand, args: &[String]) -> ExitCode {
     let usage = || {
-        eprintln!("usage:\n{program} [all|foreign|local|failback]");
+        println!("usage:");
+        eprintln!("{program} [all|foreign|local|failback]");
         ExitCode::from(1)
     };
     if args.len() >= 2 {
@@ -49,22 +57,41 @@ pub fn script(program: &str, command: HandoverCommand, args: &[String]) -> ExitC
         println!("{program}: wrong resources({word}).");
         return usage();
     };
-    handover(command, which, &socket_from_env())
+    match ask(command, which, &socket_from_env()) {
+        Ok(report) => {
+            if command == HandoverCommand::Standby {
+                let stamp = if std::io::stdin().is_terminal() {
+                    String::new()
+                } else {
+                    format!("{} ", timestamp())
+                };
+                eprintln!("{stamp}Going standby [{}].", report.set);
+            }
+            ExitCode::SUCCESS
+        }
+        Err(error) => fail(error),
+    }
+}
+
+/// Asks the node at `socket` for the hand-over: what it decided, or why
+/// it refused or could not be asked.
+fn ask(command: HandoverCommand, which: Which, socket: &Path) -> Result<HandoverReport, String> {
+    match runtime::block_on(control::request_handover(socket, command, which)) {
+        Ok(Ok(Ok(report))) => Ok(report),
+        Ok(Ok(Err(refused))) => Err(format!(
+            "{} {}: {refused}",
+            command.as_str(),
+            which.as_str()
+        )),
+        Ok(Err(error)) => Err(error.to_string()),
+        Err(error) => Err(error.to_string()),
+    }
 }
 
 /// Asks the node at `socket` for the hand-over and prints what moves.
 pub fn handover(command: HandoverCommand, which: Which, socket: &Path) -> ExitCode {
-    let answer = runtime::block_on(control::request_handover(socket, command, which));
-    let report = match answer {
-        Ok(Ok(Ok(report))) => report,
-        Ok(Ok(Err(refused))) => {
-            return fail(format!(
-                "{} {}: {refused}",
-                command.as_str(),
-                which.as_str()
-            ))
-        }
-        Ok(Err(error)) => return fail(error),
+    let report = match ask(command, which, socket) {
+        Ok(report) => report,
         Err(error) => return fail(error),
     };
     let peers = report.peers.join(", ");

@@ -26,40 +26,25 @@
 
 mod common;
 
-use std::path::PathBuf;
 use std::process::Command;
-use std::time::Duration;
 
-use common::{cluster, BINARY};
-use ha_lab::cluster::{ClusterSpec, Node, TwoNodeCluster};
-use ha_lab::heartbeat;
+use common::vs_heartbeat::{Pairs, Ran, HB_STANDBY, PING_NODE, VIP_A, VIP_B};
+use common::BINARY;
+use ha_lab::cluster::Node;
 
-const VIP_A: [u8; 4] = [10, 77, 0, 100];
-const VIP_B: [u8; 4] = [10, 77, 0, 101];
-/// Long enough for initdead (2 s), IPaddr and heartbeat's slower start.
-const SETTLE: Duration = Duration::from_secs(30);
-/// Two media, so the order links are listed in shows.
-const MEDIA: [&str; 2] = ["bcast eth0", "mcast eth1 239.192.78.1 694 1 0"];
-/// A ping node: the client.
-const PING_NODE: &str = "10.77.0.10";
-/// heartbeat's standby script.
-const HB_STANDBY: &str = "/usr/share/heartbeat/hb_standby";
-
-/// A command's stdout, stderr and exit code.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct Ran {
-    stdout: String,
-    stderr: String,
-    code: i32,
+/// Our cl_status and heartbeat's on `node`, their log lines normalised.
+fn real(pairs: &Pairs, node: Node, args: &[&str]) -> Ran {
+    normalised(pairs.real(node, "cl_status", args))
 }
 
-impl Ran {
-    fn of(output: std::process::Output) -> Self {
-        Ran {
-            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-            stderr: normalise(&String::from_utf8_lossy(&output.stderr)),
-            code: output.status.code().unwrap_or(-1),
-        }
+fn ours(pairs: &Pairs, node: Node, args: &[&str]) -> Ran {
+    normalised(pairs.ours(node, "cl_status", args))
+}
+
+fn normalised(ran: Ran) -> Ran {
+    Ran {
+        stderr: normalise(&ran.stderr),
+        ..ran
     }
 }
 
@@ -81,119 +66,6 @@ fn normalise_line(line: &str) -> Option<String> {
     pid.chars()
         .all(|c| c.is_ascii_digit())
         .then(|| format!("TIME {host} cl_status: [PID]: {rest}"))
-}
-
-fn spec() -> ClusterSpec {
-    let mut spec = ClusterSpec::fast(BINARY);
-    spec.haresources =
-        "node-a IPaddr::10.77.0.100/24/eth0\nnode-b IPaddr::10.77.0.101/24/eth0\n".into();
-    spec.private_mounts = Some(heartbeat::private_dirs());
-    spec.media = [
-        MEDIA.map(String::from).to_vec(),
-        MEDIA.map(String::from).to_vec(),
-    ];
-    spec.extra_ha_cf = vec![format!("ping {PING_NODE}")];
-    spec
-}
-
-/// The two pairs and a link named `cl_status` to the binary under test.
-struct Pairs {
-    hb: TwoNodeCluster,
-    ha: TwoNodeCluster,
-    links: PathBuf,
-}
-
-impl Pairs {
-    fn start() -> Self {
-        assert!(
-            heartbeat::installed(),
-            "heartbeat 3.0.6 is not installed: apt-get install heartbeat (see the README)"
-        );
-        let mut hb = cluster("hn-clhb", spec());
-        let mut ha = cluster("hn-clha", spec());
-        let links = std::env::temp_dir().join(format!("ha-node-cl-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&links);
-        std::fs::create_dir_all(&links).unwrap();
-        std::os::unix::fs::symlink(BINARY, links.join("cl_status")).unwrap();
-        hb.connect_second_lan().unwrap();
-        ha.connect_second_lan().unwrap();
-        for node in Node::BOTH {
-            hb.start_heartbeat(node).unwrap();
-            ha.start(node).unwrap();
-        }
-        Pairs { hb, ha, links }
-    }
-
-    /// heartbeat's cl_status on `node` of the heartbeat pair.
-    fn real(&self, node: Node, args: &[&str]) -> Ran {
-        let output = self
-            .hb
-            .host(node)
-            .command("cl_status")
-            .args(args)
-            .output()
-            .expect("run heartbeat's cl_status");
-        Ran::of(output)
-    }
-
-    /// Ours, as `cl_status` against `node` of the ha-node pair.
-    fn ours(&self, node: Node, args: &[&str]) -> Ran {
-        let output = self
-            .ha
-            .host(node)
-            .command(self.links.join("cl_status"))
-            .args(args)
-            .env("HA_NODE_SOCKET", self.ha.socket(node))
-            .output()
-            .expect("run our cl_status");
-        Ran::of(output)
-    }
-
-    fn logs(&self) -> String {
-        let mut text = String::new();
-        for node in Node::BOTH {
-            text += &format!(
-                "--- heartbeat {}:\n{}\n--- ha-node {}:\n{}\n",
-                node.name(),
-                tail(&self.hb.heartbeat_log(node)),
-                node.name(),
-                tail(&self.ha.output(node)),
-            );
-        }
-        text
-    }
-
-    /// Waits until `check` holds for the answers of both tools on `node`.
-    fn wait(&self, what: &str, node: Node, check: impl Fn(&dyn Fn(&[&str]) -> Ran) -> bool) {
-        let waited = self.hb.wait_until(SETTLE, |_| {
-            check(&|args| self.real(node, args)) && check(&|args| self.ours(node, args))
-        });
-        if waited.is_none() {
-            panic!("{what}: not within {SETTLE:?}\n{}", self.logs());
-        }
-    }
-
-    /// Waits until `node` answers `want` to `args`, with both tools.
-    fn wait_answer(&self, what: &str, node: Node, args: &[&str], want: &str) {
-        self.wait(what, node, |cl| cl(args).stdout.trim() == want);
-    }
-
-    /// Whether each pair's `node` holds `vip` (the same in both).
-    fn both_hold(&self, node: Node, vip: [u8; 4]) -> bool {
-        self.hb.host(node).has_address(vip.into()).unwrap_or(false)
-            && self.ha.host(node).has_address(vip.into()).unwrap_or(false)
-    }
-}
-
-impl Drop for Pairs {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.links);
-    }
-}
-
-fn tail(text: &str) -> String {
-    let lines: Vec<&str> = text.lines().collect();
-    lines[lines.len().saturating_sub(40)..].join("\n")
 }
 
 /// The subcommands with their common arguments, asked on `node`.
@@ -256,8 +128,8 @@ fn compare(pairs: &Pairs, state: &str, node: Node, commands: &[Vec<String>]) -> 
     let mut differences = Vec::new();
     for args in commands {
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        let real = pairs.real(node, &args);
-        let ours = pairs.ours(node, &args);
+        let real = real(pairs, node, &args);
+        let ours = ours(pairs, node, &args);
         let line = format!(
             "{state} | on {} | cl_status {}",
             node.name(),
@@ -270,29 +142,18 @@ fn compare(pairs: &Pairs, state: &str, node: Node, commands: &[Vec<String>]) -> 
             differences.push(format!(
                 "{line}\n  heartbeat: exit {}\n{}\n  ours: exit {}\n{}",
                 real.code,
-                show(&real),
+                real.show(),
                 ours.code,
-                show(&ours)
+                ours.show()
             ));
         }
     }
     differences
 }
 
-fn show(ran: &Ran) -> String {
-    let mut text = String::new();
-    for line in ran.stdout.lines() {
-        text += &format!("    out| {line}\n");
-    }
-    for line in ran.stderr.lines() {
-        text += &format!("    err| {line}\n");
-    }
-    text
-}
-
 #[test]
 fn our_cl_status_answers_as_heartbeats_in_the_same_states() {
-    let mut pairs = Pairs::start();
+    let mut pairs = Pairs::start("hn-cl");
     let mut differences = Vec::new();
 
     // Both up, each node holding the group it prefers.

@@ -159,10 +159,15 @@ fn standby_and_takeover_move_the_vip_each_way_well_within_deadtime() {
         &cluster.socket(Node::A),
     );
     assert_eq!(ran.code, 1);
+    assert!(
+        ran.stdout
+            .ends_with("hb_standby: wrong resources(sideways).\nusage:\n"),
+        "{}",
+        ran.stdout
+    );
     assert!(ran
-        .stdout
-        .ends_with("hb_standby: wrong resources(sideways).\n"));
-    assert!(ran.stderr.contains("[all|foreign|local|failback]"));
+        .stderr
+        .ends_with("hb_standby [all|foreign|local|failback]\n"));
 }
 
 #[test]

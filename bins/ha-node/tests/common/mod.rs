@@ -6,6 +6,7 @@
 #![allow(dead_code)]
 
 pub mod sched;
+pub mod vs_heartbeat;
 
 use std::time::{Duration, Instant};
 
