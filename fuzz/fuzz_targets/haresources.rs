@@ -19,6 +19,7 @@ fuzz_target!(|data: &[u8]| {
                 init_dir: nowhere.join("init.d"),
                 ocf_root: nowhere.join("ocf"),
                 director: nowhere.join("lvs-director"),
+                ipvsadm: nowhere.join("ipvsadm"),
             };
             let _ = resolver.resolve_all(&parsed);
             let _ = parsed.check_nodes(&["node1".to_string()]);

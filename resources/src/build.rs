@@ -147,6 +147,7 @@ mod tests {
             init_dir: nowhere.join("init.d"),
             ocf_root: nowhere.join("ocf"),
             director: nowhere.join("lvs-director"),
+            ipvsadm: nowhere.join("ipvsadm"),
         }
     }
 

@@ -45,6 +45,7 @@ impl Scratch {
             init_dir: root.join("init.d"),
             ocf_root: root.join("ocf"),
             director: root.join("sbin/lvs-director"),
+            ipvsadm: root.join("sbin/ipvsadm"),
         };
         for dir in [
             resolver.config_dir.join("resource.d"),
@@ -410,6 +411,7 @@ async fn a_group_of_every_class_starts_in_order_and_stops_in_reverse() {
             Resolved::Ocf(_) => "ocf",
             Resolved::Native(_) => "native",
             Resolved::Director(_) => "director",
+            Resolved::IpvsSync(_) => "ipvs-sync",
         })
         .collect();
     assert_eq!(classes, ["heartbeat", "lsb", "ocf"]);

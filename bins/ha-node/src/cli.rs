@@ -140,6 +140,10 @@ pub struct ResourceDirs {
     /// /usr/sbin/lvs-director].
     #[arg(long)]
     pub director: Option<PathBuf>,
+    /// ipvsadm, which serves the `LVSSyncDaemonSwap` resource when no
+    /// script does [default: /usr/sbin/ipvsadm, else /sbin/ipvsadm].
+    #[arg(long)]
+    pub ipvsadm: Option<PathBuf>,
 }
 
 /// lvs-director installed beside this program, else where the package puts it.
@@ -151,6 +155,16 @@ fn default_director() -> PathBuf {
         .unwrap_or_else(|| ha_resources::resolve::DEFAULT_DIRECTOR.into())
 }
 
+/// ipvsadm where Debian puts it, else in `/sbin` (a system without
+/// merged `/usr`).
+fn default_ipvsadm() -> PathBuf {
+    [ha_resources::resolve::DEFAULT_IPVSADM, "/sbin/ipvsadm"]
+        .into_iter()
+        .map(PathBuf::from)
+        .find(|path| path.is_file())
+        .unwrap_or_else(|| ha_resources::resolve::DEFAULT_IPVSADM.into())
+}
+
 impl ResourceDirs {
     /// The resolver over `config_dir` and these directories.
     pub fn resolver(&self, config_dir: &std::path::Path) -> ha_resources::Resolver {
@@ -159,6 +173,7 @@ impl ResourceDirs {
             init_dir: self.init_dir.clone(),
             ocf_root: self.ocf_root.clone(),
             director: self.director.clone().unwrap_or_else(default_director),
+            ipvsadm: self.ipvsadm.clone().unwrap_or_else(default_ipvsadm),
         }
     }
 }

@@ -100,6 +100,8 @@ impl Scratch {
             .arg(self.dir.join("ocf"))
             .arg("--director")
             .arg(self.dir.join("sbin/lvs-director"))
+            .arg("--ipvsadm")
+            .arg(self.dir.join("sbin/ipvsadm"))
             .output()
             .expect("run ha-node check-config");
         Outcome {
@@ -832,5 +834,59 @@ fn a_validate_all_failure_this_host_may_cause_is_a_warning_and_runs_without_chec
             scratch.path("haresources"),
             scratch.path("ocf")
         )
+    );
+}
+
+#[test]
+fn drbddisk_needs_drbd_utils_and_lvs_sync_daemon_swap_ipvsadm() {
+    let scratch = Scratch::new("packaged");
+    scratch.write(
+        "haresources",
+        "node-a drbddisk::r0 LVSSyncDaemonSwap::master\nnode-b drbdupper\n",
+    );
+    let (haresources, resource_d, init_d) = (
+        scratch.path("haresources"),
+        scratch.path("resource.d"),
+        scratch.path("init.d"),
+    );
+    scratch.expect_errors(&[
+        format!(
+            "{haresources}:1: resource 'drbddisk': no {resource_d}/drbddisk, no \
+             {init_d}/drbddisk: drbd-utils installs {resource_d}/drbddisk; install drbd-utils"
+        ),
+        format!(
+            "{haresources}:1: resource 'LVSSyncDaemonSwap': no {resource_d}/LVSSyncDaemonSwap, \
+             no {init_d}/LVSSyncDaemonSwap, and ipvsadm, which serves it: no {}; install ipvsadm",
+            scratch.path("sbin/ipvsadm")
+        ),
+        format!(
+            "{haresources}:2: resource 'drbdupper': expected drbdupper::RESOURCE (a resource \
+             name, not 'all'), as drbd-utils' script takes (given: no argument)"
+        ),
+    ]);
+
+    scratch.write(
+        "haresources",
+        "node-a drbddisk::r0 LVSSyncDaemonSwap::master\n",
+    );
+    scratch.script("resource.d/drbddisk");
+    fs::create_dir_all(scratch.dir.join("sbin")).expect("mkdir");
+    scratch.script("sbin/ipvsadm");
+    let outcome = scratch.check("node-a");
+    assert_eq!(outcome.code, Some(0), "stderr:\n{}", outcome.stderr);
+    assert_eq!(
+        outcome.stdout.lines().take(2).collect::<Vec<_>>(),
+        [
+            format!(
+                "{haresources}:1: drbddisk::r0: heartbeat resource script {resource_d}/drbddisk \
+                 with arguments r0"
+            ),
+            format!(
+                "{haresources}:1: LVSSyncDaemonSwap::master: IPVS sync daemon swap served by \
+                 {}: start runs the master sync daemon (stopping the backup one), stop runs \
+                 the backup one",
+                scratch.path("sbin/ipvsadm")
+            ),
+        ]
     );
 }

@@ -6,6 +6,7 @@
 //! - [`lsb`]: init scripts.
 //! - [`ocf`]: OCF resource agents; [`ocf_meta`] reads their meta-data and
 //!   [`ocf_check`] checks a resource against it for check-config.
+//! - [`ipvs_sync`]: `LVSSyncDaemonSwap` served by ipvsadm.
 //! - lvs-director serving `ldirectord`: an LSB script by its exit codes
 //!   ([`Resolved::Director`]).
 //!
@@ -16,6 +17,7 @@
 //! which class a haresources name gets.
 
 pub mod heartbeat;
+pub mod ipvs_sync;
 pub mod lsb;
 pub mod native;
 pub mod ocf;
@@ -28,6 +30,7 @@ use std::sync::Arc;
 use crate::agent::Agent;
 use crate::group::ActionTimeouts;
 use heartbeat::{HeartbeatAgent, HeartbeatScript};
+use ipvs_sync::{IpvsSyncAgent, IpvsSyncSpec};
 use lsb::{InitScript, LsbAgent};
 use native::NativeSpec;
 use ocf::{OcfAgent, OcfResource};
@@ -48,6 +51,9 @@ pub enum Resolved {
     /// start|stop|status`), for `ldirectord` when no script serves it; its
     /// exit codes are LSB's.
     Director(ScriptSpec),
+    /// `LVSSyncDaemonSwap::STATE` served by ipvsadm, when no script serves
+    /// it.
+    IpvsSync(IpvsSyncSpec),
 }
 
 impl Resolved {
@@ -61,6 +67,7 @@ impl Resolved {
             Resolved::Director(program) => {
                 program.describe_as("ldirectord's command line, served by")
             }
+            Resolved::IpvsSync(spec) => spec.describe(),
         }
     }
 
@@ -76,6 +83,7 @@ impl Resolved {
                 Arc::new(LsbAgent::new(resource, script, timeouts))
             }
             Resolved::Ocf(spec) => Arc::new(OcfAgent::new(resource, spec, timeouts)),
+            Resolved::IpvsSync(spec) => Arc::new(IpvsSyncAgent::new(resource, spec, timeouts)),
         }
     }
 }

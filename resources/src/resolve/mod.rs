@@ -21,6 +21,11 @@
 //! 6. `ldirectord`, when neither script exists: lvs-director, called with
 //!    ldirectord's command line on `CONFIG_DIR/ldirectord.cf` (or the
 //!    configuration named by its argument), read as an LSB script.
+//! 7. `LVSSyncDaemonSwap::master|backup`, when neither script exists:
+//!    ipvsadm swapping the IPVS sync daemons; `drbddisk` and `drbdupper`,
+//!    when drbd-utils' scripts are not in `resource.d`: an error naming
+//!    drbd-utils (the `packaged` module, which also checks these names'
+//!    arguments before step 4).
 //!
 //! Steps 3 and 4 take what heartbeat's `scriptpath` takes — an executable
 //! regular file — so a `resource.d` file that is not executable is passed
@@ -34,6 +39,7 @@
 
 mod legacy;
 mod ocf_conf;
+mod packaged;
 #[cfg(test)]
 mod tests;
 
@@ -62,6 +68,8 @@ pub struct Resolver {
     pub ocf_root: PathBuf,
     /// lvs-director, which serves `ldirectord` when no script does.
     pub director: PathBuf,
+    /// ipvsadm, which serves `LVSSyncDaemonSwap` when no script does.
+    pub ipvsadm: PathBuf,
 }
 
 /// heartbeat's configuration directory.
@@ -72,17 +80,21 @@ pub const DEFAULT_INIT_DIR: &str = "/etc/init.d";
 pub const DEFAULT_OCF_ROOT: &str = "/usr/lib/ocf";
 /// lvs-director as the package installs it.
 pub const DEFAULT_DIRECTOR: &str = "/usr/sbin/lvs-director";
+/// ipvsadm as Debian's package installs it.
+pub use crate::class::ipvs_sync::DEFAULT_IPVSADM;
 /// The configuration `ldirectord` reads when its resource names none.
 const LDIRECTORD_CONFIG: &str = "ldirectord.cf";
 
 impl Default for Resolver {
-    /// `/etc/ha.d`, `/etc/init.d`, `/usr/lib/ocf`, `/usr/sbin/lvs-director`.
+    /// `/etc/ha.d`, `/etc/init.d`, `/usr/lib/ocf`, `/usr/sbin/lvs-director`,
+    /// `/usr/sbin/ipvsadm`.
     fn default() -> Self {
         Resolver {
             config_dir: DEFAULT_CONFIG_DIR.into(),
             init_dir: DEFAULT_INIT_DIR.into(),
             ocf_root: DEFAULT_OCF_ROOT.into(),
             director: DEFAULT_DIRECTOR.into(),
+            ipvsadm: DEFAULT_IPVSADM.into(),
         }
     }
 }
@@ -149,6 +161,9 @@ impl Resolver {
         if let Some(rest) = spec.name.strip_prefix("ocf:") {
             return self.resolve_ocf(spec, rest).map_err(error);
         }
+        let packaged = packaged::lookup(&spec.name, &spec.args)
+            .transpose()
+            .map_err(error)?;
         let script = self.resource_dir().join(&spec.name);
         let script_probe = Probe::of(&script);
         if script_probe == Probe::Executable {
@@ -164,6 +179,16 @@ impl Resolver {
                 path: init,
                 args: spec.args.clone(),
             }));
+        }
+        if let Some(packaged) = packaged {
+            return packaged::without_script(
+                &spec.name,
+                packaged,
+                [(&script, script_probe), (&init, init_probe)],
+                &self.ocf_root,
+                &self.ipvsadm,
+            )
+            .map_err(error);
         }
         if spec.name == "ldirectord" {
             return self

@@ -27,6 +27,7 @@ impl Dirs {
             init_dir: root.join("init.d"),
             ocf_root: root.join("ocf"),
             director: root.join("sbin/lvs-director"),
+            ipvsadm: root.join("sbin/ipvsadm"),
         };
         for dir in [
             resolver.resource_dir(),
@@ -445,5 +446,100 @@ fn ldirectord_is_a_script_if_there_is_one_else_lvs_director() {
     assert_eq!(
         dirs.describe("ldirectord"),
         format!("LSB init script {}", init.display())
+    );
+}
+
+#[test]
+fn drbddisk_runs_drbd_utils_script_else_names_the_package() {
+    let dirs = Dirs::new("drbddisk");
+    let missing = dirs.resolve("drbddisk::r0").expect_err("no drbd-utils");
+    let script = dirs.resolver.resource_dir().join("drbddisk");
+    assert_eq!(
+        missing,
+        format!(
+            "haresources:1: resource 'drbddisk': no {}, no {}: drbd-utils installs {}; \
+             install drbd-utils",
+            script.display(),
+            dirs.resolver.init_dir.join("drbddisk").display(),
+            script.display()
+        )
+    );
+    // drbd-utils' OCF agent alone cannot serve it, and the message says why.
+    let linbit = dirs.resolver.ocf_root.join("resource.d/linbit");
+    fs::create_dir_all(&linbit).expect("linbit provider");
+    dirs.script(&linbit.join("drbd"), 0o755);
+    let missing = dirs
+        .resolve("drbdupper::r0")
+        .expect_err("no drbd-utils script");
+    assert!(
+        missing
+            .ends_with("its start leaves the device Secondary and only a promote makes it Primary"),
+        "{missing}"
+    );
+    dirs.resource_d("drbddisk", 0o755);
+    assert_eq!(
+        dirs.describe("drbddisk::r0"),
+        format!(
+            "heartbeat resource script {} with arguments r0",
+            script.display()
+        )
+    );
+    assert_eq!(
+        dirs.describe("drbddisk"),
+        format!("heartbeat resource script {}", script.display())
+    );
+    // The script being there does not make a wrong form right.
+    let wrong = dirs.resolve("drbddisk::r0::r1").expect_err("two resources");
+    assert!(
+        wrong.starts_with("haresources:1: resource 'drbddisk': expected drbddisk[::RESOURCE]"),
+        "{wrong}"
+    );
+}
+
+#[test]
+fn lvs_sync_daemon_swap_is_a_script_if_there_is_one_else_ipvsadm() {
+    let dirs = Dirs::new("lvssync");
+    let ipvsadm = dirs.resolver.ipvsadm.clone();
+    let missing = dirs
+        .resolve("LVSSyncDaemonSwap::master")
+        .expect_err("no ipvsadm");
+    assert!(
+        missing.starts_with("haresources:1: resource 'LVSSyncDaemonSwap': no ")
+            && missing.ends_with(&format!(
+                "and ipvsadm, which serves it: no {}; install ipvsadm",
+                ipvsadm.display()
+            )),
+        "{missing}"
+    );
+    fs::create_dir_all(ipvsadm.parent().expect("sbin")).expect("sbin");
+    dirs.script(&ipvsadm, 0o755);
+    assert_eq!(
+        dirs.describe("LVSSyncDaemonSwap::master"),
+        format!(
+            "IPVS sync daemon swap served by {}: start runs the master sync daemon \
+             (stopping the backup one), stop runs the backup one",
+            ipvsadm.display()
+        )
+    );
+    assert!(matches!(
+        dirs.resolve("LVSSyncDaemonSwap::backup"),
+        Ok(Resolved::IpvsSync(spec)) if spec.state == crate::class::ipvs_sync::SyncState::Backup
+    ));
+    let wrong = dirs
+        .resolve("LVSSyncDaemonSwap::primary")
+        .expect_err("not a sync state");
+    assert_eq!(
+        wrong,
+        "haresources:1: resource 'LVSSyncDaemonSwap': expected LVSSyncDaemonSwap::master or \
+         LVSSyncDaemonSwap::backup, as heartbeat's script takes (given: primary)"
+    );
+    // heartbeat's own script, where it was kept, runs as before.
+    let script = dirs.resource_d("LVSSyncDaemonSwap", 0o755);
+    assert_eq!(
+        dirs.describe("LVSSyncDaemonSwap::master"),
+        format!(
+            "heartbeat resource script {} with arguments master",
+            script.display()
+        )
     );
 }
