@@ -41,6 +41,7 @@ mod parser;
 mod ping;
 mod render;
 mod setting;
+mod table;
 mod timers;
 mod values;
 
@@ -50,6 +51,7 @@ mod tests;
 pub use clients::{is_ipfail, ApiAuth, Respawn, IPFAIL_CLIENT};
 pub use fencing::{FenceDevice, FenceMethod};
 pub use ping::PingNode;
+pub use table::markdown as directive_table;
 pub use timers::{DEFAULT_DEADTIME, DEFAULT_KEEPALIVE};
 
 /// heartbeat's UDP port (IANA's ha-cluster) when `udpport` is not given.

@@ -187,6 +187,15 @@ pub(super) fn lookup(name: &str) -> Option<Known> {
         .then_some(Known::NotSupportedYet)
 }
 
+/// Every name [`lookup`] knows.
+pub(super) fn known_names() -> impl Iterator<Item = &'static str> {
+    IMPLEMENTED
+        .iter()
+        .map(|(n, _)| *n)
+        .chain(NOTED.iter().map(|(n, _)| *n))
+        .chain(NOT_SUPPORTED_YET.iter().copied())
+}
+
 /// The message for a name that is no directive at all, with a hint if one fits.
 pub(super) fn unknown_directive_message(name: &str) -> String {
     let mut message = format!("unknown directive '{name}'");
@@ -198,12 +207,7 @@ pub(super) fn unknown_directive_message(name: &str) -> String {
             return message;
         }
     }
-    let names: Vec<&str> = IMPLEMENTED
-        .iter()
-        .map(|(n, _)| *n)
-        .chain(NOTED.iter().map(|(n, _)| *n))
-        .chain(NOT_SUPPORTED_YET.iter().copied())
-        .collect();
+    let names: Vec<&str> = known_names().collect();
     if let Some(near) = closest(name, &names) {
         message.push_str(&format!("; did you mean '{near}'?"));
     }
