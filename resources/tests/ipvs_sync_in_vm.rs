@@ -46,8 +46,9 @@ fn lvs_sync_daemon_swap_passes_on_a_real_kernel() {
         .iter()
         .find(|o| o.name.ends_with("/ipvs_sync_in_vm"))
         .unwrap_or_else(|| panic!("the target did not run:\n{}", report.run.output));
+    let ran = "test the_holder_runs_the_master_sync_daemon_and_the_other_the_backup ... ok";
     assert!(
-        report.passed() && outcome.output.contains("1 passed"),
+        report.passed() && outcome.output.contains(ran),
         "in the VM:\n{}",
         outcome.output
     );

@@ -2,7 +2,7 @@
 //! logs each command line and keeps which sync daemons "run" as files,
 //! refusing what the kernel refuses (starting a running daemon, stopping
 //! one that does not run), so a redundant call fails the test. The same
-//! actions on a real IPVS kernel are left to the VM suite.
+//! actions on a real IPVS kernel: `tests/ipvs_sync_in_vm.rs`.
 
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
