@@ -733,3 +733,50 @@ fn an_owner_restarted_with_nginx_still_running_keeps_it_and_serves() {
         served.duration_since(restarted).as_millis()
     );
 }
+
+/// A heartbeat resource script, `counter::NAME`, whose state is a file in
+/// the node's private /run and which writes each `status` call, with its
+/// name and the wall clock, to `counter.log` of its ha.d.
+const COUNTER: &str = r#"#!/bin/sh
+log="$(dirname "$0")/../counter.log"
+state="/run/counter-$1.state"
+case "$2" in
+  start) touch "$state"; exit 0;;
+  stop) rm -f "$state"; exit 0;;
+  status) echo "$1 $(date +%s.%N)" >> "$log"
+          if [ -e "$state" ]; then echo running; else echo stopped; fi; exit 0;;
+esac
+exit 1
+"#;
+
+#[test]
+fn each_resource_is_monitored_at_its_own_interval_by_its_own_record() {
+    let mut cluster = monitored_real_cluster(
+        "hn-realint",
+        "node-a counter::fast counter::slow\n",
+        &[("counter", COUNTER)],
+        Some("counter::fast interval=1s\ncounter::slow interval=4s\n"),
+    );
+    cluster.start(Node::A).expect("start node-a");
+    wait_running(&cluster, Node::A);
+    let from = wall_clock();
+    std::thread::sleep(Duration::from_secs(16));
+    let to = wall_clock();
+    let log = read(&cluster.config_dir(Node::A).join("counter.log"));
+    let count = |name: &str| {
+        log.lines()
+            .filter_map(|line| line.split_once(' '))
+            .filter(|(who, at)| {
+                *who == name && at.parse::<f64>().is_ok_and(|at| at > from && at <= to)
+            })
+            .count()
+    };
+    let (fast, slow) = (count("fast"), count("slow"));
+    eprintln!(
+        "monitors in 16 s of real agents: counter::fast (1 s) {fast}, counter::slow (4 s) {slow}"
+    );
+    // 16 and 4, give or take what a loaded machine delays.
+    assert!((12..=17).contains(&fast), "{fast}\n{log}");
+    assert!((3..=5).contains(&slow), "{slow}\n{log}");
+    assert!(fast >= 3 * slow, "{fast}:{slow}\n{log}");
+}
