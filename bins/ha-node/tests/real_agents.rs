@@ -670,11 +670,14 @@ fn nginx_started_behind_the_back_of_the_node_not_holding_it_is_found_and_stopped
         let line = nginx_line(c, Node::B);
         line["last_action"] == "probe" && line["probed"] == "stopped"
     });
-    assert!(probed.is_some(), "{:#}", nginx_line(&cluster, Node::B));
+    let line = nginx_line(&cluster, Node::B);
+    assert!(probed.is_some(), "{line:#}");
     assert_eq!(nginx_status(cluster.host(Node::A)), "running");
     eprintln!(
-        "probe: nginx started by hand on the node not holding it, stopped after {} ms",
-        found_in.as_millis()
+        "probe: nginx started by hand on the node not holding it, stopped after {} ms; \
+         an LSB status probe takes {} ms",
+        found_in.as_millis(),
+        line["last_duration_ms"]
     );
 }
 
@@ -727,9 +730,10 @@ fn an_owner_restarted_with_nginx_still_running_keeps_it_and_serves() {
         "{access}"
     );
     eprintln!(
-        "probe: restarted owner ran the group after {} ms (initdead 2 s) with the same nginx (pid {}), client served {} ms after the restart",
+        "probe: restarted owner ran the group after {} ms (initdead 2 s) with the same nginx (pid {}, its probe {} ms), client served {} ms after the restart",
         running_after.as_millis(),
         pid.trim(),
+        line["last_duration_ms"],
         served.duration_since(restarted).as_millis()
     );
 }
