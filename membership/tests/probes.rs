@@ -199,3 +199,32 @@ fn without_monitoring_a_group_is_probed_once_each_time_it_is_let_go() {
     cluster.advance(5000 * MS);
     assert_eq!(times(&cluster, B, ActionKind::Probe).len(), 1);
 }
+
+#[test]
+fn a_node_restarted_while_the_peer_holds_the_group_probes_it_before_taking_it_back() {
+    let mut cluster = cluster(1000 * MS, 5000 * MS);
+    cluster.advance(300 * MS);
+    cluster.crash(A);
+    cluster.advance(1000 * MS);
+    assert_eq!(cluster.owner_names(GROUP), ["b"]);
+    let restarted = cluster.elapsed();
+    cluster.restart(A);
+    cluster.advance(2000 * MS);
+    // Settled on hearing b, which holds the group: a probes it (and stops
+    // what its last run left) before b gives it back (auto_failback).
+    let since: Vec<ActionKind> = cluster
+        .actions(A)
+        .filter(|(at, ..)| *at >= restarted)
+        .map(|(.., kind)| kind)
+        .filter(|kind| !matches!(kind, ActionKind::MonitorResource(_)))
+        .collect();
+    assert_eq!(
+        since,
+        [
+            ActionKind::Probe,
+            ActionKind::Start(ha_membership::machine::StartCause::Failback)
+        ],
+        "{since:?}"
+    );
+    assert_eq!(cluster.owner_names(GROUP), ["a"]);
+}
