@@ -35,7 +35,12 @@ fn actions_since(cluster: &Cluster, i: usize, since: Duration) -> Vec<ActionKind
         .actions(i)
         .filter(|(at, ..)| *at > since)
         .map(|(.., kind)| kind)
-        .filter(|kind| !matches!(kind, ActionKind::Announce | ActionKind::Monitor))
+        .filter(|kind| {
+            !matches!(
+                kind,
+                ActionKind::Announce | ActionKind::Monitor | ActionKind::Probe
+            )
+        })
         .collect()
 }
 

@@ -46,6 +46,9 @@ pub enum Action {
     Stop,
     /// `monitor`
     Monitor,
+    /// A probe: `monitor` (OCF interval 0, LSB `status`) asked before the
+    /// node acquires or refuses a group, to find what already runs.
+    Probe,
     /// `validate-all`
     Validate,
     /// Announcing the resource again (gratuitous ARP).
@@ -58,6 +61,7 @@ impl fmt::Display for Action {
             Action::Start => "start",
             Action::Stop => "stop",
             Action::Monitor => "monitor",
+            Action::Probe => "probe",
             Action::Validate => "validate",
             Action::Announce => "announce",
         })

@@ -8,8 +8,10 @@
 //!   [`class::lsb`], [`class::ocf`] — and the table from a resolved resource
 //!   to its agent.
 //! - [`agent`] is the [`agent::Agent`] trait every class implements.
-//! - [`group`] starts a group in order, stops it in reverse, and rolls back a
-//!   failed start, with a time limit on every action; it knows agents only.
+//! - [`group`] starts a group in order, stops it in reverse, rolls back a
+//!   failed start, and probes what already runs (before a start, and to
+//!   clear a group the node is not to hold), with a time limit on every
+//!   action; it knows agents only.
 //! - [`monitoring`] parses our monitoring file, haresources' extension.
 //! - [`build`] puts them together: haresources → resolved → agents → groups.
 

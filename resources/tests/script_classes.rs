@@ -393,8 +393,19 @@ async fn ocf_agent_gets_the_ocf_environment_and_answers_by_ocf_codes() {
 #[tokio::test]
 async fn a_group_of_every_class_starts_in_order_and_stops_in_reverse() {
     let scratch = Scratch::new("group");
+    // Each records its calls and keeps its state in a file: running once
+    // started, as each class reports it (heartbeat: the word; LSB: 0 or
+    // 3; OCF: 0 or 7).
     let record = |name: &str| {
-        format!("for last; do :; done\necho \"{name} $last\" >> @ROOT@/order\n[ \"$last\" = status ] && echo running\n[ \"$1\" = monitor ] && exit 0\nexit 0\n")
+        format!(
+            "for last; do :; done\necho \"{name} $last\" >> @ROOT@/order\n\
+             state=@ROOT@/{name}.on\n\
+             case \"$last\" in start) touch \"$state\";; stop) rm -f \"$state\";; esac\n\
+             if [ \"$last\" = status ] || [ \"$last\" = monitor ]; then\n\
+               if [ -e \"$state\" ]; then echo running; exit 0; fi\n\
+               echo stopped; [ \"$last\" = monitor ] && exit 7; exit 3\n\
+             fi\nexit 0\n"
+        )
     };
     scratch.script("ha.d/resource.d/first", &record("first"));
     scratch.script("init.d/second", &record("second"));
@@ -423,6 +434,10 @@ async fn a_group_of_every_class_starts_in_order_and_stops_in_reverse() {
     assert_eq!(
         scratch.lines("order"),
         [
+            // The probe before the start finds nothing running.
+            "first status",
+            "second status",
+            "third monitor",
             "first start",
             "second start",
             "third start",
@@ -629,7 +644,7 @@ async fn a_group_whose_start_dies_half_way_is_stopped_again() {
     scratch.script(
         "ha.d/resource.d/first",
         "for last; do :; done\necho \"first $last\" >> @ROOT@/order\n\
-         [ \"$last\" = status ] && echo running\nexit 0\n",
+         [ \"$last\" = status ] && echo stopped\nexit 0\n",
     );
     scratch.script(
         "ocf/resource.d/test/second",
@@ -638,7 +653,7 @@ async fn a_group_whose_start_dies_half_way_is_stopped_again() {
     );
     scratch.script(
         "init.d/third",
-        "echo \"third $1\" >> @ROOT@/order\nexit 0\n",
+        "echo \"third $1\" >> @ROOT@/order\n[ \"$1\" = status ] && exit 3\nexit 0\n",
     );
     let text = "node first::a ocf:test:second third\n";
     let parsed = parse_haresources(&Source::new("haresources", text)).expect("parses");
@@ -652,7 +667,15 @@ async fn a_group_whose_start_dies_half_way_is_stopped_again() {
     );
     assert_eq!(
         scratch.lines("order"),
-        ["first start", "second start", "second stop", "first stop"],
-        "third never started; the started part stopped in reverse"
+        [
+            "first status",
+            "second monitor",
+            "third status",
+            "first start",
+            "second start",
+            "second stop",
+            "first stop"
+        ],
+        "probed, then third never started; the started part stopped in reverse"
     );
 }

@@ -259,6 +259,10 @@ pub struct ResourceReport {
     pub fail_count: u32,
     /// Its monitor interval; null when it is not monitored.
     pub monitor_interval_ms: Option<u64>,
+    /// What the last probe found (`running`, `stopped`, `failed: …`), or
+    /// `probe failed: …` when it failed or timed out; null before one.
+    #[serde(default)]
+    pub probed: Option<String>,
     /// Its agent's last output lines, oldest first.
     pub output: Vec<String>,
 }
@@ -285,6 +289,10 @@ impl From<ResourceStatus> for ResourceReport {
             last_duration_ms,
             fail_count: status.fail_count,
             monitor_interval_ms: status.monitor_interval.map(ms),
+            probed: status.probed.map(|found| match found {
+                Ok(health) => health.to_string(),
+                Err(error) => format!("probe failed: {error}"),
+            }),
             output: status.output,
         }
     }
@@ -686,6 +694,9 @@ fn resource_text(r: &ResourceReport) -> String {
         (&r.last_action, &r.last_result, r.last_duration_ms)
     {
         text += &format!("      last {action}: {result} ({ms} ms)\n");
+    }
+    if let Some(found) = &r.probed {
+        text += &format!("      probe found: {found}\n");
     }
     for line in &r.output {
         text += &format!("      | {line}\n");

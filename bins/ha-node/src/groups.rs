@@ -7,19 +7,23 @@
 //! must not be held up by what an action may wait for at normal priority
 //! (a program it starts, the kernel's RTNL lock, a log file).
 //!
-//! Monitoring follows the monitoring file: the machine's monitor of a group
-//! is [`Group::check`] (due resources only, a failure restarted in place),
-//! answered as [`ActionOutcome::GaveUp`] when the group must move. Each
+//! Monitoring follows the monitoring file: each monitored resource has its
+//! own interval in the machine's schedule ([`Groups::resource_monitors`]),
+//! and the machine's monitor of one resource is [`Group::check_resource`]
+//! (a failure restarted in place), answered as [`ActionOutcome::GaveUp`]
+//! when the group must move. The machine's probe of a group this node is
+//! not to hold is [`Group::clear`]: every resource's status asked, what
+//! runs stopped in reverse order, with a warning naming it. A start probes
+//! first ([`Group::start`]). Each
 //! group's per-resource status is readable at any time ([`Groups::status`]),
 //! and `ha-node resource cleanup` clears fail counts ([`Groups::cleanup`]).
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::Duration;
 
 use async_trait::async_trait;
 use ha_membership::driver::GroupControl;
-use ha_membership::machine::ActionOutcome;
+use ha_membership::machine::{ActionOutcome, ResourceMonitor};
 use ha_resources::group::{ActionTimeouts, Group, GroupError, GroupRecords, ResourceStatus};
 use ha_resources::monitoring::Monitoring;
 use ha_resources::{monitored_group_of, ResolvedGroup};
@@ -33,8 +37,8 @@ pub struct Groups {
     groups: HashMap<String, Arc<tokio::sync::Mutex<Group>>>,
     /// Each group's resources, for status, in haresources order.
     records: Vec<(String, GroupRecords)>,
-    /// The most frequent monitor interval of any resource.
-    monitor_interval: Option<Duration>,
+    /// Every monitored resource, with its group and interval.
+    resource_monitors: Vec<ResourceMonitor>,
     /// The runtime the actions run on.
     runtime: Handle,
     /// What to do when a stop fails for good.
@@ -47,7 +51,8 @@ enum Action {
     Start,
     Stop,
     Monitor,
-    Check,
+    CheckResource(usize),
+    Probe,
     Announce,
 }
 
@@ -56,7 +61,8 @@ impl Action {
         match self {
             Action::Start => "start",
             Action::Stop => "stop",
-            Action::Monitor | Action::Check => "monitor",
+            Action::Monitor | Action::CheckResource(_) => "monitor",
+            Action::Probe => "probe",
             Action::Announce => "announce",
         }
     }
@@ -86,11 +92,15 @@ impl Groups {
     ) -> Self {
         let mut groups = HashMap::new();
         let mut records = Vec::new();
-        let mut monitor_interval: Option<Duration> = None;
+        let mut resource_monitors = Vec::new();
         for group in resolved {
             let built = monitored_group_of(group, ActionTimeouts::default(), monitoring);
-            if let Some(interval) = built.monitor_interval() {
-                monitor_interval = Some(monitor_interval.map_or(interval, |i| i.min(interval)));
+            for (resource, interval) in built.monitor_intervals() {
+                resource_monitors.push(ResourceMonitor {
+                    group: group.spec.id(),
+                    resource,
+                    interval,
+                });
             }
             records.push((group.spec.id(), built.records()));
             groups.insert(group.spec.id(), Arc::new(tokio::sync::Mutex::new(built)));
@@ -98,18 +108,16 @@ impl Groups {
         Groups {
             groups,
             records,
-            monitor_interval,
+            resource_monitors,
             runtime,
             failed_stop: Arc::new(failed_stop),
         }
     }
 
-    /// How often the machine is to monitor a running group: the most
-    /// frequent interval of any monitored resource (each group's check
-    /// monitors only its resources that are due); `None`: nothing is
-    /// monitored.
-    pub fn monitor_interval(&self) -> Option<Duration> {
-        self.monitor_interval
+    /// Every monitored resource, by group and position, with its own
+    /// interval: the machine's monitor schedule.
+    pub fn resource_monitors(&self) -> Vec<ResourceMonitor> {
+        self.resource_monitors.clone()
     }
 
     /// Every group's resources as they stand, in haresources order.
@@ -131,23 +139,6 @@ impl Groups {
         Err(format!("no resource '{resource}' in haresources"))
     }
 
-    /// Stops every group (stopping is idempotent): a node that crashed may
-    /// have left resources behind, such as a virtual IP still configured,
-    /// and must not answer for a group it does not own once it is back.
-    pub async fn release_leftovers(&self) -> Result<(), String> {
-        for (id, group) in &self.groups {
-            let mut group = group.lock().await;
-            if group.monitor().await.is_ok() {
-                log::info!("resource group {id} was left running by an earlier run");
-            }
-            group
-                .stop()
-                .await
-                .map_err(|e| format!("cannot clear what an earlier run left of {id}: {e}"))?;
-        }
-        Ok(())
-    }
-
     fn get(&self, id: &str) -> Result<Arc<tokio::sync::Mutex<Group>>, String> {
         self.groups
             .get(id)
@@ -167,7 +158,7 @@ impl Groups {
                 Action::Start => group.start().await,
                 Action::Stop => group.stop().await,
                 Action::Monitor => group.monitor().await,
-                Action::Check => match group.check().await {
+                Action::CheckResource(index) => match group.check_resource(index).await {
                     Ok(checked) => {
                         for resource in &checked.restarted {
                             log::warn!(
@@ -179,6 +170,14 @@ impl Groups {
                     }
                     Err(error) => Err(error),
                 },
+                Action::Probe => group.clear().await.map(|cleared| {
+                    if !cleared.stopped.is_empty() {
+                        log::warn!(
+                            "group {id_owned}: the probe stopped {} found running here",
+                            cleared.stopped.join(", ")
+                        );
+                    }
+                }),
                 Action::Announce => group.announce().await,
             };
             match done {
@@ -233,10 +232,14 @@ impl GroupControl for Groups {
         self.run(group, Action::Announce).await
     }
 
-    async fn check(&self, group: &str) -> ActionOutcome {
-        match self.act(group, Action::Check).await {
+    async fn check_resource(&self, group: &str, resource: usize) -> ActionOutcome {
+        match self.act(group, Action::CheckResource(resource)).await {
             Ok(()) => ActionOutcome::Succeeded,
             Err(outcome) => outcome,
         }
+    }
+
+    async fn probe(&self, group: &str) -> Result<(), String> {
+        self.run(group, Action::Probe).await
     }
 }

@@ -97,9 +97,8 @@ pub async fn run(options: RunOptions) -> Result<(), String> {
         tokio::runtime::Handle::current(),
         options.failed_stop.clone(),
     ));
-    groups.release_leftovers().await?;
     let mut machine_config = machine_config(&node, uuid, &ha, &resources);
-    machine_config.monitor_interval = groups.monitor_interval();
+    machine_config.resource_monitors = groups.resource_monitors();
     let machine = Machine::new(
         machine_config,
         generation,
@@ -248,8 +247,10 @@ fn machine_config(
         // heartbeat's `legacy` behaves as `on` in a cluster where every
         // node understands auto_failback, which every node of ours does.
         auto_failback: !matches!(ha.auto_failback, AutoFailback::Off),
-        // Set from the monitoring file once the groups are built.
+        // Each resource has its own monitor, from the monitoring file, set
+        // once the groups are built.
         monitor_interval: None,
+        resource_monitors: Vec::new(),
         groups: resources
             .groups
             .iter()

@@ -596,3 +596,191 @@ fn fail_count(cluster: &TwoNodeCluster, word_end: &str) -> u64 {
         .and_then(|r| r["fail_count"].as_u64())
         .unwrap_or_else(|| panic!("no fail count for {word_end}: {status:#}"))
 }
+
+/// The group of the probe tests: an address and Debian's nginx init script.
+const WEB_GROUP: &str = "node-a IPaddr2::10.77.0.100/24/eth0 nginx\n";
+
+/// node-b's line for `nginx` in `ha-node status`.
+fn nginx_line(cluster: &TwoNodeCluster, node: Node) -> serde_json::Value {
+    let status = status(cluster, node).expect("status");
+    status["groups"][0]["resources"][1].clone()
+}
+
+#[test]
+fn nginx_started_behind_the_back_of_the_node_not_holding_it_is_found_and_stopped() {
+    // nginx monitored every second: node-b, which does not hold the group,
+    // probes it every second.
+    let mut cluster = monitored_real_cluster(
+        "hn-probe",
+        WEB_GROUP,
+        &[],
+        Some("nginx interval=1s timeout=20s\n"),
+    );
+    cluster.start(Node::A).expect("start node-a");
+    cluster.start(Node::B).expect("start node-b");
+    wait_running(&cluster, Node::A);
+    assert!(
+        cluster
+            .wait_until(Duration::from_secs(10), |c| {
+                c.state_seen(Node::B, Node::A).as_deref() == Some("active")
+            })
+            .is_some(),
+        "node-b never saw node-a\n{}",
+        evidence(&cluster)
+    );
+    let host_b = cluster.host(Node::B);
+    assert!(nginx_status(host_b).contains("exit code 3"));
+
+    // An operator starts nginx on node-b with Debian's own script.
+    host_b
+        .run("/etc/init.d/nginx", ["start"])
+        .expect("start nginx by hand");
+    let started = Instant::now();
+    assert_eq!(nginx_status(host_b), "running");
+    assert!(host_b.read_file("/run/nginx.pid").is_some());
+    // node-b's next probe finds it and stops it: the init script's status
+    // says so, and the pid file is gone.
+    let stopped = cluster.wait_until(Duration::from_secs(20), |c| {
+        let host = c.host(Node::B);
+        nginx_status(host).contains("exit code 3") && host.read_file("/run/nginx.pid").is_none()
+    });
+    assert!(
+        stopped.is_some(),
+        "node-b left nginx running\n{}",
+        evidence(&cluster)
+    );
+    let found_in = started.elapsed();
+    // Its workers end with it.
+    let stopped = cluster.wait_until(Duration::from_secs(10), |c| {
+        !c.host(Node::B)
+            .process_names()
+            .unwrap()
+            .iter()
+            .any(|p| p == "nginx")
+    });
+    assert!(stopped.is_some(), "an nginx process is left on node-b");
+    // Nothing moved: node-a still serves, node-b holds nothing.
+    assert_eq!(page(&cluster).as_deref(), Some("A"));
+    assert!(!has(host_b, [10, 77, 0, 100]));
+    let status_b = status(&cluster, Node::B).expect("status of node-b");
+    assert_eq!(status_b["groups"][0]["owner"], "node-a", "{status_b:#}");
+    assert_eq!(status_b["groups"][0]["local_state"], "stopped");
+    // Its status line: probed since, found stopped.
+    let probed = cluster.wait_until(Duration::from_secs(5), |c| {
+        let line = nginx_line(c, Node::B);
+        line["last_action"] == "probe" && line["probed"] == "stopped"
+    });
+    let line = nginx_line(&cluster, Node::B);
+    assert!(probed.is_some(), "{line:#}");
+    assert_eq!(nginx_status(cluster.host(Node::A)), "running");
+    eprintln!(
+        "probe: nginx started by hand on the node not holding it, stopped after {} ms; \
+         an LSB status probe takes {} ms",
+        found_in.as_millis(),
+        line["last_duration_ms"]
+    );
+}
+
+#[test]
+fn an_owner_restarted_with_nginx_still_running_keeps_it_and_serves() {
+    // node-b never runs: node-a holds the group alone (after initdead).
+    let mut cluster = real_cluster("hn-probeown", WEB_GROUP, &[]);
+    cluster.start(Node::A).expect("start node-a");
+    let watcher = cluster
+        .client()
+        .watch_http(web(), "/", 20 * MS)
+        .expect("client watcher");
+    watcher
+        .wait_for_reply("A", Duration::from_secs(20))
+        .unwrap_or_else(|| panic!("the client never read A's page\n{}", evidence(&cluster)));
+    let host_a = cluster.host(Node::A);
+    let pid = host_a.read_file("/run/nginx.pid").expect("nginx pid file");
+    let written = mtime(host_a, "/run/nginx.pid").expect("nginx pid file");
+
+    // kill -9 of the node: nginx runs on, and so does the address.
+    cluster.kill(Node::A).expect("kill -9 node-a");
+    assert_eq!(nginx_status(cluster.host(Node::A)), "running");
+    let restarted = Instant::now();
+    cluster.start(Node::A).expect("restart node-a");
+    wait_running(&cluster, Node::A);
+    let running_after = restarted.elapsed();
+    let host_a = cluster.host(Node::A);
+    // The same nginx: not started a second time.
+    assert_eq!(
+        host_a.read_file("/run/nginx.pid").as_deref(),
+        Some(pid.as_str()),
+        "{}",
+        evidence(&cluster)
+    );
+    assert_eq!(mtime(host_a, "/run/nginx.pid"), Some(written));
+    assert_eq!(nginx_status(host_a), "running");
+    let line = nginx_line(&cluster, Node::A);
+    assert_eq!(line["probed"], "running", "{line:#}");
+    assert_eq!(line["last_action"], "probe", "{line:#}");
+    assert_eq!(line["state"], "running", "{line:#}");
+    // And it serves clients.
+    let served = watcher
+        .wait_for_reply_after(Instant::now(), "A", Duration::from_secs(10))
+        .unwrap_or_else(|| panic!("the client is not served\n{}", evidence(&cluster)));
+    let access = host_a
+        .read_file("/var/log/nginx/access.log")
+        .unwrap_or_default();
+    assert!(
+        access.contains("10.77.0.10 ") && access.contains("\"GET / HTTP/1.0\" 200"),
+        "{access}"
+    );
+    eprintln!(
+        "probe: restarted owner ran the group after {} ms (initdead 2 s) with the same nginx (pid {}, its probe {} ms), client served {} ms after the restart",
+        running_after.as_millis(),
+        pid.trim(),
+        line["last_duration_ms"],
+        served.duration_since(restarted).as_millis()
+    );
+}
+
+/// A heartbeat resource script, `counter::NAME`, whose state is a file in
+/// the node's private /run and which writes each `status` call, with its
+/// name and the wall clock, to `counter.log` of its ha.d.
+const COUNTER: &str = r#"#!/bin/sh
+log="$(dirname "$0")/../counter.log"
+state="/run/counter-$1.state"
+case "$2" in
+  start) touch "$state"; exit 0;;
+  stop) rm -f "$state"; exit 0;;
+  status) echo "$1 $(date +%s.%N)" >> "$log"
+          if [ -e "$state" ]; then echo running; else echo stopped; fi; exit 0;;
+esac
+exit 1
+"#;
+
+#[test]
+fn each_resource_is_monitored_at_its_own_interval_by_its_own_record() {
+    let mut cluster = monitored_real_cluster(
+        "hn-realint",
+        "node-a counter::fast counter::slow\n",
+        &[("counter", COUNTER)],
+        Some("counter::fast interval=1s\ncounter::slow interval=4s\n"),
+    );
+    cluster.start(Node::A).expect("start node-a");
+    wait_running(&cluster, Node::A);
+    let from = wall_clock();
+    std::thread::sleep(Duration::from_secs(16));
+    let to = wall_clock();
+    let log = read(&cluster.config_dir(Node::A).join("counter.log"));
+    let count = |name: &str| {
+        log.lines()
+            .filter_map(|line| line.split_once(' '))
+            .filter(|(who, at)| {
+                *who == name && at.parse::<f64>().is_ok_and(|at| at > from && at <= to)
+            })
+            .count()
+    };
+    let (fast, slow) = (count("fast"), count("slow"));
+    eprintln!(
+        "monitors in 16 s of real agents: counter::fast (1 s) {fast}, counter::slow (4 s) {slow}"
+    );
+    // 16 and 4, give or take what a loaded machine delays.
+    assert!((12..=17).contains(&fast), "{fast}\n{log}");
+    assert!((3..=5).contains(&slow), "{slow}\n{log}");
+    assert!(fast >= 3 * slow, "{fast}:{slow}\n{log}");
+}

@@ -68,7 +68,7 @@ fn realtime_on_rtprio_20_runs_the_membership_thread_fifo_20_memory_locked_script
         assert!(!log.contains("refused"), "{log}");
     }
     // node-a started its group (the probe with it) and monitored it; node-b
-    // cleared leftovers with a stop. Each call, and a child of each, ran at
+    // probed it (status), not holding it. Each call, and a child of each, ran at
     // SCHED_OTHER with no realtime priority.
     let calls_a = probe_calls(&cluster, Node::A);
     let calls_b = probe_calls(&cluster, Node::B);

@@ -461,7 +461,10 @@ impl Tally {
                     reason,
                 }
             }
-            ActionKind::Monitor | ActionKind::Announce => return,
+            ActionKind::Monitor
+            | ActionKind::MonitorResource(_)
+            | ActionKind::Probe
+            | ActionKind::Announce => return,
         };
         self.remember(what, now);
     }

@@ -65,6 +65,13 @@ pub trait GroupControl: Send + Sync + 'static {
             Err(detail) => ActionOutcome::Failed { detail },
         }
     }
+    /// Monitors one resource of a running group (its position in start
+    /// order) for the machine, as [`GroupControl::check`] does the group.
+    async fn check_resource(&self, group: &str, resource: usize) -> ActionOutcome;
+    /// Probes a group this node is not to hold and stops, in reverse
+    /// order, what runs of it here; `Err` with why when a probe failed or
+    /// timed out, or a stop failed.
+    async fn probe(&self, group: &str) -> Result<(), String>;
     /// Announces a running group's resources again (gratuitous ARP).
     async fn announce(&self, group: &str) -> Result<(), String>;
 }
@@ -444,6 +451,10 @@ impl Driver {
                             log::info!("releasing resource group {group} ({})", reason.as_str())
                         }
                         ActionKind::Monitor => log::debug!("monitoring resource group {group}"),
+                        ActionKind::MonitorResource(index) => {
+                            log::debug!("monitoring resource {index} of group {group}")
+                        }
+                        ActionKind::Probe => log::debug!("probing resource group {group}"),
                         ActionKind::Announce => {
                             log::info!("announcing resource group {group} again")
                         }
@@ -517,6 +528,12 @@ impl Driver {
                     let _ = results.send((id, outcome)).await;
                     return;
                 }
+                ActionKind::MonitorResource(index) => {
+                    let outcome = control.check_resource(&group, index).await;
+                    let _ = results.send((id, outcome)).await;
+                    return;
+                }
+                ActionKind::Probe => control.probe(&group).await,
                 ActionKind::Announce => control.announce(&group).await,
             };
             let outcome = match result {
@@ -667,10 +684,17 @@ impl Driver {
             }
             Event::GroupFailed {
                 group,
-                action: ActionKind::Monitor,
+                action: ActionKind::Monitor | ActionKind::MonitorResource(_),
                 detail,
             } => {
                 log::warn!("resource group {group} failed its monitor: {detail}");
+            }
+            Event::GroupFailed {
+                group,
+                action: ActionKind::Probe,
+                detail,
+            } => {
+                log::error!("the probe of resource group {group} failed: {detail}");
             }
             Event::GroupFailed {
                 group,

@@ -10,7 +10,7 @@ use ha_transport::sim::ChannelNetwork;
 
 use super::*;
 use crate::auth::{AuthKey, AuthMethod};
-use crate::machine::{Config, GroupConfig, StartCause};
+use crate::machine::{Config, GroupConfig, ResourceMonitor, StartCause};
 
 const GROUP: &str = "IPaddr::10.0.0.100/24/eth0";
 const MS: Duration = Duration::from_millis(1);
@@ -21,6 +21,10 @@ struct Recorder {
     started: Mutex<Option<tokio::time::Instant>>,
     calls: Mutex<Vec<(String, Duration)>>,
     fail_monitors: Mutex<usize>,
+    /// Probes, kept apart from the calls: when each came.
+    probes: Mutex<Vec<Duration>>,
+    /// Probes still to fail.
+    fail_probes: Mutex<usize>,
 }
 
 impl Recorder {
@@ -34,6 +38,14 @@ impl Recorder {
             .lock()
             .expect("lock")
             .push((what.to_string(), began.elapsed()));
+    }
+
+    fn since_start(&self) -> Duration {
+        self.started
+            .lock()
+            .expect("lock")
+            .get_or_insert_with(tokio::time::Instant::now)
+            .elapsed()
     }
 
     fn calls(&self) -> Vec<(String, Duration)> {
@@ -62,6 +74,24 @@ impl GroupControl for Recorder {
     async fn announce(&self, _group: &str) -> Result<(), String> {
         self.record("announce");
         Ok(())
+    }
+
+    async fn probe(&self, _group: &str) -> Result<(), String> {
+        let at = self.since_start();
+        self.probes.lock().expect("lock").push(at);
+        let mut failing = self.fail_probes.lock().expect("lock");
+        if *failing > 0 {
+            *failing -= 1;
+            return Err("probe of nginx timed out after 20s".into());
+        }
+        Ok(())
+    }
+
+    async fn check_resource(&self, _group: &str, resource: usize) -> ActionOutcome {
+        self.record(&format!("monitor {resource}"));
+        // A monitor that takes a while: the next one waits for its answer.
+        tokio::time::sleep(10 * MS).await;
+        ActionOutcome::Succeeded
     }
 
     async fn monitor(&self, _group: &str) -> Result<(), String> {
@@ -117,7 +147,13 @@ fn start_node_with(
     index: u8,
     on_heartbeat: Option<HeartbeatHook>,
 ) -> Node {
-    let config = Config {
+    spawn_node(lan, config_of(name, index), index, on_heartbeat)
+}
+
+/// Node `name`'s configuration: group [`GROUP`] preferred by `a`,
+/// monitored as a whole every second.
+fn config_of(name: &str, index: u8) -> Config {
+    Config {
         local: name.to_string(),
         uuid: [index; 16],
         nodes: vec!["a".into(), "b".into()],
@@ -127,6 +163,7 @@ fn start_node_with(
         initdead: 1000 * MS,
         auto_failback: true,
         monitor_interval: Some(1000 * MS),
+        resource_monitors: Vec::new(),
         ping_nodes: Vec::new(),
         deadping: 500 * MS,
         ipfail: false,
@@ -135,7 +172,15 @@ fn start_node_with(
             id: GROUP.into(),
             preferred: "a".into(),
         }],
-    };
+    }
+}
+
+fn spawn_node(
+    lan: &ChannelNetwork,
+    config: Config,
+    index: u8,
+    on_heartbeat: Option<HeartbeatHook>,
+) -> Node {
     let address: SocketAddr = ([10, 0, 0, index], 694).into();
     let medium: Arc<dyn Medium> = Arc::new(lan.endpoint("eth0", address));
     let machine = Machine::new(
@@ -194,6 +239,81 @@ async fn the_preferred_node_starts_its_group_and_monitors_it_at_the_interval() {
         "b ran {:?}",
         b.recorder.calls()
     );
+    a.task.abort();
+    b.task.abort();
+}
+
+#[tokio::test(start_paused = true)]
+async fn each_resource_is_monitored_at_its_own_interval() {
+    let lan = ChannelNetwork::new();
+    let monitored = |name: &str, index: u8| {
+        let mut config = config_of(name, index);
+        config.monitor_interval = None;
+        config.resource_monitors = [(0, 1000 * MS), (2, 5000 * MS)]
+            .into_iter()
+            .map(|(resource, interval)| ResourceMonitor {
+                group: GROUP.into(),
+                resource,
+                interval,
+            })
+            .collect();
+        spawn_node(&lan, config, index, None)
+    };
+    let a = monitored("a", 1);
+    let b = monitored("b", 2);
+    tokio::time::sleep(31_000 * MS).await;
+    let calls = a.recorder.calls();
+    let at = |what: &str| -> Vec<Duration> {
+        calls
+            .iter()
+            .filter(|(w, _)| w == what)
+            .map(|(_, at)| *at)
+            .collect()
+    };
+    let (fast, slow) = (at("monitor 0"), at("monitor 2"));
+    // 30 s of running: every 1 s (+10 ms of monitor) and every 5 s.
+    assert!((29..=30).contains(&fast.len()), "{fast:?}");
+    assert_eq!(slow.len(), 6, "{slow:?}");
+    for (times, every) in [(&fast, 1000 * MS), (&slow, 5000 * MS)] {
+        for pair in times.windows(2) {
+            let gap = pair[1] - pair[0];
+            assert!(
+                (every + 5 * MS..=every + 15 * MS).contains(&gap),
+                "{times:?}"
+            );
+        }
+    }
+    assert_eq!(a.recorder.count("monitor"), 0, "no whole-group monitor");
+    assert!(b.recorder.calls().is_empty());
+    eprintln!(
+        "monitors in 31 s: resource 0 (1 s) {}, resource 2 (5 s) {}",
+        fast.len(),
+        slow.len()
+    );
+    a.task.abort();
+    b.task.abort();
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_node_not_holding_the_group_probes_it_and_a_failed_probe_moves_nothing() {
+    let lan = ChannelNetwork::new();
+    let a = start_node(&lan, "a", 1);
+    let b = start_node(&lan, "b", 2);
+    *b.recorder.fail_probes.lock().expect("lock") = 2;
+    tokio::time::sleep(5500 * MS).await;
+    // b settles on hearing a (at once) and probes then, then every second
+    // (the monitor interval), two failures included.
+    let probes = b.recorder.probes.lock().expect("lock").clone();
+    assert!((5..=6).contains(&probes.len()), "{probes:?}");
+    for pair in probes.windows(2) {
+        let gap = pair[1] - pair[0];
+        assert!((995 * MS..=1005 * MS).contains(&gap), "{probes:?}");
+    }
+    assert!(b.recorder.calls().is_empty(), "{:?}", b.recorder.calls());
+    assert_eq!(owner_seen_by(&b).await.as_deref(), Some("a"));
+    assert_eq!(owner_seen_by(&a).await.as_deref(), Some("a"));
+    // The owner probes nothing: its start probes, in the resource layer.
+    assert!(a.recorder.probes.lock().expect("lock").is_empty());
     a.task.abort();
     b.task.abort();
 }
@@ -266,6 +386,7 @@ fn lone_a_on_two_media(eth0: &ChannelNetwork, eth1: &ChannelNetwork) -> Node {
         initdead: 1000 * MS,
         auto_failback: true,
         monitor_interval: None,
+        resource_monitors: Vec::new(),
         ping_nodes: Vec::new(),
         deadping: 500 * MS,
         ipfail: false,

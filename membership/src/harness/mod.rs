@@ -85,8 +85,10 @@ pub enum ActionType {
     Start,
     /// [`ActionKind::Stop`], whatever the reason.
     Stop,
-    /// [`ActionKind::Monitor`].
+    /// [`ActionKind::Monitor`] and [`ActionKind::MonitorResource`].
     Monitor,
+    /// [`ActionKind::Probe`].
+    Probe,
     /// [`ActionKind::Announce`].
     Announce,
     /// A fence ([`Output::Fence`]).
@@ -99,17 +101,19 @@ impl ActionType {
         match kind {
             ActionKind::Start(_) => ActionType::Start,
             ActionKind::Stop(_) => ActionType::Stop,
-            ActionKind::Monitor => ActionType::Monitor,
+            ActionKind::Monitor | ActionKind::MonitorResource(_) => ActionType::Monitor,
+            ActionKind::Probe => ActionType::Probe,
             ActionKind::Announce => ActionType::Announce,
         }
     }
 
-    /// Parses `start`, `stop`, `monitor`, `announce` or `fence`.
+    /// Parses `start`, `stop`, `monitor`, `probe`, `announce` or `fence`.
     pub fn parse(word: &str) -> Option<Self> {
         match word {
             "start" => Some(ActionType::Start),
             "stop" => Some(ActionType::Stop),
             "monitor" => Some(ActionType::Monitor),
+            "probe" => Some(ActionType::Probe),
             "announce" => Some(ActionType::Announce),
             "fence" => Some(ActionType::Fence),
             _ => None,

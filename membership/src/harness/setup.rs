@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use crate::auth::{AuthKey, AuthKeys, AuthMethod};
-use crate::machine::{Config, GroupConfig};
+use crate::machine::{Config, GroupConfig, ResourceMonitor};
 
 /// The configuration of a simulated cluster, shared by every node (each
 /// node's [`Config`] differs only in its name and UUID).
@@ -33,6 +33,8 @@ pub struct Setup {
     pub auto_failback: bool,
     /// How often running groups are monitored (`None`: never).
     pub monitor_interval: Option<Duration>,
+    /// Resources monitored one by one, each at its own interval.
+    pub resource_monitors: Vec<ResourceMonitor>,
     /// Fixes every random choice of the simulated network.
     pub seed: u64,
     /// The authkeys every node signs and verifies with.
@@ -73,6 +75,7 @@ impl Setup {
             initdead: Duration::from_millis(1000),
             auto_failback: true,
             monitor_interval: None,
+            resource_monitors: Vec::new(),
             seed: 0,
             keys,
             action_delay: Duration::ZERO,
@@ -127,6 +130,7 @@ impl Setup {
             initdead: self.initdead,
             auto_failback: self.auto_failback,
             monitor_interval: self.monitor_interval,
+            resource_monitors: self.resource_monitors.clone(),
             groups: self.groups.clone(),
             ping_nodes: self.ping_nodes.clone(),
             deadping: self.deadping,

@@ -98,7 +98,10 @@ fn a_partition_silences_and_a_heal_restores() {
 fn checks_see_every_output_as_it_happens() {
     let mut cluster = pair();
     cluster.check_each(|cluster, entry| match entry.what {
-        What::Asked { .. } if cluster.is_running(entry.node) => Err("asked".into()),
+        What::Asked {
+            kind: ActionKind::Start(_),
+            ..
+        } if cluster.is_running(entry.node) => Err("asked".into()),
         _ => Ok(()),
     });
     cluster.advance(300 * MS);

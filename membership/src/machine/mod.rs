@@ -11,7 +11,9 @@
 //! our unicast heartbeats (its process gone, its host up) is declared dead
 //! sooner, after a short confirmation ([`refusal`]). Ownership follows
 //! [`ownership`]. Groups running here are monitored every
-//! [`Config::monitor_interval`] (one monitor at a time per group); a failed
+//! [`Config::monitor_interval`], and each resource of
+//! [`Config::resource_monitors`] at its own interval (one monitor at a time
+//! per group and per resource); a failed
 //! monitor restarts the group in place, and a failed restart leaves it to
 //! another node. A monitor may also answer that it gave up on the group
 //! ([`ActionOutcome::GaveUp`]: its resources were restarted in place up to
@@ -22,6 +24,14 @@
 //! once ([`standby`]). Ping nodes and ipfail's rule are in [`ping_nodes`].
 //! A dead peer is fenced before its groups are taken over when fencing is
 //! configured and needed ([`fencing`]).
+//!
+//! Probes, as Pacemaker's: once settled, a node probes every group it is
+//! not to hold ([`ActionKind::Probe`]: the resource layer asks each
+//! resource's status and stops what runs) as soon as the group is not held
+//! here (at settling, after a stop, after a failed start), then again at
+//! the group's probe interval ([`Config::resource_monitors`]). What a probe
+//! answers is reported and changes no ownership. A start probes too, in the
+//! resource layer, before it starts anything.
 
 mod cause;
 pub mod fencing;
@@ -55,7 +65,7 @@ use stall::Stalls;
 use standby::Standby;
 pub use types::{
     ActionId, ActionKind, ActionOutcome, Config, Event, GroupConfig, GroupStatus, LocalGroupState,
-    NodeStatus, Output, PingNodeStatus, RejectReason, StartCause, StateCause, Via,
+    NodeStatus, Output, PingNodeStatus, RejectReason, ResourceMonitor, StartCause, StateCause, Via,
 };
 
 /// One node's view of the cluster.
@@ -101,8 +111,12 @@ pub struct Machine {
     /// Actions asked for and not answered yet.
     in_flight: BTreeMap<ActionId, (String, ActionKind)>,
     next_action: u64,
-    /// When each group running here is next monitored.
-    next_monitor: BTreeMap<String, Instant>,
+    /// When each group running here is next monitored: as a whole
+    /// (`None`) or one resource of it (its position).
+    next_monitor: BTreeMap<(String, Option<usize>), Instant>,
+    /// Groups not held here: when each is next probed (`None`: probed, and
+    /// not again until it has been held here and let go).
+    next_probe: BTreeMap<String, Option<Instant>>,
     /// Groups a monitor gave up on here, and when they may run here again
     /// (`None`: after a cleanup only).
     banned: BTreeMap<String, Option<Instant>>,
@@ -162,6 +176,7 @@ impl Machine {
             in_flight: BTreeMap::new(),
             next_action: 1,
             next_monitor: BTreeMap::new(),
+            next_probe: BTreeMap::new(),
             banned: BTreeMap::new(),
             vacancies: Vacancies::default(),
             conflicts: BTreeSet::new(),
@@ -611,16 +626,21 @@ impl Machine {
         let Some(state) = self.groups.get(&group).copied() else {
             return;
         };
+        if kind == ActionKind::Probe {
+            self.probed(now, group, outcome);
+            return;
+        }
+        let monitor = matches!(kind, ActionKind::Monitor | ActionKind::MonitorResource(_));
         if let ActionOutcome::GaveUp {
             detail,
             retry_after,
         } = &outcome
         {
-            if state == LocalGroupState::Running && kind == ActionKind::Monitor {
+            if state == LocalGroupState::Running && monitor {
                 self.banned
                     .insert(group.clone(), retry_after.map(|after| now + after));
                 self.groups.insert(group.clone(), LocalGroupState::Failed);
-                self.next_monitor.remove(&group);
+                self.unschedule_monitors(&group);
                 self.event(Event::GroupFailed {
                     group,
                     action: kind,
@@ -639,15 +659,20 @@ impl Machine {
             (LocalGroupState::Stopping(_), ActionKind::Stop(_), false) => {
                 LocalGroupState::StopFailed
             }
-            (LocalGroupState::Running, ActionKind::Monitor, true) => {
-                self.schedule_monitor(&group, now);
+            (LocalGroupState::Running, _, true) if monitor => {
+                let resource = match kind {
+                    ActionKind::MonitorResource(index) => Some(index),
+                    _ => None,
+                };
+                self.schedule_monitor(&group, resource, now);
                 self.event(Event::GroupActionDone {
                     group,
                     action: kind,
                 });
                 return;
             }
-            (LocalGroupState::Running, ActionKind::Monitor, false) => {
+            (LocalGroupState::Running, _, false) if monitor => {
+                self.unschedule_monitors(&group);
                 self.request(&group, ActionKind::Start(StartCause::Restart));
                 LocalGroupState::Starting
             }
@@ -673,9 +698,9 @@ impl Machine {
             _ => return,
         };
         self.groups.insert(group.clone(), next);
-        self.next_monitor.remove(&group);
+        self.unschedule_monitors(&group);
         if next == LocalGroupState::Running {
-            self.schedule_monitor(&group, now);
+            self.schedule_monitors(&group, now);
         }
         match outcome {
             ActionOutcome::Succeeded => self.event(Event::GroupActionDone {
@@ -779,6 +804,7 @@ impl Machine {
             .next_monitor
             .values()
             .copied()
+            .chain(self.next_probe.values().flatten().copied())
             .chain(self.banned.values().flatten().copied())
             .map(Some);
         let refusals = self.peers.iter().filter(|p| p.is_live()).map(|p| {
@@ -880,27 +906,134 @@ impl Machine {
         });
     }
 
-    fn schedule_monitor(&mut self, group: &str, now: Instant) {
-        if let Some(interval) = self.config.monitor_interval {
-            self.next_monitor.insert(group.to_string(), now + interval);
+    /// Schedules the next monitor of `group` as a whole (`resource`
+    /// `None`) or of one of its resources, one interval from `now`.
+    fn schedule_monitor(&mut self, group: &str, resource: Option<usize>, now: Instant) {
+        let interval = match resource {
+            None => self.config.monitor_interval,
+            Some(index) => self
+                .config
+                .resource_monitors
+                .iter()
+                .find(|m| m.group == group && m.resource == index)
+                .map(|m| m.interval),
+        };
+        if let Some(interval) = interval {
+            self.next_monitor
+                .insert((group.to_string(), resource), now + interval);
         }
     }
 
-    /// Monitors every group running here whose time has come; the next one
-    /// is scheduled when this one answers, so monitors never overlap.
+    /// Schedules every monitor of a group that now runs here.
+    fn schedule_monitors(&mut self, group: &str, now: Instant) {
+        self.schedule_monitor(group, None, now);
+        let resources: Vec<usize> = self
+            .config
+            .resource_monitors
+            .iter()
+            .filter(|m| m.group == group)
+            .map(|m| m.resource)
+            .collect();
+        for index in resources {
+            self.schedule_monitor(group, Some(index), now);
+        }
+    }
+
+    /// No monitor of `group` is due any more.
+    fn unschedule_monitors(&mut self, group: &str) {
+        self.next_monitor.retain(|(g, _), _| g != group);
+    }
+
+    /// Monitors every group and resource running here whose time has come;
+    /// the next one is scheduled when this one answers, so monitors of one
+    /// group or resource never overlap.
     fn start_due_monitors(&mut self, now: Instant) {
-        let due: Vec<String> = self
+        let due: Vec<(String, Option<usize>)> = self
             .next_monitor
             .iter()
             .filter(|(_, at)| **at <= now)
-            .map(|(group, _)| group.clone())
+            .map(|(key, _)| key.clone())
             .collect();
-        for group in due {
-            self.next_monitor.remove(&group);
+        for key in due {
+            self.next_monitor.remove(&key);
+            let (group, resource) = key;
             if self.local_group_state(&group) == LocalGroupState::Running {
-                self.request(&group, ActionKind::Monitor);
+                let kind = match resource {
+                    None => ActionKind::Monitor,
+                    Some(index) => ActionKind::MonitorResource(index),
+                };
+                self.request(&group, kind);
             }
         }
+    }
+
+    /// How often a group not held here is probed again: the smallest
+    /// monitor interval of its resources, else the whole-group one.
+    fn probe_interval(&self, group: &str) -> Option<std::time::Duration> {
+        self.config
+            .resource_monitors
+            .iter()
+            .filter(|m| m.group == group)
+            .map(|m| m.interval)
+            .min()
+            .or(self.config.monitor_interval)
+    }
+
+    /// Keeps the probe schedule: a group this settled node does not hold,
+    /// with no other action in flight, is probed at once the first time
+    /// and then at its probe interval; a group held here (or with an
+    /// action under way) leaves the schedule, to be probed at once when it
+    /// is let go. Probes never overlap: the next is scheduled when one
+    /// answers.
+    fn schedule_probes(&mut self, now: Instant) {
+        let settled = self.state == NodeState::Active && !self.shutting_down;
+        for index in 0..self.config.groups.len() {
+            let group = self.config.groups[index].id.clone();
+            let mut probing = false;
+            let mut busy = false;
+            for (g, kind) in self.in_flight.values() {
+                if *g == group {
+                    if *kind == ActionKind::Probe {
+                        probing = true;
+                    } else {
+                        busy = true;
+                    }
+                }
+            }
+            if probing {
+                continue;
+            }
+            let state = self.local_group_state(&group);
+            let not_held = matches!(state, LocalGroupState::Stopped | LocalGroupState::Failed);
+            if !settled || !not_held || busy {
+                self.next_probe.remove(&group);
+                continue;
+            }
+            let due = *self.next_probe.entry(group.clone()).or_insert(Some(now));
+            if due.is_some_and(|at| at <= now) {
+                self.next_probe.insert(group.clone(), None);
+                self.request(&group, ActionKind::Probe);
+            }
+        }
+    }
+
+    /// A probe answered: reported, and the next one scheduled; nothing
+    /// else changes (a failed probe moves no group).
+    fn probed(&mut self, now: Instant, group: String, outcome: ActionOutcome) {
+        let next = self.probe_interval(&group).map(|interval| now + interval);
+        self.next_probe.insert(group.clone(), next);
+        let action = ActionKind::Probe;
+        self.event(match outcome {
+            ActionOutcome::Succeeded => Event::GroupActionDone { group, action },
+            ActionOutcome::Failed { detail } | ActionOutcome::GaveUp { detail, .. } => {
+                Event::GroupFailed {
+                    group,
+                    action,
+                    detail,
+                }
+            }
+        });
+        self.update(now);
     }
 
     fn set_peer_state(&mut self, index: usize, to: NodeState) {
@@ -958,6 +1091,7 @@ impl Machine {
         if self.state == NodeState::Active || self.shutting_down {
             self.decide_groups();
         }
+        self.schedule_probes(now);
         self.report_standby_done();
         if self.shutting_down && self.groups.values().all(|s| !s.is_held()) {
             self.send_shutdown();
@@ -1091,7 +1225,7 @@ impl Machine {
                 Decision::Release(reason) => {
                     self.groups
                         .insert(group.clone(), LocalGroupState::Stopping(reason));
-                    self.next_monitor.remove(&group);
+                    self.unschedule_monitors(&group);
                     self.request(&group, ActionKind::Stop(reason));
                     changed = true;
                 }

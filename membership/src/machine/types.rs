@@ -17,6 +17,18 @@ pub struct GroupConfig {
     pub preferred: String,
 }
 
+/// One resource of a group monitored on its own schedule (the monitoring
+/// file's `interval=` for that resource).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResourceMonitor {
+    /// The group's id.
+    pub group: String,
+    /// The resource's position in the group (start order, from 0).
+    pub resource: usize,
+    /// How often it is monitored while the group runs here.
+    pub interval: Duration,
+}
+
 /// Everything the state machine needs to know about the cluster.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -40,6 +52,12 @@ pub struct Config {
     /// monitor action itself decides which of the group's resources are
     /// due, so this is the tick of the most frequent one.
     pub monitor_interval: Option<Duration>,
+    /// Resources monitored one by one, each at its own interval
+    /// ([`ActionKind::MonitorResource`]). A group not held here is probed
+    /// ([`ActionKind::Probe`]) at the smallest interval among its own
+    /// resources (or `monitor_interval`), and once, at least, each time it
+    /// stops being held here.
+    pub resource_monitors: Vec<ResourceMonitor>,
     /// The resource groups.
     pub groups: Vec<GroupConfig>,
     /// The ping nodes by name (ha.cf `ping`, `ping_group`), whose answers
@@ -169,6 +187,15 @@ pub enum ActionKind {
     Stop(ReleaseReason),
     /// Check that it still runs here.
     Monitor,
+    /// Check that the resource at this position of the group (start order)
+    /// still runs here: one resource's own monitor
+    /// ([`Config::resource_monitors`]).
+    MonitorResource(usize),
+    /// Probe a group this node is not to hold (every resource's status)
+    /// and stop, in reverse order, what runs of it here. Its outcome
+    /// changes nothing the machine decides: a failed probe is reported,
+    /// never a reason to start or move anything.
+    Probe,
     /// Tell the network again that it is here (gratuitous ARP), after its
     /// ownership was in doubt.
     Announce,
@@ -180,7 +207,8 @@ impl ActionKind {
         match self {
             ActionKind::Start(_) => "start",
             ActionKind::Stop(_) => "stop",
-            ActionKind::Monitor => "monitor",
+            ActionKind::Monitor | ActionKind::MonitorResource(_) => "monitor",
+            ActionKind::Probe => "probe",
             ActionKind::Announce => "announce",
         }
     }

@@ -104,14 +104,16 @@ fn take(log: &Log) -> Vec<String> {
 #[tokio::test]
 async fn a_failed_resource_is_restarted_in_place_and_the_ones_after_it_too() {
     let (mut group, b, log) = three(2);
-    assert_eq!(group.monitor_interval(), Some(TICK));
+    assert_eq!(group.monitor_intervals(), [(1, TICK)]);
+    // Not started: nothing is monitored.
+    assert_eq!(group.check_resource(1).await.unwrap().monitored, 0);
+    // Not monitored: nothing is monitored either.
     group.start().await.unwrap();
     take(&log);
-    // Not due yet: nothing is monitored.
-    assert_eq!(group.check().await.unwrap().monitored, 0);
+    assert_eq!(group.check_resource(0).await.unwrap().monitored, 0);
     tokio::time::sleep(TICK).await;
     assert_eq!(
-        group.check().await.unwrap(),
+        group.check_resource(1).await.unwrap(),
         Checked {
             monitored: 1,
             restarted: vec![]
@@ -120,7 +122,7 @@ async fn a_failed_resource_is_restarted_in_place_and_the_ones_after_it_too() {
     assert_eq!(take(&log), ["monitor b"]);
     *b.lock().unwrap() = Health::Stopped;
     tokio::time::sleep(TICK).await;
-    let checked = group.check().await.unwrap();
+    let checked = group.check_resource(1).await.unwrap();
     assert_eq!(checked.restarted, ["b"]);
     assert_eq!(
         take(&log),
@@ -147,7 +149,7 @@ async fn reaching_the_migration_threshold_stops_the_group_and_gives_up() {
     for round in 1..=2 {
         *b.lock().unwrap() = Health::Failed("wrong".into());
         tokio::time::sleep(TICK).await;
-        let checked = group.check().await;
+        let checked = group.check_resource(1).await;
         take(&log);
         if round == 1 {
             assert_eq!(checked.unwrap().restarted, ["b"]);
@@ -174,9 +176,8 @@ async fn reaching_the_migration_threshold_stops_the_group_and_gives_up() {
     }
     let states: Vec<ResourceState> = group.records().snapshot().iter().map(|r| r.state).collect();
     assert_eq!(states, [ResourceState::Stopped; 3]);
-    // Stopped: nothing is due any more.
-    tokio::time::sleep(TICK).await;
-    assert_eq!(group.check().await.unwrap().monitored, 0);
+    // Stopped: nothing is monitored any more.
+    assert_eq!(group.check_resource(1).await.unwrap().monitored, 0);
 }
 
 #[tokio::test]
@@ -186,7 +187,7 @@ async fn a_threshold_of_zero_only_ever_restarts() {
     for _ in 0..4 {
         *b.lock().unwrap() = Health::Stopped;
         tokio::time::sleep(TICK).await;
-        assert_eq!(group.check().await.unwrap().restarted, ["b"]);
+        assert_eq!(group.check_resource(1).await.unwrap().restarted, ["b"]);
     }
     assert_eq!(group.records().snapshot()[1].fail_count, 4);
 }
@@ -215,7 +216,7 @@ async fn a_failed_restart_gives_up_at_once() {
     group.monitors.push(None);
     *health.lock().unwrap() = Health::Stopped;
     tokio::time::sleep(TICK).await;
-    match group.check().await {
+    match group.check_resource(0).await {
         Err(GroupError::GaveUp { reason, .. }) => {
             assert!(reason.contains("the restart in place failed"), "{reason}");
         }

@@ -12,6 +12,19 @@
 //! own time limit ([`ActionTimeouts`]); on expiry the action's future is
 //! dropped, which abandons it (see [`crate::agent`] for what agents that
 //! run processes must do on drop), and the timeout is reported.
+//!
+//! Probes, as Pacemaker's: before a start, every resource's `monitor` is
+//! asked (OCF's monitor at interval 0, LSB's `status`, a resource.d
+//! script's `status`, a native check); a resource found running is not
+//! started again, only announced, and status shows what the probe found.
+//! A group this node is not to hold is cleared with [`Group::clear`]: a
+//! probe of each resource, and a stop, in reverse order and with a warning
+//! naming it, of each one found running. A probe that fails or times out is
+//! an error in status and in the answer, never a reason to start anything.
+//!
+//! Each monitored resource is monitored on its own ([`Group::check_resource`]),
+//! when the caller's schedule says so; a failure restarts the group in
+//! place from that resource.
 
 use std::fmt;
 use std::future::Future;
@@ -41,15 +54,25 @@ pub struct MonitorPlan {
     pub failure_timeout: Option<Duration>,
 }
 
-/// A monitored resource's schedule and failures.
+/// A monitored resource's plan and failures.
 #[derive(Debug, Clone)]
 struct Monitored {
     plan: MonitorPlan,
-    next_due: Option<Instant>,
     fails: FailCount,
 }
 
-/// What a [`Group::check`] did, when the group stays here.
+/// What a [`Group::clear`] did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Cleared {
+    /// The group is held by this runner (started and not stopped since):
+    /// nothing was probed (a clear overtaken by a start).
+    pub held_here: bool,
+    /// The resources found running (or partly up) and stopped, in stop
+    /// order.
+    pub stopped: Vec<String>,
+}
+
+/// What a [`Group::check_resource`] did, when the group stays here.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Checked {
     /// How many resources were monitored.
@@ -90,7 +113,7 @@ impl ActionTimeouts {
         match action {
             Action::Start => self.start,
             Action::Stop => self.stop,
-            Action::Monitor | Action::Announce => self.monitor,
+            Action::Monitor | Action::Probe | Action::Announce => self.monitor,
             Action::Validate => self.validate,
         }
     }
@@ -261,6 +284,15 @@ pub enum GroupError {
         /// Stops that failed while the group was stopped.
         stop_failures: Vec<ActionFailure>,
     },
+    /// Some probes failed or timed out (what the others found running was
+    /// dealt with all the same).
+    #[error("group '{group}': probe failed: {}", join(.failures))]
+    ProbeFailed {
+        /// The group id.
+        group: String,
+        /// Every probe that failed, in start order.
+        failures: Vec<ActionFailure>,
+    },
     /// Some resources are not running.
     #[error("group '{group}' is not healthy: {}", join(.problems))]
     Unhealthy {
@@ -312,6 +344,8 @@ pub struct Group {
     stop_retries: StopRetries,
     monitors: Vec<Option<Monitored>>,
     records: GroupRecords,
+    /// Started (or being started) by this runner and not stopped since.
+    active: bool,
 }
 
 impl Group {
@@ -328,6 +362,7 @@ impl Group {
                     last: None,
                     fail_count: 0,
                     monitor_interval: None,
+                    probed: None,
                     output: Vec::new(),
                 })
                 .collect(),
@@ -340,6 +375,7 @@ impl Group {
             resource_timeouts: Vec::new(),
             stop_retries: StopRetries::default(),
             records,
+            active: false,
         }
     }
 
@@ -352,7 +388,6 @@ impl Group {
             });
             self.monitors[index] = plan.map(|plan| Monitored {
                 plan,
-                next_due: None,
                 fails: FailCount::default(),
             });
         }
@@ -372,14 +407,14 @@ impl Group {
         self.records.clone()
     }
 
-    /// How often the group needs a [`Group::check`]: its most frequent
-    /// resource's interval; `None` when nothing is monitored.
-    pub fn monitor_interval(&self) -> Option<Duration> {
+    /// Each monitored resource's position in the group and interval, in
+    /// start order: when each needs a [`Group::check_resource`].
+    pub fn monitor_intervals(&self) -> Vec<(usize, Duration)> {
         self.monitors
             .iter()
-            .flatten()
-            .map(|m| m.plan.interval)
-            .min()
+            .enumerate()
+            .filter_map(|(index, m)| m.as_ref().map(|m| (index, m.plan.interval)))
+            .collect()
     }
 
     /// Forgets the monitor failures of `resource` (a haresources word), or
@@ -433,7 +468,9 @@ impl Group {
         let state = match (action, &result) {
             (Action::Start, Ok(_)) => Some(ResourceState::Running),
             (Action::Stop, Ok(_)) => Some(ResourceState::Stopped),
-            (Action::Start | Action::Stop | Action::Monitor, Err(_)) => Some(ResourceState::Failed),
+            (Action::Start | Action::Stop | Action::Monitor | Action::Probe, Err(_)) => {
+                Some(ResourceState::Failed)
+            }
             _ => None,
         };
         let outcome = result.as_ref().map(|_| ()).map_err(ToString::to_string);
@@ -531,11 +568,30 @@ impl Group {
         }
     }
 
-    /// Starts the resources from `from` on, in order; on a failure, stops
-    /// the group again.
-    async fn start_from(&mut self, from: usize) -> Result<(), GroupError> {
+    /// Starts the resources from `from` on, in order, but for those
+    /// `running` marks (found running by a probe: announced instead); on a
+    /// failure, stops the group again.
+    async fn start_from(&mut self, from: usize, running: &[bool]) -> Result<(), GroupError> {
         for position in from..self.resources.len() {
             let agent = self.resources[position].clone();
+            if running.get(position).copied().unwrap_or(false) {
+                let resource = agent.describe();
+                log::info!(
+                    "group '{}': {resource} was found running: not started again",
+                    self.id
+                );
+                if let Err(failure) = run_with_timeout(
+                    &resource,
+                    Action::Announce,
+                    self.limit(position, Action::Announce),
+                    agent.announce(),
+                )
+                .await
+                {
+                    log::warn!("group '{}': {failure}", self.id);
+                }
+                continue;
+            }
             let started = self
                 .act(
                     position,
@@ -552,7 +608,7 @@ impl Group {
                         failures.push(stop_failure);
                     }
                 }
-                self.unschedule();
+                self.active = false;
                 let rollback = if failures.is_empty() {
                     Rollback::Clean {
                         stopped: position + 1,
@@ -566,28 +622,118 @@ impl Group {
                     rollback,
                 });
             }
-            if let Some(monitored) = self.monitors[position].as_mut() {
-                monitored.next_due = Some(Instant::now() + monitored.plan.interval);
-            }
         }
         Ok(())
     }
 
-    /// No monitor is due while the group is not running.
-    fn unschedule(&mut self) {
-        for monitored in self.monitors.iter_mut().flatten() {
-            monitored.next_due = None;
+    /// Probes every resource in order, each under its monitor's limit,
+    /// recording in status what each probe found; the findings.
+    async fn probe_all(&self) -> Vec<Result<Health, ActionFailure>> {
+        let mut found = Vec::with_capacity(self.resources.len());
+        for (index, agent) in self.resources.iter().enumerate() {
+            let result = self
+                .act(
+                    index,
+                    Action::Probe,
+                    self.limit(index, Action::Probe),
+                    agent.monitor(),
+                )
+                .await;
+            let probed = result
+                .as_ref()
+                .map(Clone::clone)
+                .map_err(ToString::to_string);
+            let state = match &result {
+                Ok(Health::Running) => ResourceState::Running,
+                Ok(Health::Stopped) => ResourceState::Stopped,
+                Ok(Health::Failed(_)) | Err(_) => ResourceState::Failed,
+            };
+            self.records.update(index, |line| {
+                line.state = state;
+                line.probed = Some(probed);
+            });
+            found.push(result);
         }
+        found
     }
 
-    /// Starts every resource in order; on a failure, stops the group again.
+    /// Probes every resource, then starts in order each one not found
+    /// running (one found running is announced instead); on a failure,
+    /// stops the group again. A probe that fails does not stop the start:
+    /// the start decides.
     pub async fn start(&mut self) -> Result<(), GroupError> {
-        self.start_from(0).await
+        self.active = true;
+        let found = self.probe_all().await;
+        let mut running = Vec::with_capacity(found.len());
+        for result in &found {
+            match result {
+                Ok(health) => running.push(*health == Health::Running),
+                Err(failure) => {
+                    log::warn!("group '{}': {failure}; starting it all the same", self.id);
+                    running.push(false);
+                }
+            }
+        }
+        self.start_from(0, &running).await
+    }
+
+    /// Clears a group this node is not to hold: probes every resource and
+    /// stops, in reverse order, each one found running or partly up,
+    /// logging a warning that names it. Nothing is probed while this
+    /// runner holds the group (a clear asked before a start that ran
+    /// first). A failed stop is [`GroupError::StopFailed`]; failed probes
+    /// are [`GroupError::ProbeFailed`], once the others' findings are
+    /// dealt with.
+    pub async fn clear(&mut self) -> Result<Cleared, GroupError> {
+        let mut cleared = Cleared::default();
+        if self.active {
+            cleared.held_here = true;
+            return Ok(cleared);
+        }
+        let found = self.probe_all().await;
+        let mut probe_failures = Vec::new();
+        let mut up = Vec::new();
+        for (index, result) in found.into_iter().enumerate() {
+            match result {
+                Ok(Health::Stopped) => {}
+                Ok(health) => up.push((index, health)),
+                Err(failure) => probe_failures.push(failure),
+            }
+        }
+        let mut stop_failures = Vec::new();
+        for (index, health) in up.into_iter().rev() {
+            let resource = self.resources[index].describe();
+            log::warn!(
+                "group '{}': {resource} was found {health} here, where the group is \
+                 not to run: stopping it",
+                self.id
+            );
+            match self.run_stop(index).await {
+                Ok(()) => cleared.stopped.push(resource),
+                Err(failure) => {
+                    log::error!("{failure}");
+                    stop_failures.push(failure);
+                }
+            }
+        }
+        if !stop_failures.is_empty() {
+            return Err(GroupError::StopFailed {
+                group: self.id.clone(),
+                failures: stop_failures,
+            });
+        }
+        if !probe_failures.is_empty() {
+            return Err(GroupError::ProbeFailed {
+                group: self.id.clone(),
+                failures: probe_failures,
+            });
+        }
+        Ok(cleared)
     }
 
     /// Stops every resource in reverse order, going on past failures.
     pub async fn stop(&mut self) -> Result<(), GroupError> {
-        self.unschedule();
+        self.active = false;
         let failures = self.stop_down_to(0).await;
         if failures.is_empty() {
             Ok(())
@@ -612,81 +758,80 @@ impl Group {
         failures
     }
 
-    /// Monitors the resources that are due, each under its own limit; a
-    /// failed one is restarted in place, and the group gives up here
-    /// ([`GroupError::GaveUp`], the group stopped) when a fail count
-    /// reaches its migration-threshold or the restart fails.
-    pub async fn check(&mut self) -> Result<Checked, GroupError> {
+    /// Monitors the resource at `index` now, under its monitoring plan's
+    /// limit; a failure restarts the group in place from it, and the group
+    /// gives up here ([`GroupError::GaveUp`], the group stopped) when the
+    /// fail count reaches its migration-threshold or the restart fails.
+    /// Nothing is monitored for a resource without a plan, or while the
+    /// group is not started here (a monitor asked before a stop that ran
+    /// first).
+    pub async fn check_resource(&mut self, index: usize) -> Result<Checked, GroupError> {
         let mut checked = Checked::default();
-        for index in 0..self.resources.len() {
-            let now = Instant::now();
-            let Some(monitored) = self.monitors[index].as_mut() else {
-                continue;
-            };
-            let plan = monitored.plan;
-            let count = monitored.fails.count(now, plan.failure_timeout);
-            self.records.update(index, |line| line.fail_count = count);
-            let slack = plan.interval / 4;
-            if monitored.next_due.is_none_or(|due| due > now + slack) {
-                continue;
-            }
-            let agent = self.resources[index].clone();
-            let resource = agent.describe();
-            let problem = match self
-                .act(index, Action::Monitor, plan.timeout, agent.monitor())
-                .await
-            {
-                Ok(Health::Running) => None,
-                Ok(health) => {
-                    let failed = health.to_string();
-                    self.records.update(index, |line| {
-                        line.state = ResourceState::Failed;
-                        if let Some(last) = line.last.as_mut() {
-                            last.result = Err(failed);
-                        }
-                    });
-                    Some(MonitorProblem::NotRunning {
-                        resource: resource.clone(),
-                        health,
-                    })
-                }
-                Err(failure) => Some(MonitorProblem::Failed(failure)),
-            };
-            checked.monitored += 1;
-            let now = Instant::now();
-            let Some(monitored) = self.monitors[index].as_mut() else {
-                continue;
-            };
-            monitored.next_due = Some(now + plan.interval);
-            let Some(problem) = problem else {
-                continue;
-            };
-            let count = monitored.fails.record(now, plan.failure_timeout);
-            self.records.update(index, |line| line.fail_count = count);
-            let threshold = plan.migration_threshold;
-            if threshold != 0 && count >= threshold {
-                let reason = format!(
-                    "{problem}; {count} failure(s) of {resource} reach its \
-                     migration-threshold {threshold}"
-                );
-                return Err(self.give_up(reason, plan.failure_timeout).await);
-            }
-            log::warn!(
-                "group '{}': {problem}: restarting it in place from {resource} \
-                 (failure {count}{})",
-                self.id,
-                if threshold == 0 {
-                    String::new()
-                } else {
-                    format!(" of {threshold}")
-                }
-            );
-            if let Err(error) = self.restart_from(index).await {
-                let reason = format!("{problem}; the restart in place failed: {error}");
-                return Err(self.give_up(reason, plan.failure_timeout).await);
-            }
-            checked.restarted.push(resource);
+        let now = Instant::now();
+        let Some(monitored) = self.monitors.get_mut(index).and_then(Option::as_mut) else {
+            return Ok(checked);
+        };
+        let plan = monitored.plan;
+        let count = monitored.fails.count(now, plan.failure_timeout);
+        self.records.update(index, |line| line.fail_count = count);
+        if !self.active {
+            return Ok(checked);
         }
+        let agent = self.resources[index].clone();
+        let resource = agent.describe();
+        let problem = match self
+            .act(index, Action::Monitor, plan.timeout, agent.monitor())
+            .await
+        {
+            Ok(Health::Running) => None,
+            Ok(health) => {
+                let failed = health.to_string();
+                self.records.update(index, |line| {
+                    line.state = ResourceState::Failed;
+                    if let Some(last) = line.last.as_mut() {
+                        last.result = Err(failed);
+                    }
+                });
+                Some(MonitorProblem::NotRunning {
+                    resource: resource.clone(),
+                    health,
+                })
+            }
+            Err(failure) => Some(MonitorProblem::Failed(failure)),
+        };
+        checked.monitored += 1;
+        let Some(problem) = problem else {
+            return Ok(checked);
+        };
+        let now = Instant::now();
+        let Some(monitored) = self.monitors[index].as_mut() else {
+            return Ok(checked);
+        };
+        let count = monitored.fails.record(now, plan.failure_timeout);
+        self.records.update(index, |line| line.fail_count = count);
+        let threshold = plan.migration_threshold;
+        if threshold != 0 && count >= threshold {
+            let reason = format!(
+                "{problem}; {count} failure(s) of {resource} reach its \
+                 migration-threshold {threshold}"
+            );
+            return Err(self.give_up(reason, plan.failure_timeout).await);
+        }
+        log::warn!(
+            "group '{}': {problem}: restarting it in place from {resource} \
+             (failure {count}{})",
+            self.id,
+            if threshold == 0 {
+                String::new()
+            } else {
+                format!(" of {threshold}")
+            }
+        );
+        if let Err(error) = self.restart_from(index).await {
+            let reason = format!("{problem}; the restart in place failed: {error}");
+            return Err(self.give_up(reason, plan.failure_timeout).await);
+        }
+        checked.restarted.push(resource);
         Ok(checked)
     }
 
@@ -701,13 +846,13 @@ impl Group {
                 failures,
             });
         }
-        self.start_from(index).await
+        self.start_from(index, &[]).await
     }
 
     /// Stops the whole group after a failure it will not recover from here.
     async fn give_up(&mut self, reason: String, retry_after: Option<Duration>) -> GroupError {
         log::error!("group '{}': {reason}: stopping it here", self.id);
-        self.unschedule();
+        self.active = false;
         let stop_failures = self.stop_down_to(0).await;
         GroupError::GaveUp {
             group: self.id.clone(),

@@ -6,7 +6,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use crate::agent::Action;
+use crate::agent::{Action, Health};
 
 /// Where a resource stands on this node, as far as the runner knows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,6 +62,9 @@ pub struct ResourceStatus {
     pub fail_count: u32,
     /// The monitor interval, if it is monitored.
     pub monitor_interval: Option<Duration>,
+    /// What the last probe found (`None`: never probed): the resource's
+    /// health, or why the probe failed or timed out.
+    pub probed: Option<Result<Health, String>>,
     /// Its agent's last output lines, oldest first.
     pub output: Vec<String>,
 }

@@ -22,7 +22,10 @@ struct Fake {
     name: &'static str,
     start: Behaviour,
     stop: Behaviour,
-    health: Health,
+    /// What `monitor` does; when it succeeds, it answers `health`.
+    probe: Behaviour,
+    /// Running once started, stopped once stopped.
+    health: Mutex<Health>,
     log: Arc<Mutex<Vec<String>>>,
     /// Calls so far, for [`Behaviour::FailFirst`].
     calls: Mutex<u32>,
@@ -34,7 +37,8 @@ impl Fake {
             name,
             start: Behaviour::Succeed,
             stop: Behaviour::Succeed,
-            health: Health::Running,
+            probe: Behaviour::Succeed,
+            health: Mutex::new(Health::Stopped),
             log: log.clone(),
             calls: Mutex::new(0),
         }
@@ -91,13 +95,20 @@ impl Agent for Fake {
         self.name.to_string()
     }
     async fn start(&self) -> Result<(), AgentError> {
-        self.act("start", self.start).await
+        self.act("start", self.start).await?;
+        *self.health.lock().expect("health lock") = Health::Running;
+        Ok(())
     }
     async fn stop(&self) -> Result<(), AgentError> {
-        self.act("stop", self.stop).await
+        self.act("stop", self.stop).await?;
+        *self.health.lock().expect("health lock") = Health::Stopped;
+        Ok(())
     }
     async fn monitor(&self) -> Result<Health, AgentError> {
-        Ok(self.health.clone())
+        if self.probe != Behaviour::Succeed {
+            self.act("monitor", self.probe).await?;
+        }
+        Ok(self.health.lock().expect("health lock").clone())
     }
     async fn validate(&self) -> Result<(), AgentError> {
         Ok(())
@@ -179,9 +190,9 @@ async fn starts_in_order_and_stops_in_reverse() {
     ]);
     g.start().await.expect("starts");
     assert_eq!(taken(&log), ["start a", "start b", "start c"]);
+    g.monitor().await.expect("healthy");
     g.stop().await.expect("stops");
     assert_eq!(taken(&log), ["stop c", "stop b", "stop a"]);
-    g.monitor().await.expect("healthy");
 }
 
 #[tokio::test]
@@ -316,11 +327,12 @@ async fn stop_goes_on_past_failures_and_reports_them_all() {
 #[tokio::test]
 async fn monitor_reports_every_resource_not_running() {
     let log = Arc::default();
-    let mut b = Fake::new("b", &log);
-    b.health = Health::Stopped;
+    let mut a = Fake::new("a", &log);
+    a.health = Mutex::new(Health::Running);
+    let b = Fake::new("b", &log);
     let mut c = Fake::new("c", &log);
-    c.health = Health::Failed("on eth1 instead of eth0".into());
-    let g = group(vec![Fake::new("a", &log), b, c]);
+    c.health = Mutex::new(Health::Failed("on eth1 instead of eth0".into()));
+    let g = group(vec![a, b, c]);
     let error = g.monitor().await.expect_err("unhealthy");
     assert_eq!(
         error.to_string(),
@@ -345,4 +357,138 @@ async fn run_with_timeout_passes_values_and_errors_through() {
         failed.to_string(),
         "validate failed: r: invalid configuration: bad"
     );
+}
+
+/// Probes: a start skips what runs already; a clear stops, in reverse,
+/// what runs where the group is not to run; a failed probe is an error
+/// that stops nothing it did not find.
+mod probes {
+    use super::*;
+
+    fn running(fake: Fake) -> Fake {
+        *fake.health.lock().expect("health lock") = Health::Running;
+        fake
+    }
+
+    #[tokio::test]
+    async fn a_start_skips_what_its_probe_found_running_and_status_says_so() {
+        let log = Arc::default();
+        let mut g = group(vec![
+            Fake::new("a", &log),
+            running(Fake::new("b", &log)),
+            Fake::new("c", &log),
+        ]);
+        g.start().await.expect("starts");
+        assert_eq!(taken(&log), ["start a", "start c"]);
+        let status = g.records().snapshot();
+        assert_eq!(status[1].probed, Some(Ok(Health::Running)));
+        assert_eq!(status[1].state, ResourceState::Running);
+        let last = status[1].last.clone().expect("b's probe");
+        assert_eq!((last.action, last.result), (Action::Probe, Ok(())));
+        assert_eq!(status[0].probed, Some(Ok(Health::Stopped)));
+        assert_eq!(
+            status[0].last.clone().map(|l| l.action),
+            Some(Action::Start)
+        );
+        g.monitor().await.expect("all of it runs");
+    }
+
+    #[tokio::test]
+    async fn a_clear_stops_what_runs_in_reverse_order_and_leaves_the_rest() {
+        let log = Arc::default();
+        let mut g = group(vec![
+            running(Fake::new("a", &log)),
+            Fake::new("b", &log),
+            running(Fake::new("c", &log)),
+        ]);
+        let cleared = g.clear().await.expect("cleared");
+        assert_eq!(
+            cleared,
+            Cleared {
+                held_here: false,
+                stopped: vec!["c".into(), "a".into()]
+            }
+        );
+        assert_eq!(taken(&log), ["stop c", "stop a"]);
+        let states: Vec<ResourceState> = g.records().snapshot().iter().map(|r| r.state).collect();
+        assert_eq!(states, [ResourceState::Stopped; 3]);
+        // Nothing left: a second clear stops nothing.
+        assert_eq!(
+            g.clear().await.expect("cleared").stopped,
+            Vec::<String>::new()
+        );
+        assert!(taken(&log).is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_clear_overtaken_by_a_start_leaves_the_group_alone() {
+        let log = Arc::default();
+        let mut g = group(vec![Fake::new("a", &log), Fake::new("b", &log)]);
+        g.start().await.expect("starts");
+        taken(&log);
+        let cleared = g.clear().await.expect("nothing to clear");
+        assert!(cleared.held_here);
+        assert!(taken(&log).is_empty());
+        g.stop().await.expect("stops");
+        taken(&log);
+        assert!(!g.clear().await.expect("cleared").held_here);
+    }
+
+    #[tokio::test]
+    async fn a_partly_up_resource_is_stopped_too() {
+        let log = Arc::default();
+        let a = Fake::new("a", &log);
+        *a.health.lock().expect("health lock") = Health::Failed("on eth1".into());
+        let mut g = group(vec![a]);
+        assert_eq!(g.clear().await.expect("cleared").stopped, ["a"]);
+        assert_eq!(taken(&log), ["stop a"]);
+    }
+
+    #[tokio::test]
+    async fn a_hung_probe_is_an_error_in_status_and_the_others_are_still_cleared() {
+        let log = Arc::default();
+        let mut b = Fake::new("b", &log);
+        b.probe = Behaviour::Hang;
+        let mut g = group(vec![running(Fake::new("a", &log)), b]);
+        let error = g.clear().await.expect_err("b's probe hangs");
+        assert!(!error.left_running());
+        assert_eq!(
+            error.to_string(),
+            "group 'a b c': probe failed: probe of b timed out after 100ms"
+        );
+        assert_eq!(taken(&log), ["monitor b", "abandoned monitor b", "stop a"]);
+        let status = g.records().snapshot();
+        assert_eq!(status[1].state, ResourceState::Failed);
+        assert_eq!(
+            status[1].probed,
+            Some(Err("probe of b timed out after 100ms".into()))
+        );
+        assert_eq!(status[0].state, ResourceState::Stopped);
+    }
+
+    #[tokio::test]
+    async fn a_failed_probe_before_a_start_does_not_stop_the_start() {
+        let log = Arc::default();
+        let mut b = Fake::new("b", &log);
+        b.probe = Behaviour::FailFirst(1);
+        let mut g = group(vec![Fake::new("a", &log), b]);
+        g.start().await.expect("starts all the same");
+        assert_eq!(taken(&log), ["monitor b", "start a", "start b"]);
+        let status = g.records().snapshot();
+        assert_eq!(
+            status[1].probed,
+            Some(Err("probe failed: b: monitor broke".into()))
+        );
+        assert_eq!(status[1].state, ResourceState::Running);
+    }
+
+    #[tokio::test]
+    async fn a_failed_stop_of_what_a_probe_found_is_a_stop_failure() {
+        let log = Arc::default();
+        let mut a = running(Fake::new("a", &log));
+        a.stop = Behaviour::Fail;
+        let mut g = group(vec![a]);
+        let error = g.clear().await.expect_err("a does not stop");
+        assert!(error.left_running(), "{error}");
+    }
 }
