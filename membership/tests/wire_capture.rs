@@ -93,7 +93,7 @@ fn every_packet_of_the_reference_capture_decodes_and_maps() {
             Message::Resources { held, .. } => {
                 assert_eq!(msg.string("t"), Some("resource"));
                 assert!(
-                    ha_membership::machine::heartbeat_peer::Holding::parse(&held).is_some(),
+                    ha_membership::machine::heartbeat_peer::Holding::parse(held).is_some(),
                     "packet {i}: rsc_hold={held}"
                 );
             }

@@ -44,6 +44,7 @@ use std::time::{Duration, Instant};
 
 use super::cause::LetGo;
 use super::handover::ResourceSet;
+use super::peer::Peer;
 use super::types::{GroupConfig, LocalGroupState, Output};
 use crate::message::Message;
 
@@ -160,9 +161,10 @@ pub(super) struct Negotiation {
 }
 
 impl super::Machine {
-    /// Whether any live peer runs heartbeat.
+    /// Whether any active peer runs heartbeat (before it is active, its
+    /// communication is not up: it holds nothing and reads no report).
     pub(super) fn heartbeat_peer_live(&self) -> bool {
-        self.peers.iter().any(|p| p.is_live() && p.speaks_heartbeat)
+        self.peers.iter().any(Peer::negotiates)
     }
 
     /// A status of the peer at `index` that does not list what it holds:
@@ -171,6 +173,9 @@ impl super::Machine {
     pub(super) fn heartbeat_peer_heard(&mut self, index: usize, now: Instant) {
         let peer = &mut self.peers[index];
         peer.speaks_heartbeat = true;
+        if !peer.negotiates() {
+            return;
+        }
         let generation = peer.window.generation();
         if peer.asked_generation.is_some_and(|(g, _)| g == generation) {
             return;
@@ -299,7 +304,7 @@ impl super::Machine {
                 let peer_stable = self
                     .peers
                     .iter()
-                    .any(|p| p.is_live() && p.speaks_heartbeat && p.reported_stable);
+                    .any(|p| p.negotiates() && p.reported_stable);
                 if peer_stable && self.report_is_stable() {
                     self.negotiation.asked = Some(Ask {
                         set,
@@ -329,8 +334,20 @@ impl super::Machine {
 
     /// Whether a live heartbeat peer has not reported yet, so that this
     /// node may start `group` (preferred by `preferred`) only after
-    /// [`REPORT_WAIT`], and only its own.
+    /// [`REPORT_WAIT`], and only its own. A heartbeat that is up but not
+    /// yet active may be about to take over (its initdead passed without
+    /// hearing this node): nothing starts before it is active and has
+    /// reported.
     pub(super) fn start_waits_for_report(&self, preferred: &str, now: Instant) -> bool {
+        // A peer heard only through other messages has not said whether
+        // it lists what it holds.
+        if self
+            .peers
+            .iter()
+            .any(|p| p.is_live() && p.newest_status.is_none())
+        {
+            return true;
+        }
         self.peers
             .iter()
             .filter(|p| p.is_live() && p.speaks_heartbeat && p.reported.is_none())
@@ -354,7 +371,7 @@ impl super::Machine {
         let awaiting = self
             .peers
             .iter()
-            .any(|p| p.is_live() && p.speaks_heartbeat && p.reported.is_none());
+            .any(|p| p.negotiates() && p.reported.is_none());
         !settling && !awaiting && self.state == crate::message::NodeState::Active
     }
 

@@ -133,6 +133,12 @@ impl Peer {
         newer
     }
 
+    /// Whether it runs heartbeat and is active: its communication is up,
+    /// so it negotiates resources ([`super::heartbeat_peer`]).
+    pub fn negotiates(&self) -> bool {
+        self.speaks_heartbeat && self.state == NodeState::Active
+    }
+
     /// Forgets what a peer held, as it is being declared dead.
     pub fn forget_claims(&mut self) {
         self.held.clear();

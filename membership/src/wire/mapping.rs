@@ -33,7 +33,13 @@
 //! send them: `t=ask_resources` with `rsc_hold` (`all`, `local`, `foreign`)
 //! and `info` (`me`, `other`, `done`), and `t=hb_takeover` with `rsc_hold`.
 //!
-//! Our extensions: a status lists the groups its sender holds (`rsc_held`),
+//! heartbeat's resource negotiation (hb_resource.c): `t=starting` (no
+//! fields of its own) and `t=resource` with `rsc_hold` (`none`, `local`,
+//! `foreign`, `all`), `rtype=full`, `isstable` (`0`/`1`) and `info`.
+//!
+//! Our extensions: every status we send says it lists what its sender
+//! holds (`rsc_lists=1`), which tells a heartbeat peer's statuses from
+//! ours; a status lists the groups its sender holds (`rsc_held`),
 //! those that failed there (`rsc_failed`) and those it stands by for
 //! (`rsc_standby`), names joined by newlines, each field left out when its
 //! list is empty, and, from a node with ping nodes once it has judged them
