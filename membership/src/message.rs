@@ -85,6 +85,11 @@ pub struct Status {
     /// judged every one of them; `None` without ping nodes, before then,
     /// or from a heartbeat 3.0.6 node.
     pub ping_nodes: Option<u32>,
+    /// Whether the sender lists what it holds in its statuses
+    /// (`rsc_lists=1`): every ha-node does, so `held` empty means it holds
+    /// nothing. A heartbeat 3.0.6 node does not: what it holds is known
+    /// only from its resource reports ([`Message::Resources`]).
+    pub lists_groups: bool,
 }
 
 /// A message of the cluster protocol.
@@ -131,6 +136,27 @@ pub enum Message {
         /// `rsc_hold`: which resources.
         resources: String,
     },
+    /// heartbeat's `t=starting`: the sender's communication just came up
+    /// and it asks what its peers hold; it holds nothing yet itself.
+    Starting(Header),
+    /// heartbeat's resource report (`t=resource`): which resources the
+    /// sender holds as it sees them (`rsc_hold`: `none`, `local`,
+    /// `foreign`, `all`) and whether it has finished acquiring and
+    /// releasing them (`isstable`).
+    Resources {
+        /// Sender, generation, sequence.
+        header: Header,
+        /// `rsc_hold`: what the sender holds.
+        held: String,
+        /// `rtype=full`: the report replaces the last one (otherwise it
+        /// adds to it, heartbeat's `HB_UPD_RSC`).
+        full: bool,
+        /// `isstable`: `None` when absent (heartbeat's takeover scripts
+        /// send none).
+        stable: Option<bool>,
+        /// `info`: why it was sent (`standby`, `shutdown`, …), if said.
+        info: Option<String>,
+    },
     /// A message type of heartbeat's that this protocol does not act on
     /// (acks, node lists…); kept so receivers can log it.
     Other {
@@ -164,6 +190,8 @@ impl Message {
             Message::GenerationHint { header, .. } => header,
             Message::AskResources { header, .. } => header,
             Message::Takeover { header, .. } => header,
+            Message::Starting(header) => header,
+            Message::Resources { header, .. } => header,
             Message::Other { header, .. } => header,
         }
     }

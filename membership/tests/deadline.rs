@@ -31,6 +31,7 @@ fn heartbeat(seq: u64) -> Message {
         failed: Vec::new(),
         standby: Vec::new(),
         ping_nodes: None,
+        lists_groups: true,
     })
 }
 

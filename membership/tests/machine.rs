@@ -348,6 +348,7 @@ fn a_second_shutdown_is_a_duplicate_and_what_was_sent_before_it_is_ignored() {
             failed: Vec::new(),
             standby: Vec::new(),
             ping_nodes: None,
+            lists_groups: true,
         })
     };
     a.handle_message(t0, status(1));
@@ -393,6 +394,7 @@ fn a_generation_that_said_farewell_stays_gone() {
             failed: Vec::new(),
             standby: Vec::new(),
             ping_nodes: None,
+            lists_groups: true,
         })
     };
     a.handle_message(t0, status(1, 1, &[]));
@@ -456,6 +458,7 @@ fn unsequenced_messages_are_neither_replays_nor_heartbeats() {
             failed: Vec::new(),
             standby: Vec::new(),
             ping_nodes: None,
+            lists_groups: true,
         }),
     );
     // Acks every 100 ms for a second: b still dies at deadtime.
@@ -835,6 +838,7 @@ fn an_older_status_arriving_late_changes_neither_state_nor_claims() {
             failed: Vec::new(),
             standby: Vec::new(),
             ping_nodes: None,
+            lists_groups: true,
         })
     };
     a.handle_message(t0, status(2, NodeState::Active, vec![GROUP.into()]));

@@ -92,6 +92,7 @@ impl Node {
             failed: Vec::new(),
             standby: Vec::new(),
             ping_nodes: None,
+            lists_groups: true,
         });
         let via = Via {
             medium: UCAST,

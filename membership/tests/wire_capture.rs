@@ -89,6 +89,14 @@ fn every_packet_of_the_reference_capture_decodes_and_maps() {
             Message::GenerationHint { .. } => panic!("packet {i}: heartbeat sent a hint of ours"),
             Message::AskResources { .. } => assert_eq!(msg.string("t"), Some("ask_resources")),
             Message::Takeover { .. } => assert_eq!(msg.string("t"), Some("hb_takeover")),
+            Message::Starting(_) => assert_eq!(msg.string("t"), Some("starting")),
+            Message::Resources { held, .. } => {
+                assert_eq!(msg.string("t"), Some("resource"));
+                assert!(
+                    ha_membership::machine::heartbeat_peer::Holding::parse(held).is_some(),
+                    "packet {i}: rsc_hold={held}"
+                );
+            }
         }
     }
     let count = |needle: &[u8]| packets.iter().filter(|p| contains(p, needle)).count();
@@ -134,6 +142,7 @@ fn the_annotated_status_packet_is_the_typed_status_it_says() {
         failed: vec![],
         standby: Vec::new(),
         ping_nodes: None,
+        lists_groups: false,
     });
     assert_eq!(Message::from_wire(&msg).unwrap(), expected);
 }

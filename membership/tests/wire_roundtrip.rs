@@ -118,10 +118,18 @@ fn message() -> impl Strategy<Value = Message> {
             state,
             any::<u64>(),
             (groups(), groups(), groups()),
-            any::<Option<u32>>()
+            any::<Option<u32>>(),
+            any::<bool>()
         )
             .prop_map(
-                |(header, state, deadtime_ms, (held, failed, standby), ping_nodes)| {
+                |(
+                    header,
+                    state,
+                    deadtime_ms,
+                    (held, failed, standby),
+                    ping_nodes,
+                    lists_groups,
+                )| {
                     Message::Status(Status {
                         header,
                         state,
@@ -130,9 +138,25 @@ fn message() -> impl Strategy<Value = Message> {
                         failed,
                         standby,
                         ping_nodes,
+                        lists_groups,
                     })
                 }
             ),
+        header().prop_map(Message::Starting),
+        (
+            header(),
+            "none|local|foreign|all",
+            any::<bool>(),
+            any::<Option<bool>>(),
+            proptest::option::of("standby|shutdown|mach_down|req_our_resources\\(\\)")
+        )
+            .prop_map(|(header, held, full, stable, info)| Message::Resources {
+                header,
+                held,
+                full,
+                stable,
+                info,
+            }),
         (header(), "all|local|foreign", "me|other|done").prop_map(|(header, resources, info)| {
             Message::AskResources {
                 header,
@@ -233,6 +257,7 @@ fn to_wire_refuses_names_that_cannot_travel() {
             failed: vec![],
             standby: Vec::new(),
             ping_nodes: None,
+            lists_groups: true,
         })
     };
     let err = status(vec!["a\nb".to_owned()], "node-a")
@@ -269,6 +294,7 @@ fn status_fields_are_in_heartbeats_order_and_units() {
         failed: vec!["db".to_owned()],
         standby: Vec::new(),
         ping_nodes: Some(2),
+        lists_groups: true,
     });
     let wire = message.to_wire(0, 3).unwrap();
     let text = String::from_utf8(wire.classic_text()).unwrap();
@@ -276,7 +302,7 @@ fn status_fields_are_in_heartbeats_order_and_units() {
         text,
         format!(
             "t=status\nst=active\ndt=7d0\nsrc=node-b\n(1)srcuuid={}\n\
-             seq=1a\nhg=6b021200\nts=1\nrsc_held=ip\nweb\nrsc_failed=db\nnum_ping=2\nttl=3\n",
+             seq=1a\nhg=6b021200\nts=1\nrsc_held=ip\nweb\nrsc_failed=db\nnum_ping=2\nrsc_lists=1\nttl=3\n",
             "q6urq6urq6urq6urq6urqw=="
         )
     );
@@ -308,6 +334,7 @@ fn from_wire_names_the_missing_or_malformed_field() {
         failed: vec![],
         standby: Vec::new(),
         ping_nodes: None,
+        lists_groups: true,
     })
     .to_wire(100, 3)
     .unwrap();

@@ -43,13 +43,20 @@ const HEARTBEAT_TROUBLE: &[&str] = &[
 ];
 
 fn mixed_pair(tag: &str) -> TwoNodeCluster {
+    mixed_pair_with(tag, "off", HB)
+}
+
+/// A mixed pair with `auto_failback` as given and the group preferring
+/// `preferred`.
+fn mixed_pair_with(tag: &str, auto_failback: &str, preferred: Node) -> TwoNodeCluster {
     assert!(
         heartbeat::installed(),
         "heartbeat 3.0.6 is not installed: apt-get install heartbeat (see the README)"
     );
     let mut spec = ClusterSpec::fast(BINARY);
     spec.media = [vec![MEDIUM.into()], vec![MEDIUM.into()]];
-    spec.auto_failback = "off".into();
+    spec.auto_failback = auto_failback.into();
+    spec.haresources = format!("{} IPaddr::{VIP_CIDR}/eth0\n", preferred.name());
     spec.private_mounts = Some(heartbeat::private_dirs());
     let cluster = cluster(tag, spec);
     // What heartbeat's own ha.cf says, on ha-node's side too.
@@ -284,32 +291,157 @@ fn a_mixed_pair_with_heartbeat_3_0_6_fails_over_both_ways() {
         logs(&cluster)
     );
 
+    check_pair(&cluster, watch);
+}
+
+/// ha-node's host crashes: its process is killed and its address goes
+/// with the host.
+fn crash_ha_node(cluster: &mut TwoNodeCluster) {
+    cluster.kill(HA).unwrap();
+    if cluster.holds_vip(HA).unwrap() {
+        cluster.host(HA).del_address("eth0", VIP_CIDR).unwrap();
+    }
+}
+
+/// What every mixed-pair run must show at its end: never two holders,
+/// no flow-control trouble in heartbeat's log, flow control off, and no
+/// packet of heartbeat's rejected by ha-node.
+fn check_pair(cluster: &TwoNodeCluster, watch: TwoHolders) {
     let (both, samples) = watch.finish();
-    assert!(samples > 1000, "only {samples} samples");
+    assert!(samples > 500, "only {samples} samples");
     assert_eq!(
         both,
         0,
         "the address was on both nodes in {both} samples\n{}",
-        logs(&cluster)
+        logs(cluster)
     );
     let hb_log = cluster.heartbeat_log(HB);
     for trouble in HEARTBEAT_TROUBLE {
         assert!(
             !hb_log.contains(trouble),
             "heartbeat logged '{trouble}'\n{}",
-            logs(&cluster)
+            logs(cluster)
         );
     }
     assert!(
         hb_log.contains("flow control disabled"),
         "heartbeat did not turn flow control off\n{}",
-        logs(&cluster)
+        logs(cluster)
     );
     let ha_log = cluster.log(HA);
     assert!(
         !ha_log.contains("rejected"),
         "ha-node rejected packets\n{}",
-        logs(&cluster)
+        logs(cluster)
     );
     eprintln!("{samples} samples, none with two holders");
+}
+
+/// heartbeat's auto_failback on with heartbeat as the preferred node: its
+/// group comes back to it whenever it returns, through heartbeat's own
+/// hand-over (ha-node asks `info=me`, heartbeat agrees, ha-node releases,
+/// heartbeat acquires); started together or one after the other.
+#[test]
+fn auto_failback_returns_the_group_to_a_heartbeat_node() {
+    let mut cluster = mixed_pair_with("hn-mixfb", "on", HB);
+    let watch = TwoHolders::watch(&cluster);
+
+    // ha-node alone takes heartbeat's group; heartbeat comes and gets it back.
+    cluster.start(HA).unwrap();
+    wait_holder(&cluster, HA, "ha-node alone takes the group");
+    cluster.start_heartbeat(HB).unwrap();
+    wait_pair_up(&cluster, "heartbeat joins ha-node");
+    wait_holder(&cluster, HB, "the group fails back to heartbeat");
+    keeps_it(&cluster, HB, "after failback", Duration::from_secs(2));
+
+    // heartbeat killed: ha-node takes over; heartbeat back: failback.
+    cluster.crash_heartbeat(HB, VIP_CIDR).unwrap();
+    wait_holder(&cluster, HA, "ha-node takes over a crashed heartbeat");
+    cluster.start_heartbeat(HB).unwrap();
+    wait_holder(&cluster, HB, "the group fails back after a crash");
+    keeps_it(
+        &cluster,
+        HB,
+        "after the second failback",
+        Duration::from_secs(2),
+    );
+
+    // ha-node restarted while heartbeat holds the group: it leaves it there.
+    cluster.kill(HA).unwrap();
+    cluster.start(HA).unwrap();
+    wait_pair_up(&cluster, "ha-node back");
+    keeps_it(&cluster, HB, "ha-node restarted", Duration::from_secs(3));
+
+    // heartbeat stops gracefully: ha-node takes over, and gives it back.
+    assert!(
+        cluster.stop_heartbeat(HB, SETTLE).unwrap(),
+        "heartbeat did not stop within {SETTLE:?}\n{}",
+        logs(&cluster)
+    );
+    wait_holder(&cluster, HA, "ha-node takes over a stopped heartbeat");
+    cluster.start_heartbeat(HB).unwrap();
+    wait_holder(&cluster, HB, "the group fails back after a stop");
+    stop_ha_node(&mut cluster);
+    assert!(
+        cluster.stop_heartbeat(HB, SETTLE).unwrap(),
+        "heartbeat did not stop alone\n{}",
+        logs(&cluster)
+    );
+    // Each failback went through heartbeat's hand-over, as heartbeat
+    // itself logs it.
+    let hb_log = cluster.heartbeat_log(HB);
+    let acquired = hb_log
+        .matches("standby: acquire [foreign] resources from node-b")
+        .count();
+    assert!(acquired >= 3, "{acquired} hand-overs\n{}", logs(&cluster));
+    check_pair(&cluster, watch);
+}
+
+/// auto_failback on with ha-node as the preferred node: heartbeat, holding
+/// ha-node's group after a takeover, hands it back by itself when ha-node
+/// returns (heartbeat's PerformAutoFailback asks `info=me`).
+#[test]
+fn auto_failback_returns_the_group_to_an_ha_node() {
+    let mut cluster = mixed_pair_with("hn-mixfb2", "on", HA);
+    let watch = TwoHolders::watch(&cluster);
+
+    // heartbeat alone takes ha-node's group; ha-node comes and gets it back.
+    cluster.start_heartbeat(HB).unwrap();
+    wait_holder(&cluster, HB, "heartbeat alone takes the group");
+    cluster.start(HA).unwrap();
+    wait_pair_up(&cluster, "ha-node joins heartbeat");
+    wait_holder(&cluster, HA, "the group fails back to ha-node");
+    keeps_it(&cluster, HA, "after failback", Duration::from_secs(2));
+
+    // ha-node's host crashes: heartbeat takes over; ha-node back: failback.
+    crash_ha_node(&mut cluster);
+    wait_holder(&cluster, HB, "heartbeat takes over a killed ha-node");
+    cluster.start(HA).unwrap();
+    wait_holder(&cluster, HA, "the group fails back after a kill");
+    keeps_it(
+        &cluster,
+        HA,
+        "after the second failback",
+        Duration::from_secs(2),
+    );
+
+    // heartbeat restarted while ha-node holds the group: it leaves it there.
+    cluster.crash_heartbeat(HB, VIP_CIDR).unwrap();
+    cluster.start_heartbeat(HB).unwrap();
+    wait_pair_up(&cluster, "heartbeat back");
+    keeps_it(&cluster, HA, "heartbeat restarted", Duration::from_secs(3));
+
+    stop_ha_node(&mut cluster);
+    wait_holder(&cluster, HB, "heartbeat takes over a stopped ha-node");
+    assert!(
+        cluster.stop_heartbeat(HB, SETTLE).unwrap(),
+        "heartbeat did not stop alone\n{}",
+        logs(&cluster)
+    );
+    let hb_log = cluster.heartbeat_log(HB);
+    let handed = hb_log
+        .matches("standby: node-b can take our foreign resources")
+        .count();
+    assert!(handed >= 2, "{handed} hand-overs\n{}", logs(&cluster));
+    check_pair(&cluster, watch);
 }

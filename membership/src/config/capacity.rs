@@ -102,6 +102,7 @@ pub fn status_bytes(ha: &HaConfig, node: &str, groups: &[String], keys: &AuthKey
         standby: Vec::new(),
         ping_nodes: (!ha.ping_nodes.is_empty())
             .then(|| u32::try_from(ha.ping_nodes.len()).unwrap_or(u32::MAX)),
+        lists_groups: true,
     });
     let ttl = wire::forwarding_ttl(1, ha.nodes.len() + ha.ping_nodes.len());
     status

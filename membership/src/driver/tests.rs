@@ -432,6 +432,7 @@ fn heartbeat_of_b(seq: u64) -> Vec<u8> {
         failed: Vec::new(),
         standby: Vec::new(),
         ping_nodes: None,
+        lists_groups: true,
     });
     let wire = message.to_wire(1, 1).expect("to wire");
     wire::encode(&wire, &keys()).expect("encode")

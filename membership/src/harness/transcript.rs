@@ -116,6 +116,10 @@ fn message_text(message: &Message) -> String {
             resources, info, ..
         } => format!("ask_resources {resources} info={info} {ids}"),
         Message::Takeover { resources, .. } => format!("hb_takeover {resources} {ids}"),
+        Message::Starting(_) => format!("starting {ids}"),
+        Message::Resources { held, stable, .. } => {
+            format!("resource {held} isstable={stable:?} {ids}")
+        }
         Message::Other { kind, .. } => format!("{kind} {ids}"),
     }
 }

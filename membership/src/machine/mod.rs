@@ -36,6 +36,7 @@
 mod cause;
 pub mod fencing;
 mod handover;
+pub mod heartbeat_peer;
 pub mod ownership;
 pub mod peer;
 pub mod ping_nodes;
@@ -138,6 +139,8 @@ pub struct Machine {
     ping: PingNodes,
     /// Dead peers to fence before their groups are taken over.
     fences: Fences,
+    /// heartbeat 3.0.6's resource negotiation with a peer that runs it.
+    negotiation: heartbeat_peer::Negotiation,
     outputs: VecDeque<Output>,
 }
 
@@ -186,6 +189,7 @@ impl Machine {
             standby_done: None,
             ping,
             fences: Fences::default(),
+            negotiation: heartbeat_peer::Negotiation::default(),
             outputs: VecDeque::new(),
         };
         machine.send_status();
@@ -479,7 +483,16 @@ impl Machine {
                 NodeState::Dead | NodeState::Init => NodeState::Up,
                 state => state,
             },
+            Message::Status(status) if !status.lists_groups => {
+                // heartbeat: what it holds comes from its reports.
+                peer.ping_nodes = status.ping_nodes;
+                match status.state {
+                    NodeState::Active => NodeState::Active,
+                    _ => NodeState::Up,
+                }
+            }
             Message::Status(status) => {
+                peer.speaks_heartbeat = false;
                 let held: BTreeSet<String> = status.held.iter().cloned().collect();
                 let failed: BTreeSet<String> = status.failed.iter().cloned().collect();
                 let standby: BTreeSet<String> = status.standby.iter().cloned().collect();
@@ -528,6 +541,8 @@ impl Machine {
             | Message::GenerationHint { .. }
             | Message::AskResources { .. }
             | Message::Takeover { .. }
+            | Message::Starting(_)
+            | Message::Resources { .. }
                 if peer.state == NodeState::Dead || peer.state == NodeState::Init =>
             {
                 NodeState::Up
@@ -535,7 +550,9 @@ impl Machine {
             Message::Other { .. }
             | Message::GenerationHint { .. }
             | Message::AskResources { .. }
-            | Message::Takeover { .. } => peer.state,
+            | Message::Takeover { .. }
+            | Message::Starting(_)
+            | Message::Resources { .. } => peer.state,
         };
         if let Message::GenerationHint { to, known, .. } = &message {
             if *to == self.config.local {
@@ -544,10 +561,30 @@ impl Machine {
         }
         self.set_peer_state(index, new_state);
         match &message {
+            Message::Status(status) if !status.lists_groups && !stale_status => {
+                self.heartbeat_peer_heard(index, now);
+            }
             Message::AskResources {
                 resources, info, ..
-            } => self.peer_standby(index, resources, info),
-            Message::Takeover { resources, .. } => self.peer_takeover(index, resources),
+            } if info == "me" => self.peer_standby(index, resources, info),
+            Message::AskResources {
+                resources, info, ..
+            } => self.heartbeat_peer_handover(index, resources, info),
+            Message::Takeover { resources, .. } => self.peer_takeover(index, resources, now),
+            Message::Starting(_) => self.heartbeat_peer_starting(index),
+            Message::Resources {
+                held, full, stable, ..
+            } => {
+                if let Some(report) = heartbeat_peer::Holding::parse(held) {
+                    let before = self.peers[index].reported.unwrap_or_default();
+                    let holding = if *full {
+                        report
+                    } else {
+                        before.updated_by(report)
+                    };
+                    self.heartbeat_peer_report(index, holding, *stable);
+                }
+            }
             _ => {}
         }
         self.update(now);
@@ -1089,10 +1126,11 @@ impl Machine {
             self.weigh_ping_counts(now);
         }
         if self.state == NodeState::Active || self.shutting_down {
-            self.decide_groups();
+            self.decide_groups(now);
         }
         self.schedule_probes(now);
         self.report_standby_done();
+        self.negotiate();
         if self.shutting_down && self.groups.values().all(|s| !s.is_held()) {
             self.send_shutdown();
             return;
@@ -1149,7 +1187,7 @@ impl Machine {
         }
     }
 
-    fn decide_groups(&mut self) {
+    fn decide_groups(&mut self, now: Instant) {
         let mut live: Vec<(String, bool)> = self
             .peers
             .iter()
@@ -1161,6 +1199,11 @@ impl Machine {
         }
         let mut decisions = Vec::new();
         for group in &self.config.groups {
+            if self.local_group_state(&group.id) == LocalGroupState::Stopped
+                && self.start_waits_for_report(&group.preferred, now)
+            {
+                continue;
+            }
             let state = self.local_group_state(&group.id);
             let mut failed: std::collections::BTreeSet<&str> = self
                 .peers
@@ -1222,6 +1265,18 @@ impl Machine {
                     self.request(&group, ActionKind::Start(cause));
                     changed = true;
                 }
+                Decision::Release(ReleaseReason::Failback)
+                    if self.release_waits(
+                        heartbeat_peer::AskFor::Failback,
+                        ResourceSet::Foreign,
+                        now,
+                    ) => {}
+                Decision::Release(ReleaseReason::Standby)
+                    if self.release_waits(
+                        heartbeat_peer::AskFor::Standby,
+                        self.standby_done.unwrap_or(ResourceSet::All),
+                        now,
+                    ) => {}
                 Decision::Release(reason) => {
                     self.groups
                         .insert(group.clone(), LocalGroupState::Stopping(reason));
@@ -1296,6 +1351,7 @@ impl Machine {
             failed,
             standby: self.standby.list(),
             ping_nodes: self.ping.count(),
+            lists_groups: true,
         };
         self.outputs
             .push_back(Output::Send(Message::Status(status)));

@@ -49,6 +49,16 @@ pub struct Peer {
     /// it: an older one arriving later (over a slower medium, or
     /// reordered) proves it alive but says nothing new about its state.
     pub newest_status: Option<(u64, u64)>,
+    /// Whether it runs heartbeat 3.0.6 (its statuses do not list what it
+    /// holds; [`super::heartbeat_peer`]), known from its first status.
+    pub speaks_heartbeat: bool,
+    /// heartbeat peers: what its last resource report (or `starting`)
+    /// said it holds, in this generation; `None` before the first.
+    pub reported: Option<super::heartbeat_peer::Holding>,
+    /// heartbeat peers: whether that report said it was stable.
+    pub reported_stable: bool,
+    /// heartbeat peers: the generation a `starting` was sent for, and when.
+    pub asked_generation: Option<(u64, Instant)>,
 }
 
 impl Peer {
@@ -67,6 +77,10 @@ impl Peer {
             farewell: None,
             hinted_at: None,
             newest_status: None,
+            speaks_heartbeat: false,
+            reported: None,
+            reported_stable: false,
+            asked_generation: None,
         }
     }
 
@@ -119,11 +133,19 @@ impl Peer {
         newer
     }
 
+    /// Whether it runs heartbeat and is active: its communication is up,
+    /// so it negotiates resources ([`super::heartbeat_peer`]).
+    pub fn negotiates(&self) -> bool {
+        self.speaks_heartbeat && self.state == NodeState::Active
+    }
+
     /// Forgets what a peer held, as it is being declared dead.
     pub fn forget_claims(&mut self) {
         self.held.clear();
         self.standby.clear();
         self.warned = false;
         self.ping_nodes = None;
+        self.reported = None;
+        self.reported_stable = false;
     }
 }

@@ -103,7 +103,7 @@ impl super::Machine {
             .filter(|g| self.local_group_state(g).is_held())
             .cloned()
             .collect();
-        self.stand_by(set, groups, None);
+        self.stand_by(set, groups, None, now);
         self.update(now);
         Ok(Handover { set, moving, peers })
     }
@@ -174,10 +174,17 @@ impl super::Machine {
 
     /// Stands by for `groups` (the set `set`), tells the peers as
     /// heartbeat's hb_standby does (`t=ask_resources info=me`), and reports it.
-    fn stand_by(&mut self, set: ResourceSet, groups: Vec<String>, asked_by: Option<String>) {
+    fn stand_by(
+        &mut self,
+        set: ResourceSet,
+        groups: Vec<String>,
+        asked_by: Option<String>,
+        now: Instant,
+    ) {
         self.standby.add(groups.iter().map(String::as_str));
         self.standby_done = Some(set);
         self.send_ask_resources(set, "me");
+        self.asked_standby(set, now);
         self.event(Event::StandingBy {
             set,
             groups,
@@ -186,7 +193,7 @@ impl super::Machine {
         self.send_status();
     }
 
-    fn send_ask_resources(&mut self, set: ResourceSet, info: &str) {
+    pub(super) fn send_ask_resources(&mut self, set: ResourceSet, info: &str) {
         let header = self.header();
         self.outputs.push_back(Output::Send(Message::AskResources {
             header,
@@ -218,7 +225,7 @@ impl super::Machine {
     /// The peer at `index` sent `t=hb_takeover`: this node goes standby for
     /// the set it asks for, seen from here, as heartbeat's
     /// rc.d/hb_takeover runs hb_standby.
-    pub(super) fn peer_takeover(&mut self, index: usize, resources: &str) {
+    pub(super) fn peer_takeover(&mut self, index: usize, resources: &str, now: Instant) {
         let Some(which) = Which::parse(resources) else {
             return;
         };
@@ -234,7 +241,7 @@ impl super::Machine {
             peer.standby.remove(group);
         }
         let asker = peer.name.clone();
-        self.stand_by(set, groups, Some(asker));
+        self.stand_by(set, groups, Some(asker), now);
     }
 
     /// Tells the peers a standby's releases are done (`t=ask_resources
@@ -251,6 +258,7 @@ impl super::Machine {
         if !holding {
             self.standby_done = None;
             self.send_ask_resources(set, "done");
+            self.standby_reported_done();
         }
     }
 }

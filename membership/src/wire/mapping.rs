@@ -33,7 +33,13 @@
 //! send them: `t=ask_resources` with `rsc_hold` (`all`, `local`, `foreign`)
 //! and `info` (`me`, `other`, `done`), and `t=hb_takeover` with `rsc_hold`.
 //!
-//! Our extensions: a status lists the groups its sender holds (`rsc_held`),
+//! heartbeat's resource negotiation (hb_resource.c): `t=starting` (no
+//! fields of its own) and `t=resource` with `rsc_hold` (`none`, `local`,
+//! `foreign`, `all`), `rtype=full`, `isstable` (`0`/`1`) and `info`.
+//!
+//! Our extensions: every status we send says it lists what its sender
+//! holds (`rsc_lists=1`), which tells a heartbeat peer's statuses from
+//! ours; a status lists the groups its sender holds (`rsc_held`),
 //! those that failed there (`rsc_failed`) and those it stands by for
 //! (`rsc_standby`), names joined by newlines, each field left out when its
 //! list is empty, and, from a node with ping nodes once it has judged them
@@ -52,6 +58,11 @@ const T_SHUTDONE: &str = "shutdone";
 const T_GENHINT: &str = "ha_genhint";
 const T_ASKRESOURCES: &str = "ask_resources";
 const T_TAKEOVER: &str = "hb_takeover";
+const T_STARTING: &str = "starting";
+const T_RESOURCES: &str = "resource";
+const RTYPE: &str = "rtype";
+const ISSTABLE: &str = "isstable";
+const LISTS: &str = "rsc_lists";
 const RSC_HOLD: &str = "rsc_hold";
 const INFO: &str = "info";
 const STANDBY: &str = "rsc_standby";
@@ -88,6 +99,33 @@ impl Message {
                 if let Some(count) = status.ping_nodes {
                     msg.push_string(NUM_PING, &count.to_string())?;
                 }
+                if status.lists_groups {
+                    msg.push_string(LISTS, "1")?;
+                }
+            }
+            Message::Starting(header) => {
+                msg.push_string("t", T_STARTING)?;
+                push_header(&mut msg, header, T_STARTING, wall_clock_secs)?;
+            }
+            Message::Resources {
+                header,
+                held,
+                full,
+                stable,
+                info,
+            } => {
+                msg.push_string("t", T_RESOURCES)?;
+                msg.push_string(RSC_HOLD, held)?;
+                if *full {
+                    msg.push_string(RTYPE, "full")?;
+                }
+                if let Some(stable) = stable {
+                    msg.push_string(ISSTABLE, if *stable { "1" } else { "0" })?;
+                }
+                if let Some(info) = info {
+                    msg.push_string(INFO, info)?;
+                }
+                push_header(&mut msg, header, T_RESOURCES, wall_clock_secs)?;
             }
             Message::AskResources {
                 header,
@@ -116,12 +154,20 @@ impl Message {
                 push_header(&mut msg, header, T_GENHINT, wall_clock_secs)?;
             }
             Message::Other { header, kind } => {
-                if [T_STATUS, T_SHUTDONE, T_GENHINT, T_ASKRESOURCES, T_TAKEOVER]
-                    .contains(&kind.as_str())
+                if [
+                    T_STATUS,
+                    T_SHUTDONE,
+                    T_GENHINT,
+                    T_ASKRESOURCES,
+                    T_TAKEOVER,
+                    T_STARTING,
+                    T_RESOURCES,
+                ]
+                .contains(&kind.as_str())
                 {
                     return Err(WireError::FieldValue {
                         name: "t".to_owned(),
-                        problem: "\"status\", \"shutdone\", \"ha_genhint\", \"ask_resources\" and \"hb_takeover\" are sent as their own Message variants",
+                        problem: "\"status\", \"shutdone\", \"ha_genhint\", \"ask_resources\", \"hb_takeover\", \"starting\" and \"resource\" are sent as their own Message variants",
                     });
                 }
                 msg.push_string("t", kind)?;
@@ -154,6 +200,7 @@ impl Message {
                     failed: groups(msg, FAILED)?,
                     standby: groups(msg, STANDBY)?,
                     ping_nodes: ping_count(msg)?,
+                    lists_groups: optional_string(msg, LISTS)? == Some("1"),
                 })
             }
             T_SHUTDONE => Message::Shutdown(header),
@@ -171,6 +218,14 @@ impl Message {
             T_TAKEOVER => Message::Takeover {
                 header,
                 resources: optional_string(msg, RSC_HOLD)?.unwrap_or("all").to_owned(),
+            },
+            T_STARTING => Message::Starting(header),
+            T_RESOURCES => Message::Resources {
+                header,
+                held: required_string(msg, RSC_HOLD)?.to_owned(),
+                full: optional_string(msg, RTYPE)? == Some("full"),
+                stable: optional_string(msg, ISSTABLE)?.map(|word| word == "1"),
+                info: optional_string(msg, INFO)?.map(str::to_owned),
             },
             _ => Message::Other {
                 header,
