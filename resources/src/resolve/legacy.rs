@@ -14,7 +14,10 @@
 //! (heartbeat's wrappers map it the same way, and their callers then read
 //! the printed text).
 //!
-//! `IPaddr` and `IPaddr2` are not here: they run natively.
+//! `IPaddr` and `IPaddr2` are not here: they run natively. `Delay`,
+//! `IPsrcaddr`, `IPv6addr` and `SendArp` run natively too (the resolver's
+//! first step), and stay here as the OCF mapping for any form the native
+//! class declines.
 
 /// Parameters as a wrapper sets them: name and value, in order.
 type Params = Vec<(&'static str, String)>;

@@ -5,7 +5,9 @@
 //! word splits), [`Resolver::resolve`] tries in order:
 //!
 //! 1. A name served natively — `IPaddr`, `IPaddr2` (a bare IP address is
-//!    `IPaddr`) — with its arguments read by the native class's parser.
+//!    `IPaddr`), `IPv6addr`, `IPsrcaddr`, `SendArp`, `Delay`, and their
+//!    `ocf:heartbeat:` form when every parameter is one the native agent
+//!    knows — with its arguments read by the native class's parser.
 //! 2. One of the other names heartbeat ships a `resource.d` wrapper for
 //!    (`Filesystem`, `apache`, `Delay`, …; the `legacy` module): the
 //!    resource-agents OCF agent the wrapper would run, with the wrapper's
@@ -170,8 +172,9 @@ impl Resolver {
                 .ldirectord(spec, [(&script, script_probe), (&init, init_probe)])
                 .map_err(error);
         }
-        let hint = ["IPaddr", "IPaddr2"]
-            .into_iter()
+        let hint = NativeSpec::NAMES
+            .iter()
+            .copied()
             .chain(legacy::names())
             .find(|native| native.eq_ignore_ascii_case(&spec.name))
             .map(|native| format!(" (did you mean '{native}'?)"))
