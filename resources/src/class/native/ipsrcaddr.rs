@@ -12,7 +12,10 @@
 //!   `src ADDRESS`, keeping their gateway, protocol and metric;
 //! - stop puts the interface's primary address back as their `src` (what
 //!   the OCF agent does: the kernel's own routes carry it); a default route
-//!   with no `src` is already stopped, one with another `src` is an error;
+//!   with no `src`, or with the primary address as `src`, is already
+//!   stopped, one with another `src` is an error. (The OCF agent fails a
+//!   second stop, finding the primary address where it wants its own; a
+//!   stop here is idempotent, as OCF asks.)
 //! - monitor: running when the default route's `src` is ADDRESS.
 //!
 //! Routes are read and rewritten over rtnetlink by ha-net ([`Netlink`]).
@@ -190,7 +193,9 @@ impl IpSrcAddrAgent {
             return Ok(());
         };
         match default.info.preferred_source {
+            // What a stop leaves (the kernel's own choice) is stopped.
             None => return Ok(()),
+            Some(source) if Some(source) == routes.primary => return Ok(()),
             Some(source) if source != address => {
                 return Err(AgentErrorKind::Failed(format!(
                     "the default route's preferred source is {source}, not {address}"

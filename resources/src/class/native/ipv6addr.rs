@@ -53,8 +53,14 @@ impl Ipv6AddrSpec {
     pub fn from_args(args: &[String]) -> Result<Ipv6AddrSpec, String> {
         let usage = "expected IPv6addr::ADDRESS[/PREFIX[/NIC]]";
         let [arg] = args else {
+            let hint = if args.len() > 1 {
+                " (haresources splits words on '::', so write the address without it, \
+                 e.g. 2001:db8:0:0:0:0:0:10)"
+            } else {
+                ""
+            };
             return Err(format!(
-                "IPv6addr takes one argument, not {}; {usage}",
+                "IPv6addr takes one argument, not {}; {usage}{hint}",
                 args.len()
             ));
         };
@@ -429,6 +435,9 @@ mod tests {
             Some(Ok(full))
         );
         assert!(Ipv6AddrSpec::from_params(&args(&["ipv6addr=2001:db8::10", "x=1"])).is_none());
+        assert!(Ipv6AddrSpec::from_args(&args(&["2001:db8", "10"]))
+            .expect_err("split")
+            .contains("without it"));
         for (bad, expected) in [
             ("10.0.0.1", "not an IPv6 address"),
             ("2001:db8::10/129", "not 1-128"),
