@@ -262,7 +262,9 @@ impl Netlink {
                         AddressAttribute::Flags(flags) => Some(*flags),
                         _ => None,
                     })
-                    .unwrap_or_else(|| AddressFlags::from_bits_retain(u32::from(message.header.flags.bits())));
+                    .unwrap_or_else(|| {
+                        AddressFlags::from_bits_retain(u32::from(message.header.flags.bits()))
+                    });
                 Some(Ipv6Entry {
                     index: message.header.index,
                     address,

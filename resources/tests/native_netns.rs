@@ -117,9 +117,20 @@ fn ipsrcaddr_changes_the_routes_as_the_ocf_agent_does() {
         let began = Instant::now();
         let started = agent.start().await.map_err(|e| e.to_string());
         let took = began.elapsed();
-        (before, started, agent.monitor().await.expect("monitor"), took)
+        (
+            before,
+            started,
+            agent.monitor().await.expect("monitor"),
+            took,
+        )
     });
-    let (rc, ocf_took) = ocf(&real, "IPsrcaddr", "start", &[("ipaddress", "10.77.1.100")], &tmp);
+    let (rc, ocf_took) = ocf(
+        &real,
+        "IPsrcaddr",
+        "start",
+        &[("ipaddress", "10.77.1.100")],
+        &tmp,
+    );
     eprintln!(
         "IPsrcaddr start: native {} ms, OCF {} ms",
         start_ms.as_millis(),
@@ -128,9 +139,18 @@ fn ipsrcaddr_changes_the_routes_as_the_ocf_agent_does() {
     assert_eq!((health_before, started, rc), (Health::Stopped, Ok(()), 0));
     assert_eq!(health_after, Health::Running);
     let after_start = routes(&native);
-    assert!(after_start.contains(r#""prefsrc":"10.77.1.100""#), "{after_start}");
+    assert!(
+        after_start.contains(r#""prefsrc":"10.77.1.100""#),
+        "{after_start}"
+    );
     assert_eq!(after_start, routes(&real), "after start");
-    let (monitor_rc, _) = ocf(&real, "IPsrcaddr", "monitor", &[("ipaddress", "10.77.1.100")], &tmp);
+    let (monitor_rc, _) = ocf(
+        &real,
+        "IPsrcaddr",
+        "monitor",
+        &[("ipaddress", "10.77.1.100")],
+        &tmp,
+    );
     assert_eq!(monitor_rc, 0);
 
     let (stopped, stopped_again, health) = block_on_in(&native, || async {
@@ -139,8 +159,20 @@ fn ipsrcaddr_changes_the_routes_as_the_ocf_agent_does() {
         let second = agent.stop().await.map_err(|e| e.to_string());
         (first, second, agent.monitor().await.expect("monitor"))
     });
-    let (rc, _) = ocf(&real, "IPsrcaddr", "stop", &[("ipaddress", "10.77.1.100")], &tmp);
-    let (rc_again, _) = ocf(&real, "IPsrcaddr", "stop", &[("ipaddress", "10.77.1.100")], &tmp);
+    let (rc, _) = ocf(
+        &real,
+        "IPsrcaddr",
+        "stop",
+        &[("ipaddress", "10.77.1.100")],
+        &tmp,
+    );
+    let (rc_again, _) = ocf(
+        &real,
+        "IPsrcaddr",
+        "stop",
+        &[("ipaddress", "10.77.1.100")],
+        &tmp,
+    );
     eprintln!("IPsrcaddr: the OCF agent's second stop exits {rc_again}");
     assert_eq!((stopped, stopped_again, rc), (Ok(()), Ok(()), 0));
     assert_eq!(health, Health::Stopped);
@@ -155,7 +187,13 @@ fn ipsrcaddr_changes_the_routes_as_the_ocf_agent_does() {
             .await
             .expect_err("not here")
     });
-    let (rc, _) = ocf(&real, "IPsrcaddr", "start", &[("ipaddress", "10.77.1.150")], &tmp);
+    let (rc, _) = ocf(
+        &real,
+        "IPsrcaddr",
+        "start",
+        &[("ipaddress", "10.77.1.150")],
+        &tmp,
+    );
     assert!(
         matches!(missing.kind, AgentErrorKind::NotAvailable(_)),
         "{missing}"
@@ -205,7 +243,9 @@ fn two_hosts(tag: &str) -> (Lab, Host, Host) {
 fn arp_for(frames: &[(Vec<u8>, Instant)], address: Ipv4Addr) -> Vec<(u16, Instant)> {
     frames
         .iter()
-        .filter(|(f, _)| f.len() >= 28 && f[14..18] == address.octets() && f[24..28] == address.octets())
+        .filter(|(f, _)| {
+            f.len() >= 28 && f[14..18] == address.octets() && f[24..28] == address.octets()
+        })
         .map(|(f, at)| (u16::from_be_bytes([f[6], f[7]]), *at))
         .collect()
 }
@@ -253,8 +293,14 @@ fn sendarp_announces_as_the_ocf_agent_does() {
         assert_eq!((stop_rc, stopped_rc), (0, 7));
         (capture.join().expect("capture"), outcome)
     });
-    assert_eq!((before, after, stopped), (Health::Stopped, Health::Running, Health::Stopped));
-    assert!(start_ms < Duration::from_millis(200), "background rounds: {start_ms:?}");
+    assert_eq!(
+        (before, after, stopped),
+        (Health::Stopped, Health::Running, Health::Stopped)
+    );
+    assert!(
+        start_ms < Duration::from_millis(200),
+        "background rounds: {start_ms:?}"
+    );
     let ours = arp_for(&frames, native_vip);
     let theirs = arp_for(&frames, ocf_vip);
     let ops = |seen: &[(u16, Instant)]| {
@@ -313,8 +359,10 @@ fn ipv6_entry(host: &Host, address: &str) -> Option<String> {
 #[test]
 fn ipv6addr_adds_and_advertises_as_the_ocf_agent_does() {
     let (_lab, node, peer) = two_hosts("ipv6addr");
-    node.add_address("eth0", "2001:db8:77::1/64").expect("node v6");
-    peer.add_address("eth0", "2001:db8:77::2/64").expect("peer v6");
+    node.add_address("eth0", "2001:db8:77::1/64")
+        .expect("node v6");
+    peer.add_address("eth0", "2001:db8:77::2/64")
+        .expect("peer v6");
     node.ip(&["link", "set", "lo", "up"]).expect("lo up");
     let tmp = rsc_tmp("ipv6addr");
     let (frames, (health, start_ms, ocf_ms)) = std::thread::scope(|scope| {
@@ -329,7 +377,13 @@ fn ipv6addr_adds_and_advertises_as_the_ocf_agent_does() {
             tokio::time::sleep(Duration::from_millis(4500)).await;
             (health, took)
         });
-        let (rc, ocf_took) = ocf(&node, "IPv6addr", "start", &[("ipv6addr", "2001:db8:77::20")], &tmp);
+        let (rc, ocf_took) = ocf(
+            &node,
+            "IPv6addr",
+            "start",
+            &[("ipv6addr", "2001:db8:77::20")],
+            &tmp,
+        );
         assert_eq!(rc, 0);
         (capture.join().expect("capture"), (health, took, ocf_took))
     });
@@ -362,7 +416,13 @@ fn ipv6addr_adds_and_advertises_as_the_ocf_agent_does() {
     );
     assert_eq!(native_na.len(), ocf_na.len());
     assert_eq!(native_na.len(), 5);
-    assert!(native_na.iter().chain(&ocf_na).all(|(flags, _)| *flags == 0x20), "override only");
+    assert!(
+        native_na
+            .iter()
+            .chain(&ocf_na)
+            .all(|(flags, _)| *flags == 0x20),
+        "override only"
+    );
     assert!(spread(&native_na).abs_diff(spread(&ocf_na)) < Duration::from_millis(600));
 
     let (stopped, health) = block_on_in(&node, || async {
@@ -370,7 +430,13 @@ fn ipv6addr_adds_and_advertises_as_the_ocf_agent_does() {
         let stopped = agent.stop().await.map_err(|e| e.to_string());
         (stopped, agent.monitor().await.expect("monitor"))
     });
-    let (rc, _) = ocf(&node, "IPv6addr", "stop", &[("ipv6addr", "2001:db8:77::20")], &tmp);
+    let (rc, _) = ocf(
+        &node,
+        "IPv6addr",
+        "stop",
+        &[("ipv6addr", "2001:db8:77::20")],
+        &tmp,
+    );
     assert_eq!((stopped, health, rc), (Ok(()), Health::Stopped, 0));
     assert_eq!(ipv6_entry(&node, "2001:db8:77::10"), None);
     assert_eq!(ipv6_entry(&node, "2001:db8:77::20"), None);
@@ -392,7 +458,12 @@ fn delay_takes_its_time_like_the_ocf_agent_and_fails_past_its_timeout() {
         let running = agent.monitor().await.expect("monitor");
         let began = Instant::now();
         agent.stop().await.expect("stop");
-        (start, running, began.elapsed(), agent.monitor().await.expect("monitor"))
+        (
+            start,
+            running,
+            began.elapsed(),
+            agent.monitor().await.expect("monitor"),
+        )
     });
     let params = [("startdelay", "1"), ("stopdelay", "0.5"), ("mondelay", "0")];
     let lab = Lab::new("delay").expect("lab (needs root)");
@@ -411,10 +482,16 @@ fn delay_takes_its_time_like_the_ocf_agent_and_fails_past_its_timeout() {
     assert_eq!((rc_start, rc_running, rc_stop, rc_stopped), (0, 0, 0, 7));
     assert_eq!((running, stopped), (Health::Running, Health::Stopped));
     for took in [start, ocf_start] {
-        assert!(took >= Duration::from_secs(1) && took < Duration::from_secs(5), "{took:?}");
+        assert!(
+            took >= Duration::from_secs(1) && took < Duration::from_secs(5),
+            "{took:?}"
+        );
     }
     for took in [stop, ocf_stop] {
-        assert!(took >= Duration::from_millis(500) && took < Duration::from_secs(5), "{took:?}");
+        assert!(
+            took >= Duration::from_millis(500) && took < Duration::from_secs(5),
+            "{took:?}"
+        );
     }
 
     // A start delay past the start timeout fails the start, and the sleep
@@ -428,12 +505,11 @@ fn delay_takes_its_time_like_the_ocf_agent_and_fails_past_its_timeout() {
             }
             count
         });
-        let mut group = Group::new("g", vec![native_agent("Delay::3")]).with_timeouts(
-            ActionTimeouts {
+        let mut group =
+            Group::new("g", vec![native_agent("Delay::3")]).with_timeouts(ActionTimeouts {
                 start: Duration::from_millis(300),
                 ..ActionTimeouts::default()
-            },
-        );
+            });
         let error = group.start().await.expect_err("past its timeout");
         assert_eq!(ticks.await.expect("ticks"), 10);
         error

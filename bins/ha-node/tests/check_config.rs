@@ -501,7 +501,11 @@ fn ipsrcaddr_sendarp_delay_and_ipv6addr_run_natively_and_other_parameters_fall_b
     let lines: Vec<&str> = outcome.stdout.lines().collect();
     for line in &expected {
         let full = format!("{haresources}:{line}");
-        assert!(lines.contains(&full.as_str()), "{full}\nnot in:\n{}", outcome.stdout);
+        assert!(
+            lines.contains(&full.as_str()),
+            "{full}\nnot in:\n{}",
+            outcome.stdout
+        );
     }
     scratch.write("haresources", "node-a SendArp::10.77.0.100 Delay::x\n");
     scratch.expect_errors(&[

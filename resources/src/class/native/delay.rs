@@ -124,13 +124,17 @@ pub fn parse_seconds(name: &str, text: &str) -> Result<Duration, String> {
         && text.bytes().any(|b| b.is_ascii_digit());
     let expected = "expected seconds such as 10 or 2.5";
     if !valid {
-        return Err(format!("Delay: {name} '{text}' is not a number; {expected}"));
+        return Err(format!(
+            "Delay: {name} '{text}' is not a number; {expected}"
+        ));
     }
     let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
     let seconds: u64 = if whole.is_empty() {
         0
     } else {
-        whole.parse().map_err(|_| format!("Delay: {name} '{text}' is too large"))?
+        whole
+            .parse()
+            .map_err(|_| format!("Delay: {name} '{text}' is too large"))?
     };
     if seconds > MAX_DELAY_SECONDS {
         return Err(format!(
@@ -253,15 +257,24 @@ mod tests {
     fn defaults_follow_the_wrapper_and_the_ocf_agent() {
         let secs = Duration::from_secs;
         let bare = DelaySpec::from_args(&[]).expect("valid");
-        assert_eq!((bare.start, bare.stop, bare.monitor), (secs(10), secs(30), secs(30)));
+        assert_eq!(
+            (bare.start, bare.stop, bare.monitor),
+            (secs(10), secs(30), secs(30))
+        );
         let one = DelaySpec::from_args(&args(&["3"])).expect("valid");
         assert_eq!((one.start, one.stop), (secs(3), secs(30)));
         let two = DelaySpec::from_args(&args(&["2.5", "1"])).expect("valid");
-        assert_eq!((two.start, two.stop), (Duration::from_millis(2500), secs(1)));
+        assert_eq!(
+            (two.start, two.stop),
+            (Duration::from_millis(2500), secs(1))
+        );
         let ocf = DelaySpec::from_params(&args(&["mondelay=0"]))
             .expect("native")
             .expect("valid");
-        assert_eq!((ocf.start, ocf.stop, ocf.monitor), (secs(20), secs(30), secs(0)));
+        assert_eq!(
+            (ocf.start, ocf.stop, ocf.monitor),
+            (secs(20), secs(30), secs(0))
+        );
         assert!(DelaySpec::from_params(&args(&["startdelay=1", "other=2"])).is_none());
     }
 
@@ -274,10 +287,12 @@ mod tests {
         assert!(DelaySpec::from_args(&args(&["1", "2", "3"]))
             .expect_err("three")
             .contains("at most two"));
-        assert!(DelaySpec::from_params(&args(&["stopdelay=1", "stopdelay=2"]))
-            .expect("native")
-            .expect_err("twice")
-            .contains("given twice"));
+        assert!(
+            DelaySpec::from_params(&args(&["stopdelay=1", "stopdelay=2"]))
+                .expect("native")
+                .expect_err("twice")
+                .contains("given twice")
+        );
     }
 
     proptest! {

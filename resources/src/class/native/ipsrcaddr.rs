@@ -169,10 +169,15 @@ impl IpSrcAddrAgent {
             )));
         };
         if default.info.preferred_source == Some(address) {
-            log::info!("{}: the default route's source is already {address}", self.resource);
+            log::info!(
+                "{}: the default route's source is already {address}",
+                self.resource
+            );
             return Ok(());
         }
-        netlink.set_preferred_source(&routes.network, address).await?;
+        netlink
+            .set_preferred_source(&routes.network, address)
+            .await?;
         netlink.set_preferred_source(default, address).await?;
         log::info!(
             "{}: {address} is the preferred source of the default route through {}",
@@ -209,7 +214,9 @@ impl IpSrcAddrAgent {
                 routes.interface
             )));
         };
-        netlink.set_preferred_source(&routes.network, primary).await?;
+        netlink
+            .set_preferred_source(&routes.network, primary)
+            .await?;
         netlink.set_preferred_source(default, primary).await?;
         Ok(())
     }

@@ -84,7 +84,9 @@ impl Ipv6AddrSpec {
             Err(message) => return Some(Err(message)),
         };
         let Some(ipv6addr) = params.get("ipv6addr") else {
-            return Some(Err("ocf:heartbeat:IPv6addr needs ipv6addr=ADDRESS".to_string()));
+            return Some(Err(
+                "ocf:heartbeat:IPv6addr needs ipv6addr=ADDRESS".to_string()
+            ));
         };
         // The agent's legacy form ADDRESS/PREFIX; cidr_netmask wins.
         let (address, legacy_prefix) = match ipv6addr.split_once('/') {
@@ -111,9 +113,7 @@ impl Ipv6AddrSpec {
         let prefix = prefix
             .map(|text| match text.parse::<u8>() {
                 Ok(length @ 1..=128) if text.len() <= 3 => Ok(length),
-                _ => Err(format!(
-                    "IPv6addr: prefix length '{text}' is not 1-128"
-                )),
+                _ => Err(format!("IPv6addr: prefix length '{text}' is not 1-128")),
             })
             .transpose()?;
         if let Some(name) = interface {
@@ -199,7 +199,8 @@ fn place(
         .filter(|e| e.address != spec.address)
         .find_map(|e| {
             let prefix = spec.prefix.unwrap_or(e.prefix);
-            (prefix > 0 && same_prefix(e.address, spec.address, prefix)).then_some((e.index, prefix))
+            (prefix > 0 && same_prefix(e.address, spec.address, prefix))
+                .then_some((e.index, prefix))
         });
     let (index, prefix) = match (matching, wanted, spec.prefix) {
         (Some(found), _, _) => found,
@@ -257,7 +258,11 @@ impl Ipv6AddrAgent {
     async fn start_inner(&self) -> Result<(), AgentErrorKind> {
         let netlink = Netlink::connect()?;
         if self.ours(&netlink).await?.iter().any(|e| !e.dad_failed) {
-            log::info!("{}: {} is already configured", self.resource, self.spec.address);
+            log::info!(
+                "{}: {} is already configured",
+                self.resource,
+                self.spec.address
+            );
             return Ok(());
         }
         let links = netlink.links().await?;
@@ -279,7 +284,11 @@ impl Ipv6AddrAgent {
             self.spec.address
         );
         self.await_dad(&netlink, &interface).await?;
-        match links.iter().find(|l| l.index == index).and_then(|l| l.mac.filter(|_| l.arp_capable)) {
+        match links
+            .iter()
+            .find(|l| l.index == index)
+            .and_then(|l| l.mac.filter(|_| l.arp_capable))
+        {
             Some(mac) => self.advertise(index, &interface, mac),
             None => log::info!(
                 "{}: {interface} has no link-layer address; no neighbour advertisement sent",
@@ -328,7 +337,10 @@ impl Ipv6AddrAgent {
         let sender = match NaSender::open(index, mac, self.spec.address) {
             Ok(sender) => sender,
             Err(error) => {
-                log::warn!("{}: cannot open a packet socket on {interface}: {error}", self.resource);
+                log::warn!(
+                    "{}: cannot open a packet socket on {interface}: {error}",
+                    self.resource
+                );
                 return;
             }
         };
@@ -338,8 +350,9 @@ impl Ipv6AddrAgent {
                 self.resource
             );
         }
-        self.announcer
-            .replace(tokio::spawn(sender.announce_rest(IPV6ADDR_SCHEDULE, interface.to_string())));
+        self.announcer.replace(tokio::spawn(
+            sender.announce_rest(IPV6ADDR_SCHEDULE, interface.to_string()),
+        ));
     }
 
     async fn stop_inner(&self) -> Result<(), AgentErrorKind> {
@@ -353,11 +366,13 @@ impl Ipv6AddrAgent {
 
     async fn monitor_inner(&self) -> Result<Health, AgentErrorKind> {
         let netlink = Netlink::connect()?;
-        Ok(if self.ours(&netlink).await?.iter().any(|e| !e.dad_failed) {
-            Health::Running
-        } else {
-            Health::Stopped
-        })
+        Ok(
+            if self.ours(&netlink).await?.iter().any(|e| !e.dad_failed) {
+                Health::Running
+            } else {
+                Health::Stopped
+            },
+        )
     }
 }
 
@@ -431,7 +446,11 @@ mod tests {
             Some(Ok(full.clone()))
         );
         assert_eq!(
-            Ipv6AddrSpec::from_params(&args(&["ipv6addr=2001:db8::10/48", "cidr_netmask=64", "nic=eth0"])),
+            Ipv6AddrSpec::from_params(&args(&[
+                "ipv6addr=2001:db8::10/48",
+                "cidr_netmask=64",
+                "nic=eth0"
+            ])),
             Some(Ok(full))
         );
         assert!(Ipv6AddrSpec::from_params(&args(&["ipv6addr=2001:db8::10", "x=1"])).is_none());
@@ -453,8 +472,18 @@ mod tests {
 
     fn entry_world() -> Vec<LinkInfo> {
         vec![
-            LinkInfo { index: 1, name: "lo".into(), mac: None, arp_capable: false },
-            LinkInfo { index: 2, name: "eth0".into(), mac: Some([2, 0, 0, 0, 0, 2]), arp_capable: true },
+            LinkInfo {
+                index: 1,
+                name: "lo".into(),
+                mac: None,
+                arp_capable: false,
+            },
+            LinkInfo {
+                index: 2,
+                name: "eth0".into(),
+                mac: Some([2, 0, 0, 0, 0, 2]),
+                arp_capable: true,
+            },
         ]
     }
 
@@ -472,9 +501,15 @@ mod tests {
         ));
         let links = entry_world();
         let spec = Ipv6AddrSpec::from_args(&args(&["2001:db8:6::10/48/eth0"])).expect("valid");
-        assert_eq!(place(&spec, &links, &[]).expect("nic and prefix"), (2, "eth0".into(), 48));
+        assert_eq!(
+            place(&spec, &links, &[]).expect("nic and prefix"),
+            (2, "eth0".into(), 48)
+        );
         let bare = Ipv6AddrSpec::from_args(&args(&["2001:db8:6::10"])).expect("valid");
-        assert!(matches!(place(&bare, &links, &[]), Err(AgentErrorKind::NotAvailable(_))));
+        assert!(matches!(
+            place(&bare, &links, &[]),
+            Err(AgentErrorKind::NotAvailable(_))
+        ));
     }
 
     proptest! {

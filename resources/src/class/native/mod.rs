@@ -73,8 +73,14 @@ impl NativeSpec {
     }
 
     /// The names served natively in heartbeat's positional form.
-    pub const NAMES: &'static [&'static str] =
-        &["IPaddr", "IPaddr2", "IPv6addr", "IPsrcaddr", "SendArp", "Delay"];
+    pub const NAMES: &'static [&'static str] = &[
+        "IPaddr",
+        "IPaddr2",
+        "IPv6addr",
+        "IPsrcaddr",
+        "SendArp",
+        "Delay",
+    ];
 
     /// The resource type name, e.g. `IPaddr2`.
     pub fn name(&self) -> &'static str {

@@ -51,7 +51,9 @@ impl SendArpSpec {
             ));
         };
         let Some((address, interface)) = arg.split_once('/') else {
-            return Err(format!("SendArp argument '{arg}' has no interface; {usage}"));
+            return Err(format!(
+                "SendArp argument '{arg}' has no interface; {usage}"
+            ));
         };
         SendArpSpec::new(address, interface, true)
     }
@@ -65,7 +67,7 @@ impl SendArpSpec {
         };
         let (Some(ip), Some(nic)) = (params.get("ip"), params.get("nic")) else {
             return Some(Err(
-                "ocf:heartbeat:SendArp needs ip=ADDRESS and nic=INTERFACE".to_string()
+                "ocf:heartbeat:SendArp needs ip=ADDRESS and nic=INTERFACE".to_string(),
             ));
         };
         let background = params.get("background").is_none_or(params::is_true);
@@ -113,12 +115,12 @@ impl SendArpSpec {
 /// A unicast IPv4 address, or a message naming `agent`.
 pub(crate) fn parse_unicast(agent: &str, text: &str) -> Result<Ipv4Addr, String> {
     let address: Ipv4Addr = text.parse().map_err(|_| {
-        format!("{agent}: '{text}' is not an IPv4 address; expected a dotted quad such as 192.168.1.10")
+        format!(
+            "{agent}: '{text}' is not an IPv4 address; expected a dotted quad such as 192.168.1.10"
+        )
     })?;
     if address.octets()[0] == 0 || address.is_multicast() || address.is_broadcast() {
-        return Err(format!(
-            "{agent}: {address} is not a unicast IPv4 address"
-        ));
+        return Err(format!("{agent}: {address} is not a unicast IPv4 address"));
     }
     Ok(address)
 }
@@ -159,7 +161,9 @@ impl SendArpAgent {
             .await?
             .into_iter()
             .find(|l| &l.name == name)
-            .ok_or_else(|| AgentErrorKind::NotAvailable(format!("interface {name} does not exist")))?;
+            .ok_or_else(|| {
+                AgentErrorKind::NotAvailable(format!("interface {name} does not exist"))
+            })?;
         let mac = link.mac.filter(|_| link.arp_capable).ok_or_else(|| {
             AgentErrorKind::NotAvailable(format!("interface {name} does not do ARP"))
         })?;
@@ -254,9 +258,10 @@ mod tests {
             .expect("valid");
         assert_eq!(positional, ocf);
         assert!(positional.background);
-        let foreground = SendArpSpec::from_params(&args(&["ip=10.0.0.5", "nic=eth1", "background=no"]))
-            .expect("native")
-            .expect("valid");
+        let foreground =
+            SendArpSpec::from_params(&args(&["ip=10.0.0.5", "nic=eth1", "background=no"]))
+                .expect("native")
+                .expect("valid");
         assert!(!foreground.background);
         assert!(SendArpSpec::from_params(&args(&["ip=10.0.0.5", "nic=eth1", "x=1"])).is_none());
         for (bad, expected) in [

@@ -218,8 +218,9 @@ impl IpAddrAgent {
                 self.resource
             );
         }
-        self.announcer
-            .replace(tokio::spawn(sender.announce_rest(self.arp, interface.to_string())));
+        self.announcer.replace(tokio::spawn(
+            sender.announce_rest(self.arp, interface.to_string()),
+        ));
     }
 
     async fn stop_inner(&self) -> Result<(), AgentErrorKind> {
