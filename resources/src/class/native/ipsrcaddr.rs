@@ -16,7 +16,9 @@
 //!   stopped, one with another `src` is an error. (The OCF agent fails a
 //!   second stop, finding the primary address where it wants its own; a
 //!   stop here is idempotent, as OCF asks.)
-//! - monitor: running when the default route's `src` is ADDRESS.
+//! - monitor: running when the default route's `src` is ADDRESS (an
+//!   address not configured here reads as stopped, where the OCF agent
+//!   answers "not installed").
 //!
 //! Routes are read and rewritten over rtnetlink by ha-net ([`Netlink`]).
 

@@ -116,3 +116,55 @@ impl NativeSpec {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn args(list: &[&str]) -> Vec<String> {
+        list.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn the_ocf_form_is_native_only_with_known_parameters() {
+        let native = |name: &str, list: &[&str]| NativeSpec::lookup(name, &args(list));
+        assert!(matches!(
+            native("ocf:heartbeat:Delay", &["startdelay=1"]),
+            Some(Ok(NativeSpec::Delay(_)))
+        ));
+        assert!(native("ocf:heartbeat:Delay", &["startdelay=1", "foo=2"]).is_none());
+        assert!(native(
+            "ocf:heartbeat:IPsrcaddr",
+            &["ipaddress=10.0.0.1", "table=main"]
+        )
+        .is_none());
+        assert!(native("ocf:heartbeat:Dummy", &[]).is_none());
+        assert!(native("Filesystem", &["/dev/sda1", "/data"]).is_none());
+        let described = native("IPsrcaddr", &["10.0.0.1"])
+            .expect("native")
+            .expect("valid")
+            .describe();
+        assert_eq!(
+            described,
+            "native IPsrcaddr: 10.0.0.1 as the default route's source"
+        );
+    }
+
+    proptest! {
+        #[test]
+        fn any_arguments_are_read_or_refused_without_panic(
+            pick in 0usize..NativeSpec::NAMES.len(),
+            ocf in any::<bool>(),
+            list in proptest::collection::vec("\\PC{0,40}", 0..4),
+        ) {
+            let base = NativeSpec::NAMES[pick];
+            let name = if ocf { format!("ocf:heartbeat:{base}") } else { base.to_string() };
+            match NativeSpec::lookup(&name, &list) {
+                Some(Ok(spec)) => prop_assert!(spec.describe().starts_with("native ")),
+                Some(Err(message)) => prop_assert!(!message.is_empty()),
+                None => prop_assert!(ocf),
+            }
+        }
+    }
+}
