@@ -364,6 +364,9 @@ fn ipv6addr_adds_and_advertises_as_the_ocf_agent_does() {
     peer.add_address("eth0", "2001:db8:77::2/64")
         .expect("peer v6");
     node.ip(&["link", "set", "lo", "up"]).expect("lo up");
+    // Duplicate address detection as on a real host (the lab turns it off).
+    node.sysctl("net.ipv6.conf.eth0.accept_dad", "1")
+        .expect("DAD on");
     let tmp = rsc_tmp("ipv6addr");
     let (frames, (health, start_ms, ocf_ms)) = std::thread::scope(|scope| {
         let capture = scope.spawn(|| capture(&peer, 0x86dd, Duration::from_millis(15_000)));
@@ -440,6 +443,50 @@ fn ipv6addr_adds_and_advertises_as_the_ocf_agent_does() {
     assert_eq!((stopped, health, rc), (Ok(()), Health::Stopped, 0));
     assert_eq!(ipv6_entry(&node, "2001:db8:77::10"), None);
     assert_eq!(ipv6_entry(&node, "2001:db8:77::20"), None);
+
+    // An address the peer already holds: duplicate address detection
+    // fails the start, and the address does not stay.
+    peer.add_address("eth0", "2001:db8:77::30/64")
+        .expect("peer holds ::30");
+    let (failed, took) = block_on_in(&node, || async {
+        let began = Instant::now();
+        let failed = native_agent("IPv6addr::2001:db8:77:0:0:0:0:30")
+            .start()
+            .await
+            .expect_err("duplicate");
+        (failed.to_string(), began.elapsed())
+    });
+    let (rc, ocf_took) = ocf(
+        &node,
+        "IPv6addr",
+        "start",
+        &[("ipv6addr", "2001:db8:77::30")],
+        &tmp,
+    );
+    eprintln!(
+        "IPv6addr start of a duplicate: native fails in {} ms, OCF exits {rc} in {} ms",
+        took.as_millis(),
+        ocf_took.as_millis()
+    );
+    assert!(
+        failed.contains("duplicate address detection failed"),
+        "{failed}"
+    );
+    // The OCF agent reports success and leaves the duplicate configured,
+    // marked by the kernel (a difference: the native start fails).
+    let left = ipv6_entry(&node, "2001:db8:77::30");
+    eprintln!("the OCF agent leaves {left:?}");
+    assert_eq!(rc, 0);
+    assert!(left.is_some_and(|entry| entry.contains("dadfailed")));
+    let (rc, _) = ocf(
+        &node,
+        "IPv6addr",
+        "stop",
+        &[("ipv6addr", "2001:db8:77::30")],
+        &tmp,
+    );
+    assert_eq!(rc, 0);
+    assert_eq!(ipv6_entry(&node, "2001:db8:77::30"), None);
 }
 
 #[test]

@@ -9,7 +9,8 @@
 //! - start: an address already configured anywhere is success; else add
 //!   it, wait for duplicate address detection to finish (up to 5 s, as the
 //!   OCF agent's five tries a second apart; a duplicate fails the start and
-//!   the address is removed), then advertise it: 5 unsolicited neighbour
+//!   the address is removed — the OCF agent reports success and leaves the
+//!   kernel's `dadfailed` address behind), then advertise it: 5 unsolicited neighbour
 //!   advertisements 1 s apart, the first at once, the rest in the
 //!   background (the OCF agent sends all five before it returns);
 //! - stop: remove it from every interface; monitor: running when it is
