@@ -32,7 +32,8 @@
 //! no /etc/init.d/NAME` (or `… is not executable`, `… is not a regular file`).
 //!
 //! [`Resolver::resolve_all`] resolves a whole file and checks what only the
-//! resolved file shows: no address managed by two native IP resources.
+//! resolved file shows: no address managed by two native IP resources
+//! (IPaddr, IPaddr2, IPv6addr).
 
 mod legacy;
 mod ocf_conf;
@@ -40,7 +41,7 @@ mod ocf_conf;
 mod tests;
 
 use std::collections::HashMap;
-use std::net::Ipv4Addr;
+use std::net::IpAddr;
 use std::path::PathBuf;
 
 use ha_conf::{ConfigError, ConfigErrors, Diagnostics, Location};
@@ -297,24 +298,29 @@ impl Resolver {
     ) -> Result<Vec<ResolvedGroup>, ConfigErrors> {
         let mut diagnostics = Diagnostics::new();
         let mut groups = Vec::new();
-        let mut addresses: HashMap<Ipv4Addr, Location> = HashMap::new();
+        let mut addresses: HashMap<IpAddr, Location> = HashMap::new();
         for group in &haresources.groups {
             let mut resolved = Vec::new();
             for resource in &group.resources {
                 let Some(found) = diagnostics.take(self.resolve(resource)) else {
                     continue;
                 };
-                if let Resolved::Native(NativeSpec::IpAddr(ip)) = &found {
-                    if let Some(earlier) = addresses.get(&ip.address) {
+                let managed = match &found {
+                    Resolved::Native(NativeSpec::IpAddr(ip)) => Some(IpAddr::V4(ip.address)),
+                    Resolved::Native(NativeSpec::Ipv6Addr(ip)) => Some(IpAddr::V6(ip.address)),
+                    _ => None,
+                };
+                if let Some(address) = managed {
+                    if let Some(earlier) = addresses.get(&address) {
                         diagnostics.push(ConfigError {
                             location: resource.location.clone(),
                             message: format!(
-                                "address {} is already managed by the resource on line {}",
-                                ip.address, earlier.line
+                                "address {address} is already managed by the resource on line {}",
+                                earlier.line
                             ),
                         });
                     } else {
-                        addresses.insert(ip.address, resource.location.clone());
+                        addresses.insert(address, resource.location.clone());
                     }
                 }
                 resolved.push(found);
