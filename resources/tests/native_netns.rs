@@ -132,8 +132,8 @@ fn ipsrcaddr_changes_the_routes_as_the_ocf_agent_does() {
         &tmp,
     );
     eprintln!(
-        "IPsrcaddr start: native {} ms, OCF {} ms",
-        start_ms.as_millis(),
+        "IPsrcaddr start: native {} µs, OCF {} ms",
+        start_ms.as_micros(),
         ocf_took.as_millis()
     );
     assert_eq!((health_before, started, rc), (Health::Stopped, Ok(()), 0));
@@ -283,8 +283,8 @@ fn sendarp_announces_as_the_ocf_agent_does() {
         let (monitor_rc, _) = ocf(&node, "SendArp", "monitor", &params, &tmp);
         assert_eq!(monitor_rc, 0);
         eprintln!(
-            "SendArp start: native {} ms, OCF {} ms",
-            outcome.2.as_millis(),
+            "SendArp start: native {} µs, OCF {} ms",
+            outcome.2.as_micros(),
             ocf_took.as_millis()
         );
         std::thread::sleep(Duration::from_millis(1500));
