@@ -54,11 +54,19 @@ fn native_agent(word: &str) -> Arc<dyn Agent> {
     build_agent(spec, &Resolver::default(), ActionTimeouts::default()).expect("builds")
 }
 
-/// A scratch `HA_RSCTMP` for the OCF agents' state files.
-fn rsc_tmp(tag: &str) -> PathBuf {
+/// A scratch `HA_RSCTMP` for the OCF agents' state files, removed on drop.
+struct RscTmp(PathBuf);
+
+impl Drop for RscTmp {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn rsc_tmp(tag: &str) -> RscTmp {
     let dir = std::env::temp_dir().join(format!("ha-native-{tag}-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("rsctmp");
-    dir
+    RscTmp(dir)
 }
 
 /// Runs resource-agents' `agent` `action` inside `host` with `params`;
@@ -68,13 +76,13 @@ fn ocf(
     agent: &str,
     action: &str,
     params: &[(&str, &str)],
-    tmp: &PathBuf,
+    tmp: &RscTmp,
 ) -> (i32, Duration) {
     let mut command = host.command(format!("{OCF_ROOT}/resource.d/heartbeat/{agent}"));
     command
         .arg(action)
         .env("OCF_ROOT", OCF_ROOT)
-        .env("HA_RSCTMP", tmp)
+        .env("HA_RSCTMP", &tmp.0)
         .env("OCF_RESOURCE_INSTANCE", format!("{agent}_test"))
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null());
