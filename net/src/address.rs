@@ -1,8 +1,9 @@
 //! Links and addresses over rtnetlink, in two shapes:
 //!
 //! - [`Netlink`]: the whole namespace — every link, every IPv4 address with
-//!   its label, an address added with a prefix, an optional broadcast and a
-//!   label, one deleted. What a service-address agent decides with.
+//!   its label, every IPv6 address with its DAD state, an address added
+//!   with a prefix, an optional broadcast and a label, one deleted. What a
+//!   service-address agent decides with.
 //! - [`InterfaceAddresses`]: the addresses of one named interface, both
 //!   families, listed, added as host addresses (/32, /128) and removed, as
 //!   an LVS-DR real server keeps its virtual IPs on `lo`.
@@ -14,10 +15,12 @@
 //! it, which is what a test bed of namespaces needs.
 
 use std::io;
-use std::net::{IpAddr, Ipv4Addr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use futures::TryStreamExt;
-use rtnetlink::packet_route::address::{AddressAttribute, AddressMessage};
+use rtnetlink::packet_route::address::{
+    AddressAttribute, AddressFlags, AddressHeaderFlags, AddressMessage,
+};
 use rtnetlink::packet_route::link::{LinkAttribute, LinkFlags, LinkMessage};
 use rtnetlink::packet_route::AddressFamily;
 use rtnetlink::Handle;
@@ -42,7 +45,7 @@ pub enum AddressError {
 }
 
 impl AddressError {
-    fn netlink(operation: impl Into<String>, error: rtnetlink::Error) -> Self {
+    pub(crate) fn netlink(operation: impl Into<String>, error: rtnetlink::Error) -> Self {
         AddressError::Netlink {
             operation: operation.into(),
             message: error_text(&error),
@@ -80,6 +83,32 @@ pub struct AddrInfo {
 pub struct AddressEntry {
     /// The decoded address.
     pub info: AddrInfo,
+    message: AddressMessage,
+}
+
+impl AddressEntry {
+    /// Whether the kernel marks it secondary (another address of the same
+    /// subnet on the interface came first and is its primary).
+    pub fn is_secondary(&self) -> bool {
+        self.message
+            .header
+            .flags
+            .contains(AddressHeaderFlags::Secondary)
+    }
+}
+
+/// One IPv6 address configured on an interface, with its DAD state.
+pub struct Ipv6Entry {
+    /// Interface index.
+    pub index: u32,
+    /// The address.
+    pub address: Ipv6Addr,
+    /// Its prefix length.
+    pub prefix: u8,
+    /// Duplicate address detection has not finished yet.
+    pub tentative: bool,
+    /// Duplicate address detection found the address in use elsewhere.
+    pub dad_failed: bool,
     message: AddressMessage,
 }
 
@@ -176,6 +205,11 @@ impl Netlink {
         Ok(Netlink { handle: connect()? })
     }
 
+    /// The library's handle, for the other modules' requests.
+    pub(crate) fn handle(&self) -> &Handle {
+        &self.handle
+    }
+
     /// Every link of this namespace.
     pub async fn links(&self) -> Result<Vec<LinkInfo>, AddressError> {
         let messages: Vec<LinkMessage> = self
@@ -203,6 +237,52 @@ impl Netlink {
             .filter(|m| m.header.family == AddressFamily::Inet)
             .filter_map(|message| address_info(&message).map(|info| AddressEntry { info, message }))
             .collect())
+    }
+
+    /// Every IPv6 address of this namespace.
+    pub async fn ipv6_addresses(&self) -> Result<Vec<Ipv6Entry>, AddressError> {
+        let mut request = self.handle.address().get();
+        request.message_mut().header.family = AddressFamily::Inet6;
+        let messages: Vec<AddressMessage> = request
+            .execute()
+            .try_collect()
+            .await
+            .map_err(|e| AddressError::netlink("list addresses", e))?;
+        Ok(messages
+            .into_iter()
+            .filter(|m| m.header.family == AddressFamily::Inet6)
+            .filter_map(|message| {
+                let IpAddr::V6(address) = address_of(&message)? else {
+                    return None;
+                };
+                let flags = message
+                    .attributes
+                    .iter()
+                    .find_map(|a| match a {
+                        AddressAttribute::Flags(flags) => Some(*flags),
+                        _ => None,
+                    })
+                    .unwrap_or_else(|| {
+                        AddressFlags::from_bits_retain(u32::from(message.header.flags.bits()))
+                    });
+                Some(Ipv6Entry {
+                    index: message.header.index,
+                    address,
+                    prefix: message.header.prefix_len,
+                    tentative: flags.contains(AddressFlags::Tentative),
+                    dad_failed: flags.contains(AddressFlags::Dadfailed),
+                    message,
+                })
+            })
+            .collect())
+    }
+
+    /// Deletes a listed IPv6 address; one already gone is success.
+    pub async fn delete_ipv6(&self, entry: Ipv6Entry) -> Result<(), AddressError> {
+        let operation = format!("delete {}/{}", entry.address, entry.prefix);
+        delete_address(&self.handle, entry.message)
+            .await
+            .map_err(|e| AddressError::netlink(operation, e))
     }
 
     /// Adds an address; one already there is success.

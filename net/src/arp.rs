@@ -6,7 +6,8 @@
 //! socket (the kernel adds the Ethernet header). Neighbours that already
 //! cache the address update it; with `arp_accept` they also learn it.
 //! The first round goes at once ([`ArpSender::announce`]), the others on
-//! an [`ArpSchedule`] ([`ArpSender::announce_rest`]).
+//! an [`ArpSchedule`] ([`ArpSender::announce_rest`]); that schedule and
+//! its loop ([`announce_rest`]) serve IPv6's neighbour advertisements too.
 
 use std::io;
 use std::net::Ipv4Addr;
@@ -69,6 +70,38 @@ fn arp_packet(op: ArpOp, mac: [u8; 6], address: Ipv4Addr) -> [u8; 28] {
     packet
 }
 
+/// An AF_PACKET datagram socket of the calling thread's network namespace
+/// for `ethertype` frames, and the address that sends them out of
+/// interface `ifindex` to `destination_mac` (the kernel adds the Ethernet
+/// header).
+pub(crate) fn link_socket(
+    ethertype: u16,
+    ifindex: u32,
+    destination_mac: [u8; 6],
+) -> io::Result<(Socket, SockAddr)> {
+    let protocol = Protocol::from(i32::from(ethertype.to_be()));
+    let socket = Socket::new(Domain::PACKET, Type::DGRAM, Some(protocol))?;
+    let ifindex = i32::try_from(ifindex)
+        .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "interface index out of range"))?;
+    let mut storage = SockAddrStorage::zeroed();
+    // SAFETY: sockaddr_ll is one of this platform's sockaddr types and
+    // fits in sockaddr_storage; every field is written below.
+    let link = unsafe { storage.view_as::<libc::sockaddr_ll>() };
+    link.sll_family = libc::AF_PACKET as libc::sa_family_t;
+    link.sll_protocol = ethertype.to_be();
+    link.sll_ifindex = ifindex;
+    link.sll_hatype = ARPHRD_ETHER;
+    link.sll_pkttype = 0;
+    link.sll_halen = 6;
+    link.sll_addr = [0; 8];
+    link.sll_addr[..6].copy_from_slice(&destination_mac);
+    let length = std::mem::size_of::<libc::sockaddr_ll>() as libc::socklen_t;
+    // SAFETY: the storage holds an initialised sockaddr_ll of `length` bytes
+    // and its family says AF_PACKET.
+    let destination = unsafe { SockAddr::new(storage, length) };
+    Ok((socket, destination))
+}
+
 /// An AF_PACKET socket that broadcasts gratuitous ARP for one address on
 /// one interface.
 pub struct ArpSender {
@@ -82,27 +115,7 @@ impl ArpSender {
     /// Opens the socket in the calling thread's network namespace, to
     /// announce `address` at `mac` on interface `ifindex`.
     pub fn open(ifindex: u32, mac: [u8; 6], address: Ipv4Addr) -> io::Result<Self> {
-        let protocol = Protocol::from(i32::from(ETH_P_ARP.to_be()));
-        let socket = Socket::new(Domain::PACKET, Type::DGRAM, Some(protocol))?;
-        let ifindex = i32::try_from(ifindex).map_err(|_| {
-            io::Error::new(io::ErrorKind::InvalidInput, "interface index out of range")
-        })?;
-        let mut storage = SockAddrStorage::zeroed();
-        // SAFETY: sockaddr_ll is one of this platform's sockaddr types and
-        // fits in sockaddr_storage; every field is written below.
-        let link = unsafe { storage.view_as::<libc::sockaddr_ll>() };
-        link.sll_family = libc::AF_PACKET as libc::sa_family_t;
-        link.sll_protocol = ETH_P_ARP.to_be();
-        link.sll_ifindex = ifindex;
-        link.sll_hatype = ARPHRD_ETHER;
-        link.sll_pkttype = 0;
-        link.sll_halen = 6;
-        link.sll_addr = [0; 8];
-        link.sll_addr[..6].copy_from_slice(&BROADCAST_MAC);
-        let length = std::mem::size_of::<libc::sockaddr_ll>() as libc::socklen_t;
-        // SAFETY: the storage holds an initialised sockaddr_ll of `length` bytes
-        // and its family says AF_PACKET.
-        let destination = unsafe { SockAddr::new(storage, length) };
+        let (socket, destination) = link_socket(ETH_P_ARP, ifindex, BROADCAST_MAC)?;
         Ok(ArpSender {
             socket,
             destination,
@@ -123,14 +136,36 @@ impl ArpSender {
     /// Sends the rounds of `schedule` after the first, `schedule.interval`
     /// apart, logging a failed one with `interface`'s name.
     pub async fn announce_rest(self, schedule: ArpSchedule, interface: String) {
-        for _ in 1..schedule.count {
-            tokio::time::sleep(schedule.interval).await;
-            if let Err(error) = self.announce() {
-                log::warn!(
-                    "gratuitous ARP for {} on {interface} failed: {error}",
-                    self.address
-                );
-            }
+        announce_rest(self, schedule, interface).await;
+    }
+}
+
+impl Announce for ArpSender {
+    fn announce(&self) -> io::Result<()> {
+        ArpSender::announce(self)
+    }
+
+    fn what(&self) -> String {
+        format!("gratuitous ARP for {}", self.address)
+    }
+}
+
+/// One round of telling the LAN where an address is: gratuitous ARP here,
+/// an unsolicited neighbour advertisement in [`crate::ndp`].
+pub trait Announce: Send + 'static {
+    /// Sends one round.
+    fn announce(&self) -> io::Result<()>;
+    /// What it announces, for log lines (`gratuitous ARP for 10.0.0.5`).
+    fn what(&self) -> String;
+}
+
+/// Sends the rounds of `schedule` after the first, `schedule.interval`
+/// apart, logging a failed one with `interface`'s name.
+pub async fn announce_rest<A: Announce>(sender: A, schedule: ArpSchedule, interface: String) {
+    for _ in 1..schedule.count {
+        tokio::time::sleep(schedule.interval).await;
+        if let Err(error) = sender.announce() {
+            log::warn!("{} on {interface} failed: {error}", sender.what());
         }
     }
 }

@@ -43,8 +43,8 @@ pub fn build_group(
 
 /// The group of an already resolved haresources line, each resource
 /// monitored as `monitoring` says (its monitor limited by its own timeout)
-/// and described in status by how it runs. An OCF resource's actions are
-/// limited by its agent's meta-data timeouts ([`advised_timeouts`]), the
+/// and described in status by how it runs. An OCF or native resource's
+/// actions are limited by its agent's meta-data timeouts ([`advised_timeouts`]), the
 /// monitoring file's monitor timeout first.
 pub fn monitored_group_of(
     resolved: &ResolvedGroup,
@@ -58,7 +58,7 @@ pub fn monitored_group_of(
     for (spec, resolved) in resolved.resources() {
         let plan = monitoring.plan(&spec.text);
         let advised = match resolved {
-            Resolved::Ocf(_) => advised_timeouts(
+            Resolved::Ocf(_) | Resolved::Native(_) => advised_timeouts(
                 &MetaData::parse(&resolved.agent(&spec.text, timeouts).meta_data()),
                 timeouts,
             ),

@@ -27,7 +27,10 @@ pub mod resolve;
 
 pub use agent::{Action, Agent, AgentError, AgentErrorKind, Health};
 pub use build::{build_agent, build_group, group_of, monitored_group_of};
-pub use class::native::{ArpSchedule, IpAddrAgent, IpAddrSpec, IpAddrStyle, NativeSpec};
+pub use class::native::{
+    ArpSchedule, DelayAgent, DelaySpec, IpAddrAgent, IpAddrSpec, IpAddrStyle, IpSrcAddrAgent,
+    IpSrcAddrSpec, Ipv6AddrAgent, Ipv6AddrSpec, NativeSpec, SendArpAgent, SendArpSpec,
+};
 pub use class::Resolved;
 pub use group::{ActionTimeouts, Group, GroupError};
 pub use haresources::{parse_haresources, GroupSpec, Haresources, ResourceSpec};

@@ -461,6 +461,68 @@ fn each_resource_is_said_how_it_will_run() {
 }
 
 #[test]
+fn ipsrcaddr_sendarp_delay_and_ipv6addr_run_natively_and_other_parameters_fall_back() {
+    let scratch = Scratch::new("native-four");
+    fs::create_dir_all(scratch.dir.join("ocf/resource.d/heartbeat")).expect("mkdir");
+    scratch.script("ocf/resource.d/heartbeat/IPsrcaddr");
+    scratch.write(
+        "haresources",
+        "node-a IPsrcaddr::10.77.0.100 SendArp::10.77.0.100/eth1 \\\n\
+         \tDelay Delay::2.5::1 IPv6addr::2001:db8:0:0:0:0:0:10/64/eth0 IPv6addr::2001:db8:0:0:0:0:0:11\n\
+         node-b ocf:heartbeat:Delay::startdelay=1::mondelay=0 \\\n\
+         \tocf:heartbeat:SendArp::ip=10.77.0.101::nic=eth0::background=false \\\n\
+         \tocf:heartbeat:IPsrcaddr::ipaddress=10.77.0.101::destination=0.0.0.0/0\n",
+    );
+    let outcome = scratch.check("node-a");
+    assert_eq!(outcome.code, Some(0), "stderr:\n{}", outcome.stderr);
+    let haresources = scratch.path("haresources");
+    let expected = [
+        "1: IPsrcaddr::10.77.0.100: native IPsrcaddr: 10.77.0.100 as the default route's source"
+            .to_string(),
+        "1: SendArp::10.77.0.100/eth1: native SendArp: gratuitous ARP for 10.77.0.100 on eth1, \
+         5 × 200 ms"
+            .to_string(),
+        "2: Delay: native Delay: start 10 s, stop 30 s, monitor 30 s".to_string(),
+        "2: Delay::2.5::1: native Delay: start 2.5 s, stop 1 s, monitor 30 s".to_string(),
+        "2: IPv6addr::2001:db8:0:0:0:0:0:10/64/eth0: native IPv6addr: 2001:db8::10/64 on eth0".to_string(),
+        "2: IPv6addr::2001:db8:0:0:0:0:0:11: native IPv6addr: 2001:db8::11 (interface and prefix from \
+         the address of the same prefix)"
+            .to_string(),
+        "3: ocf:heartbeat:Delay::startdelay=1::mondelay=0: native Delay: start 1 s, stop 30 s, \
+         monitor 0 s"
+            .to_string(),
+        "4: ocf:heartbeat:SendArp::ip=10.77.0.101::nic=eth0::background=false: native SendArp: \
+         gratuitous ARP for 10.77.0.101 on eth0, 5 × 200 ms, start waits for all"
+            .to_string(),
+        format!(
+            "5: ocf:heartbeat:IPsrcaddr::ipaddress=10.77.0.101::destination=0.0.0.0/0: OCF agent \
+             {} (ipaddress=10.77.0.101, destination=0.0.0.0/0)",
+            scratch.path("ocf/resource.d/heartbeat/IPsrcaddr")
+        ),
+    ];
+    let lines: Vec<&str> = outcome.stdout.lines().collect();
+    for line in &expected {
+        let full = format!("{haresources}:{line}");
+        assert!(
+            lines.contains(&full.as_str()),
+            "{full}\nnot in:\n{}",
+            outcome.stdout
+        );
+    }
+    scratch.write("haresources", "node-a SendArp::10.77.0.100 Delay::x\n");
+    scratch.expect_errors(&[
+        format!(
+            "{haresources}:1: SendArp argument '10.77.0.100' has no interface; expected \
+             SendArp::ADDRESS/INTERFACE"
+        ),
+        format!(
+            "{haresources}:1: Delay: startdelay 'x' is not a number; expected seconds such as \
+             10 or 2.5"
+        ),
+    ]);
+}
+
+#[test]
 fn a_bad_ipaddr_argument_says_what_was_expected() {
     let scratch = Scratch::new("ipaddr");
     scratch.write(
@@ -751,7 +813,7 @@ fn ocf_agents_refuse_a_missing_required_parameter_and_a_failed_validate_all() {
         &format!(
             "node-a ocf:heartbeat:Filesystem::device=/dev/sdz1::fstype=ext4\n\
              node-b ocf:heartbeat:Dummy::state={state}\n\
-             node-b ocf:heartbeat:IPsrcaddr::ipaddress=not-an-ip\n\
+             node-b ocf:heartbeat:IPsrcaddr::ipaddress=not-an-ip::destination=0.0.0.0/0\n\
              node-b ocf:heartbeat:Dummy::state=/nonexistent/dir/state\n"
         ),
     );
@@ -765,7 +827,8 @@ fn ocf_agents_refuse_a_missing_required_parameter_and_a_failed_validate_all() {
              ocf:heartbeat:Filesystem::device=/dev/sdz1::fstype=ext4::directory=VALUE)"
         ),
         format!(
-            "{haresources}:3: resource 'ocf:heartbeat:IPsrcaddr::ipaddress=not-an-ip': \
+            "{haresources}:3: resource \
+             'ocf:heartbeat:IPsrcaddr::ipaddress=not-an-ip::destination=0.0.0.0/0': \
              validate-all failed: not configured: Invalid IP address [not-an-ip]"
         ),
         format!(

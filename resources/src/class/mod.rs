@@ -1,7 +1,8 @@
 //! The resource classes, side by side, and the one table that turns a
 //! [`Resolved`] resource into its agent ([`Resolved::agent`]).
 //!
-//! - [`native`]: served inside the daemon (IPaddr, IPaddr2).
+//! - [`native`]: served inside the daemon (IPaddr, IPaddr2, IPv6addr,
+//!   IPsrcaddr, SendArp, Delay).
 //! - [`heartbeat`]: heartbeat's `resource.d` scripts.
 //! - [`lsb`]: init scripts.
 //! - [`ocf`]: OCF resource agents; [`ocf_meta`] reads their meta-data and

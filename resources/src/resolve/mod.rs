@@ -5,7 +5,9 @@
 //! word splits), [`Resolver::resolve`] tries in order:
 //!
 //! 1. A name served natively — `IPaddr`, `IPaddr2` (a bare IP address is
-//!    `IPaddr`) — with its arguments read by the native class's parser.
+//!    `IPaddr`), `IPv6addr`, `IPsrcaddr`, `SendArp`, `Delay`, and their
+//!    `ocf:heartbeat:` form when every parameter is one the native agent
+//!    knows — with its arguments read by the native class's parser.
 //! 2. One of the other names heartbeat ships a `resource.d` wrapper for
 //!    (`Filesystem`, `apache`, `Delay`, …; the `legacy` module): the
 //!    resource-agents OCF agent the wrapper would run, with the wrapper's
@@ -35,7 +37,8 @@
 //! no /etc/init.d/NAME` (or `… is not executable`, `… is not a regular file`).
 //!
 //! [`Resolver::resolve_all`] resolves a whole file and checks what only the
-//! resolved file shows: no address managed by two native IP resources.
+//! resolved file shows: no address managed by two native IP resources
+//! (IPaddr, IPaddr2, IPv6addr).
 
 mod legacy;
 mod ocf_conf;
@@ -44,7 +47,7 @@ mod packaged;
 mod tests;
 
 use std::collections::HashMap;
-use std::net::Ipv4Addr;
+use std::net::IpAddr;
 use std::path::PathBuf;
 
 use ha_conf::{ConfigError, ConfigErrors, Diagnostics, Location};
@@ -195,8 +198,9 @@ impl Resolver {
                 .ldirectord(spec, [(&script, script_probe), (&init, init_probe)])
                 .map_err(error);
         }
-        let hint = ["IPaddr", "IPaddr2"]
-            .into_iter()
+        let hint = NativeSpec::NAMES
+            .iter()
+            .copied()
             .chain(legacy::names())
             .find(|native| native.eq_ignore_ascii_case(&spec.name))
             .map(|native| format!(" (did you mean '{native}'?)"))
@@ -319,24 +323,29 @@ impl Resolver {
     ) -> Result<Vec<ResolvedGroup>, ConfigErrors> {
         let mut diagnostics = Diagnostics::new();
         let mut groups = Vec::new();
-        let mut addresses: HashMap<Ipv4Addr, Location> = HashMap::new();
+        let mut addresses: HashMap<IpAddr, Location> = HashMap::new();
         for group in &haresources.groups {
             let mut resolved = Vec::new();
             for resource in &group.resources {
                 let Some(found) = diagnostics.take(self.resolve(resource)) else {
                     continue;
                 };
-                if let Resolved::Native(NativeSpec::IpAddr(ip)) = &found {
-                    if let Some(earlier) = addresses.get(&ip.address) {
+                let managed = match &found {
+                    Resolved::Native(NativeSpec::IpAddr(ip)) => Some(IpAddr::V4(ip.address)),
+                    Resolved::Native(NativeSpec::Ipv6Addr(ip)) => Some(IpAddr::V6(ip.address)),
+                    _ => None,
+                };
+                if let Some(address) = managed {
+                    if let Some(earlier) = addresses.get(&address) {
                         diagnostics.push(ConfigError {
                             location: resource.location.clone(),
                             message: format!(
-                                "address {} is already managed by the resource on line {}",
-                                ip.address, earlier.line
+                                "address {address} is already managed by the resource on line {}",
+                                earlier.line
                             ),
                         });
                     } else {
-                        addresses.insert(ip.address, resource.location.clone());
+                        addresses.insert(address, resource.location.clone());
                     }
                 }
                 resolved.push(found);

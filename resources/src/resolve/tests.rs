@@ -307,7 +307,7 @@ fn ocf_agents_by_provider_and_type_with_parameters() {
 fn resolve_all_reports_every_resource_and_shared_addresses_by_line() {
     let dirs = Dirs::new("all");
     dirs.init_d("httpd", 0o755);
-    let text = "a 10.0.0.1 httpd\nb 10.0.0.2 IPaddr2::10.0.0.3\nc 10.0.0.4 IPaddr::10.0.0.3/24 mysql\nd IPaddr::10.0.0.1/33\n";
+    let text = "a 10.0.0.1 httpd\nb 10.0.0.2 IPaddr2::10.0.0.3\nc 10.0.0.4 IPaddr::10.0.0.3/24 mysql\nd IPaddr::10.0.0.1/33\ne IPv6addr::2001:db8:0:0:0:0:0:10/64/eth0\nf IPv6addr::2001:db8:0:0:0:0:0:10\n";
     let parsed = parse_haresources(&Source::new("haresources", text)).expect("parses");
     let errors: Vec<String> = dirs
         .resolver
@@ -327,6 +327,7 @@ fn resolve_all_reports_every_resource_and_shared_addresses_by_line() {
                 dirs.resolver.init_dir.join("mysql").display()
             ),
             "haresources:4: IPaddr: prefix length '33' is out of range; expected a prefix length 1-32 or a dotted netmask such as 255.255.255.0".to_string(),
+            "haresources:6: address 2001:db8::10 is already managed by the resource on line 5".to_string(),
         ]
     );
     let good =

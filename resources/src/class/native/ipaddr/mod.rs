@@ -17,14 +17,12 @@ mod arg;
 pub mod ocf_params;
 mod placement;
 
-use std::sync::Mutex;
-
 use async_trait::async_trait;
 use ha_net::address::{AddressEntry, AddressError, LinkInfo, Netlink};
 pub use ha_net::arp::ArpSchedule;
 use ha_net::arp::ArpSender;
-use tokio::task::JoinHandle;
 
+use super::announcer::Announcer;
 use crate::agent::{Agent, AgentError, AgentErrorKind, Health};
 pub use arg::{IpAddrSpec, IpAddrStyle, MAX_INTERFACE_NAME};
 
@@ -33,7 +31,7 @@ pub struct IpAddrAgent {
     resource: String,
     spec: IpAddrSpec,
     arp: ArpSchedule,
-    announcer: Mutex<Option<JoinHandle<()>>>,
+    announcer: Announcer,
 }
 
 impl IpAddrAgent {
@@ -43,7 +41,7 @@ impl IpAddrAgent {
             resource: resource.into(),
             arp: spec.arp,
             spec,
-            announcer: Mutex::new(None),
+            announcer: Announcer::default(),
         }
     }
 
@@ -60,16 +58,6 @@ impl IpAddrAgent {
 
     fn error(&self, kind: AgentErrorKind) -> AgentError {
         AgentError::new(self.resource.clone(), kind)
-    }
-
-    fn stop_announcing(&self) {
-        let previous = match self.announcer.lock() {
-            Ok(mut slot) => slot.take(),
-            Err(poisoned) => poisoned.into_inner().take(),
-        };
-        if let Some(task) = previous {
-            task.abort();
-        }
     }
 
     fn check_arguments(&self) -> Result<(), AgentErrorKind> {
@@ -230,16 +218,13 @@ impl IpAddrAgent {
                 self.resource
             );
         }
-        self.stop_announcing();
-        let task = tokio::spawn(sender.announce_rest(self.arp, interface.to_string()));
-        match self.announcer.lock() {
-            Ok(mut slot) => *slot = Some(task),
-            Err(poisoned) => *poisoned.into_inner() = Some(task),
-        }
+        self.announcer.replace(tokio::spawn(
+            sender.announce_rest(self.arp, interface.to_string()),
+        ));
     }
 
     async fn stop_inner(&self) -> Result<(), AgentErrorKind> {
-        self.stop_announcing();
+        self.announcer.stop();
         let netlink = Netlink::connect()?;
         for entry in self.our_entries(&netlink).await? {
             netlink.delete(entry).await?;
@@ -272,12 +257,6 @@ impl IpAddrAgent {
             }
         }
         Ok(Health::Stopped)
-    }
-}
-
-impl Drop for IpAddrAgent {
-    fn drop(&mut self) {
-        self.stop_announcing();
     }
 }
 
