@@ -1,0 +1,273 @@
+//! The machine's side of heartbeat 3.0.6's resource negotiation
+//! (`machine::heartbeat_peer`), under a fake clock: node `a` runs this
+//! machine, node `b` is a heartbeat node whose messages the test writes
+//! as heartbeat sends them (statuses without `rsc_lists`, `t=starting`,
+//! `t=resource`, `t=ask_resources`).
+
+// A test crate: a failed step panics with its reason.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use ha_membership::harness::Setup;
+use ha_membership::machine::{ActionKind, ActionOutcome, Machine, Output, ReleaseReason};
+use ha_membership::message::{Header, Message, NodeState, Status};
+
+const MS: Duration = Duration::from_millis(1);
+const GROUP: &str = "IPaddr::10.0.0.100/24/eth0";
+
+/// What node `b`, running heartbeat, sends: numbered from 1.
+struct HeartbeatNode {
+    seq: u64,
+}
+
+impl HeartbeatNode {
+    fn header(&mut self) -> Header {
+        self.seq += 1;
+        Header {
+            from: "b".into(),
+            uuid: [b'b'; 16],
+            generation: 7,
+            seq: self.seq,
+        }
+    }
+
+    fn status(&mut self, state: NodeState) -> Message {
+        Message::Status(Status {
+            header: self.header(),
+            state,
+            deadtime_ms: 500,
+            held: Vec::new(),
+            failed: Vec::new(),
+            standby: Vec::new(),
+            ping_nodes: None,
+            lists_groups: false,
+        })
+    }
+
+    fn report(&mut self, held: &str, stable: bool) -> Message {
+        Message::Resources {
+            header: self.header(),
+            held: held.into(),
+            full: true,
+            stable: Some(stable),
+            info: None,
+        }
+    }
+
+    fn ask(&mut self, resources: &str, info: &str) -> Message {
+        Message::AskResources {
+            header: self.header(),
+            resources: resources.into(),
+            info: info.into(),
+        }
+    }
+}
+
+/// Node `a` (this machine) with the group preferring `preferred`.
+fn node_a(preferred: &str, now: Instant) -> Machine {
+    let setup = Setup::new(&["a", "b"]).group(GROUP, preferred);
+    Machine::new(setup.config(0), 1, &BTreeMap::new(), now)
+}
+
+/// Everything `a` asked for since the last call: messages sent and
+/// actions, answering each action with success.
+fn drain(a: &mut Machine, now: Instant) -> (Vec<Message>, Vec<ActionKind>) {
+    let mut sent = Vec::new();
+    let mut actions = Vec::new();
+    while let Some(output) = a.poll_output() {
+        match output {
+            Output::Send(message) => sent.push(message),
+            Output::Action { id, kind, .. } => {
+                actions.push(kind);
+                a.handle_action_result(now, id, ActionOutcome::Succeeded);
+            }
+            _ => {}
+        }
+    }
+    (sent, actions)
+}
+
+fn asks(sent: &[Message]) -> Vec<(String, String)> {
+    sent.iter()
+        .filter_map(|m| match m {
+            Message::AskResources {
+                resources, info, ..
+            } => Some((resources.clone(), info.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+fn starts(actions: &[ActionKind]) -> usize {
+    actions
+        .iter()
+        .filter(|k| matches!(k, ActionKind::Start(_)))
+        .count()
+}
+
+fn stops(actions: &[ActionKind]) -> Vec<ReleaseReason> {
+    actions
+        .iter()
+        .filter_map(|k| match k {
+            ActionKind::Stop(reason) => Some(*reason),
+            _ => None,
+        })
+        .collect()
+}
+
+/// A node that starts while a heartbeat node is up asks it what it holds
+/// (`t=starting`) and starts nothing before the answer; a report that
+/// the peer holds the group keeps it there.
+#[test]
+fn nothing_starts_before_the_heartbeat_peer_has_said_what_it_holds() {
+    let t0 = Instant::now();
+    let mut a = node_a("a", t0);
+    let mut b = HeartbeatNode { seq: 0 };
+    let at = t0 + 100 * MS;
+    a.handle_message(at, b.status(NodeState::Active));
+    let (sent, actions) = drain(&mut a, at);
+    assert!(
+        sent.iter().any(|m| matches!(m, Message::Starting(_))),
+        "{sent:#?}"
+    );
+    assert_eq!(starts(&actions), 0, "{actions:?}");
+    // Well past deadtime and keepalives, still no word: nothing starts.
+    for ms in (200..=2000).step_by(100) {
+        let now = t0 + ms * MS;
+        a.handle_message(now, b.status(NodeState::Active));
+        a.handle_timeout(now);
+        assert_eq!(starts(&drain(&mut a, now).1), 0, "at {ms} ms");
+    }
+    // b holds a's group as foreign: a leaves it there.
+    let now = t0 + 2100 * MS;
+    a.handle_message(now, b.report("foreign", true));
+    a.handle_timeout(now);
+    let (sent, actions) = drain(&mut a, now);
+    assert_eq!(starts(&actions), 0, "{actions:?}");
+    // a's report: it holds nothing, and is stable.
+    assert!(
+        sent.iter().any(|m| matches!(
+            m,
+            Message::Resources { held, stable: Some(true), .. } if held == "none"
+        )),
+        "{sent:#?}"
+    );
+}
+
+/// A heartbeat node that never answers: after heartbeat's RQSTDELAY
+/// (10 s) this node starts its own preferred groups.
+#[test]
+fn without_an_answer_own_groups_start_after_ten_seconds() {
+    let t0 = Instant::now();
+    let mut a = node_a("a", t0);
+    let mut b = HeartbeatNode { seq: 0 };
+    let mut started_at = None;
+    for ms in (100..=12_000).step_by(100) {
+        let now = t0 + ms * MS;
+        a.handle_message(now, b.status(NodeState::Active));
+        a.handle_timeout(now);
+        if starts(&drain(&mut a, now).1) > 0 {
+            started_at = Some(ms);
+            break;
+        }
+    }
+    let started_at = started_at.expect("never started");
+    assert!(
+        (10_100..=10_300).contains(&started_at),
+        "started at {started_at} ms"
+    );
+}
+
+/// auto_failback to a heartbeat node: this node asks (`info=me`), stops
+/// only once heartbeat agrees (`info=other`), then says `info=done`.
+#[test]
+fn failback_to_a_heartbeat_node_waits_for_its_agreement() {
+    let t0 = Instant::now();
+    let mut a = node_a("b", t0);
+    // b dead at initdead: a takes b's group (its loop called on time).
+    let mut started = 0;
+    for ms in (100..=1100).step_by(100) {
+        let now = t0 + ms * MS;
+        a.handle_timeout(now);
+        started += starts(&drain(&mut a, now).1);
+    }
+    assert_eq!(started, 1);
+    // b comes back, active, and reports holding nothing, stable.
+    let mut b = HeartbeatNode { seq: 0 };
+    let now = t0 + 1200 * MS;
+    a.handle_message(now, b.status(NodeState::Active));
+    a.handle_message(now, b.report("none", true));
+    let (sent, actions) = drain(&mut a, now);
+    assert_eq!(
+        asks(&sent),
+        [("foreign".to_string(), "me".to_string())],
+        "{sent:#?}"
+    );
+    assert!(stops(&actions).is_empty(), "{actions:?}");
+    // No agreement for a while: asked again every 2 s, nothing stopped.
+    let mut again = 0;
+    for ms in (1300..=5300).step_by(100) {
+        let now = t0 + ms * MS;
+        a.handle_message(now, b.status(NodeState::Active));
+        a.handle_timeout(now);
+        let (sent, actions) = drain(&mut a, now);
+        again += asks(&sent).len();
+        assert!(stops(&actions).is_empty(), "at {ms} ms: {actions:?}");
+    }
+    assert_eq!(again, 2);
+    // heartbeat agrees: a stops for failback and says it is done.
+    let now = t0 + 5400 * MS;
+    a.handle_message(now, b.ask("foreign", "other"));
+    let (sent, actions) = drain(&mut a, now);
+    assert_eq!(stops(&actions), [ReleaseReason::Failback]);
+    // The stop was answered inside drain: the next input reports done.
+    a.handle_timeout(now + MS);
+    let (more, _) = drain(&mut a, now + MS);
+    let all: Vec<Message> = sent.into_iter().chain(more).collect();
+    assert!(
+        asks(&all).contains(&("foreign".to_string(), "done".to_string())),
+        "{all:#?}"
+    );
+}
+
+/// heartbeat hands this node's group back (its auto_failback): its
+/// report during the hand-over leaves the group out before its stop has
+/// run, so this node starts it only at heartbeat's `info=done`, then says
+/// `info=done` itself once it runs.
+#[test]
+fn a_group_heartbeat_hands_over_starts_at_its_done() {
+    let t0 = Instant::now();
+    let mut a = node_a("a", t0);
+    let mut b = HeartbeatNode { seq: 0 };
+    let now = t0 + 100 * MS;
+    a.handle_message(now, b.status(NodeState::Active));
+    a.handle_message(now, b.report("foreign", true));
+    assert_eq!(starts(&drain(&mut a, now).1), 0);
+    // heartbeat: "me" (give up foreign), a answers "other".
+    let now = t0 + 200 * MS;
+    a.handle_message(now, b.ask("foreign", "me"));
+    let (sent, _) = drain(&mut a, now);
+    assert!(
+        asks(&sent).contains(&("foreign".to_string(), "other".to_string())),
+        "{sent:#?}"
+    );
+    // Its report already says none, unstable: not released yet.
+    let now = t0 + 300 * MS;
+    a.handle_message(now, b.report("none", false));
+    a.handle_timeout(now);
+    assert_eq!(starts(&drain(&mut a, now).1), 0);
+    // Its done: a starts the group, then says done.
+    let now = t0 + 400 * MS;
+    a.handle_message(now, b.ask("foreign", "done"));
+    let (sent, actions) = drain(&mut a, now);
+    assert_eq!(starts(&actions), 1, "{actions:?}");
+    a.handle_timeout(now + MS);
+    let (more, _) = drain(&mut a, now + MS);
+    let all: Vec<Message> = sent.into_iter().chain(more).collect();
+    assert!(
+        asks(&all).contains(&("foreign".to_string(), "done".to_string())),
+        "{all:#?}"
+    );
+}
