@@ -21,7 +21,8 @@
 //! those restarts.
 //!
 //! Lines: `ipfail/ha-node/uplink-cut` and `ipfail/heartbeat/uplink-cut`;
-//! the summary is printed at the end and written to
+//! the summary counts every failover, criterion's warm-up one included; it
+//! is printed at the end and written to
 //! `target/criterion/versus-heartbeat-ipfail.txt`. heartbeat is skipped,
 //! saying so, when it is not installed. The `ha-node` binary is built as
 //! for the `failover` bench (`HA_NODE_BIN` names another). Needs root,

@@ -33,8 +33,11 @@
 //! `.../dead-logged-to-started`: from the moment node-b's log got its "node
 //! node-a: ... dead" line (a thread reading the log every millisecond) to
 //! the group started — the resource manager's part alone, the detection
-//! (the same deadtime on both) left out. The summary is printed at the end
-//! and written to `target/criterion/versus-heartbeat-resources.txt`.
+//! (the same deadtime on both) left out. ha-node's realtime loop hands its
+//! log lines to a writer thread, so its line may land a little after the
+//! decision; heartbeat writes its own. The summary counts every failover,
+//! criterion's warm-up one included; it is printed at the end and written
+//! to `target/criterion/versus-heartbeat-resources.txt`.
 //!
 //! heartbeat is skipped, saying so, when it is not installed; the whole
 //! bench when resource-agents or nginx-light is missing. The `ha-node`
