@@ -112,6 +112,11 @@ pub struct ClusterSpec {
     /// nodes unchanged. The scratch directory (under the temporary
     /// directory) must stay shared.
     pub private_mounts: Option<Vec<PathBuf>>,
+    /// More files of the node's ha.d, the same on both nodes: a path
+    /// relative to ha.d (e.g. `conf/OCF/Dummy/web`, an instance of
+    /// heartbeat's OCF wrapper) and its text. Written into an ha-node's
+    /// configuration directory and into a heartbeat node's own `/etc/ha.d`.
+    pub ha_d_files: Vec<(PathBuf, String)>,
 }
 
 impl ClusterSpec {
@@ -133,6 +138,7 @@ impl ClusterSpec {
             failed_stop_command: "/bin/true".into(),
             extra_ha_cf: Vec::new(),
             private_mounts: None,
+            ha_d_files: Vec::new(),
         }
     }
     /// The spec on two media on every node: `bcast eth0` on the LAN and
@@ -329,6 +335,7 @@ impl TwoNodeCluster {
         if let Some(monitoring) = &spec.monitoring {
             write("monitoring", monitoring)?;
         }
+        write_ha_d_files(&ha_d, &spec.ha_d_files)?;
         write("haresources", &spec.haresources)
     }
 
@@ -436,7 +443,12 @@ impl TwoNodeCluster {
 
     /// Everything a node has logged to its logfile so far.
     pub fn log(&self, node: Node) -> String {
-        read_lossy(&self.node_dir(node).join("ha-log"))
+        read_lossy(&self.log_path(node))
+    }
+
+    /// The file a node (`ha-node run`) logs to.
+    pub fn log_path(&self, node: Node) -> PathBuf {
+        self.node_dir(node).join("ha-log")
     }
 
     /// Everything a node has written to stdout/stderr so far.
@@ -474,6 +486,20 @@ impl Drop for TwoNodeCluster {
             let _ = fs::remove_dir_all(&self.dir);
         }
     }
+}
+
+/// Writes `files` ([`ClusterSpec::ha_d_files`]) under `ha_d`, making their
+/// directories.
+pub(crate) fn write_ha_d_files(ha_d: &Path, files: &[(PathBuf, String)]) -> Result<(), LabError> {
+    for (relative, text) in files {
+        let path = ha_d.join(relative);
+        if let Some(parent) = path.parent() {
+            fs::create_dir_all(parent)
+                .map_err(|e| LabError::io(parent.display().to_string(), e))?;
+        }
+        fs::write(&path, text).map_err(|e| LabError::io(path.display().to_string(), e))?;
+    }
+    Ok(())
 }
 
 pub(crate) fn read_lossy(path: &Path) -> String {

@@ -10,7 +10,9 @@
 //! `/etc/ha.d`, a copy of `/var/lib/heartbeat` onto `/var/lib/heartbeat`,
 //! and makes heartbeat's directories under the private `/run`. heartbeat
 //! runs in the foreground (`-f`), leading its own process group with its
-//! children; its log goes to `hb-log` in the node's directory.
+//! children; its log goes to `hb-log` in the node's directory. Its
+//! environment gives heartbeat's OCF wrapper the `OCF_AGENTS` it needs
+//! ([`OCF_AGENTS`]).
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -18,11 +20,21 @@ use std::time::Duration;
 
 use nix::sys::signal::Signal;
 
-use crate::cluster::{ha_cf_lines, read_lossy, ClusterSpec, Node, TwoNodeCluster};
+use crate::cluster::{
+    ha_cf_lines, read_lossy, write_ha_d_files, ClusterSpec, Node, TwoNodeCluster,
+};
 use crate::{LabChild, LabError};
 
 /// Where Debian installs heartbeat's master control process.
 pub const HEARTBEAT: &str = "/usr/libexec/heartbeat/heartbeat";
+
+/// What heartbeat's OCF wrapper (`resource.d/OCF`, `OCF::TYPE::INSTANCE` in
+/// haresources) is given as `OCF_AGENTS`: it looks for TYPE in the
+/// subdirectories of `OCF_AGENTS`, while 3.0.6's shellfuncs default it to
+/// the `heartbeat` provider's directory itself, where it finds nothing; the
+/// directory above makes the wrapper work, as an administrator sets it in
+/// `/etc/default/heartbeat`.
+pub const OCF_AGENTS: &str = "/usr/lib/ocf/resource.d";
 
 /// The directories a heartbeat node needs private (see the module doc).
 pub fn private_dirs() -> Vec<PathBuf> {
@@ -76,6 +88,7 @@ impl TwoNodeCluster {
             write("ha.cf", &ha_cf(&self.spec, node, &dir))?;
             write("authkeys", &self.spec.authkeys[node.index()])?;
             write("haresources", &self.spec.haresources)?;
+            write_ha_d_files(&ha_d, &self.spec.ha_d_files)?;
             crate::command::run(
                 ha_process::Command::new("chmod")
                     .arg("600")
@@ -90,6 +103,7 @@ impl TwoNodeCluster {
              chmod 750 /run/heartbeat\n\
              mountpoint -q /etc/ha.d || mount --bind '{}' /etc/ha.d\n\
              mountpoint -q /var/lib/heartbeat || mount --bind '{}' /var/lib/heartbeat\n\
+             export OCF_AGENTS={OCF_AGENTS}\n\
              exec {HEARTBEAT} -f\n",
             ha_d.display(),
             varlib.display()
@@ -104,7 +118,7 @@ impl TwoNodeCluster {
 
     /// Everything `node`'s heartbeat has logged so far.
     pub fn heartbeat_log(&self, node: Node) -> String {
-        read_lossy(&self.heartbeat_dir(node).join("hb-log"))
+        read_lossy(&self.heartbeat_log_path(node))
     }
 
     /// Runs heartbeat's `cl_status ARGS...` on `node` (it signs on to the
@@ -118,14 +132,27 @@ impl TwoNodeCluster {
     /// crashed machine gone (`cidr` on eth0, e.g. the VIP heartbeat's
     /// IPaddr left configured).
     pub fn crash_heartbeat(&mut self, node: Node, cidr: &str) -> Result<(), LabError> {
-        if let Some(child) = self.processes[node.index()].take() {
-            child.signal_group(Signal::SIGKILL)?;
-            child.wait()?;
-        }
+        self.kill_heartbeat(node)?;
         if self.holds_vip(node)? {
             self.host(node).del_address("eth0", cidr)?;
         }
         Ok(())
+    }
+
+    /// `kill -9` of `node`'s heartbeat: SIGKILL to heartbeat and its
+    /// children (its process group), reaped. Like a killed ha-node it
+    /// releases nothing: what its resources started stays as it is.
+    pub fn kill_heartbeat(&mut self, node: Node) -> Result<(), LabError> {
+        if let Some(child) = self.processes[node.index()].take() {
+            child.signal_group(Signal::SIGKILL)?;
+            child.wait()?;
+        }
+        Ok(())
+    }
+
+    /// The file `node`'s heartbeat logs to.
+    pub fn heartbeat_log_path(&self, node: Node) -> PathBuf {
+        self.heartbeat_dir(node).join("hb-log")
     }
 
     /// Sends SIGTERM to `node`'s heartbeat (it releases its resources and

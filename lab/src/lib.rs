@@ -16,7 +16,9 @@
 //! Beds built on it: [`cluster::TwoNodeCluster`] (two `ha-node`s and a
 //! client), with [`heartbeat`] real heartbeat 3.0.6 as one of its two nodes,
 //! [`keepalived::KeepalivedPair`] (the same bed running keepalived,
-//! the reference peer, for side-by-side benches), and [`cpu`] (busy loops
+//! the reference peer, for side-by-side benches), [`daemon_pair`] (the
+//! same bed with heartbeat on both nodes, or ha-node, from one spec) with
+//! [`versus_heartbeat`]'s resource-group and ipfail beds, and [`cpu`] (busy loops
 //! for CPU starvation, a process group's CPU time).
 //!
 //! A test process killed outright (SIGKILL, Ctrl-C) cannot run its drops;
@@ -41,10 +43,12 @@ mod addr;
 pub mod cluster;
 mod command;
 pub mod cpu;
+pub mod daemon_pair;
 mod debian;
 mod error;
 mod fault;
 mod fault_state;
+pub mod first_seen;
 pub mod heartbeat;
 mod host;
 mod icmp;
@@ -61,11 +65,13 @@ mod probe;
 mod process;
 pub mod serial_line;
 mod shared;
+pub mod versus_heartbeat;
 pub mod vm;
 
 pub use addr::IfAddr;
 pub use cpu::BusyLoops;
 pub use error::LabError;
+pub use first_seen::FirstSeen;
 pub use ha_process::Exit;
 pub use host::Host;
 pub use lab::Lab;

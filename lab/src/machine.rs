@@ -108,6 +108,20 @@ impl Host {
         self.inner.machine.get().is_some()
     }
 
+    /// Where `path` as this host sees it can be read from outside, without
+    /// running a program: through the holder's `/proc/PID/root` on a
+    /// machine (its private mounts), `path` itself on other hosts.
+    pub fn machine_path(&self, path: impl AsRef<Path>) -> PathBuf {
+        let path = path.as_ref();
+        match self.inner.machine.get() {
+            Some((holder, _)) => {
+                let relative = path.strip_prefix("/").unwrap_or(path);
+                PathBuf::from(format!("/proc/{holder}/root")).join(relative)
+            }
+            None => path.to_path_buf(),
+        }
+    }
+
     /// The contents of `path` as this host sees it (through its own mounts
     /// on a machine); `None` if it cannot be read.
     pub fn read_file(&self, path: &str) -> Option<String> {
