@@ -37,6 +37,7 @@ mod cause;
 pub mod fencing;
 mod handover;
 pub mod heartbeat_peer;
+mod holding;
 pub mod ownership;
 pub mod peer;
 pub mod ping_nodes;

@@ -50,11 +50,11 @@ pub struct Peer {
     /// reordered) proves it alive but says nothing new about its state.
     pub newest_status: Option<(u64, u64)>,
     /// Whether it runs heartbeat 3.0.6 (its statuses do not list what it
-    /// holds; [`super::heartbeat_peer`]), known from its first status.
+    /// holds), known from its first status.
     pub speaks_heartbeat: bool,
     /// heartbeat peers: what its last resource report (or `starting`)
     /// said it holds, in this generation; `None` before the first.
-    pub reported: Option<super::heartbeat_peer::Holding>,
+    pub reported: Option<super::holding::Holding>,
     /// heartbeat peers: whether that report said it was stable.
     pub reported_stable: bool,
     /// heartbeat peers: the generation a `starting` was sent for, and when.
@@ -134,7 +134,7 @@ impl Peer {
     }
 
     /// Whether it runs heartbeat and is active: its communication is up,
-    /// so it negotiates resources ([`super::heartbeat_peer`]).
+    /// so it negotiates resources with this node.
     pub fn negotiates(&self) -> bool {
         self.speaks_heartbeat && self.state == NodeState::Active
     }
