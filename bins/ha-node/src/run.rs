@@ -260,6 +260,12 @@ fn machine_config(
             })
             .collect(),
         ping_nodes: ha.ping_nodes.iter().map(|p| p.name.clone()).collect(),
+        ping_weights: ha
+            .ping_nodes
+            .iter()
+            .filter(|p| p.weight != 1)
+            .map(|p| (p.name.clone(), p.weight))
+            .collect(),
         deadping: ha.deadping,
         ipfail: ha.ipfail,
         fencing: ha.fence_device_for(node).is_some(),

@@ -75,6 +75,8 @@ pub(super) enum Directive {
     StonithHost,
     /// `stonith_command PROGRAM [ARGS...]` (ours)
     StonithCommand,
+    /// `ping_weight NAME WEIGHT` (ours)
+    PingWeight,
 }
 
 /// What a directive name means to us.
@@ -131,6 +133,7 @@ const IMPLEMENTED: &[(&str, Directive)] = &[
     ("stonith", Directive::Stonith),
     ("stonith_host", Directive::StonithHost),
     ("stonith_command", Directive::StonithCommand),
+    ("ping_weight", Directive::PingWeight),
 ];
 
 /// Directives heartbeat 3.0.6 accepts that are not implemented yet.

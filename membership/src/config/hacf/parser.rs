@@ -49,6 +49,8 @@ pub(super) struct Parser<'s> {
     rtprio: Setting<'s, u8>,
     /// Each ping node with its line.
     ping_nodes: Vec<(PingNode, Line<'s>)>,
+    /// `ping_weight` lines: the ping node named, its weight.
+    ping_weights: Vec<(String, u32, Line<'s>)>,
     deadping: Setting<'s, Duration>,
     /// The first `respawn` line of heartbeat's ipfail.
     ipfail: Setting<'s, ()>,
@@ -83,6 +85,7 @@ impl<'s> Parser<'s> {
             realtime: Setting::Absent,
             rtprio: Setting::Absent,
             ping_nodes: Vec::new(),
+            ping_weights: Vec::new(),
             deadping: Setting::Absent,
             ipfail: Setting::Absent,
             watchdog: Setting::Absent,
@@ -206,6 +209,12 @@ impl<'s> Parser<'s> {
             Directive::StonithHost => {
                 let value = fencing::stonith_host(name, &statement.words());
                 return self.fence_device(line, value);
+            }
+            Directive::PingWeight => {
+                return match ping::ping_weight(name, &statement.words()) {
+                    Ok((node, weight)) => self.ping_weights.push((node, weight, line)),
+                    Err(message) => self.diagnostics.push(line.error(message)),
+                }
             }
             Directive::StonithCommand => {
                 let value = fencing::stonith_command(name, &statement.words());
@@ -384,6 +393,44 @@ impl<'s> Parser<'s> {
         deadping
     }
 
+    /// Gives each ping node its `ping_weight`: a weight for a ping node no
+    /// line declares, or a second weight for one, is an error at its line;
+    /// and the rule the weights turn on needs auto_failback on or off, as
+    /// ipfail does.
+    fn weigh_ping_nodes(&mut self, late: &mut Vec<ha_conf::ConfigError>) {
+        let mut weighed: Vec<(&str, u32)> = Vec::new();
+        for (node, weight, line) in &self.ping_weights {
+            if let Some((_, first)) = weighed.iter().find(|(n, _)| n == node) {
+                late.push(line.error(format!(
+                    "ping_weight: ping node '{node}' is already weighed at line {first}"
+                )));
+                continue;
+            }
+            match self.ping_nodes.iter_mut().find(|(n, _)| n.name == *node) {
+                Some((ping_node, _)) => ping_node.weight = *weight,
+                None => late.push(line.error(format!(
+                    "ping_weight: no ping node is named '{node}' (ping, ping6 and ping_group \
+                     lines name them: an address as written, or the group's name)"
+                ))),
+            }
+            weighed.push((node, line.number));
+        }
+        if let Some((_, _, line)) = self.ping_weights.first() {
+            if self.ipfail.line().is_none()
+                && !self.auto_failback.is_invalid()
+                && self
+                    .auto_failback
+                    .value()
+                    .is_none_or(|a| *a == AutoFailback::Legacy)
+            {
+                late.push(line.error(
+                    "ping_weight needs auto_failback on or off, as ipfail does: with legacy \
+                     (the default) groups would not come back once the counts balance",
+                ));
+            }
+        }
+    }
+
     /// Complaints about ipfail and the ping nodes as a whole: heartbeat's
     /// ipfail exits at start with auto_failback legacy (its default), and a
     /// ping node may not bear a cluster node's name.
@@ -512,6 +559,7 @@ impl<'s> Parser<'s> {
         }
         let deadping = self.deadping(timers.keepalive, timers.deadtime, &mut late);
         self.check_ping(&mut late, &mut warnings);
+        self.weigh_ping_nodes(&mut late);
         for error in late {
             self.diagnostics.push(error);
         }
@@ -546,7 +594,7 @@ impl<'s> Parser<'s> {
             rtprio: self.rtprio.value().copied().unwrap_or(DEFAULT_RTPRIO),
             ping_nodes: self.ping_nodes.into_iter().map(|(node, _)| node).collect(),
             deadping,
-            ipfail: self.ipfail.value().is_some(),
+            ipfail: self.ipfail.value().is_some() || !self.ping_weights.is_empty(),
             watchdog: self.watchdog.value().cloned(),
             respawns: self.respawns,
             apiauth: self.apiauth,

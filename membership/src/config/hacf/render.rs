@@ -4,6 +4,7 @@
 //! `baud` before the media they apply to, one node per line. The result parses back to an
 //! equal [`HaConfig`] for any value [`super::parse_ha_cf`] can produce.
 
+use super::ping::PingNode;
 use super::HaConfig;
 use crate::config::time::render_time;
 
@@ -43,6 +44,7 @@ impl HaConfig {
         lines.extend(self.media.iter().map(ToString::to_string));
         lines.extend(self.nodes.iter().map(|node| format!("node {node}")));
         lines.extend(self.ping_nodes.iter().map(|node| node.render()));
+        lines.extend(self.ping_nodes.iter().filter_map(PingNode::render_weight));
         lines.extend(self.respawns.iter().map(ToString::to_string));
         lines.extend(self.apiauth.iter().map(ToString::to_string));
         lines.extend(self.fencing.iter().map(ToString::to_string));

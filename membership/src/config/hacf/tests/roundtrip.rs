@@ -97,18 +97,23 @@ fn ping_node() -> impl Strategy<Value = PingNode> {
         any::<[u16; 8]>().prop_map(|s| IpAddr::V6(std::net::Ipv6Addr::from(s))),
     ];
     prop_oneof![
-        address.clone().prop_map(|address| PingNode {
+        (address.clone(), 1..=3u32).prop_map(|(address, weight)| PingNode {
             name: address.to_string(),
             addresses: vec![address],
             group: false,
+            weight,
         }),
-        ("ping-[a-z0-9]{1,8}", prop::collection::vec(address, 1..4)).prop_map(
-            |(name, addresses)| PingNode {
+        (
+            "ping-[a-z0-9]{1,8}",
+            prop::collection::vec(address, 1..4),
+            1..=3u32
+        )
+            .prop_map(|(name, addresses, weight)| PingNode {
                 name,
                 addresses: unique(addresses),
                 group: true,
-            }
-        ),
+                weight,
+            }),
     ]
 }
 
@@ -125,17 +130,18 @@ fn ping_part(
         any::<bool>(),
     )
         .prop_map(move |(nodes, deadping, ipfail)| {
+            let ipfail = ipfail && failback != AutoFailback::Legacy;
             let mut kept: Vec<PingNode> = Vec::new();
-            for node in nodes {
+            for mut node in nodes {
+                // Weights turn the rule on: only where ipfail is on.
+                if !ipfail {
+                    node.weight = 1;
+                }
                 if !kept.iter().any(|k| k.name == node.name) {
                     kept.push(node);
                 }
             }
-            (
-                kept,
-                ms(deadping),
-                ipfail && failback != AutoFailback::Legacy,
-            )
+            (kept, ms(deadping), ipfail)
         })
 }
 
