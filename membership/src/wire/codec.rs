@@ -143,22 +143,32 @@ pub fn encode(msg: &WireMessage, keys: &AuthKeys) -> Result<Vec<u8>, WireError> 
 /// Serializes `msg` signed with `key`, announced as index `index`: the fields,
 /// then the `auth` field, `%%%\n` and the trailer.
 pub fn encode_with(msg: &WireMessage, index: u8, key: &AuthKey) -> Vec<u8> {
+    let mut out = unsigned_with_auth(msg, index, key);
+    push_trailer(&mut out, index, key);
+    out
+}
+
+/// `###\n`, the fields, the `auth` field and `%%%\n`: the message as
+/// [`encode_with`] writes it, without its trailer.
+pub(super) fn unsigned_with_auth(msg: &WireMessage, index: u8, key: &AuthKey) -> Vec<u8> {
     let mut signer = key.signer();
     classic::render(msg, &mut |piece| signer.update(piece));
-    assemble(msg, index, key, Some(signer.finish().as_bytes()))
+    unsigned(msg, index, Some(signer.finish().as_bytes()))
 }
 
 /// Serializes `msg` signed by its trailer alone, without an `auth` field,
 /// as cluster-glue writes the outer message of a compressed one.
 pub(super) fn encode_trailer_only(msg: &WireMessage, index: u8, key: &AuthKey) -> Vec<u8> {
-    assemble(msg, index, key, None)
+    let mut out = unsigned(msg, index, None);
+    push_trailer(&mut out, index, key);
+    out
 }
 
-/// The fields, the `auth` field holding `inner` if given, `%%%\n` and the
-/// trailer.
-fn assemble(msg: &WireMessage, index: u8, key: &AuthKey, inner: Option<&[u8]>) -> Vec<u8> {
+/// `###\n`, the fields, the `auth` field holding `token` if given, and
+/// `%%%\n`, with room for the trailer.
+fn unsigned(msg: &WireMessage, index: u8, token: Option<&[u8]>) -> Vec<u8> {
     let index_len = netstring::decimal_len(usize::from(index));
-    let auth_len = inner.map(|token| index_len + 1 + token.len());
+    let auth_len = token.map(|token| index_len + 1 + token.len());
     let fields_len: usize = msg
         .fields()
         .map(|f| netstring::framed_len(field_len(f.name, f.value.raw())))
@@ -179,18 +189,25 @@ fn assemble(msg: &WireMessage, index: u8, key: &AuthKey, inner: Option<&[u8]>) -
             field.value.raw(),
         );
     }
-    if let (Some(token), Some(len)) = (inner, auth_len) {
+    if let (Some(token), Some(len)) = (token, auth_len) {
         netstring::push_header(&mut out, field_len(AUTH, &[]) + len);
         out.extend_from_slice(b"(0)auth=");
         push_auth_string(&mut out, index, token);
         out.push(b',');
     }
     out.extend_from_slice(END);
-    let outer = key.token(&out);
-    netstring::push_header(&mut out, index_len + 1 + outer.as_bytes().len());
-    push_auth_string(&mut out, index, outer.as_bytes());
-    out.push(b',');
     out
+}
+
+/// Appends the trailer: the token of `key` over everything before it.
+pub(super) fn push_trailer(out: &mut Vec<u8>, index: u8, key: &AuthKey) {
+    let token = key.token(out);
+    netstring::push_header(
+        out,
+        netstring::decimal_len(usize::from(index)) + 1 + token.as_bytes().len(),
+    );
+    push_auth_string(out, index, token.as_bytes());
+    out.push(b',');
 }
 
 /// The content length of a field's netstring: `(T)name=value`.

@@ -119,9 +119,7 @@ pub enum WireError {
         index: u8,
     },
     /// A compressed message names a method this node does not have.
-    #[error(
-        "compressed with '{name}', which this node cannot decompress (it knows zlib and bz2)"
-    )]
+    #[error("compressed with '{name}', which this node cannot decompress (it knows zlib and bz2)")]
     UnknownCompression {
         /// The method named by `_compression_algorithm`.
         name: String,

@@ -1,11 +1,10 @@
 //! Compressed messages: opening one that arrived, and writing one.
 //!
 //! The original inside a compressed message is read in either of the forms
-//! cluster-glue writes there (see the parent module); it is written in the
-//! classic text form with its `auth` line and a NUL byte, which is what
-//! heartbeat writes under its default `msgfmt classic`.
+//! cluster-glue writes there (see the parent module), and written in the
+//! netstring form.
 
-use super::{CompressMethod, Compression, ALGORITHM, MAX_MESSAGE, PAYLOAD};
+use super::{CompressMethod, Compression, ALGORITHM, PAYLOAD};
 use crate::auth::AuthKeys;
 use crate::wire::codec::{self, check_field_auth};
 use crate::wire::error::WireError;
@@ -60,38 +59,25 @@ fn read_original(data: &[u8], keys: &AuthKeys) -> Result<WireMessage, WireError>
 /// Serializes `msg` signed with the active key of `keys`, compressed whole
 /// if `compression` says a message of its size is (see
 /// [`Compression::applies_to`]), as heartbeat's `msg2wirefmt` does.
+///
+/// The original inside is the netstring form without trailer, which is what
+/// heartbeat writes there under `msgfmt netstring` and reads under either
+/// setting; unlike the classic text form it carries values that hold
+/// newlines. Its size is the one compared with the threshold.
 pub fn encode_compressed(
     msg: &WireMessage,
     keys: &AuthKeys,
     compression: &Compression,
 ) -> Result<Vec<u8>, WireError> {
-    if !compression.traditional {
-        // Only a message near heartbeat's largest is compressed; the
-        // classic form is never twice the netstring one, so a netstring
-        // under half of it needs no measuring.
-        let plain = codec::encode(msg, keys)?;
-        if plain.len() < MAX_MESSAGE / 2 {
-            return Ok(plain);
-        }
-    }
-    let mut original = text::encode_text(msg, keys)?;
-    original.push(0);
-    if !compression.applies_to(original.len()) {
-        return codec::encode(msg, keys);
-    }
-    compressed(&original, compression.method, keys)
-}
-
-/// The compressed message carrying `original`, signed with the active key.
-pub(crate) fn compressed(
-    original: &[u8],
-    method: CompressMethod,
-    keys: &AuthKeys,
-) -> Result<Vec<u8>, WireError> {
     let index = keys.active;
     let key = keys.active_key().ok_or(WireError::NoActiveKey { index })?;
+    let mut original = codec::unsigned_with_auth(msg, index, key);
+    if !compression.applies_to(original.len()) {
+        codec::push_trailer(&mut original, index, key);
+        return Ok(original);
+    }
     let mut outer = WireMessage::new();
-    outer.push_binary(PAYLOAD, &method.compress(original))?;
-    outer.push_string(ALGORITHM, method.name())?;
+    outer.push_binary(PAYLOAD, &compression.method.compress(&original))?;
+    outer.push_string(ALGORITHM, compression.method.name())?;
     Ok(codec::encode_trailer_only(&outer, index, key))
 }

@@ -145,16 +145,23 @@ fn run_decompressor(
     loop {
         if output.len() == output.capacity() {
             if output.len() > MAX_UNCOMPRESSED {
-                return Err(bad("it expands past 2097152 bytes (heartbeat's MAXUNCOMPRESSED)"));
+                return Err(bad(
+                    "it expands past 2097152 bytes (heartbeat's MAXUNCOMPRESSED)",
+                ));
             }
-            let room = output.len().max(256).min(MAX_UNCOMPRESSED + 1 - output.len());
+            let room = output
+                .len()
+                .max(256)
+                .min(MAX_UNCOMPRESSED + 1 - output.len());
             output.reserve_exact(room);
         }
         let before = output.len();
         let (used, ended) = step(rest, &mut output).map_err(|()| bad("the stream is corrupt"))?;
         rest = rest.get(used..).unwrap_or_default();
         if output.len() > MAX_UNCOMPRESSED {
-            return Err(bad("it expands past 2097152 bytes (heartbeat's MAXUNCOMPRESSED)"));
+            return Err(bad(
+                "it expands past 2097152 bytes (heartbeat's MAXUNCOMPRESSED)",
+            ));
         }
         if ended {
             return Ok(output);

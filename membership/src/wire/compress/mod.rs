@@ -35,6 +35,8 @@
 
 mod message;
 mod method;
+#[cfg(test)]
+mod tests;
 
 pub use message::encode_compressed;
 pub(super) use message::expand;
@@ -85,9 +87,11 @@ impl Default for Compression {
 }
 
 impl Compression {
-    /// Whether a message of `size` bytes is sent compressed. `size` is
-    /// heartbeat's measure: its classic text form with the `auth` line and
-    /// a NUL byte (cluster-glue's `get_stringlen`).
+    /// Whether a message of `size` bytes is sent compressed. `size` is the
+    /// length of its netstring form without trailer (cluster-glue's
+    /// `get_netstringlen`, heartbeat's measure under `msgfmt netstring`;
+    /// under `msgfmt classic` it measures the classic text form instead,
+    /// a few bytes longer when binary fields are base64-encoded).
     pub fn applies_to(&self, size: usize) -> bool {
         (self.traditional && size > self.threshold) || size >= MAX_MESSAGE
     }
