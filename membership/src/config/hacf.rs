@@ -16,9 +16,9 @@
 //! built-in ipfail instead of running it), `stonith`, `stonith_host` and our
 //! `stonith_command` (see [`fencing`]), `compression`,
 //! `compression_threshold` and `traditional_compression` (see
-//! [`compression`]), and `crm` / `pacemaker` set to off. Every other
-//! directive heartbeat accepts is refused as `directive 'X' is not
-//! supported yet`; any other word as `unknown directive 'X'`.
+//! [`crate::wire::Compression`]), and `crm` / `pacemaker` set to off.
+//! Every other directive heartbeat accepts is refused as `directive 'X' is
+//! not supported yet`; any other word as `unknown directive 'X'`.
 //!
 //! Beyond what heartbeat checks, a directive written twice is refused (it
 //! keeps the last silently), `udpport` must precede the `bcast`/`ucast` lines
