@@ -35,7 +35,9 @@ fn keys() -> AuthKeys {
 fn compressed(payload: &[u8], method: CompressMethod, keys: &AuthKeys) -> Option<Vec<u8>> {
     let mut outer = WireMessage::new();
     outer.push_binary("_compressed_payload", payload).ok()?;
-    outer.push_string("_compression_algorithm", method.name()).ok()?;
+    outer
+        .push_string("_compression_algorithm", method.name())
+        .ok()?;
     encode(&outer, keys).ok()
 }
 
