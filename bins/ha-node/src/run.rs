@@ -132,13 +132,14 @@ pub async fn run(options: RunOptions) -> Result<(), String> {
         })
         .collect();
     let control_groups = groups.clone();
+    let compression = ha.compression;
     let membership = move || async move {
         let media = open_media(&specs).await?;
         let (mut driver, handle, commands) = Driver::new(machine, media, keys, groups, state);
         if let Some(kick) = kick {
             driver.on_heartbeat(Box::new(move || kick.kick()));
         }
-        let mut driver = driver.ping(ping_targets);
+        let mut driver = driver.ping(ping_targets).compress_with(compression);
         if let Some(fencer) = fencer {
             driver = driver.fence_with(Arc::new(fencer));
         }

@@ -8,6 +8,7 @@ use ha_transport::serial::baud;
 use ha_transport::spec::MediumSpec;
 
 use super::clients::{self, ApiAuth, Respawn};
+use super::compression::{self, CompressionLines};
 use super::directives::{self, Directive, Known};
 use super::fencing::{self, FenceDevice};
 use super::notes;
@@ -58,6 +59,7 @@ pub(super) struct Parser<'s> {
     respawns: Vec<Respawn>,
     apiauth: Vec<ApiAuth>,
     fencing: Vec<FenceDevice>,
+    compression: CompressionLines<'s>,
     /// Notes on directives accepted without effect.
     notes: Vec<ConfigWarning>,
 }
@@ -92,6 +94,7 @@ impl<'s> Parser<'s> {
             respawns: Vec::new(),
             apiauth: Vec::new(),
             fencing: Vec::new(),
+            compression: CompressionLines::default(),
             notes: Vec::new(),
         }
     }
@@ -185,6 +188,18 @@ impl<'s> Parser<'s> {
                     Ok(node) => self.ping_node(line, node),
                     Err(message) => self.diagnostics.push(line.error(message)),
                 }
+            }
+            Directive::Compression => {
+                let value = compression::method(name, &values);
+                self.compression.method.record(name, line, value)
+            }
+            Directive::CompressionThreshold => {
+                let value = compression::threshold(name, &values);
+                self.compression.threshold.record(name, line, value)
+            }
+            Directive::TraditionalCompression => {
+                let value = values::on_off(name, &values);
+                self.compression.traditional.record(name, line, value)
             }
             Directive::Watchdog => {
                 let value = values::path(name, &values);
@@ -571,6 +586,7 @@ impl<'s> Parser<'s> {
                 ))
             })
         }));
+        let compression = self.compression.resolve(&mut warnings);
         warnings.append(&mut self.notes);
         warnings.sort_by_key(|w| w.location.line);
         let config = HaConfig {
@@ -599,6 +615,7 @@ impl<'s> Parser<'s> {
             respawns: self.respawns,
             apiauth: self.apiauth,
             fencing: self.fencing,
+            compression,
         };
         self.diagnostics.finish((config, warnings))
     }

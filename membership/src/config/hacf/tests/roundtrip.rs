@@ -7,6 +7,7 @@ use proptest::sample::select;
 
 use super::super::timers::{default_initdead, default_warntime};
 use super::*;
+use crate::wire::{CompressMethod, Compression};
 
 fn interface() -> impl Strategy<Value = String> {
     "[a-z][a-z0-9]{0,10}"
@@ -188,6 +189,19 @@ fn apiauths() -> impl Strategy<Value = Vec<ApiAuth>> {
     })
 }
 
+fn compression() -> impl Strategy<Value = Compression> {
+    (
+        select(CompressMethod::ALL.to_vec()),
+        1usize..=4096,
+        any::<bool>(),
+    )
+        .prop_map(|(method, kib, traditional)| Compression {
+            method,
+            threshold: kib * 1024,
+            traditional,
+        })
+}
+
 fn ha_config() -> impl Strategy<Value = HaConfig> {
     let facilities = vec!["none", "daemon", "local0", "local7", "authpriv", "user"];
     let failback = vec![AutoFailback::On, AutoFailback::Off, AutoFailback::Legacy];
@@ -201,7 +215,7 @@ fn ha_config() -> impl Strategy<Value = HaConfig> {
         prop::collection::vec("[a-z][a-z0-9-]{0,12}", 1..6),
         any::<bool>(),
         MIN_RTPRIO..=MAX_RTPRIO,
-        (path(), respawns(), apiauths()),
+        (path(), respawns(), apiauths(), compression()),
     )
         .prop_flat_map(
             move |(
@@ -214,7 +228,7 @@ fn ha_config() -> impl Strategy<Value = HaConfig> {
                 nodes,
                 realtime,
                 rtprio,
-                (watchdog, respawns, apiauth),
+                (watchdog, respawns, apiauth, compression),
             )| {
                 let media = prop::collection::vec(medium(udpport), 1..6);
                 (media, ping_part(t[0], failback)).prop_map(
@@ -255,6 +269,7 @@ fn ha_config() -> impl Strategy<Value = HaConfig> {
                             respawns,
                             apiauth: apiauth.clone(),
                             fencing: vec![],
+                            compression,
                         }
                     },
                 )
@@ -290,12 +305,17 @@ fn directive_soup() -> impl Strategy<Value = String> {
         "deadping",
         "respawn",
         "apiauth",
+        "compression",
+        "compression_threshold",
+        "traditional_compression",
         "Keepalive",
         "bogus",
         "#",
         "",
     ];
     let values = vec![
+        "bz2",
+        "zlib",
         "2",
         "0",
         "1.5",
