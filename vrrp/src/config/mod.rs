@@ -9,7 +9,7 @@
 //!
 //! Lexing ([`lexer`]) and blocks ([`tree`]) follow keepalived's parser;
 //! the sections and their keywords are in [`sections`]. Implemented:
-//! `include` (glob patterns); `global_defs` (router_id,
+//! `include` (glob patterns; see [`FileIncludes`]); `global_defs` (router_id,
 //! notification_email, notification_email_from, smtp_server,
 //! smtp_connect_timeout, script_user, enable_script_security,
 //! vrrp_version, vrrp_garp_master_delay/repeat/refresh/refresh_repeat,
@@ -78,6 +78,19 @@ pub fn parse_with(
     source: &Source,
     includes: &mut dyn Includes,
 ) -> Result<KeepalivedConf, ConfigErrors> {
+    check_keepalived_conf(source, includes, &|_| true)
+}
+
+/// Reads keepalived.conf as [`parse_with`] does, and also refuses, at its
+/// line, an instance `interface` for which `interface_exists` is false,
+/// as keepalived does (`Non-existent interface specified in
+/// configuration`); the caller says which interfaces exist, so that
+/// parsing stays free of I/O.
+pub fn check_keepalived_conf(
+    source: &Source,
+    includes: &mut dyn Includes,
+    interface_exists: &dyn Fn(&str) -> bool,
+) -> Result<KeepalivedConf, ConfigErrors> {
     let mut errors = Vec::new();
     let words = lexer::words(source, includes, &mut errors);
     let statements = tree::statements(&words, &mut errors);
@@ -124,7 +137,7 @@ pub fn parse_with(
                 }
             }
             "vrrp_instance" => {
-                if let Some(instance) = sections::vrrp_instance(s, &conf.global, &mut errors) {
+                if let Some(instance) = sections::vrrp_instance(s, &conf.global, interface_exists, &mut errors) {
                     where_.note("vrrp_instance", &instance.name, &location, &mut errors);
                     where_.instances.insert(instance.name.clone(), location);
                     conf.instances.push(instance);

@@ -20,7 +20,7 @@ use super::model::{
 };
 use super::tree::{Block, Statement};
 use super::values::{
-    address, boolean, flag, none, one, seconds, signed, unsigned, whole_seconds,
+    address, flag, none, one, seconds, signed, unsigned, whole_seconds,
 };
 use crate::packet::{Family, Version, MAX_V3_INTERVAL, PRIORITY_OWNER};
 
@@ -439,6 +439,7 @@ struct Draft {
 pub fn vrrp_instance(
     s: &Statement,
     global: &GlobalDefs,
+    interface_exists: &dyn Fn(&str) -> bool,
     errors: &mut Vec<ConfigError>,
 ) -> Option<VrrpInstance> {
     let name = note(errors, one(s))?.text.clone();
@@ -486,13 +487,18 @@ pub fn vrrp_instance(
         if notify_keyword(k, &mut d.instance.notify, &mut seen, errors) {
             continue;
         }
-        let result = instance_keyword(k, &mut d, &mut seen);
+        let result = instance_keyword(k, &mut d, &mut seen, interface_exists);
         note(errors, result);
     }
     settle(s, d, global, errors).filter(|_| errors.len() == before)
 }
 
-fn instance_keyword(k: &Statement, d: &mut Draft, seen: &mut Seen) -> Result<(), ConfigError> {
+fn instance_keyword(
+    k: &Statement,
+    d: &mut Draft,
+    seen: &mut Seen,
+    interface_exists: &dyn Fn(&str) -> bool,
+) -> Result<(), ConfigError> {
     let what = k.name();
     let takes_block = matches!(
         what,
@@ -527,6 +533,12 @@ fn instance_keyword(k: &Statement, d: &mut Draft, seen: &mut Seen) -> Result<(),
             if w.text.is_empty() || w.text.len() >= 16 || w.text.contains(['/', ' ']) {
                 return Err(w.error(format!(
                     "interface: '{}' is not an interface name (1 to 15 characters)",
+                    w.text
+                )));
+            }
+            if !interface_exists(&w.text) {
+                return Err(w.error(format!(
+                    "interface: '{}' does not exist on this host",
                     w.text
                 )));
             }
