@@ -392,7 +392,14 @@ fn message_checksum(
     message: &[u8],
 ) -> Option<u16> {
     let mut summed = Vec::with_capacity(40 + message.len());
-    if let (Version::V3, Checksum::PseudoHeader { source, destination }) = (version, mode) {
+    if let (
+        Version::V3,
+        Checksum::PseudoHeader {
+            source,
+            destination,
+        },
+    ) = (version, mode)
+    {
         let len = u32::try_from(message.len()).unwrap_or(u32::MAX);
         match (family, source, destination) {
             (Family::Ipv4, IpAddr::V4(s), IpAddr::V4(d)) => {
@@ -521,7 +528,9 @@ pub fn decode_ipv4(
         return Err(DecodeError::Ipv4("header length out of range"));
     }
     if usize::from(u16::from_be_bytes([len0, len1])) != packet.len() {
-        return Err(DecodeError::Ipv4("total length differs from the bytes received"));
+        return Err(DecodeError::Ipv4(
+            "total length differs from the bytes received",
+        ));
     }
     if packet[9] != IPPROTO_VRRP {
         return Err(DecodeError::Protocol(packet[9]));

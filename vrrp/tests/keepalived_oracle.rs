@@ -23,7 +23,12 @@ impl Namespace {
         let name = format!("hvo{}", std::process::id());
         let ns = Namespace(name.clone());
         run("ip", &["netns", "add", &name]);
-        run("ip", &["-n", &name, "link", "add", "eth0", "type", "veth", "peer", "name", "eth0p"]);
+        run(
+            "ip",
+            &[
+                "-n", &name, "link", "add", "eth0", "type", "veth", "peer", "name", "eth0p",
+            ],
+        );
         run("ip", &["-n", &name, "link", "set", "eth0", "up"]);
         ns
     }
@@ -64,39 +69,91 @@ fn cases() -> Vec<(&'static str, String)> {
         ("priority_zero", variant("priority 100", "priority 0")),
         ("priority_too_high", variant("priority 100", "priority 300")),
         ("priority_word", variant("priority 100", "priority high")),
-        ("vrid_zero", variant("virtual_router_id 55", "virtual_router_id 0")),
-        ("vrid_too_high", variant("virtual_router_id 55", "virtual_router_id 256")),
-        ("unknown_keyword", variant("advert_int 1", "advert_intervall 1")),
-        ("unknown_global", variant("router_id wyl01", "routerid wyl01")),
+        (
+            "vrid_zero",
+            variant("virtual_router_id 55", "virtual_router_id 0"),
+        ),
+        (
+            "vrid_too_high",
+            variant("virtual_router_id 55", "virtual_router_id 256"),
+        ),
+        (
+            "unknown_keyword",
+            variant("advert_int 1", "advert_intervall 1"),
+        ),
+        (
+            "unknown_global",
+            variant("router_id wyl01", "routerid wyl01"),
+        ),
         ("unknown_root", format!("{SEED}vrrp_instanse X {{\n}}\n")),
-        ("missing_brace", variant("}\nvrrp_instance", "vrrp_instance")),
+        (
+            "missing_brace",
+            variant("}\nvrrp_instance", "vrrp_instance"),
+        ),
         ("extra_brace", format!("{SEED}}}\n")),
-        ("unclosed_block", SEED.trim_end().trim_end_matches('}').to_string()),
+        (
+            "unclosed_block",
+            SEED.trim_end().trim_end_matches('}').to_string(),
+        ),
         ("bad_state", variant("state MASTER", "state PRIMARY")),
-        ("bad_auth_type", variant("auth_type PASS", "auth_type SECRET")),
-        ("long_password", variant("auth_pass 1111", "auth_pass 123456789")),
+        (
+            "bad_auth_type",
+            variant("auth_type PASS", "auth_type SECRET"),
+        ),
+        (
+            "long_password",
+            variant("auth_pass 1111", "auth_pass 123456789"),
+        ),
         ("bad_vip", variant("192.168.1.100/24", "192.168.1.300/24")),
-        ("bad_prefix", variant("192.168.1.100/24", "192.168.1.100/40")),
+        (
+            "bad_prefix",
+            variant("192.168.1.100/24", "192.168.1.100/40"),
+        ),
         ("advert_zero", variant("advert_int 1", "advert_int 0")),
-        ("advert_fraction_v2", variant("advert_int 1", "advert_int 1.5")),
+        (
+            "advert_fraction_v2",
+            variant("advert_int 1", "advert_int 1.5"),
+        ),
         ("no_interface", variant("interface eth0\n", "")),
-        ("missing_interface", variant("interface eth0", "interface nosuch9")),
+        (
+            "missing_interface",
+            variant("interface eth0", "interface nosuch9"),
+        ),
         ("no_vrid", variant("virtual_router_id 55\n", "")),
-        ("unmatched_quote", variant("router_id wyl01", "router_id \"wyl01")),
-        ("smtp_timeout_word", variant("smtp_connect_timeout 30", "smtp_connect_timeout soon")),
-        ("nopreempt_master", variant("priority 100", "priority 100\nnopreempt")),
-        ("version_four", variant("advert_int 1", "advert_int 1\nversion 4")),
+        (
+            "unmatched_quote",
+            variant("router_id wyl01", "router_id \"wyl01"),
+        ),
+        (
+            "smtp_timeout_word",
+            variant("smtp_connect_timeout 30", "smtp_connect_timeout soon"),
+        ),
+        (
+            "nopreempt_master",
+            variant("priority 100", "priority 100\nnopreempt"),
+        ),
+        (
+            "version_four",
+            variant("advert_int 1", "advert_int 1\nversion 4"),
+        ),
         (
             "track_unknown_script",
             variant("advert_int 1", "advert_int 1\ntrack_script {\nchk_none\n}"),
         ),
-        ("bad_scope", variant("label eth0:1", "label eth0:1 scope galaxy")),
+        (
+            "bad_scope",
+            variant("label eth0:1", "label eth0:1 scope galaxy"),
+        ),
     ]
 }
 
 #[test]
 fn we_refuse_every_file_keepalived_refuses() {
-    if Command::new("keepalived").arg("--version").output().is_err() {
+    if Command::new("keepalived")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
         panic!("keepalived is not installed: apt-get install -y keepalived");
     }
     let ns = Namespace::new();
@@ -114,7 +171,10 @@ fn we_refuse_every_file_keepalived_refuses() {
             &|interface| interface == "eth0",
         );
         if name == "seed" {
-            assert!(keepalived_ok, "keepalived accepts the seed: {keepalived_says}");
+            assert!(
+                keepalived_ok,
+                "keepalived accepts the seed: {keepalived_says}"
+            );
             assert!(ours.is_ok(), "we accept the seed: {ours:?}");
             continue;
         }
@@ -139,5 +199,8 @@ fn we_refuse_every_file_keepalived_refuses() {
          we refused those and also {refused_by_us_only:?}",
         cases().len() - 1
     );
-    assert!(refused_by_keepalived >= 20, "the oracle refuses most of the set");
+    assert!(
+        refused_by_keepalived >= 20,
+        "the oracle refuses most of the set"
+    );
 }

@@ -94,7 +94,9 @@ pub struct NoIncludes;
 
 impl Includes for NoIncludes {
     fn expand(&mut self, _from: &Path, pattern: &str) -> Result<Vec<Source>, String> {
-        Err(format!("cannot include '{pattern}': this text has no directory"))
+        Err(format!(
+            "cannot include '{pattern}': this text has no directory"
+        ))
     }
 }
 
@@ -103,7 +105,11 @@ const MAX_INCLUDE_DEPTH: usize = 16;
 
 /// The words of a source and everything it includes, in reading order;
 /// complaints are pushed and the faulty line skipped.
-pub fn words(source: &Source, includes: &mut dyn Includes, errors: &mut Vec<ConfigError>) -> Vec<Word> {
+pub fn words(
+    source: &Source,
+    includes: &mut dyn Includes,
+    errors: &mut Vec<ConfigError>,
+) -> Vec<Word> {
     let mut out = Vec::new();
     read(source, includes, errors, &mut out, 0);
     out
@@ -276,13 +282,20 @@ mod tests {
     use super::*;
 
     fn texts(line: &str) -> Vec<String> {
-        split(line).expect("splits").into_iter().map(|(t, _)| t).collect()
+        split(line)
+            .expect("splits")
+            .into_iter()
+            .map(|(t, _)| t)
+            .collect()
     }
 
     #[test]
     fn comments_quotes_and_braces_as_keepalived_cuts_them() {
         assert_eq!(texts("  router_id wyl01 # note"), ["router_id", "wyl01"]);
-        assert_eq!(texts("! Configuration File for keepalived"), Vec::<String>::new());
+        assert_eq!(
+            texts("! Configuration File for keepalived"),
+            Vec::<String>::new()
+        );
         assert_eq!(texts("priority 100! no space needed"), ["priority", "100"]);
         assert_eq!(
             texts(r#"notify_master "/bin/x a # b" root"#),

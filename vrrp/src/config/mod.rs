@@ -56,11 +56,27 @@ pub use values::render_seconds;
 
 /// Top-level blocks keepalived 2.2.7 knows that we do not implement.
 const ROOT_KNOWN: &[&str] = &[
-    "SSL", "bfd_instance", "child_wait_time", "garp_group", "instance",
-    "interface_up_down_delays", "linkbeat_interfaces", "linkbeat_use_polling",
-    "namespace_with_ipsets", "net_namespace", "net_namespace_ipvs", "static_ipaddress",
-    "static_routes", "static_rules", "track_file", "track_group", "use_pid_dir",
-    "virtual_server", "virtual_server_group", "vrrp_track_file", "vrrp_track_process",
+    "SSL",
+    "bfd_instance",
+    "child_wait_time",
+    "garp_group",
+    "instance",
+    "interface_up_down_delays",
+    "linkbeat_interfaces",
+    "linkbeat_use_polling",
+    "namespace_with_ipsets",
+    "net_namespace",
+    "net_namespace_ipvs",
+    "static_ipaddress",
+    "static_routes",
+    "static_rules",
+    "track_file",
+    "track_group",
+    "use_pid_dir",
+    "virtual_server",
+    "virtual_server_group",
+    "vrrp_track_file",
+    "vrrp_track_process",
 ];
 
 /// Reads keepalived.conf text; includes come from the filesystem.
@@ -101,9 +117,9 @@ pub fn check_keepalived_conf(
         match s.name() {
             "global_defs" => {
                 if let Some(first) = global_seen {
-                    errors.push(s.error(format!(
-                        "global_defs written twice (first at line {first})"
-                    )));
+                    errors.push(
+                        s.error(format!("global_defs written twice (first at line {first})")),
+                    );
                     continue;
                 }
                 global_seen = Some(s.keyword.location.line);
@@ -137,7 +153,9 @@ pub fn check_keepalived_conf(
                 }
             }
             "vrrp_instance" => {
-                if let Some(instance) = sections::vrrp_instance(s, &conf.global, interface_exists, &mut errors) {
+                if let Some(instance) =
+                    sections::vrrp_instance(s, &conf.global, interface_exists, &mut errors)
+                {
                     where_.note("vrrp_instance", &instance.name, &location, &mut errors);
                     where_.instances.insert(instance.name.clone(), location);
                     conf.instances.push(instance);
@@ -167,7 +185,13 @@ struct Where {
 }
 
 impl Where {
-    fn note(&mut self, kind: &'static str, name: &str, at: &Location, errors: &mut Vec<ConfigError>) {
+    fn note(
+        &mut self,
+        kind: &'static str,
+        name: &str,
+        at: &Location,
+        errors: &mut Vec<ConfigError>,
+    ) {
         if let Some(first) = self.names.get(&(kind, name.to_string())) {
             errors.push(ConfigError {
                 location: at.clone(),

@@ -15,7 +15,10 @@ use crate::packet::Version;
 pub fn word(text: &str) -> String {
     let special = text.is_empty()
         || text.chars().any(|c| {
-            matches!(c, ' ' | '\t' | '\x0c' | '\x0b' | '\r' | '\n' | '#' | '!' | '{' | '}' | '\\')
+            matches!(
+                c,
+                ' ' | '\t' | '\x0c' | '\x0b' | '\r' | '\n' | '#' | '!' | '{' | '}' | '\\'
+            )
         })
         || text.starts_with(['$', '@', '~'])
         || text.starts_with("include");
@@ -115,7 +118,11 @@ impl KeepalivedConf {
         if let Some(s) = &g.smtp_server {
             let _ = writeln!(out, "  smtp_server {} {}", word(&s.host), s.port);
         }
-        let _ = writeln!(out, "  smtp_connect_timeout {}", g.smtp_connect_timeout.as_secs());
+        let _ = writeln!(
+            out,
+            "  smtp_connect_timeout {}",
+            g.smtp_connect_timeout.as_secs()
+        );
         if let Some(u) = &g.script_user {
             out.push_str("  script_user");
             user(&mut out, &Some(u.clone()));
@@ -125,19 +132,39 @@ impl KeepalivedConf {
             out.push_str("  enable_script_security\n");
         }
         let _ = writeln!(out, "  vrrp_version {}", version(g.vrrp_version));
-        let _ = writeln!(out, "  vrrp_garp_master_delay {}", g.vrrp_garp_master_delay.as_secs());
-        let _ = writeln!(out, "  vrrp_garp_master_repeat {}", g.vrrp_garp_master_repeat);
-        let _ = writeln!(out, "  vrrp_garp_master_refresh {}", g.vrrp_garp_master_refresh.as_secs());
+        let _ = writeln!(
+            out,
+            "  vrrp_garp_master_delay {}",
+            g.vrrp_garp_master_delay.as_secs()
+        );
+        let _ = writeln!(
+            out,
+            "  vrrp_garp_master_repeat {}",
+            g.vrrp_garp_master_repeat
+        );
+        let _ = writeln!(
+            out,
+            "  vrrp_garp_master_refresh {}",
+            g.vrrp_garp_master_refresh.as_secs()
+        );
         let _ = writeln!(
             out,
             "  vrrp_garp_master_refresh_repeat {}",
             g.vrrp_garp_master_refresh_repeat
         );
         if !g.vrrp_garp_interval.is_zero() {
-            let _ = writeln!(out, "  vrrp_garp_interval {}", render_seconds(g.vrrp_garp_interval));
+            let _ = writeln!(
+                out,
+                "  vrrp_garp_interval {}",
+                render_seconds(g.vrrp_garp_interval)
+            );
         }
         if !g.vrrp_gna_interval.is_zero() {
-            let _ = writeln!(out, "  vrrp_gna_interval {}", render_seconds(g.vrrp_gna_interval));
+            let _ = writeln!(
+                out,
+                "  vrrp_gna_interval {}",
+                render_seconds(g.vrrp_gna_interval)
+            );
         }
         if g.vrrp_strict {
             out.push_str("  vrrp_strict\n");
@@ -226,7 +253,11 @@ impl KeepalivedConf {
             }
             let _ = writeln!(out, "  garp_master_delay {}", i.garp_master_delay.as_secs());
             let _ = writeln!(out, "  garp_master_repeat {}", i.garp_master_repeat);
-            let _ = writeln!(out, "  garp_master_refresh {}", i.garp_master_refresh.as_secs());
+            let _ = writeln!(
+                out,
+                "  garp_master_refresh {}",
+                i.garp_master_refresh.as_secs()
+            );
             let _ = writeln!(
                 out,
                 "  garp_master_refresh_repeat {}",

@@ -19,63 +19,174 @@ use super::model::{
     Tracked, VirtualAddress, VrrpInstance, VrrpScript,
 };
 use super::tree::{Block, Statement};
-use super::values::{
-    address, flag, none, one, seconds, signed, unsigned, whole_seconds,
-};
+use super::values::{address, flag, none, one, seconds, signed, unsigned, whole_seconds};
 use crate::packet::{Family, Version, MAX_V3_INTERVAL, PRIORITY_OWNER};
 
 /// `global_defs` keywords keepalived 2.2.7 knows and we do not implement.
 const GLOBAL_KNOWN: &[&str] = &[
-    "process_names", "process_name", "vrrp_process_name", "checker_process_name",
-    "lvs_process_name", "bfd_process_name", "smtp_helo_name", "smtp_alert",
-    "startup_script", "startup_script_timeout", "shutdown_script", "shutdown_script_timeout",
-    "max_auto_priority", "min_auto_priority_delay", "smtp_alert_vrrp", "smtp_alert_checker",
-    "checker_log_all_failures", "dynamic_interfaces", "no_email_faults", "default_interface",
-    "disable_local_igmp", "lvs_timeouts", "lvs_flush", "lvs_flush_on_stop", "lvs_flush_onstop",
-    "lvs_sync_daemon", "vrrp_mcast_group4", "vrrp_mcast_group6", "vrrp_garp_lower_prio_delay",
-    "vrrp_garp_lower_prio_repeat", "vrrp_down_timer_adverts", "vrrp_min_garp",
-    "vrrp_garp_extra_if", "vrrp_vmac_garp_intvl", "vrrp_lower_prio_no_advert",
-    "vrrp_higher_prio_send_advert", "vrrp_iptables", "vrrp_ipsets", "nftables",
-    "nftables_priority", "nftables_ifindex", "nftables_ipvs", "nftables_ipvs_priority",
-    "nftables_ipvs_start_fwmark", "nftables_counters", "vrrp_check_unicast_src",
-    "vrrp_skip_check_adv_addr", "vrrp_priority", "vrrp_no_swap", "vrrp_rt_priority",
-    "vrrp_cpu_affinity", "vrrp_rlimit_rttime", "vrrp_rlimit_rtime", "notify_fifo",
-    "notify_fifo_script", "vrrp_notify_fifo", "vrrp_notify_fifo_script",
-    "vrrp_notify_priority_changes", "fifo_write_vrrp_states_on_reload", "lvs_notify_fifo",
-    "lvs_notify_fifo_script", "checker_priority", "checker_no_swap", "checker_rt_priority",
-    "checker_cpu_affinity", "checker_rlimit_rttime", "checker_rlimit_rtime", "bfd_priority",
-    "bfd_no_swap", "bfd_rt_priority", "bfd_cpu_affinity", "bfd_rlimit_rttime",
-    "bfd_rlimit_rtime", "snmp_socket", "enable_traps", "enable_snmp_vrrp",
-    "enable_snmp_keepalived", "enable_snmp_rfc", "enable_snmp_rfcv2", "enable_snmp_rfcv3",
-    "enable_snmp_checker", "enable_dbus", "dbus_service_name", "vrrp_netlink_cmd_rcv_bufs",
-    "vrrp_netlink_cmd_rcv_bufs_force", "vrrp_netlink_monitor_rcv_bufs",
-    "vrrp_netlink_monitor_rcv_bufs_force", "process_monitor_rcv_bufs",
-    "process_monitor_rcv_bufs_force", "lvs_netlink_cmd_rcv_bufs",
-    "lvs_netlink_cmd_rcv_bufs_force", "lvs_netlink_monitor_rcv_bufs",
-    "lvs_netlink_monitor_rcv_bufs_force", "rs_init_notifies", "no_checker_emails",
-    "vrrp_rx_bufs_policy", "vrrp_rx_bufs_multiplier", "vrrp_startup_delay",
-    "log_unknown_vrids", "vmac_prefix", "vmac_addr_prefix", "umask", "random_seed",
-    "reload_check_config", "reload_time_file", "reload_repeat", "reload_file",
-    "include_check", "config_save_dir", "tmp_config_directory", "data_use_instance",
+    "process_names",
+    "process_name",
+    "vrrp_process_name",
+    "checker_process_name",
+    "lvs_process_name",
+    "bfd_process_name",
+    "smtp_helo_name",
+    "smtp_alert",
+    "startup_script",
+    "startup_script_timeout",
+    "shutdown_script",
+    "shutdown_script_timeout",
+    "max_auto_priority",
+    "min_auto_priority_delay",
+    "smtp_alert_vrrp",
+    "smtp_alert_checker",
+    "checker_log_all_failures",
+    "dynamic_interfaces",
+    "no_email_faults",
+    "default_interface",
+    "disable_local_igmp",
+    "lvs_timeouts",
+    "lvs_flush",
+    "lvs_flush_on_stop",
+    "lvs_flush_onstop",
+    "lvs_sync_daemon",
+    "vrrp_mcast_group4",
+    "vrrp_mcast_group6",
+    "vrrp_garp_lower_prio_delay",
+    "vrrp_garp_lower_prio_repeat",
+    "vrrp_down_timer_adverts",
+    "vrrp_min_garp",
+    "vrrp_garp_extra_if",
+    "vrrp_vmac_garp_intvl",
+    "vrrp_lower_prio_no_advert",
+    "vrrp_higher_prio_send_advert",
+    "vrrp_iptables",
+    "vrrp_ipsets",
+    "nftables",
+    "nftables_priority",
+    "nftables_ifindex",
+    "nftables_ipvs",
+    "nftables_ipvs_priority",
+    "nftables_ipvs_start_fwmark",
+    "nftables_counters",
+    "vrrp_check_unicast_src",
+    "vrrp_skip_check_adv_addr",
+    "vrrp_priority",
+    "vrrp_no_swap",
+    "vrrp_rt_priority",
+    "vrrp_cpu_affinity",
+    "vrrp_rlimit_rttime",
+    "vrrp_rlimit_rtime",
+    "notify_fifo",
+    "notify_fifo_script",
+    "vrrp_notify_fifo",
+    "vrrp_notify_fifo_script",
+    "vrrp_notify_priority_changes",
+    "fifo_write_vrrp_states_on_reload",
+    "lvs_notify_fifo",
+    "lvs_notify_fifo_script",
+    "checker_priority",
+    "checker_no_swap",
+    "checker_rt_priority",
+    "checker_cpu_affinity",
+    "checker_rlimit_rttime",
+    "checker_rlimit_rtime",
+    "bfd_priority",
+    "bfd_no_swap",
+    "bfd_rt_priority",
+    "bfd_cpu_affinity",
+    "bfd_rlimit_rttime",
+    "bfd_rlimit_rtime",
+    "snmp_socket",
+    "enable_traps",
+    "enable_snmp_vrrp",
+    "enable_snmp_keepalived",
+    "enable_snmp_rfc",
+    "enable_snmp_rfcv2",
+    "enable_snmp_rfcv3",
+    "enable_snmp_checker",
+    "enable_dbus",
+    "dbus_service_name",
+    "vrrp_netlink_cmd_rcv_bufs",
+    "vrrp_netlink_cmd_rcv_bufs_force",
+    "vrrp_netlink_monitor_rcv_bufs",
+    "vrrp_netlink_monitor_rcv_bufs_force",
+    "process_monitor_rcv_bufs",
+    "process_monitor_rcv_bufs_force",
+    "lvs_netlink_cmd_rcv_bufs",
+    "lvs_netlink_cmd_rcv_bufs_force",
+    "lvs_netlink_monitor_rcv_bufs",
+    "lvs_netlink_monitor_rcv_bufs_force",
+    "rs_init_notifies",
+    "no_checker_emails",
+    "vrrp_rx_bufs_policy",
+    "vrrp_rx_bufs_multiplier",
+    "vrrp_startup_delay",
+    "log_unknown_vrids",
+    "vmac_prefix",
+    "vmac_addr_prefix",
+    "umask",
+    "random_seed",
+    "reload_check_config",
+    "reload_time_file",
+    "reload_repeat",
+    "reload_file",
+    "include_check",
+    "config_save_dir",
+    "tmp_config_directory",
+    "data_use_instance",
 ];
 
 /// `vrrp_instance` keywords keepalived 2.2.7 knows and we do not implement.
 const INSTANCE_KNOWN: &[&str] = &[
-    "use_vmac", "use_vmac_addr", "vmac_xmit_base", "use_ipvlan", "unicast_fault_no_peer",
-    "check_unicast_src", "old_unicast_checksum", "native_ipv6", "vrf", "dont_track_primary",
-    "track_file", "track_process", "track_bfd", "mcast_src_ip", "mcast_dst_ip",
-    "track_src_ip", "unicast_ttl", "promote_secondaries", "linkbeat_use_polling",
-    "virtual_routes", "virtual_rules", "skip_check_adv_addr", "strict_mode", "debug",
-    "notify_deleted", "notify_master_rx_lower_pri", "notify_priority_changes",
-    "lvs_sync_daemon_interface", "garp_lower_prio_delay", "garp_lower_prio_repeat",
-    "down_timer_adverts", "garp_extra_if", "vmac_garp_intvl", "lower_prio_no_advert",
-    "higher_prio_send_advert", "kernel_rx_buf_size",
+    "use_vmac",
+    "use_vmac_addr",
+    "vmac_xmit_base",
+    "use_ipvlan",
+    "unicast_fault_no_peer",
+    "check_unicast_src",
+    "old_unicast_checksum",
+    "native_ipv6",
+    "vrf",
+    "dont_track_primary",
+    "track_file",
+    "track_process",
+    "track_bfd",
+    "mcast_src_ip",
+    "mcast_dst_ip",
+    "track_src_ip",
+    "unicast_ttl",
+    "promote_secondaries",
+    "linkbeat_use_polling",
+    "virtual_routes",
+    "virtual_rules",
+    "skip_check_adv_addr",
+    "strict_mode",
+    "debug",
+    "notify_deleted",
+    "notify_master_rx_lower_pri",
+    "notify_priority_changes",
+    "lvs_sync_daemon_interface",
+    "garp_lower_prio_delay",
+    "garp_lower_prio_repeat",
+    "down_timer_adverts",
+    "garp_extra_if",
+    "vmac_garp_intvl",
+    "lower_prio_no_advert",
+    "higher_prio_send_advert",
+    "kernel_rx_buf_size",
 ];
 
 /// `vrrp_sync_group` keywords keepalived 2.2.7 knows and we do not implement.
 const SYNC_GROUP_KNOWN: &[&str] = &[
-    "track_interface", "track_script", "track_file", "track_process", "track_bfd",
-    "global_tracking", "sync_group_tracking_weight", "notify_priority_changes",
+    "track_interface",
+    "track_script",
+    "track_file",
+    "track_process",
+    "track_bfd",
+    "global_tracking",
+    "sync_group_tracking_weight",
+    "notify_priority_changes",
 ];
 
 /// `vrrp_script` keywords keepalived 2.2.7 knows and we do not implement.
@@ -114,7 +225,10 @@ impl Seen {
 /// The statements of a keyword's block; a missing block is an error.
 fn block_of<'a>(statement: &'a Statement) -> Result<&'a Block, ConfigError> {
     statement.block.as_ref().ok_or_else(|| {
-        statement.error(format!("{}: expected a block in '{{' and '}}'", statement.name()))
+        statement.error(format!(
+            "{}: expected a block in '{{' and '}}'",
+            statement.name()
+        ))
     })
 }
 
@@ -218,9 +332,7 @@ pub fn global_defs(block: &Block, global: &mut GlobalDefs, errors: &mut Vec<Conf
                 let mut list = Vec::new();
                 for line in &b.statements {
                     if line.block.is_some() || !line.args.is_empty() {
-                        return Err(line.error(
-                            "notification_email: expected one address per line",
-                        ));
+                        return Err(line.error("notification_email: expected one address per line"));
                     }
                     list.push(line.keyword.text.clone());
                 }
@@ -340,7 +452,9 @@ pub fn vrrp_script(s: &Statement, errors: &mut Vec<ConfigError>) -> Option<VrrpS
                     script.weight = v;
                     script.weight_reverse = true;
                 }),
-                _ => Err(k.error("weight: expected a number from -253 to 253, optionally 'reverse'")),
+                _ => {
+                    Err(k.error("weight: expected a number from -253 to 253, optionally 'reverse'"))
+                }
             },
             "rise" => one(k)
                 .and_then(|w| unsigned(w, what, 1, i32::MAX as u32))
@@ -524,7 +638,9 @@ fn instance_keyword(
                 "MASTER" => StartState::Master,
                 "BACKUP" => StartState::Backup,
                 other => {
-                    return Err(w.error(format!("state: expected MASTER or BACKUP, found '{other}'")))
+                    return Err(
+                        w.error(format!("state: expected MASTER or BACKUP, found '{other}'"))
+                    )
                 }
             });
         }
@@ -568,7 +684,9 @@ fn instance_keyword(
                         match w.text.as_str() {
                             "PASS" => d.auth_type_pass = Some(w.clone()),
                             "AH" => {
-                                return Err(w.error("auth_type: 'AH' is not supported yet (PASS is)"))
+                                return Err(
+                                    w.error("auth_type: 'AH' is not supported yet (PASS is)")
+                                )
                             }
                             other => {
                                 return Err(w.error(format!(
@@ -588,7 +706,11 @@ fn instance_keyword(
                         }
                         d.auth_pass = Some(w.clone());
                     }
-                    _ => return Err(a.error(format!("authentication: unknown keyword '{}'", a.name()))),
+                    _ => {
+                        return Err(
+                            a.error(format!("authentication: unknown keyword '{}'", a.name()))
+                        )
+                    }
                 }
             }
         }
@@ -701,7 +823,9 @@ fn settle(
     }
     i.version = match (d.version, family) {
         (Some(Version::V2), Family::Ipv6) => {
-            errors.push(at("VRRP version 2 cannot carry IPv6 addresses (use version 3)".into()));
+            errors.push(at(
+                "VRRP version 2 cannot carry IPv6 addresses (use version 3)".into(),
+            ));
             Version::V2
         }
         (Some(v), _) => v,
@@ -744,16 +868,22 @@ fn settle(
         (None, None) => {}
     }
     if i.nopreempt && i.priority == PRIORITY_OWNER {
-        errors.push(at("nopreempt cannot be used with priority 255 (the owner always preempts)".into()));
+        errors.push(at(
+            "nopreempt cannot be used with priority 255 (the owner always preempts)".into(),
+        ));
     }
     if i.nopreempt && i.state == Some(StartState::Master) {
-        errors.push(at("nopreempt needs 'state BACKUP' (keepalived clears it for MASTER)".into()));
+        errors.push(at(
+            "nopreempt needs 'state BACKUP' (keepalived clears it for MASTER)".into(),
+        ));
     }
     if !i.preempt_delay.is_zero() && i.nopreempt {
         errors.push(at("preempt_delay cannot be used with nopreempt".into()));
     }
     if !i.preempt_delay.is_zero() && i.state == Some(StartState::Master) {
-        errors.push(at("preempt_delay needs 'state BACKUP' (keepalived clears it for MASTER)".into()));
+        errors.push(at(
+            "preempt_delay needs 'state BACKUP' (keepalived clears it for MASTER)".into(),
+        ));
     }
     if let Some(v) = d.garp_master_delay {
         i.garp_master_delay = v;
@@ -768,7 +898,9 @@ fn settle(
         i.garp_master_refresh_repeat = v;
     }
     if i.virtual_ipaddress.len() > 255 {
-        errors.push(at("more than 255 virtual addresses do not fit in an advert".into()));
+        errors.push(at(
+            "more than 255 virtual addresses do not fit in an advert".into(),
+        ));
     }
     Some(d.instance)
 }
@@ -789,9 +921,9 @@ fn virtual_address(line: &Statement, what: &str) -> Result<VirtualAddress, Confi
         Some((a, l)) => (a, Some(l)),
         None => (text.as_str(), None),
     };
-    let address: IpAddr = addr.parse().map_err(|_| {
-        line.error(format!("{what}: expected ADDRESS[/LENGTH], found '{text}'"))
-    })?;
+    let address: IpAddr = addr
+        .parse()
+        .map_err(|_| line.error(format!("{what}: expected ADDRESS[/LENGTH], found '{text}'")))?;
     let max = match address {
         IpAddr::V4(_) => 32,
         IpAddr::V6(_) => 128,
@@ -835,7 +967,9 @@ fn virtual_address(line: &Statement, what: &str) -> Result<VirtualAddress, Confi
                 let w = next_value(&mut words, option, what)?;
                 let brd = super::values::address(w, "brd")?;
                 if Family::of(&brd) != Family::of(&address) || brd.is_ipv6() {
-                    return Err(w.error("brd: expected an IPv4 broadcast address for an IPv4 address"));
+                    return Err(
+                        w.error("brd: expected an IPv4 broadcast address for an IPv4 address")
+                    );
                 }
                 vip.brd = Some(brd);
             }

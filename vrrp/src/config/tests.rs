@@ -19,8 +19,18 @@ const MINIMAL: &str = "vrrp_instance V {\n interface eth0\n virtual_router_id 5\
 #[test]
 fn seed_004_master_and_backup_parse_unchanged() {
     for (text, router_id, state, priority) in [
-        (include_str!("testdata/seed004_master.conf"), "wyl01", StartState::Master, 100),
-        (include_str!("testdata/seed004_backup.conf"), "wyl02", StartState::Backup, 99),
+        (
+            include_str!("testdata/seed004_master.conf"),
+            "wyl01",
+            StartState::Master,
+            100,
+        ),
+        (
+            include_str!("testdata/seed004_backup.conf"),
+            "wyl02",
+            StartState::Backup,
+            99,
+        ),
     ] {
         let conf = parse(text).expect("the seed's file parses");
         let g = &conf.global;
@@ -48,7 +58,12 @@ fn seed_004_master_and_backup_parse_unchanged() {
         assert_eq!(i.priority, priority);
         assert_eq!(i.advert_int, Duration::from_secs(1));
         assert_eq!(i.version, Version::V2);
-        assert_eq!(i.authentication, Some(Authentication { pass: "1111".into() }));
+        assert_eq!(
+            i.authentication,
+            Some(Authentication {
+                pass: "1111".into()
+            })
+        );
         assert_eq!(
             i.virtual_ipaddress,
             [VirtualAddress {
@@ -85,28 +100,68 @@ fn unknown_and_unimplemented_keywords_are_refused_by_name_at_their_line() {
 #[test]
 fn values_out_of_keepalived_ranges_are_refused() {
     for (line, expected) in [
-        ("priority 0", "priority: expected a whole number from 1 to 255, found '0'"),
+        (
+            "priority 0",
+            "priority: expected a whole number from 1 to 255, found '0'",
+        ),
         ("priority 256", "from 1 to 255, found '256'"),
         ("advert_int 0", "advert_int: expected seconds"),
         ("advert_int 1.5", "VRRPv2 advertises whole seconds"),
-        ("state master", "state: expected MASTER or BACKUP, found 'master'"),
-        ("preempt_delay 1001", "preempt_delay: expected seconds from 0 to 1000"),
+        (
+            "state master",
+            "state: expected MASTER or BACKUP, found 'master'",
+        ),
+        (
+            "preempt_delay 1001",
+            "preempt_delay: expected seconds from 0 to 1000",
+        ),
         ("garp_master_repeat 0", "from 1 to"),
         ("version 4", "version: expected a whole number from 2 to 3"),
         ("priority 100 200", "expected one value, found also '200'"),
-        ("authentication {\n auth_type PASS\n auth_pass 123456789\n}", "expected 1 to 8 characters"),
-        ("authentication {\n auth_type AH\n auth_pass 1\n}", "'AH' is not supported yet"),
-        ("authentication {\n auth_pass 1\n}", "expected 'auth_type PASS'"),
-        ("virtual_ipaddress {\n 10.0.0.1/33\n}", "prefix length '33' is not 0 to 32"),
-        ("virtual_ipaddress {\n 10.0.0.300\n}", "expected ADDRESS[/LENGTH]"),
-        ("virtual_ipaddress {\n 10.0.0.1 dev\n}", "'dev' expects a value"),
-        ("virtual_ipaddress {\n 10.0.0.1 home\n}", "'home' is not supported yet"),
-        ("virtual_ipaddress {\n 10.0.0.1\n fe80::1\n}", "must all be of one family"),
+        (
+            "authentication {\n auth_type PASS\n auth_pass 123456789\n}",
+            "expected 1 to 8 characters",
+        ),
+        (
+            "authentication {\n auth_type AH\n auth_pass 1\n}",
+            "'AH' is not supported yet",
+        ),
+        (
+            "authentication {\n auth_pass 1\n}",
+            "expected 'auth_type PASS'",
+        ),
+        (
+            "virtual_ipaddress {\n 10.0.0.1/33\n}",
+            "prefix length '33' is not 0 to 32",
+        ),
+        (
+            "virtual_ipaddress {\n 10.0.0.300\n}",
+            "expected ADDRESS[/LENGTH]",
+        ),
+        (
+            "virtual_ipaddress {\n 10.0.0.1 dev\n}",
+            "'dev' expects a value",
+        ),
+        (
+            "virtual_ipaddress {\n 10.0.0.1 home\n}",
+            "'home' is not supported yet",
+        ),
+        (
+            "virtual_ipaddress {\n 10.0.0.1\n fe80::1\n}",
+            "must all be of one family",
+        ),
         ("track_interface {\n eth1 weight 254\n}", "from -253 to 253"),
-        ("priority 10\n priority 20", "'priority' written twice in this block (first at line 2)"),
-        ("unicast_peer {\n 10.0.0.2 min_ttl 3\n}", "'min_ttl' is not supported yet"),
+        (
+            "priority 10\n priority 20",
+            "'priority' written twice in this block (first at line 2)",
+        ),
+        (
+            "unicast_peer {\n 10.0.0.2 min_ttl 3\n}",
+            "'min_ttl' is not supported yet",
+        ),
     ] {
-        let text = format!("vrrp_instance V {{\n {line}\n interface eth0\n virtual_router_id 5\n}}\n");
+        let text =
+            format!("vrrp_instance V {{\n {line}\n interface eth0\n virtual_router_id 5\n}}\n");
         let refused = errors(&text);
         assert!(
             refused.starts_with("keepalived.conf:") && refused.contains(expected),
@@ -119,18 +174,37 @@ fn values_out_of_keepalived_ranges_are_refused() {
 fn contradictions_keepalived_corrects_are_refused() {
     for (lines, expected) in [
         ("state MASTER\n nopreempt", "nopreempt needs 'state BACKUP'"),
-        ("priority 255\n nopreempt", "nopreempt cannot be used with priority 255"),
-        ("nopreempt\n preempt_delay 5", "preempt_delay cannot be used with nopreempt"),
-        ("version 2\n virtual_ipaddress {\n fe80::1\n }", "version 2 cannot carry IPv6"),
-        ("version 3\n advert_int 0.005", "advert_int: expected seconds from"),
-        ("version 3\n advert_int 41", "VRRPv3 advertises centiseconds"),
+        (
+            "priority 255\n nopreempt",
+            "nopreempt cannot be used with priority 255",
+        ),
+        (
+            "nopreempt\n preempt_delay 5",
+            "preempt_delay cannot be used with nopreempt",
+        ),
+        (
+            "version 2\n virtual_ipaddress {\n fe80::1\n }",
+            "version 2 cannot carry IPv6",
+        ),
+        (
+            "version 3\n advert_int 0.005",
+            "advert_int: expected seconds from",
+        ),
+        (
+            "version 3\n advert_int 41",
+            "VRRPv3 advertises centiseconds",
+        ),
         (
             "version 3\n authentication {\n auth_type PASS\n auth_pass x\n }",
             "VRRPv3 has no authentication",
         ),
-        ("track_script {\n nosuch\n }", "track_script 'nosuch' names no vrrp_script"),
+        (
+            "track_script {\n nosuch\n }",
+            "track_script 'nosuch' names no vrrp_script",
+        ),
     ] {
-        let text = format!("vrrp_instance V {{\n {lines}\n interface eth0\n virtual_router_id 5\n}}\n");
+        let text =
+            format!("vrrp_instance V {{\n {lines}\n interface eth0\n virtual_router_id 5\n}}\n");
         let refused = errors(&text);
         assert!(refused.contains(expected), "{lines:?}: {refused}");
     }
@@ -150,8 +224,12 @@ fn braces_quotes_and_comments_follow_keepalived() {
         "keepalived.conf:1: this '{' is not closed by a '}'\n\
          keepalived.conf:1: vrrp_instance V: expected a 'virtual_router_id' line"
     );
-    assert_eq!(errors("}\n"), "keepalived.conf:1: unexpected '}': no block is open");
-    assert!(errors("global_defs {\n router_id \"abc\n}\n").contains("keepalived.conf:2: unmatched quote"));
+    assert_eq!(
+        errors("}\n"),
+        "keepalived.conf:1: unexpected '}': no block is open"
+    );
+    assert!(errors("global_defs {\n router_id \"abc\n}\n")
+        .contains("keepalived.conf:2: unmatched quote"));
     let conf = parse(
         "vrrp_instance V{ # comment\n interface eth0 ! another\n virtual_router_id 5\n\
          notify_master \"/usr/local/bin/vip up\" root wheel\n}\n",
@@ -263,12 +341,22 @@ vrrp_sync_group G1 {
     let v6 = &conf.instances[0];
     assert_eq!(v6.version, Version::V3);
     assert_eq!(v6.advert_int, Duration::from_millis(250));
-    assert_eq!(v6.unicast_peer, ["2001:db8::2".parse::<IpAddr>().expect("address")]);
+    assert_eq!(
+        v6.unicast_peer,
+        ["2001:db8::2".parse::<IpAddr>().expect("address")]
+    );
     assert_eq!(v6.garp_master_refresh, Duration::from_secs(30));
-    assert_eq!(v6.notify.backup.as_ref().map(|c| c.command.as_str()), Some("/bin/backup"));
+    assert_eq!(
+        v6.notify.backup.as_ref().map(|c| c.command.as_str()),
+        Some("/bin/backup")
+    );
     let v4 = &conf.instances[1];
     assert_eq!(v4.version, Version::V2);
-    assert_eq!(v4.garp_master_delay, Duration::from_secs(2), "the global default");
+    assert_eq!(
+        v4.garp_master_delay,
+        Duration::from_secs(2),
+        "the global default"
+    );
     assert!(!v4.accept_mode(true));
     assert_eq!(conf.sync_groups[0].group, ["VI_6", "VI_4"]);
     assert_eq!(parse(&conf.render()), Ok(conf));
@@ -284,13 +372,22 @@ fn includes_expand_globs_relative_to_the_including_file() {
         "global_defs {\n router_id x\n}\ninclude conf.d/*.conf\n",
     )
     .expect("write");
-    std::fs::write(sub.join("b.conf"), MINIMAL.replace("V {", "B {").replace(" 5", " 6"))
-        .expect("write");
+    std::fs::write(
+        sub.join("b.conf"),
+        MINIMAL.replace("V {", "B {").replace(" 5", " 6"),
+    )
+    .expect("write");
     std::fs::write(sub.join("a.conf"), MINIMAL.replace("V {", "A {")).expect("write");
     std::fs::write(sub.join("c.conf"), "include ../conf.d/c.conf\n").expect("write");
     let refused = load_keepalived_conf(&dir.join("keepalived.conf")).expect_err("loops");
-    assert!(refused.to_string().contains("c.conf:1: include: more than 16 nested includes"));
-    std::fs::write(sub.join("c.conf"), "vrrp_instance C {\n interface eth0\n}\n").expect("write");
+    assert!(refused
+        .to_string()
+        .contains("c.conf:1: include: more than 16 nested includes"));
+    std::fs::write(
+        sub.join("c.conf"),
+        "vrrp_instance C {\n interface eth0\n}\n",
+    )
+    .expect("write");
     let refused = load_keepalived_conf(&dir.join("keepalived.conf")).expect_err("refused");
     assert_eq!(
         refused.to_string(),
@@ -329,18 +426,26 @@ fn arb_vip(v6: bool) -> impl Strategy<Value = VirtualAddress> {
         prop::option::of(name()),
         prop::option::of(any::<[u8; 4]>()),
     )
-        .prop_map(move |(address, prefix_len, dev, scope, label, brd)| VirtualAddress {
-            address,
-            prefix_len,
-            brd: if v6 { None } else { brd.map(IpAddr::from) },
-            dev,
-            scope,
-            label,
-        })
+        .prop_map(
+            move |(address, prefix_len, dev, scope, label, brd)| VirtualAddress {
+                address,
+                prefix_len,
+                brd: if v6 { None } else { brd.map(IpAddr::from) },
+                dev,
+                scope,
+                label,
+            },
+        )
 }
 
 fn arb_instance(index: usize) -> impl Strategy<Value = VrrpInstance> {
-    (any::<bool>(), 1u8..=255, any::<u8>(), 1u16..=255, any::<bool>())
+    (
+        any::<bool>(),
+        1u8..=255,
+        any::<u8>(),
+        1u16..=255,
+        any::<bool>(),
+    )
         .prop_flat_map(move |(v6, vrid, priority, interval, strict_flags)| {
             (
                 Just((v6, vrid, priority, interval, strict_flags)),
@@ -350,62 +455,64 @@ fn arb_instance(index: usize) -> impl Strategy<Value = VrrpInstance> {
                 prop::option::of(any::<bool>()),
             )
         })
-        .prop_map(move |((v6, vrid, priority, interval, flag), vips, pass, notify, accept)| {
-            let priority = priority.max(1);
-            let version = if v6 || flag { Version::V3 } else { Version::V2 };
-            let advert_int = match version {
-                Version::V2 => Duration::from_secs(u64::from(interval)),
-                Version::V3 => Duration::from_millis(10 * u64::from(interval.min(4095))),
-            };
-            let state = match (priority, flag) {
-                (255, _) | (_, true) => Some(StartState::Master),
-                _ => Some(StartState::Backup),
-            };
-            let nopreempt = state == Some(StartState::Backup) && priority % 2 == 0;
-            let family_ok = vips.first().map(|a| a.address.is_ipv6()) == Some(v6);
-            VrrpInstance {
-                name: format!("VI_{index}"),
-                state,
-                interface: format!("eth{index}"),
-                virtual_router_id: vrid,
-                priority,
-                advert_int,
-                version,
-                authentication: match (version, pass) {
-                    (Version::V2, Some(pass)) => Some(Authentication { pass }),
-                    _ => None,
-                },
-                virtual_ipaddress: if family_ok { vips } else { Vec::new() },
-                virtual_ipaddress_excluded: Vec::new(),
-                track_interface: vec![Tracked {
-                    name: "eth9".into(),
-                    weight: Some(-5),
-                    reverse: flag,
-                }],
-                track_script: Vec::new(),
-                notify: Notify {
-                    master: notify.map(|command| Command {
-                        command,
-                        user: None,
-                    }),
-                    ..Notify::default()
-                },
-                smtp_alert: Some(flag),
-                nopreempt,
-                preempt_delay: if nopreempt || state == Some(StartState::Master) {
-                    Duration::ZERO
-                } else {
-                    Duration::from_micros(u64::from(vrid) * 1001)
-                },
-                accept,
-                unicast_src_ip: None,
-                unicast_peer: Vec::new(),
-                garp_master_delay: Duration::from_secs(u64::from(vrid)),
-                garp_master_repeat: u32::from(vrid),
-                garp_master_refresh: Duration::from_secs(3),
-                garp_master_refresh_repeat: 1,
-            }
-        })
+        .prop_map(
+            move |((v6, vrid, priority, interval, flag), vips, pass, notify, accept)| {
+                let priority = priority.max(1);
+                let version = if v6 || flag { Version::V3 } else { Version::V2 };
+                let advert_int = match version {
+                    Version::V2 => Duration::from_secs(u64::from(interval)),
+                    Version::V3 => Duration::from_millis(10 * u64::from(interval.min(4095))),
+                };
+                let state = match (priority, flag) {
+                    (255, _) | (_, true) => Some(StartState::Master),
+                    _ => Some(StartState::Backup),
+                };
+                let nopreempt = state == Some(StartState::Backup) && priority % 2 == 0;
+                let family_ok = vips.first().map(|a| a.address.is_ipv6()) == Some(v6);
+                VrrpInstance {
+                    name: format!("VI_{index}"),
+                    state,
+                    interface: format!("eth{index}"),
+                    virtual_router_id: vrid,
+                    priority,
+                    advert_int,
+                    version,
+                    authentication: match (version, pass) {
+                        (Version::V2, Some(pass)) => Some(Authentication { pass }),
+                        _ => None,
+                    },
+                    virtual_ipaddress: if family_ok { vips } else { Vec::new() },
+                    virtual_ipaddress_excluded: Vec::new(),
+                    track_interface: vec![Tracked {
+                        name: "eth9".into(),
+                        weight: Some(-5),
+                        reverse: flag,
+                    }],
+                    track_script: Vec::new(),
+                    notify: Notify {
+                        master: notify.map(|command| Command {
+                            command,
+                            user: None,
+                        }),
+                        ..Notify::default()
+                    },
+                    smtp_alert: Some(flag),
+                    nopreempt,
+                    preempt_delay: if nopreempt || state == Some(StartState::Master) {
+                        Duration::ZERO
+                    } else {
+                        Duration::from_micros(u64::from(vrid) * 1001)
+                    },
+                    accept,
+                    unicast_src_ip: None,
+                    unicast_peer: Vec::new(),
+                    garp_master_delay: Duration::from_secs(u64::from(vrid)),
+                    garp_master_repeat: u32::from(vrid),
+                    garp_master_refresh: Duration::from_secs(3),
+                    garp_master_refresh_repeat: 1,
+                }
+            },
+        )
 }
 
 fn arb_conf() -> impl Strategy<Value = KeepalivedConf> {

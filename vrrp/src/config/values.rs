@@ -70,7 +70,12 @@ pub fn signed(word: &Word, what: &str, min: i32, max: i32) -> Result<i32, Config
 
 /// Seconds as a decimal with up to six places (keepalived's
 /// `read_decimal_unsigned` with TIMER_HZ_DIGITS), from `min` to `max`.
-pub fn seconds(word: &Word, what: &str, min: Duration, max: Duration) -> Result<Duration, ConfigError> {
+pub fn seconds(
+    word: &Word,
+    what: &str,
+    min: Duration,
+    max: Duration,
+) -> Result<Duration, ConfigError> {
     let bad = || {
         word.error(format!(
             "{what}: expected seconds from {} to {} (up to 6 decimal places), found '{}'",
@@ -88,7 +93,11 @@ pub fn seconds(word: &Word, what: &str, min: Duration, max: Duration) -> Result<
     {
         return Err(bad());
     }
-    let secs: u64 = if whole.is_empty() { 0 } else { whole.parse().map_err(|_| bad())? };
+    let secs: u64 = if whole.is_empty() {
+        0
+    } else {
+        whole.parse().map_err(|_| bad())?
+    };
     let micros: u32 = format!("{fraction:0<6}").parse().map_err(|_| bad())?;
     let value = Duration::from_secs(secs) + Duration::from_micros(u64::from(micros));
     if value < min || value > max {

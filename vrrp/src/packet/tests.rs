@@ -99,8 +99,7 @@ fn keepalived_2_2_7_pass_authentication_and_ipv6_v3_decode() {
                 assert_eq!(advert.auth, Auth::pass(b"1111"));
                 assert_eq!(
                     advert.addresses.to_ip_addrs(),
-                    ["10.88.0.100", "10.88.0.101"]
-                        .map(|a| a.parse::<IpAddr>().expect("address"))
+                    ["10.88.0.100", "10.88.0.101"].map(|a| a.parse::<IpAddr>().expect("address"))
                 );
             }
             Version::V3 => {
@@ -151,7 +150,10 @@ fn typed_errors_for_version_type_length_and_checksum() {
         Err(DecodeError::Version(4))
     );
     bad[0] = 0x32;
-    assert_eq!(decode(&bad, Family::Ipv4, &pseudo()), Err(DecodeError::Type(2)));
+    assert_eq!(
+        decode(&bad, Family::Ipv4, &pseudo()),
+        Err(DecodeError::Type(2))
+    );
     assert_eq!(
         decode(&good[..11], Family::Ipv4, &pseudo()),
         Err(DecodeError::Length {
@@ -191,14 +193,21 @@ fn typed_errors_for_version_type_length_and_checksum() {
 
 #[test]
 fn ipv4_header_errors_are_typed() {
-    assert!(matches!(decode_ipv4(&[0x45], false), Err(DecodeError::Ipv4(_))));
-    let mut packet = hex("45c0 0020 0001 0000 ff70 d04c 0a4d 0001 e000 0012 314d 6401 000a 7519 0a4d 0064");
+    assert!(matches!(
+        decode_ipv4(&[0x45], false),
+        Err(DecodeError::Ipv4(_))
+    ));
+    let mut packet =
+        hex("45c0 0020 0001 0000 ff70 d04c 0a4d 0001 e000 0012 314d 6401 000a 7519 0a4d 0064");
     assert!(decode_ipv4(&packet, false).is_ok());
     packet[9] = 6;
     assert_eq!(decode_ipv4(&packet, false), Err(DecodeError::Protocol(6)));
     packet[9] = 112;
     packet[3] = 0x21;
-    assert!(matches!(decode_ipv4(&packet, false), Err(DecodeError::Ipv4(_))));
+    assert!(matches!(
+        decode_ipv4(&packet, false),
+        Err(DecodeError::Ipv4(_))
+    ));
 }
 
 #[test]
