@@ -7,6 +7,8 @@
 //! `eth0`, removed when the test ends, even after a panic. Needs root and
 //! Debian's `keepalived` package.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 

@@ -114,24 +114,19 @@ pub fn check_keepalived_conf(
     let mut where_: Where = Where::default();
     let mut global_seen: Option<u32> = None;
     for s in &statements {
-        match s.name() {
-            "global_defs" => {
-                if let Some(first) = global_seen {
-                    errors.push(
-                        s.error(format!("global_defs written twice (first at line {first})")),
-                    );
-                    continue;
-                }
-                global_seen = Some(s.keyword.location.line);
-                if let Some(extra) = s.args.first() {
-                    errors.push(extra.error("global_defs: takes no name"));
-                }
-                match &s.block {
-                    Some(block) => sections::global_defs(block, &mut conf.global, &mut errors),
-                    None => errors.push(s.error("global_defs: expected a block in '{' and '}'")),
-                }
+        if s.name() == "global_defs" {
+            if let Some(first) = global_seen {
+                errors.push(s.error(format!("global_defs written twice (first at line {first})")));
+                continue;
             }
-            _ => {}
+            global_seen = Some(s.keyword.location.line);
+            if let Some(extra) = s.args.first() {
+                errors.push(extra.error("global_defs: takes no name"));
+            }
+            match &s.block {
+                Some(block) => sections::global_defs(block, &mut conf.global, &mut errors),
+                None => errors.push(s.error("global_defs: expected a block in '{' and '}'")),
+            }
         }
     }
     for s in &statements {

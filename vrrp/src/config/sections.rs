@@ -223,7 +223,7 @@ impl Seen {
 }
 
 /// The statements of a keyword's block; a missing block is an error.
-fn block_of<'a>(statement: &'a Statement) -> Result<&'a Block, ConfigError> {
+fn block_of(statement: &Statement) -> Result<&Block, ConfigError> {
     statement.block.as_ref().ok_or_else(|| {
         statement.error(format!(
             "{}: expected a block in '{{' and '}}'",
@@ -316,10 +316,8 @@ pub fn global_defs(block: &Block, global: &mut GlobalDefs, errors: &mut Vec<Conf
     let mut seen = Seen::default();
     for s in &block.statements {
         let name = s.name();
-        if name != "notification_email" {
-            if note(errors, no_block(s)).is_none() {
-                continue;
-            }
+        if name != "notification_email" && note(errors, no_block(s)).is_none() {
+            continue;
         }
         if let Err(e) = seen.first(s) {
             errors.push(e);

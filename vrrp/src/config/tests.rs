@@ -413,9 +413,9 @@ fn free_text() -> impl Strategy<Value = String> {
 
 fn arb_vip(v6: bool) -> impl Strategy<Value = VirtualAddress> {
     let address = if v6 {
-        any::<[u8; 16]>().prop_map(|o| IpAddr::from(o)).boxed()
+        any::<[u8; 16]>().prop_map(IpAddr::from).boxed()
     } else {
-        any::<[u8; 4]>().prop_map(|o| IpAddr::from(o)).boxed()
+        any::<[u8; 4]>().prop_map(IpAddr::from).boxed()
     };
     let max = if v6 { 128u8 } else { 32 };
     (
