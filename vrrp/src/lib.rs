@@ -9,9 +9,11 @@
 //!   vrrp_sync_group, vrrp_instance), every complaint at FILE:LINE.
 //! - [`instance`]: one virtual router's sans-IO state machine
 //!   (Initialize, Backup, Master) under an explicit clock.
+//! - [`network`]: the raw IPv4 socket adverts travel on.
 
 #![forbid(unsafe_code)]
 
 pub mod config;
 pub mod instance;
+pub mod network;
 pub mod packet;
