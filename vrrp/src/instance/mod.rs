@@ -19,7 +19,8 @@
 //!    of priority 0 is answered at once; a higher priority, or an equal
 //!    one from a higher primary address, makes it backup; a lower one is
 //!    answered with an advert at once, which is what ends a split brain
-//!    within one interval.
+//!    within one interval. Of two owners (both 255) the one that hears
+//!    the other drops to 254, as keepalived does.
 //! 4. Shutdown: a master sends priority 0 and releases its addresses.
 //!
 //! Adverts are checked first ([`check`]); drops are counted by cause in
@@ -229,6 +230,14 @@ impl Instance {
                 advert_at: now + self.config.advert_interval,
             };
             return;
+        }
+        if advert.priority == PRIORITY_OWNER
+            && self.priority == PRIORITY_OWNER
+            && received.source != self.config.primary_address
+        {
+            // Two owners: a configuration error. keepalived lowers its own
+            // priority to 254 so that one of them yields (vrrp.c:2119-2127).
+            self.priority = PRIORITY_OWNER - 1;
         }
         let higher = advert.priority > self.priority
             || (advert.priority == self.priority && received.source > self.config.primary_address);

@@ -486,3 +486,27 @@ fn a_master_whose_priority_drops_below_a_backup_is_preempted_at_once() {
     let took = link.last_change(b, State::Master).expect("b master") - dropped;
     assert!(took <= timers::master_down_interval(Version::V3, 100, Duration::from_secs(1)));
 }
+
+#[test]
+fn of_two_owners_one_steps_down_to_254() {
+    let mut link = Link::new();
+    link.connected = false;
+    let mut a = config(255, 1, Version::V3);
+    a.start = StartState::Master;
+    let mut b = config(255, 2, Version::V3);
+    b.start = StartState::Master;
+    let a = link.add(a);
+    let b = link.add(b);
+    assert_eq!(link.masters(), 2);
+    link.connected = true;
+    link.run_until(Duration::from_secs(5));
+    assert_eq!(link.masters(), 1);
+    let priorities: Vec<u8> = [a, b]
+        .iter()
+        .map(|i| link.routers[*i].as_ref().expect("running").priority())
+        .collect();
+    assert!(
+        priorities.contains(&254) && priorities.contains(&255),
+        "{priorities:?}"
+    );
+}
