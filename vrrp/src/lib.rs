@@ -9,7 +9,7 @@
 //!   vrrp_sync_group, vrrp_instance), every complaint at FILE:LINE.
 //! - [`instance`]: one virtual router's sans-IO state machine
 //!   (Initialize, Backup, Master) under an explicit clock.
-//! - [`network`]: the raw IPv4 socket adverts travel on.
+//! - [`network`]: the raw IPv4 and IPv6 sockets adverts travel on.
 
 #![forbid(unsafe_code)]
 

@@ -2,7 +2,7 @@
 //! link: node-a runs keepalived, node-b runs our instance (in the test
 //! process, its raw socket opened in node-b's namespace), both reading
 //! the same keepalived.conf instance (VRRPv2 with PASS authentication,
-//! and VRRPv3 at 100 ms).
+//! VRRPv3 at 100 ms, and VRRPv3 over IPv6 from the link-local address).
 //!
 //! 1. We start alone at priority 200 and become master; keepalived
 //!    (`state MASTER`, priority 150) then starts and stays BACKUP: it
@@ -18,7 +18,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::net::{IpAddr, Ipv4Addr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread;
@@ -28,13 +28,36 @@ use ha_conf::Source;
 use ha_lab::cluster::Node;
 use ha_lab::keepalived::{KeepalivedPair, KeepalivedSpec};
 use ha_vrrp::config::{parse_with, NoIncludes};
+use ha_vrrp::instance::Received;
 use ha_vrrp::instance::{timers, Config, Instance, Output, State};
-use ha_vrrp::network::Ipv4Socket;
-use ha_vrrp::packet::MULTICAST_V4;
+use ha_vrrp::network::{Ipv4Socket, Ipv6Socket, NetworkError};
+use ha_vrrp::packet::{Advert, DecodeError, MULTICAST_V4, MULTICAST_V6};
 
 const NODE_B: Ipv4Addr = Ipv4Addr::new(10, 77, 0, 2);
 
-fn keepalived_conf(version: u8, advert_int: &str, auth: bool) -> String {
+/// Our socket, of either family.
+enum Sock {
+    V4(Ipv4Socket),
+    V6(Ipv6Socket),
+}
+
+impl Sock {
+    fn send(&self, advert: &Advert) -> Result<(), NetworkError> {
+        match self {
+            Sock::V4(s) => s.send(advert, MULTICAST_V4),
+            Sock::V6(s) => s.send(advert, MULTICAST_V6),
+        }
+    }
+
+    fn recv(&self, wait: Duration) -> Result<Option<Result<Received, DecodeError>>, NetworkError> {
+        match self {
+            Sock::V4(s) => s.recv(wait),
+            Sock::V6(s) => s.recv(wait),
+        }
+    }
+}
+
+fn keepalived_conf(version: u8, advert_int: &str, auth: bool, vip: &str) -> String {
     let authentication = if auth {
         "  authentication {\n    auth_type PASS\n    auth_pass 1111\n  }\n"
     } else {
@@ -45,7 +68,7 @@ fn keepalived_conf(version: u8, advert_int: &str, auth: bool) -> String {
          enable_script_security\n}}\n\
          vrrp_instance VI_1 {{\n  state MASTER\n  interface eth0\n  virtual_router_id 77\n  \
          priority 150\n  advert_int {advert_int}\n{authentication}  virtual_ipaddress {{\n    \
-         10.77.0.100/24 dev eth0\n  }}\n}}\n"
+         {vip} dev eth0\n  }}\n}}\n"
     )
 }
 
@@ -53,11 +76,11 @@ fn keepalived_conf(version: u8, advert_int: &str, auth: bool) -> String {
 struct Ours {
     stop: Arc<AtomicBool>,
     log: Arc<Mutex<Vec<(Instant, State)>>>,
-    worker: Option<thread::JoinHandle<(Ipv4Socket, Instance)>>,
+    worker: Option<thread::JoinHandle<(Sock, Instance)>>,
 }
 
 impl Ours {
-    fn start(socket: Ipv4Socket, config: Config) -> Ours {
+    fn start(socket: Sock, config: Config) -> Ours {
         let stop = Arc::new(AtomicBool::new(false));
         let log = Arc::new(Mutex::new(Vec::new()));
         let (s, l) = (stop.clone(), log.clone());
@@ -66,7 +89,7 @@ impl Ours {
             loop {
                 while let Some(output) = instance.poll_output() {
                     match output {
-                        Output::SendAdvert(advert) => socket.send(&advert, MULTICAST_V4).unwrap(),
+                        Output::SendAdvert(advert) => socket.send(&advert).unwrap(),
                         Output::StateChanged { to, .. } => {
                             l.lock().unwrap().push((Instant::now(), to))
                         }
@@ -120,7 +143,7 @@ impl Ours {
             instance.shutdown(Instant::now());
             while let Some(output) = instance.poll_output() {
                 if let Output::SendAdvert(advert) = output {
-                    socket.send(&advert, MULTICAST_V4).unwrap();
+                    socket.send(&advert).unwrap();
                 }
             }
         }
@@ -137,12 +160,36 @@ impl Drop for Ours {
     }
 }
 
-/// Our socket, opened in node-b's namespace (it stays there).
-fn open(pair: &KeepalivedPair) -> Ipv4Socket {
+/// Our socket, opened in node-b's namespace (it stays there), sending
+/// from `source`.
+fn open(pair: &KeepalivedPair, source: IpAddr) -> Sock {
     pair.host(Node::B)
-        .run_in(|| Ipv4Socket::open("eth0", NODE_B, false))
+        .run_in(|| match source {
+            IpAddr::V4(v4) => Ipv4Socket::open("eth0", v4, false).map(Sock::V4),
+            IpAddr::V6(v6) => Ipv6Socket::open("eth0", v6).map(Sock::V6),
+        })
         .unwrap()
         .unwrap()
+}
+
+/// A node's link-local address once duplicate address detection is done.
+fn link_local(pair: &KeepalivedPair, node: Node) -> Ipv6Addr {
+    let mut found = None;
+    let ready = wait_for(Duration::from_secs(10), || {
+        let text = pair
+            .host(node)
+            .ip(&["-6", "addr", "show", "dev", "eth0", "scope", "link"])
+            .unwrap();
+        found = text
+            .lines()
+            .find(|l| l.contains("inet6 fe80") && !l.contains("tentative"))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|a| a.split('/').next())
+            .and_then(|a| a.parse().ok());
+        found.is_some()
+    });
+    assert!(ready, "no link-local address on {node:?}");
+    found.unwrap()
 }
 
 fn wait_for(limit: Duration, mut check: impl FnMut() -> bool) -> bool {
@@ -156,17 +203,26 @@ fn wait_for(limit: Duration, mut check: impl FnMut() -> bool) -> bool {
     check()
 }
 
-fn interoperate(tag: &str, version: u8, advert_int: &str, auth: bool) {
+fn interoperate(tag: &str, version: u8, advert_int: &str, auth: bool, ipv6: bool) {
     let spec = KeepalivedSpec {
         vrrp_version: version,
         ..KeepalivedSpec::new(advert_int)
     };
     let mut pair = KeepalivedPair::new(tag, spec).expect("lab (root and keepalived needed)");
-    let text = keepalived_conf(version, advert_int, auth);
+    let (vip, ours_address) = if ipv6 {
+        let _ = link_local(&pair, Node::A);
+        (
+            "2001:db8:77::100/64",
+            IpAddr::V6(link_local(&pair, Node::B)),
+        )
+    } else {
+        ("10.77.0.100/24", IpAddr::V4(NODE_B))
+    };
+    let text = keepalived_conf(version, advert_int, auth, vip);
     std::fs::write(pair.config_path(Node::A), &text).unwrap();
     let conf = parse_with(&Source::new("keepalived.conf", text), &mut NoIncludes).unwrap();
     let ours_config = |priority: u8| {
-        let mut config = Config::from_conf(&conf.instances[0], &conf.global, IpAddr::V4(NODE_B));
+        let mut config = Config::from_conf(&conf.instances[0], &conf.global, ours_address);
         config.priority = priority;
         config.start = ha_vrrp::config::StartState::Backup;
         config
@@ -174,7 +230,7 @@ fn interoperate(tag: &str, version: u8, advert_int: &str, auth: bool) {
     let interval = conf.instances[0].advert_int;
 
     // 1. We are master at 200; keepalived at 150 must stay backup.
-    let ours = Ours::start(open(&pair), ours_config(200));
+    let ours = Ours::start(open(&pair, ours_address), ours_config(200));
     assert!(wait_for(interval * 5, || ours.state() == Some(State::Master)));
     pair.start(Node::A).unwrap();
     assert!(
@@ -204,11 +260,11 @@ fn interoperate(tag: &str, version: u8, advert_int: &str, auth: bool) {
         pair.output(Node::A)
     );
     let handover = stopped.elapsed();
-    println!("v{version}: keepalived took over {handover:?} after our priority 0");
+    println!("{tag}: keepalived took over {handover:?} after our priority 0");
     assert!(handover < interval * 3, "{handover:?}");
 
     // 3. We come back at 100: backup, hearing keepalived without a drop.
-    let ours = Ours::start(open(&pair), ours_config(100));
+    let ours = Ours::start(open(&pair, ours_address), ours_config(100));
     thread::sleep(interval * 8);
     assert_eq!(ours.state(), Some(State::Backup));
     let killed = Instant::now();
@@ -218,7 +274,7 @@ fn interoperate(tag: &str, version: u8, advert_int: &str, auth: bool) {
     let took = ours.became(State::Master).unwrap() - killed;
     let instance = ours.stop(false);
     let stats = instance.stats();
-    println!("v{version}: we took over {took:?} after the kill; {stats:?}");
+    println!("{tag}: we took over {took:?} after the kill; {stats:?}");
     assert!(stats.adverts_received >= 5, "{stats:?}");
     assert_eq!(
         stats.ttl_errors
@@ -239,10 +295,15 @@ fn interoperate(tag: &str, version: u8, advert_int: &str, auth: bool) {
 
 #[test]
 fn vrrp_v2_with_pass_authentication_interoperates_with_keepalived() {
-    interoperate("vr2", 2, "1", true);
+    interoperate("vr2", 2, "1", true, false);
 }
 
 #[test]
 fn vrrp_v3_at_100ms_interoperates_with_keepalived() {
-    interoperate("vr3", 3, "0.1", false);
+    interoperate("vr3", 3, "0.1", false, false);
+}
+
+#[test]
+fn vrrp_v3_over_ipv6_interoperates_with_keepalived() {
+    interoperate("vr6", 3, "0.1", false, true);
 }

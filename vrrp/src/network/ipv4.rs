@@ -1,13 +1,10 @@
-//! The VRRP socket: adverts over IPv4 on one interface, as keepalived
-//! sends and receives them.
-//!
-//! A raw IPv4 socket of protocol 112, bound to the interface, member of
+//! Adverts over IPv4: a raw IPv4 socket of protocol 112, bound to the interface, member of
 //! 224.0.0.18 there, sending with TTL 255 (multicast and unicast) from
 //! the instance's primary address; loopback of our own multicast is off.
 //! Received packets come with their IPv4 header, so [`Ipv4Socket::recv`]
 //! returns the source and TTL the state machine checks beside the
 //! decoded advert; a packet that does not decode is returned as its
-//! [`DecodeError`], never a panic. IPv6 is not wired yet.
+//! [`DecodeError`], never a panic.
 
 use std::io::{self, Read};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, SocketAddrV4};
@@ -15,37 +12,11 @@ use std::time::Duration;
 
 use socket2::{Domain, Protocol, SockAddr, Socket, Type};
 
+use super::NetworkError;
 use crate::instance::Received;
 use crate::packet::{
-    decode_ipv4, Advert, Checksum, DecodeError, EncodeError, IPPROTO_VRRP, MULTICAST_V4, VRRP_TTL,
+    decode_ipv4, Advert, Checksum, DecodeError, IPPROTO_VRRP, MULTICAST_V4, VRRP_TTL,
 };
-
-/// What can go wrong on the socket.
-#[derive(Debug, thiserror::Error)]
-pub enum NetworkError {
-    /// The socket could not be opened or set up.
-    #[error("VRRP socket on {interface}: {source}")]
-    Open {
-        /// The interface.
-        interface: String,
-        /// The system's error.
-        source: io::Error,
-    },
-    /// Sending failed.
-    #[error("sending an advert to {to}: {source}")]
-    Send {
-        /// The destination.
-        to: Ipv4Addr,
-        /// The system's error.
-        source: io::Error,
-    },
-    /// Receiving failed.
-    #[error("receiving adverts: {0}")]
-    Recv(io::Error),
-    /// The advert cannot be encoded.
-    #[error("encoding an advert: {0}")]
-    Encode(#[from] EncodeError),
-}
 
 /// One instance's IPv4 VRRP socket.
 #[derive(Debug)]
@@ -108,7 +79,10 @@ impl Ipv4Socket {
         let address = SockAddr::from(SocketAddr::V4(SocketAddrV4::new(to, 0)));
         self.socket
             .send_to(&bytes, &address)
-            .map_err(|source| NetworkError::Send { to, source })?;
+            .map_err(|source| NetworkError::Send {
+                to: IpAddr::V4(to),
+                source,
+            })?;
         Ok(())
     }
 
