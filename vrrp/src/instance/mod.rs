@@ -107,7 +107,7 @@ impl Instance {
         } else {
             self.master_down_interval()
         };
-        self.enter_backup(now, now + wait, Reason::Startup);
+        self.enter_backup(now + wait, Reason::Startup);
     }
 
     /// The settings.
@@ -248,7 +248,7 @@ impl Instance {
             self.release_addresses();
             self.stats.released_master += 1;
             let down = now + self.master_down_interval();
-            self.enter_backup(now, down, Reason::Preempted);
+            self.enter_backup(down, Reason::Preempted);
         } else if received.source != self.config.primary_address {
             // keepalived answers a lower master at once ("forcing new
             // election", vrrp.c:2127-2150), so it yields within one
@@ -296,7 +296,7 @@ impl Instance {
         timers::master_down_interval(self.config.version, self.priority, self.master_interval)
     }
 
-    fn enter_backup(&mut self, _now: Instant, master_down_at: Instant, reason: Reason) {
+    fn enter_backup(&mut self, master_down_at: Instant, reason: Reason) {
         let from = self.state();
         self.phase = Phase::Backup { master_down_at };
         self.preempt_at = None;
