@@ -101,7 +101,7 @@ pub struct ScriptUser {
 
 /// A notify script: `notify_master "/path/cmd args" [USER [GROUP]]`.
 /// keepalived takes the first word (quoted when it has spaces) as the
-/// command line and the next two as user and group (lib/notify.c:1085).
+/// command line and the next two as user and group (lib/notify.c:1086).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Command {
     /// The command line, split into arguments when run.

@@ -236,7 +236,7 @@ impl Instance {
             && received.source != self.config.primary_address
         {
             // Two owners: a configuration error. keepalived lowers its own
-            // priority to 254 so that one of them yields (vrrp.c:2119-2127).
+            // priority to 254 so that one of them yields (vrrp.c:2117-2126).
             self.priority = PRIORITY_OWNER - 1;
         }
         let higher = advert.priority > self.priority
@@ -251,7 +251,7 @@ impl Instance {
             self.enter_backup(down, Reason::Preempted);
         } else if received.source != self.config.primary_address {
             // keepalived answers a lower master at once ("forcing new
-            // election", vrrp.c:2127-2150), so it yields within one
+            // election", vrrp.c:2133-2152), so it yields within one
             // interval instead of waiting for our next advert.
             self.send_advert(self.priority);
         }

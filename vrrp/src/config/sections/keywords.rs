@@ -1,5 +1,5 @@
 //! The keywords keepalived 2.2.7 installs for each section that we do
-//! not implement (vrrp_parser.c:2088-2225, global_parser.c:2280-2460):
+//! not implement (vrrp_parser.c:2088-2225, global_parser.c:2278-2460):
 //! each is refused as `'X' is not supported yet`, any other word as
 //! `unknown keyword 'X'`.
 

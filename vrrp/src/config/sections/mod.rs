@@ -2,7 +2,7 @@
 //! `vrrp_sync_group` and `vrrp_instance`, keyword by keyword.
 //!
 //! Each section keeps the keywords keepalived 2.2.7 installs for it
-//! (vrrp_parser.c:2088-2225, global_parser.c:2280-2460). A keyword we
+//! (vrrp_parser.c:2088-2225, global_parser.c:2278-2460). A keyword we
 //! implement is read; one keepalived knows and we do not is refused as
 //! `'X' is not supported yet`; any other as `unknown keyword 'X'`.
 //! A single-valued keyword written twice in one block is refused
