@@ -11,6 +11,8 @@
 //! | `ESRCH`        | stop           | no daemon in that state runs                   |
 //! | `ENODEV`       | start          | no interface of that name                      |
 //! | `EINVAL`       | start          | a group that is not multicast, or real servers of mixed families in the table |
+//! | `EADDRNOTAVAIL`| start (master) | no address to send from: an IPv6 group through an interface without IPv6 address |
+//! | `ENETUNREACH`  | start (master) | no route to the group through the interface (an IPv6 group on `lo`) |
 //! | `EAFNOSUPPORT` | start          | an IPv6 group, kernel built without IPv6 IPVS  |
 //!
 //! The sync ID is checked before anything is sent: the kernel keeps it as
@@ -37,6 +39,13 @@ pub enum DaemonRefusal {
     /// The kernel found the request invalid (`EINVAL`): a group that is
     /// not multicast, or real servers of mixed families in the table.
     Invalid,
+    /// The interface has no address the master can send from
+    /// (`EADDRNOTAVAIL`), as an IPv6 group through an interface without
+    /// an IPv6 address.
+    NoInterfaceAddress,
+    /// The master cannot reach the multicast group through the interface
+    /// (`ENETUNREACH`), as an IPv6 group through `lo`.
+    GroupUnreachable,
     /// The kernel's IPVS has no IPv6 (`EAFNOSUPPORT`).
     NoIpv6,
     /// Another errno, whose C library text [`KernelError::errno_text`] gives.
@@ -48,6 +57,8 @@ const ENODEV: i32 = 19;
 const EEXIST: i32 = 17;
 const EINVAL: i32 = 22;
 const EAFNOSUPPORT: i32 = 97;
+const ENETUNREACH: i32 = 101;
+const EADDRNOTAVAIL: i32 = 99;
 
 impl DaemonRefusal {
     /// What a kernel refusal of a daemon request means; `None` for a
@@ -64,6 +75,8 @@ impl DaemonRefusal {
             (true, ENODEV) => DaemonRefusal::NoSuchInterface,
             (_, EINVAL) => DaemonRefusal::Invalid,
             (true, EAFNOSUPPORT) => DaemonRefusal::NoIpv6,
+            (true, ENETUNREACH) => DaemonRefusal::GroupUnreachable,
+            (true, EADDRNOTAVAIL) => DaemonRefusal::NoInterfaceAddress,
             (_, errno) => DaemonRefusal::Other(errno),
         })
     }
@@ -96,10 +109,15 @@ mod tests {
         assert_eq!(refusal(Operation::StartDaemon, 17), Some(AlreadyRunning));
         assert_eq!(refusal(Operation::StopDaemon, 3), Some(NotRunning));
         assert_eq!(refusal(Operation::StartDaemon, 19), Some(NoSuchInterface));
-        assert_eq!(refusal(Operation::StartDaemon, 99), Some(Other(99)));
+        assert_eq!(
+            refusal(Operation::StartDaemon, 99),
+            Some(NoInterfaceAddress)
+        );
+        assert_eq!(refusal(Operation::StartDaemon, 113), Some(Other(113)));
         assert_eq!(refusal(Operation::StartDaemon, 22), Some(Invalid));
         assert_eq!(refusal(Operation::StopDaemon, 22), Some(Invalid));
         assert_eq!(refusal(Operation::StartDaemon, 97), Some(NoIpv6));
+        assert_eq!(refusal(Operation::StartDaemon, 101), Some(GroupUnreachable));
         // The same errno on the other request is not what it means there.
         assert_eq!(refusal(Operation::StopDaemon, 17), Some(Other(17)));
         assert_eq!(refusal(Operation::StartDaemon, 3), Some(Other(3)));

@@ -820,6 +820,37 @@ fn sync_daemons_start_list_and_stop() {
     assert_eq!(ipvs.daemons().expect("list"), vec![]);
 }
 
+/// A veth pair up, its first end with no IPv6 address at all (not even a
+/// link-local one).
+fn interface_without_ipv6() -> &'static str {
+    const NAME: &str = "ipvs-sync6a";
+    if !Path::new("/sys/class/net").join(NAME).exists() {
+        for args in [
+            &[
+                "link",
+                "add",
+                NAME,
+                "type",
+                "veth",
+                "peer",
+                "name",
+                "ipvs-sync6b",
+            ][..],
+            &["link", "set", NAME, "addrgenmode", "none"],
+            &["link", "set", NAME, "up"],
+            &["link", "set", "ipvs-sync6b", "up"],
+        ] {
+            let output = Command::new("ip").args(args).output().expect("run ip");
+            assert!(
+                output.status.success(),
+                "ip {args:?}: {}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+        }
+    }
+    NAME
+}
+
 /// The typed refusal of a daemon request, with the errno and the text
 /// the kernel's errno has.
 fn daemon_refusal(result: Result<(), IpvsError>) -> (Option<DaemonRefusal>, Option<i32>, String) {
@@ -874,6 +905,18 @@ fn sync_daemon_refusals_are_typed_with_the_kernels_errno() {
         daemon_refusal(ipvs.start_daemon(&unicast_group6)).0,
         Some(DaemonRefusal::Invalid)
     );
+    let unreachable_group6 = DaemonConfig {
+        mcast_group: Some(v6("ff02::1:81")),
+        ..DaemonConfig::new(DaemonState::Master, "lo", 3)
+    };
+    assert_eq!(
+        daemon_refusal(ipvs.start_daemon(&unreachable_group6)),
+        (
+            Some(DaemonRefusal::GroupUnreachable),
+            Some(101),
+            "Network is unreachable".to_string()
+        )
+    );
     assert_eq!(
         daemon_refusal(ipvs.stop_daemon(DaemonState::Backup)),
         (
@@ -913,6 +956,20 @@ fn sync_daemon_refusals_are_typed_with_the_kernels_errno() {
     );
     ipvs.stop_daemon(DaemonState::Master).expect("stop master");
     ipvs.stop_daemon(DaemonState::Backup).expect("stop backup");
+    // A master sending to an IPv6 group needs an IPv6 address on the
+    // interface to send from.
+    let master6 = DaemonConfig {
+        mcast_group: Some(v6("ff02::1:81")),
+        ..DaemonConfig::new(DaemonState::Master, interface_without_ipv6(), 3)
+    };
+    assert_eq!(
+        daemon_refusal(ipvs.start_daemon(&master6)),
+        (
+            Some(DaemonRefusal::NoInterfaceAddress),
+            Some(99),
+            "Cannot assign requested address".to_string()
+        )
+    );
 
     // The sync protocol cannot carry a table mixing the families of a
     // service and its real servers (tunnelled): the kernel refuses to
