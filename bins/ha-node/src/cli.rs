@@ -103,6 +103,14 @@ pub enum Command {
     /// Build a two-node lab in network namespaces, fail the owner over and
     /// back, and print the timeline (needs root).
     Demo,
+    /// Write the manual pages (OUT/man) and bash and zsh completions
+    /// (OUT/completions) made from this command line, for packaging.
+    #[command(hide = true)]
+    GenerateDocs {
+        /// The directory to write into (the project keeps them in `dist`).
+        #[arg(long)]
+        out: PathBuf,
+    },
 }
 
 /// `ha-node resource` subcommands.

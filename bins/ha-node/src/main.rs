@@ -12,6 +12,8 @@
 //!   operator commands, also run through links named `hb_standby`,
 //!   `hb_takeover` and `cl_status`; [`cl_status`] answers as heartbeat's
 //!   cl_status.
+//! - [`service`]: readiness, status and the watchdog for a service
+//!   manager (systemd's sd_notify).
 //! - [`logging`]: logfile, debugfile, logfacility.
 //! - `demo` (with the `demo` feature only): a two-node failover
 //!   demonstration in network namespaces, on the test bed.
@@ -35,6 +37,7 @@ mod logging;
 mod node_config;
 mod operator;
 mod run;
+mod service;
 
 use std::path::Path;
 
@@ -78,6 +81,8 @@ fn main() -> ExitCode {
             socket,
             failed_stop_command,
         } => {
+            // Read (and removed from the environment) before any thread runs.
+            let notifier = ha_daemon::notify::Notifier::from_env();
             let resolver = dirs.resolver(&config_dir);
             let failed_stop = match failed_stop::FailedStop::new(&failed_stop_command) {
                 Ok(failed_stop) => failed_stop,
@@ -90,6 +95,7 @@ fn main() -> ExitCode {
                 state_dir,
                 socket,
                 failed_stop,
+                notifier,
             };
             run_node(node, options)
         }
@@ -105,6 +111,21 @@ fn main() -> ExitCode {
         } => operator::cleanup(&name, &socket),
         Command::ClStatus { socket, args } => operator::cl_status(&args, &socket),
         Command::Demo => demo(),
+        Command::GenerateDocs { out } => generate_docs(&out),
+    }
+}
+
+/// `ha-node generate-docs --out DIR`: the manual pages and completions.
+fn generate_docs(out: &Path) -> ExitCode {
+    use clap::CommandFactory;
+    match ha_daemon::docs::write(Cli::command(), out) {
+        Ok(written) => {
+            for path in written {
+                println!("{}", path.display());
+            }
+            ExitCode::SUCCESS
+        }
+        Err(error) => fail(format!("cannot write into {}: {error}", out.display())),
     }
 }
 

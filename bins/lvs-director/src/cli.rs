@@ -84,6 +84,22 @@ pub enum Command {
         #[arg(long, default_value = DEFAULT_STATE_DIR)]
         state_dir: PathBuf,
     },
+    /// ipvsadm 1.31's command line over the kernel's IPVS, without
+    /// ipvsadm (`lvs-director ipvs -Ln`, `-A -t VIP:80 -s wlc`, `-R`…; the
+    /// binary behaves as ipvsadm when named `ipvsadm`). See ipvsadm(8).
+    Ipvs {
+        /// ipvsadm's arguments.
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
+    /// Write the manual pages (OUT/man) and bash and zsh completions
+    /// (OUT/completions) made from this command line, for packaging.
+    #[command(hide = true)]
+    GenerateDocs {
+        /// The directory to write into (the project keeps them in `dist`).
+        #[arg(long)]
+        out: PathBuf,
+    },
 }
 
 /// `realserver` actions.
