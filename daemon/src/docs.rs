@@ -1,7 +1,8 @@
 //! Manual pages and shell completions made from a binary's command-line
 //! definition, so that the clap definition stays their one source: a page
 //! in section 8 (system administration) for the command and one for each
-//! subcommand (`ha-node-run.8`…), and bash and zsh completions. Each
+//! subcommand (`ha-node-run.8`…), and bash and zsh completions (which,
+//! as clap_complete writes them, offer hidden subcommands too). Each
 //! binary writes them with a hidden `generate-docs` subcommand; the
 //! project keeps the result under `dist/` and a test checks it is current.
 
@@ -105,9 +106,10 @@ mod tests {
         assert!(run.contains(".TH demo-daemon-run 8"), "{run}");
         assert!(run.contains("\\-\\-config"), "{run}");
         let bash = fs::read_to_string(dir.join("completions/demo-daemon.bash")).unwrap();
-        assert!(bash.contains("cleanup") && !bash.contains("secret"), "{bash}");
+        assert!(bash.contains("opts=\"-h --help cleanup\""), "{bash}");
         let zsh = fs::read_to_string(dir.join("completions/_demo-daemon")).unwrap();
         assert!(zsh.starts_with("#compdef demo-daemon"), "{zsh}");
+        assert!(zsh.contains("'cleanup:Clears it'"), "{zsh}");
         fs::remove_dir_all(&dir).unwrap();
     }
 }
