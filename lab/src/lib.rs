@@ -19,7 +19,8 @@
 //! the reference peer, for side-by-side benches), [`daemon_pair`] (the
 //! same bed with heartbeat on both nodes, or ha-node, from one spec) with
 //! [`versus_heartbeat`]'s resource-group and ipfail beds, and [`cpu`] (busy loops
-//! for CPU starvation, a process group's CPU time).
+//! for CPU starvation, a process group's CPU time). A daemon's service
+//! manager is played by [`service_manager::NotifySocket`].
 //!
 //! A test process killed outright (SIGKILL, Ctrl-C) cannot run its drops;
 //! its namespaces, and anything still running in them, are removed by the
@@ -64,6 +65,7 @@ mod poll;
 mod probe;
 mod process;
 pub mod serial_line;
+pub mod service_manager;
 mod shared;
 pub mod versus_heartbeat;
 pub mod vm;

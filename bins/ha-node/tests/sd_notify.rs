@@ -15,104 +15,14 @@
 
 mod common;
 
-use std::os::unix::net::UnixDatagram;
-use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
-use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use common::{cluster, outputs, status, wait_settled, BINARY, MS};
 use ha_lab::cluster::{ClusterSpec, Node, TwoNodeCluster};
+use ha_lab::service_manager::NotifySocket;
 use nix::sys::ptrace;
 use nix::sys::wait::{waitpid, WaitPidFlag};
 use nix::unistd::Pid;
-
-/// Every datagram the fake manager received, with when.
-type Received = Arc<Mutex<Vec<(Instant, String)>>>;
-
-/// A service manager's notification socket, read by a thread of its own.
-struct Manager {
-    path: PathBuf,
-    received: Received,
-    stop: Arc<AtomicBool>,
-    reader: Option<JoinHandle<()>>,
-}
-
-impl Manager {
-    fn bind(path: PathBuf) -> Self {
-        let _ = std::fs::remove_file(&path);
-        let socket = UnixDatagram::bind(&path).unwrap();
-        socket.set_read_timeout(Some(20 * MS)).unwrap();
-        let received: Received = Arc::default();
-        let stop = Arc::new(AtomicBool::new(false));
-        let (seen, stopped) = (received.clone(), stop.clone());
-        let reader = std::thread::spawn(move || {
-            let mut buf = [0u8; 4096];
-            while !stopped.load(Ordering::SeqCst) {
-                if let Ok(n) = socket.recv(&mut buf) {
-                    let text = String::from_utf8_lossy(&buf[..n]).into_owned();
-                    seen.lock().unwrap().push((Instant::now(), text));
-                }
-            }
-        });
-        Manager {
-            path,
-            received,
-            stop,
-            reader: Some(reader),
-        }
-    }
-
-    fn socket(&self) -> &str {
-        self.path.to_str().unwrap()
-    }
-
-    /// The datagrams received so far.
-    fn all(&self) -> Vec<(Instant, String)> {
-        self.received.lock().unwrap().clone()
-    }
-
-    /// When the first datagram with a line `line` came.
-    fn first(&self, line: &str) -> Option<Instant> {
-        self.all()
-            .into_iter()
-            .find(|(_, text)| text.lines().any(|l| l == line))
-            .map(|(at, _)| at)
-    }
-
-    /// The times of the `WATCHDOG=1` datagrams in [from, to).
-    fn watchdogs(&self, from: Instant, to: Instant) -> Vec<Instant> {
-        self.all()
-            .into_iter()
-            .filter(|(at, text)| text == "WATCHDOG=1" && *at >= from && *at < to)
-            .map(|(at, _)| at)
-            .collect()
-    }
-
-    /// Every `STATUS=` value, in order.
-    fn statuses(&self) -> Vec<String> {
-        self.all()
-            .iter()
-            .flat_map(|(_, text)| text.lines().map(str::to_string).collect::<Vec<_>>())
-            .filter_map(|l| l.strip_prefix("STATUS=").map(str::to_string))
-            .collect()
-    }
-
-    fn clear(&self) {
-        self.received.lock().unwrap().clear();
-    }
-}
-
-impl Drop for Manager {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-        if let Some(reader) = self.reader.take() {
-            let _ = reader.join();
-        }
-        let _ = std::fs::remove_file(&self.path);
-    }
-}
 
 /// The state `node` reports for itself, `None` when it does not answer.
 fn own_state(cluster: &TwoNodeCluster, node: Node) -> Option<String> {
@@ -127,7 +37,7 @@ fn own_state(cluster: &TwoNodeCluster, node: Node) -> Option<String> {
 /// Polls `node`'s own state until `manager` has `READY=1` (or 15 s):
 /// returns when READY came, and fails if any status answered after it
 /// shows the node not yet active (READY too early).
-fn ready_after_active(cluster: &TwoNodeCluster, node: Node, manager: &Manager) -> Instant {
+fn ready_after_active(cluster: &TwoNodeCluster, node: Node, manager: &NotifySocket) -> Instant {
     let deadline = Instant::now() + Duration::from_secs(15);
     loop {
         let state = own_state(cluster, node);
@@ -153,43 +63,26 @@ fn ready_after_active(cluster: &TwoNodeCluster, node: Node, manager: &Manager) -
     }
 }
 
-/// Waits up to `timeout` for a status line containing `text`.
-fn wait_status(manager: &Manager, text: &str, timeout: Duration) -> bool {
-    let deadline = Instant::now() + timeout;
-    while Instant::now() < deadline {
-        if manager.statuses().iter().any(|s| s.contains(text)) {
-            return true;
-        }
-        std::thread::sleep(10 * MS);
-    }
-    false
-}
-
 #[test]
 fn ready_comes_once_the_node_is_active_alone_after_initdead_beside_a_peer_at_once() {
     let mut cluster = cluster("hn-notify", ClusterSpec::fast(BINARY));
-    let manager = Manager::bind(cluster.node_dir(Node::A).join("notify"));
+    let manager = NotifySocket::bind(&cluster.node_dir(Node::A).join("notify")).unwrap();
 
     // Alone: initdead (2 s) must pass before node-a is active.
     let started = Instant::now();
     cluster
-        .start_with_env(Node::A, &[("NOTIFY_SOCKET", manager.socket())])
+        .start_with_env(Node::A, &[("NOTIFY_SOCKET", manager.path())])
         .unwrap();
     let first_pid = cluster.pid(Node::A).unwrap();
     let ready = ready_after_active(&cluster, Node::A, &manager);
     let alone = ready.duration_since(started);
-    let first = manager.all();
-    let ready_text = &first
-        .iter()
-        .find(|(_, t)| t.starts_with("READY=1"))
-        .unwrap()
-        .1;
+    let ready_text = manager.first_text("READY=1").unwrap();
 
     // The peer comes: the status line says so.
     cluster.start(Node::B).unwrap();
     wait_settled(&cluster);
     assert!(
-        wait_status(&manager, "peer node-b active", Duration::from_secs(5)),
+        manager.wait_status("peer node-b active", Duration::from_secs(5)),
         "{:?}",
         manager.statuses()
     );
@@ -203,7 +96,7 @@ fn ready_comes_once_the_node_is_active_alone_after_initdead_beside_a_peer_at_onc
     manager.clear();
     let restarted = Instant::now();
     cluster
-        .start_with_env(Node::A, &[("NOTIFY_SOCKET", manager.socket())])
+        .start_with_env(Node::A, &[("NOTIFY_SOCKET", manager.path())])
         .unwrap();
     let ready = ready_after_active(&cluster, Node::A, &manager);
     let beside = ready.duration_since(restarted);
@@ -263,13 +156,13 @@ fn gaps(times: &[Instant]) -> Vec<Duration> {
 #[test]
 fn the_watchdog_comes_every_half_timeout_from_the_loop_and_stops_while_the_loop_is_frozen() {
     let mut cluster = cluster("hn-notify-wd", ClusterSpec::fast(BINARY));
-    let manager = Manager::bind(cluster.node_dir(Node::A).join("notify"));
+    let manager = NotifySocket::bind(&cluster.node_dir(Node::A).join("notify")).unwrap();
     // WatchdogSec=400ms: WATCHDOG=1 every 200 ms.
     cluster
         .start_with_env(
             Node::A,
             &[
-                ("NOTIFY_SOCKET", manager.socket()),
+                ("NOTIFY_SOCKET", manager.path()),
                 ("WATCHDOG_USEC", "400000"),
             ],
         )
