@@ -19,19 +19,28 @@ pub const SECTION: &str = "8";
 /// The manual's name in each page's header.
 pub const MANUAL: &str = "heartbeat-rs";
 
-/// Writes `DIR/man/NAME.8` for `command` and every visible subcommand
+/// Writes `DIR/man/man8/NAME.8` (a `MANPATH` directory's layout) for
+/// `command` and every visible subcommand
 /// (nested ones included), `DIR/completions/NAME.bash` and
 /// `DIR/completions/_NAME` (zsh); returns the files written, pages first.
 pub fn write(command: clap::Command, dir: &Path) -> io::Result<Vec<PathBuf>> {
-    let man = dir.join("man");
+    let man = dir.join("man").join(format!("man{SECTION}"));
     let completions = dir.join("completions");
     fs::create_dir_all(&man)?;
     fs::create_dir_all(&completions)?;
     let mut command = command.disable_help_subcommand(true);
     command.build();
     let mut written = Vec::new();
-    write_pages(command.clone(), &man, &mut written)?;
     let name = command.get_name().to_string();
+    // Every page's footer names the program and its version. The date's
+    // place holds the version too: a page must not change with the day it
+    // is generated, and an empty date would shift the header's fields.
+    let version = command.get_version().unwrap_or_default().to_string();
+    let header = Header {
+        date: format!("version {version}"),
+        source: format!("{name} {version}"),
+    };
+    write_pages(command.clone(), &header, &man, &mut written)?;
     for (shell, file) in [
         (Shell::Bash, format!("{name}.bash")),
         (Shell::Zsh, format!("_{name}")),
@@ -45,10 +54,23 @@ pub fn write(command: clap::Command, dir: &Path) -> io::Result<Vec<PathBuf>> {
     Ok(written)
 }
 
+/// The fields of every page's header and footer besides its title.
+struct Header {
+    date: String,
+    source: String,
+}
+
 /// The page of `command`, then those of its visible subcommands.
-fn write_pages(command: clap::Command, dir: &Path, written: &mut Vec<PathBuf>) -> io::Result<()> {
+fn write_pages(
+    command: clap::Command,
+    header: &Header,
+    dir: &Path,
+    written: &mut Vec<PathBuf>,
+) -> io::Result<()> {
     let page = clap_mangen::Man::new(command.clone())
         .section(SECTION)
+        .date(&header.date)
+        .source(&header.source)
         .manual(MANUAL);
     let path = dir.join(page.get_filename());
     let mut text = Vec::new();
@@ -56,7 +78,7 @@ fn write_pages(command: clap::Command, dir: &Path, written: &mut Vec<PathBuf>) -
     fs::write(&path, text)?;
     written.push(path);
     for sub in command.get_subcommands().filter(|s| !s.is_hide_set()) {
-        write_pages(sub.clone(), dir, written)?;
+        write_pages(sub.clone(), header, dir, written)?;
     }
     Ok(())
 }
@@ -94,16 +116,19 @@ mod tests {
         assert_eq!(
             names,
             [
-                "man/demo-daemon.8",
-                "man/demo-daemon-run.8",
-                "man/demo-daemon-resource.8",
-                "man/demo-daemon-resource-cleanup.8",
+                "man/man8/demo-daemon.8",
+                "man/man8/demo-daemon-run.8",
+                "man/man8/demo-daemon-resource.8",
+                "man/man8/demo-daemon-resource-cleanup.8",
                 "completions/demo-daemon.bash",
                 "completions/_demo-daemon",
             ]
         );
-        let run = fs::read_to_string(dir.join("man/demo-daemon-run.8")).unwrap();
-        assert!(run.contains(".TH demo-daemon-run 8"), "{run}");
+        let run = fs::read_to_string(dir.join("man/man8/demo-daemon-run.8")).unwrap();
+        assert!(
+            run.contains(".TH demo-daemon-run 8 \"version 1.2.3\" \"demo-daemon 1.2.3\" heartbeat-rs"),
+            "{run}"
+        );
         assert!(run.contains("\\-\\-config"), "{run}");
         let bash = fs::read_to_string(dir.join("completions/demo-daemon.bash")).unwrap();
         assert!(bash.contains("opts=\"-h --help cleanup\""), "{bash}");

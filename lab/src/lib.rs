@@ -20,7 +20,8 @@
 //! same bed with heartbeat on both nodes, or ha-node, from one spec) with
 //! [`versus_heartbeat`]'s resource-group and ipfail beds, and [`cpu`] (busy loops
 //! for CPU starvation, a process group's CPU time). A daemon's service
-//! manager is played by [`service_manager::NotifySocket`].
+//! manager is played by [`service_manager::NotifySocket`]; [`dist`]
+//! checks what the project ships for a binary (pages, completions, units).
 //!
 //! A test process killed outright (SIGKILL, Ctrl-C) cannot run its drops;
 //! its namespaces, and anything still running in them, are removed by the
@@ -46,6 +47,7 @@ mod command;
 pub mod cpu;
 pub mod daemon_pair;
 mod debian;
+pub mod dist;
 mod error;
 mod fault;
 mod fault_state;
