@@ -7,7 +7,8 @@
 //! [`HandoverReport`] or `{"error": "..."}` when refused; `cleanup
 //! RESOURCE` clears a resource's fail count and tells the machine its
 //! group may run here again, answering a [`CleanupReport`]. The socket
-//! itself is ha-daemon's.
+//! itself is ha-daemon's. The text of `ha-node status` opens with
+//! [`crate::summary`].
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -608,7 +609,7 @@ fn seconds(ms: u64) -> String {
 }
 
 /// Milliseconds since the epoch as `YYYY-MM-DD HH:MM:SS.mmm UTC`.
-fn utc(unix_ms: u64) -> String {
+pub(crate) fn utc(unix_ms: u64) -> String {
     let secs = unix_ms / 1000;
     let (days, rest) = (secs / 86_400, secs % 86_400);
     let (year, month, day) = ha_daemon::logging::civil_from_days(days);
@@ -622,9 +623,14 @@ fn utc(unix_ms: u64) -> String {
 }
 
 impl Report for StatusReport {
-    /// The human-readable form of `ha-node status`.
+    /// The human-readable form of `ha-node status`: the crm_mon-like
+    /// summary, then the detail.
     fn to_text(&self) -> String {
-        let mut text = format!("node {}\n\nnodes:\n", self.node);
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, ms);
+        let mut text = crate::summary::summary(self, now);
+        text += &format!("\nnode {}\n\nnodes:\n", self.node);
         for n in &self.nodes {
             let heard = match (n.local, n.last_heard_ms_ago) {
                 (true, _) => "this node".to_string(),

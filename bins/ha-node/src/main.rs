@@ -7,7 +7,8 @@
 //! - [`clients`]: ha.cf's respawn, apiauth and watchdog on this host.
 //! - [`fencing`]: ha.cf's STONITH device, checked and run before a takeover.
 //! - [`groups`]: resource groups as the driver starts and stops them.
-//! - [`control`]: the control socket and `ha-node status`.
+//! - [`control`]: the control socket and `ha-node status`, which opens
+//!   with a crm_mon-like [`summary`].
 //! - [`operator`]: `standby`, `takeover` and `cl_status`, heartbeat's
 //!   operator commands, also run through links named `hb_standby`,
 //!   `hb_takeover` and `cl_status`; [`cl_status`] answers as heartbeat's
@@ -38,6 +39,7 @@ mod node_config;
 mod operator;
 mod run;
 mod service;
+mod summary;
 
 use std::path::Path;
 
