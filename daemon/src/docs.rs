@@ -126,7 +126,9 @@ mod tests {
         );
         let run = fs::read_to_string(dir.join("man/man8/demo-daemon-run.8")).unwrap();
         assert!(
-            run.contains(".TH demo-daemon-run 8 \"version 1.2.3\" \"demo-daemon 1.2.3\" heartbeat-rs"),
+            run.contains(
+                ".TH demo-daemon-run 8 \"version 1.2.3\" \"demo-daemon 1.2.3\" heartbeat-rs"
+            ),
             "{run}"
         );
         assert!(run.contains("\\-\\-config"), "{run}");

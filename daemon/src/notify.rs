@@ -199,7 +199,8 @@ mod tests {
     use super::*;
 
     fn bound(test: &str) -> (UnixDatagram, std::path::PathBuf) {
-        let path = std::env::temp_dir().join(format!("ha-daemon-notify-{test}-{}", std::process::id()));
+        let path =
+            std::env::temp_dir().join(format!("ha-daemon-notify-{test}-{}", std::process::id()));
         let _ = std::fs::remove_file(&path);
         let socket = UnixDatagram::bind(&path).unwrap();
         socket

@@ -45,7 +45,8 @@ fn files_under(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
             let path = entry.path();
             if path.is_dir() {
                 walk(root, &path, files);
-            } else if let (Ok(relative), Ok(bytes)) = (path.strip_prefix(root), std::fs::read(&path))
+            } else if let (Ok(relative), Ok(bytes)) =
+                (path.strip_prefix(root), std::fs::read(&path))
             {
                 files.insert(relative.to_path_buf(), bytes);
             }
@@ -107,10 +108,7 @@ pub fn stale_docs(
         }
     }
     for path in committed.keys().filter(|p| !fresh.contains_key(*p)) {
-        stale.push(format!(
-            "dist/{} is no longer generated",
-            path.display()
-        ));
+        stale.push(format!("dist/{} is no longer generated", path.display()));
     }
     Ok(stale)
 }
@@ -158,8 +156,11 @@ pub fn verify_unit(
     std::fs::create_dir_all(scratch).map_err(|e| format!("{}: {e}", scratch.display()))?;
     let file_name = unit.file_name().unwrap_or_default();
     let copy = scratch.join(file_name);
-    std::fs::write(&copy, text.replace(installed, &binary.display().to_string()))
-        .map_err(|e| format!("{}: {e}", copy.display()))?;
+    std::fs::write(
+        &copy,
+        text.replace(installed, &binary.display().to_string()),
+    )
+    .map_err(|e| format!("{}: {e}", copy.display()))?;
     let ran = run(Command::new("systemd-analyze")
         .arg("verify")
         .arg(&copy)

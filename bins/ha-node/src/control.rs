@@ -7,8 +7,7 @@
 //! [`HandoverReport`] or `{"error": "..."}` when refused; `cleanup
 //! RESOURCE` clears a resource's fail count and tells the machine its
 //! group may run here again, answering a [`CleanupReport`]. The socket
-//! itself is ha-daemon's. The text of `ha-node status` opens with
-//! [`crate::summary`].
+//! itself is ha-daemon's.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -623,14 +622,9 @@ pub(crate) fn utc(unix_ms: u64) -> String {
 }
 
 impl Report for StatusReport {
-    /// The human-readable form of `ha-node status`: the crm_mon-like
-    /// summary, then the detail.
+    /// The detail of `ha-node status` (which the summary opens).
     fn to_text(&self) -> String {
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, ms);
-        let mut text = crate::summary::summary(self, now);
-        text += &format!("\nnode {}\n\nnodes:\n", self.node);
+        let mut text = format!("node {}\n\nnodes:\n", self.node);
         for n in &self.nodes {
             let heard = match (n.local, n.last_heard_ms_ago) {
                 (true, _) => "this node".to_string(),

@@ -213,11 +213,20 @@ fn run_node(node: Option<String>, mut options: run::RunOptions) -> ExitCode {
     }
 }
 
-/// `ha-node status`: what the running node sees, as text or JSON.
+/// `ha-node status`: what the running node sees, as JSON, or as text:
+/// the crm_mon-like summary, then the detail.
 fn status(json: bool, socket: &Path) -> ExitCode {
     match runtime::block_on(control::request_status(socket)) {
+        Ok(Ok(report)) if json => {
+            print_report(&report, true);
+            ExitCode::SUCCESS
+        }
         Ok(Ok(report)) => {
-            print_report(&report, json);
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
+            println!("{}", summary::summary(&report, now));
+            print_report(&report, false);
             ExitCode::SUCCESS
         }
         Ok(Err(error)) => fail(error),

@@ -2,8 +2,8 @@
 //! `crm_mon` (`Cluster Summary:`, `Node List:`, `Active Resources:`, and
 //! when there are any `Inactive Resources:`, `Failed Resource Actions:`
 //! and `Pending Fencing Actions:`), so that an operator who knows
-//! Pacemaker reads it at a glance. The detail follows it (see
-//! [`crate::control`]).
+//! Pacemaker reads it at a glance. The detail follows it (the report's
+//! own text).
 //!
 //! Nodes are `Online` when active, `OFFLINE` when dead, and `pending`
 //! while joining (`init` or `up`). A group held by this node shows each
@@ -135,7 +135,10 @@ fn node_list(report: &StatusReport) -> String {
     if !online.is_empty() {
         let _ = writeln!(text, "  * Online: [ {} ]", online.join(" "));
     }
-    for node in nodes.iter().filter(|n| n.state == "init" || n.state == "up") {
+    for node in nodes
+        .iter()
+        .filter(|n| n.state == "init" || n.state == "up")
+    {
         let _ = writeln!(text, "  * Node {}: pending ({})", node.name, node.state);
     }
     let offline = named("dead");
@@ -267,7 +270,11 @@ mod tests {
                 group(
                     "nginx",
                     None,
-                    vec![resource("nginx", "failed", Some(("monitor", "not running")))],
+                    vec![resource(
+                        "nginx",
+                        "failed",
+                        Some(("monitor", "not running")),
+                    )],
                 ),
             ],
             ping_nodes: Vec::new(),

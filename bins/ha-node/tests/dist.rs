@@ -61,7 +61,10 @@ fn every_page_renders_and_names_its_subject() {
     let run = dist::render_page(&man.join("man8/ha-node-run.8")).unwrap();
     assert!(run.contains("--failed-stop-command"), "{run}");
     let monitoring = dist::render_page(&man.join("man5/ha-node-monitoring.5")).unwrap();
-    assert!(monitoring.contains("migration-threshold=COUNT"), "{monitoring}");
+    assert!(
+        monitoring.contains("migration-threshold=COUNT"),
+        "{monitoring}"
+    );
 }
 
 #[test]

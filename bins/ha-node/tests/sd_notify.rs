@@ -117,7 +117,10 @@ fn ready_comes_once_the_node_is_active_alone_after_initdead_beside_a_peer_at_onc
         ready_text.contains("STATUS=active, holds 1 of 1 group, peer node-b dead"),
         "{ready_text}"
     );
-    assert!(beside < 1500 * MS, "ready after {beside:?} beside an active peer");
+    assert!(
+        beside < 1500 * MS,
+        "ready after {beside:?} beside an active peer"
+    );
 }
 
 /// The thread of process `pid` named `name` (its `comm`).
@@ -134,7 +137,10 @@ fn thread_named(pid: u32, name: &str) -> Option<i32> {
 /// The one-letter state of each thread of `pid` (`/proc/PID/task/*/stat`).
 fn thread_states(pid: u32) -> Vec<(i32, char)> {
     let mut states = Vec::new();
-    for task in std::fs::read_dir(format!("/proc/{pid}/task")).unwrap().flatten() {
+    for task in std::fs::read_dir(format!("/proc/{pid}/task"))
+        .unwrap()
+        .flatten()
+    {
         let Ok(stat) = std::fs::read_to_string(task.path().join("stat")) else {
             continue;
         };
@@ -212,12 +218,23 @@ fn the_watchdog_comes_every_half_timeout_from_the_loop_and_stops_while_the_loop_
         outputs(&cluster)
     );
     let gaps = gaps(&running);
-    assert!(gaps.iter().all(|g| *g >= 150 * MS && *g <= 300 * MS), "{gaps:?}");
+    assert!(
+        gaps.iter().all(|g| *g >= 150 * MS && *g <= 300 * MS),
+        "{gaps:?}"
+    );
     // Only the loop was stopped: the other threads ran on.
     let stopped: Vec<_> = states.iter().filter(|(_, s)| *s == 't').collect();
     assert_eq!(stopped, [&(tid, 't')], "{states:?}");
     assert!(states.len() > 1, "{states:?}");
-    assert_eq!(frozen, Vec::<Instant>::new(), "WATCHDOG=1 while the loop was frozen");
-    assert!((12..=16).contains(&thawed.len()), "{} after the thaw", thawed.len());
+    assert_eq!(
+        frozen,
+        Vec::<Instant>::new(),
+        "WATCHDOG=1 while the loop was frozen"
+    );
+    assert!(
+        (12..=16).contains(&thawed.len()),
+        "{} after the thaw",
+        thawed.len()
+    );
     assert!(thawed[0].duration_since(thawed_at) < 300 * MS);
 }

@@ -100,10 +100,7 @@ fn the_director_tells_its_manager_ready_status_watchdog_reloading_and_stopping()
     let reload = manager.lines();
     let reloading = reload.iter().position(|l| l == "RELOADING=1");
     let ready_again = reload.iter().position(|l| l == "READY=1");
-    assert!(
-        reloading.is_some() && reloading < ready_again,
-        "{reload:?}"
-    );
+    assert!(reloading.is_some() && reloading < ready_again, "{reload:?}");
     assert!(
         reload.iter().any(|l| l
             .strip_prefix("MONOTONIC_USEC=")
@@ -113,7 +110,11 @@ fn the_director_tells_its_manager_ready_status_watchdog_reloading_and_stopping()
 
     // SIGTERM: STOPPING=1.
     assert_eq!(bed.stop_director(), Some(0), "{}", bed.director_log());
-    assert!(manager.first("STOPPING=1").is_some(), "{:?}", manager.lines());
+    assert!(
+        manager.first("STOPPING=1").is_some(),
+        "{:?}",
+        manager.lines()
+    );
 
     report(&format!(
         "READY=1 {} ms after the start; {} WATCHDOG=1 in {} s at WATCHDOG_USEC=400000 \

@@ -548,7 +548,12 @@ fn spawn_observed(
     let address: SocketAddr = ([10, 0, 0, index], 694).into();
     let medium: Arc<dyn Medium> = Arc::new(lan.endpoint("eth0", address));
     let began = tokio::time::Instant::now();
-    let machine = Machine::new(config_of(name, index), 1, &BTreeMap::new(), began.into_std());
+    let machine = Machine::new(
+        config_of(name, index),
+        1,
+        &BTreeMap::new(),
+        began.into_std(),
+    );
     let recorder = Arc::new(Recorder::default());
     let (mut driver, handle, commands) = Driver::new(
         machine,
@@ -587,7 +592,6 @@ fn spawn_observed(
     )
 }
 
-
 #[tokio::test(start_paused = true)]
 async fn the_tick_hook_runs_at_its_period_and_the_change_hook_hears_a_lone_node_settle() {
     let lan = ChannelNetwork::new();
@@ -608,7 +612,10 @@ async fn the_tick_hook_runs_at_its_period_and_the_change_hook_hears_a_lone_node_
         .find(|(_, state, _)| *state == NodeState::Active)
         .expect("active");
     assert!(active.0 >= 1000 * MS && active.0 < 1100 * MS, "{changes:?}");
-    assert_eq!(changes.last().map(|c| (c.1, c.2)), Some((NodeState::Active, 1)));
+    assert_eq!(
+        changes.last().map(|c| (c.1, c.2)),
+        Some((NodeState::Active, 1))
+    );
     a.task.abort();
 }
 

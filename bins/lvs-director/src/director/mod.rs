@@ -40,8 +40,8 @@ use std::time::Duration;
 
 use ha_checks::config;
 use ha_checks::reconcile::{Health, RealKey, RealName, ServiceName, VirtualOutcome};
-use ha_daemon::notify::Notifier;
 use ha_checks::scheduler::{raise_fd_limit, Scheduler, SchedulerOptions, Transition};
+use ha_daemon::notify::Notifier;
 use ha_ipvs::{Change, Ipvs, ServiceKey};
 use tokio::signal::unix::{signal, SignalKind};
 use tokio::sync::mpsc;
