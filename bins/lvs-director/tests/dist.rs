@@ -12,6 +12,17 @@ use ha_lab::dist;
 
 const BINARY: &str = env!("CARGO_BIN_EXE_lvs-director");
 
+/// In the IPVS VM (where the suite runs every test of this package), the
+/// workspace's `dist/` and the manual and systemd tools are not there: the
+/// host's run checks them.
+fn in_the_vm() -> bool {
+    let inside = std::env::var_os("HA_VM").is_some();
+    if inside {
+        eprintln!("in the IPVS VM: dist/ is checked by the host's run");
+    }
+    inside
+}
+
 fn dist_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../dist")
 }
@@ -22,6 +33,9 @@ fn scratch(what: &str) -> PathBuf {
 
 #[test]
 fn the_committed_pages_and_completions_are_what_the_command_line_generates() {
+    if in_the_vm() {
+        return;
+    }
     let scratch = scratch("docs");
     let stale = dist::stale_docs(Path::new(BINARY), "lvs-director", &dist_dir(), &scratch).unwrap();
     let _ = std::fs::remove_dir_all(&scratch);
@@ -34,6 +48,9 @@ fn the_committed_pages_and_completions_are_what_the_command_line_generates() {
 
 #[test]
 fn every_page_renders_and_names_its_subject() {
+    if in_the_vm() {
+        return;
+    }
     let man = dist_dir().join("man");
     let mut pages: Vec<PathBuf> = ["man8"]
         .iter()
@@ -63,6 +80,9 @@ fn every_page_renders_and_names_its_subject() {
 
 #[test]
 fn the_unit_passes_systemd_analyze_verify() {
+    if in_the_vm() {
+        return;
+    }
     let unit = dist_dir().join("systemd/lvs-director.service");
     match dist::verify_unit(
         &unit,

@@ -311,8 +311,9 @@ impl Driver {
     }
 
     /// Gives `hook` the node's [`Summary`] when the loop starts and after
-    /// each event of the machine (a node's state, a group's action…), on
-    /// the loop: it must return at once.
+    /// each output of the machine that may change it (a node's state, a
+    /// group started or stopped, its outcome…), on the loop: it must
+    /// return at once.
     pub fn on_change(&mut self, hook: ChangeHook) {
         self.on_change = Some(hook);
     }
@@ -519,6 +520,8 @@ impl Driver {
                     }
                 }
                 Output::Action { id, group, kind } => {
+                    // A start or stop changes where the group stands here.
+                    self.changed |= matches!(kind, ActionKind::Start(_) | ActionKind::Stop(_));
                     self.tally.action(&group, kind, now());
                     match kind {
                         ActionKind::Start(cause) => {
@@ -544,7 +547,7 @@ impl Driver {
                     finished = true;
                 }
                 Output::Event(event) => {
-                    self.changed = true;
+                    self.changed |= may_change_summary(&event);
                     self.tally.event(&event, now());
                     self.report(event, reject_log);
                 }
@@ -895,6 +898,23 @@ impl Driver {
             history: self.tally.snapshot(now),
         }
     }
+}
+
+/// Whether `event` may change the node's [`Summary`] (a node's state, where
+/// a group stands); the frequent ones that cannot (a duplicate rejected, a
+/// late heartbeat, a ping answer) leave the change hook alone.
+fn may_change_summary(event: &Event) -> bool {
+    !matches!(
+        event,
+        Event::Rejected { .. }
+            | Event::LateHeartbeat { .. }
+            | Event::HeartbeatResumed { .. }
+            | Event::RefusalsIgnored { .. }
+            | Event::Stalled { .. }
+            | Event::PingNode { .. }
+            | Event::PeerRestarted { .. }
+            | Event::GenerationAdvanced { .. }
+    )
 }
 
 /// The current monotonic time, read through tokio's clock so that a test
