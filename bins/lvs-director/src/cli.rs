@@ -31,6 +31,12 @@ pub struct Cli {
 pub enum Command {
     /// Run the director in the foreground until SIGTERM or SIGINT: check the
     /// real servers and keep the IPVS table in step (SIGHUP reloads).
+    #[command(
+        after_long_help = "Under a service manager (NOTIFY_SOCKET set, as systemd sets it \
+        for a Type=notify unit): READY=1 once the first IPVS table is in the kernel, RELOADING=1 \
+        and READY=1 around each reload, a STATUS= line whenever the count of real servers up \
+        changes, WATCHDOG=1 from the event loop every half of WatchdogSec, STOPPING=1 on SIGTERM."
+    )]
     Run {
         /// The ldirectord.cf file.
         #[arg(short = 'f', long = "config", default_value = DEFAULT_CONFIG)]
