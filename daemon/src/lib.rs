@@ -14,6 +14,10 @@
 //!   exit (heartbeat's rules), stopped with it.
 //! - [`watchdog`]: a kernel watchdog device kept alive by the loop that
 //!   must stay alive, written by a thread of its own.
+//! - [`notify`]: systemd's sd_notify: ready, reloading, status, and the
+//!   service watchdog fed by the loop that must stay alive.
+//! - [`docs`]: manual pages and shell completions from a binary's
+//!   command-line definition.
 //!
 //! What differs between the binaries stays in them: their log line
 //! formats and destinations, their request verbs and JSON types.
@@ -23,7 +27,9 @@
 #![deny(unsafe_code)]
 
 pub mod control;
+pub mod docs;
 pub mod logging;
+pub mod notify;
 pub mod realtime;
 pub mod respawn;
 pub mod runtime;

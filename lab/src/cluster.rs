@@ -341,6 +341,13 @@ impl TwoNodeCluster {
 
     /// Starts a node's binary (`run`), its output appended to `output.log`.
     pub fn start(&mut self, node: Node) -> Result<(), LabError> {
+        self.start_with_env(node, &[])
+    }
+
+    /// Starts a node's binary (`run`) as [`start`](Self::start) does, with
+    /// these variables added to its environment (e.g. a service manager's
+    /// `NOTIFY_SOCKET`).
+    pub fn start_with_env(&mut self, node: Node, env: &[(&str, &str)]) -> Result<(), LabError> {
         let dir = self.node_dir(node);
         let output = dir.join("output.log");
         let mut cmd = self.host(node).command(&self.spec.binary);
@@ -355,6 +362,9 @@ impl TwoNodeCluster {
             .arg(self.socket(node))
             .arg("--failed-stop-command")
             .arg(&self.spec.failed_stop_command);
+        for (name, value) in env {
+            cmd.env(name, value);
+        }
         let child = self.host(node).spawn_logged(cmd, &output)?;
         self.processes[node.index()] = Some(child);
         Ok(())

@@ -90,7 +90,7 @@ pub(crate) fn require_tool(program: &str) -> Result<(), LabError> {
     }
 }
 
-fn in_path(program: &str) -> bool {
+pub(crate) fn in_path(program: &str) -> bool {
     use std::os::unix::fs::PermissionsExt;
     let path = std::env::var_os("PATH").unwrap_or_else(|| "/usr/sbin:/usr/bin:/sbin:/bin".into());
     std::env::split_paths(&path).any(|dir| {

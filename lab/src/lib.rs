@@ -19,7 +19,9 @@
 //! the reference peer, for side-by-side benches), [`daemon_pair`] (the
 //! same bed with heartbeat on both nodes, or ha-node, from one spec) with
 //! [`versus_heartbeat`]'s resource-group and ipfail beds, and [`cpu`] (busy loops
-//! for CPU starvation, a process group's CPU time).
+//! for CPU starvation, a process group's CPU time). A daemon's service
+//! manager is played by [`service_manager::NotifySocket`]; [`dist`]
+//! checks what the project ships for a binary (pages, completions, units).
 //!
 //! A test process killed outright (SIGKILL, Ctrl-C) cannot run its drops;
 //! its namespaces, and anything still running in them, are removed by the
@@ -45,6 +47,7 @@ mod command;
 pub mod cpu;
 pub mod daemon_pair;
 mod debian;
+pub mod dist;
 mod error;
 mod fault;
 mod fault_state;
@@ -64,6 +67,7 @@ mod poll;
 mod probe;
 mod process;
 pub mod serial_line;
+pub mod service_manager;
 mod shared;
 pub mod versus_heartbeat;
 pub mod vm;

@@ -19,6 +19,13 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the node in the foreground until SIGTERM or SIGINT.
+    #[command(
+        after_long_help = "Under a service manager (NOTIFY_SOCKET set, as systemd sets it \
+        for a Type=notify unit): READY=1 once the node has joined (every peer heard, or initdead \
+        passed), a STATUS= line whenever what it holds changes, WATCHDOG=1 from the membership \
+        loop itself every half of WatchdogSec, STOPPING=1 on SIGTERM. SIGHUP is logged and \
+        ignored: the node has no reload; restart it to read a changed configuration."
+    )]
     Run {
         /// Directory holding ha.cf, authkeys and haresources.
         #[arg(long, default_value = "/etc/ha.d")]
@@ -103,6 +110,14 @@ pub enum Command {
     /// Build a two-node lab in network namespaces, fail the owner over and
     /// back, and print the timeline (needs root).
     Demo,
+    /// Write the manual pages (OUT/man) and bash and zsh completions
+    /// (OUT/completions) made from this command line, for packaging.
+    #[command(hide = true)]
+    GenerateDocs {
+        /// The directory to write into (the project keeps them in `dist`).
+        #[arg(long)]
+        out: PathBuf,
+    },
 }
 
 /// `ha-node resource` subcommands.

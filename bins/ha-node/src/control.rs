@@ -608,7 +608,7 @@ fn seconds(ms: u64) -> String {
 }
 
 /// Milliseconds since the epoch as `YYYY-MM-DD HH:MM:SS.mmm UTC`.
-fn utc(unix_ms: u64) -> String {
+pub(crate) fn utc(unix_ms: u64) -> String {
     let secs = unix_ms / 1000;
     let (days, rest) = (secs / 86_400, secs % 86_400);
     let (year, month, day) = ha_daemon::logging::civil_from_days(days);
@@ -622,7 +622,7 @@ fn utc(unix_ms: u64) -> String {
 }
 
 impl Report for StatusReport {
-    /// The human-readable form of `ha-node status`.
+    /// The detail of `ha-node status` (which the summary opens).
     fn to_text(&self) -> String {
         let mut text = format!("node {}\n\nnodes:\n", self.node);
         for n in &self.nodes {

@@ -7,11 +7,14 @@
 //! - [`clients`]: ha.cf's respawn, apiauth and watchdog on this host.
 //! - [`fencing`]: ha.cf's STONITH device, checked and run before a takeover.
 //! - [`groups`]: resource groups as the driver starts and stops them.
-//! - [`control`]: the control socket and `ha-node status`.
+//! - [`control`]: the control socket and `ha-node status`, which opens
+//!   with a crm_mon-like [`summary`].
 //! - [`operator`]: `standby`, `takeover` and `cl_status`, heartbeat's
 //!   operator commands, also run through links named `hb_standby`,
 //!   `hb_takeover` and `cl_status`; [`cl_status`] answers as heartbeat's
 //!   cl_status.
+//! - [`service`]: readiness, status and the watchdog for a service
+//!   manager (systemd's sd_notify).
 //! - [`logging`]: logfile, debugfile, logfacility.
 //! - `demo` (with the `demo` feature only): a two-node failover
 //!   demonstration in network namespaces, on the test bed.
@@ -35,6 +38,8 @@ mod logging;
 mod node_config;
 mod operator;
 mod run;
+mod service;
+mod summary;
 
 use std::path::Path;
 
@@ -78,6 +83,8 @@ fn main() -> ExitCode {
             socket,
             failed_stop_command,
         } => {
+            // Read (and removed from the environment) before any thread runs.
+            let notifier = ha_daemon::notify::Notifier::from_env();
             let resolver = dirs.resolver(&config_dir);
             let failed_stop = match failed_stop::FailedStop::new(&failed_stop_command) {
                 Ok(failed_stop) => failed_stop,
@@ -90,6 +97,7 @@ fn main() -> ExitCode {
                 state_dir,
                 socket,
                 failed_stop,
+                notifier,
             };
             run_node(node, options)
         }
@@ -105,6 +113,21 @@ fn main() -> ExitCode {
         } => operator::cleanup(&name, &socket),
         Command::ClStatus { socket, args } => operator::cl_status(&args, &socket),
         Command::Demo => demo(),
+        Command::GenerateDocs { out } => generate_docs(&out),
+    }
+}
+
+/// `ha-node generate-docs --out DIR`: the manual pages and completions.
+fn generate_docs(out: &Path) -> ExitCode {
+    use clap::CommandFactory;
+    match ha_daemon::docs::write(Cli::command(), out) {
+        Ok(written) => {
+            for path in written {
+                println!("{}", path.display());
+            }
+            ExitCode::SUCCESS
+        }
+        Err(error) => fail(format!("cannot write into {}: {error}", out.display())),
     }
 }
 
@@ -190,11 +213,20 @@ fn run_node(node: Option<String>, mut options: run::RunOptions) -> ExitCode {
     }
 }
 
-/// `ha-node status`: what the running node sees, as text or JSON.
+/// `ha-node status`: what the running node sees, as JSON, or as text:
+/// the crm_mon-like summary, then the detail.
 fn status(json: bool, socket: &Path) -> ExitCode {
     match runtime::block_on(control::request_status(socket)) {
+        Ok(Ok(report)) if json => {
+            print_report(&report, true);
+            ExitCode::SUCCESS
+        }
         Ok(Ok(report)) => {
-            print_report(&report, json);
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
+            println!("{}", summary::summary(&report, now));
+            print_report(&report, false);
             ExitCode::SUCCESS
         }
         Ok(Err(error)) => fail(error),

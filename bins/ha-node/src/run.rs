@@ -20,11 +20,17 @@
 //! of its own, kicked by the driver each time it sends a heartbeat (see
 //! `ha_daemon::watchdog`), and closed with the magic `V` when the node
 //! stops.
+//!
+//! Under a service manager (`NOTIFY_SOCKET`), the driver tells it when the
+//! node has joined, what it holds, and that its loop is alive (see
+//! [`crate::service`]). SIGHUP does not end the node: it has no reload, and
+//! says so.
 
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
+use ha_daemon::notify::Notifier;
 use ha_daemon::realtime::{self, LoopThread};
 use ha_daemon::respawn::Supervisor;
 use ha_daemon::watchdog::{self, Watchdog};
@@ -59,6 +65,8 @@ pub struct RunOptions {
     pub socket: PathBuf,
     /// What to do when a stop fails for good.
     pub failed_stop: FailedStop,
+    /// The service manager, if one asked to hear from the node.
+    pub notifier: Notifier,
 }
 
 /// Runs the node until SIGTERM/SIGINT has released its groups.
@@ -133,12 +141,14 @@ pub async fn run(options: RunOptions) -> Result<(), String> {
         .collect();
     let control_groups = groups.clone();
     let compression = ha.compression;
+    let notifier = options.notifier.clone();
     let membership = move || async move {
         let media = open_media(&specs).await?;
         let (mut driver, handle, commands) = Driver::new(machine, media, keys, groups, state);
         if let Some(kick) = kick {
             driver.on_heartbeat(Box::new(move || kick.kick()));
         }
+        crate::service::attach(&mut driver, &notifier);
         let mut driver = driver.ping(ping_targets).compress_with(compression);
         if let Some(fencer) = fencer {
             driver = driver.fence_with(Arc::new(fencer));
@@ -170,11 +180,25 @@ pub async fn run(options: RunOptions) -> Result<(), String> {
     let control_task = tokio::spawn(control::serve(listener, handle.clone(), control_groups));
     let mut terminate = signal(SignalKind::terminate()).map_err(|e| e.to_string())?;
     let mut interrupt = signal(SignalKind::interrupt()).map_err(|e| e.to_string())?;
+    let mut hangup = signal(SignalKind::hangup()).map_err(|e| e.to_string())?;
+    let notifier = options.notifier.clone();
     let signals = tokio::spawn(async move {
-        tokio::select! {
-            _ = terminate.recv() => log::info!("SIGTERM received"),
-            _ = interrupt.recv() => log::info!("SIGINT received"),
+        loop {
+            tokio::select! {
+                _ = terminate.recv() => log::info!("SIGTERM received"),
+                _ = interrupt.recv() => log::info!("SIGINT received"),
+                _ = hangup.recv() => {
+                    log::error!(
+                        "SIGHUP received: ha-node does not reload its configuration (not \
+                         implemented); restart the node to read a changed one"
+                    );
+                    continue;
+                }
+            }
+            break;
         }
+        notifier.stopping();
+        notifier.status("stopping: releasing resource groups");
         respawns.stop();
         handle.shutdown().await;
     });

@@ -93,6 +93,21 @@ fn after_a_kill_9_the_survivor_counts_one_peer_dead_takeover_and_a_silence_past_
         .expect("ha-node status");
     let text = String::from_utf8_lossy(&output.stdout);
     eprintln!("{text}");
+    // The crm_mon-like summary first, the detail below it.
+    for line in [
+        "Cluster Summary:\n",
+        "  * Current node: node-b (generation ",
+        "\nNode List:\n  * Online: [ node-b ]\n  * OFFLINE: [ node-a ]\n",
+        "\nActive Resources:\n  * Resource Group: IPaddr::10.77.0.100/24/eth0:\n    \
+         * IPaddr::10.77.0.100/24/eth0:\t Started node-b\n",
+        "\nnode node-b\n\nnodes:\n",
+    ] {
+        assert!(text.contains(line), "{line:?}\n{text}");
+    }
+    assert!(
+        text.find("Cluster Summary:") < text.find("\nnode node-b\n"),
+        "{text}"
+    );
     assert!(text.contains("takeovers 1 (peer-dead 1)"), "{text}");
     assert!(text.contains("past deadtime"), "{text}");
 }

@@ -152,11 +152,16 @@ fn a_node_the_kernel_refuses_realtime_says_why_in_one_line_each_and_runs_on() {
             "{log}"
         );
     }
-    // It ran on: the cluster settled (start_both) and the group started.
+    // It ran on: the cluster settled (start_both) and the group started
+    // (the probe, after the address, may still be starting).
     assert!(
-        probe_calls(&cluster, Node::A)
-            .iter()
-            .any(|(action, ..)| action == "start"),
+        cluster
+            .wait_until(Duration::from_secs(5), |c| {
+                probe_calls(c, Node::A)
+                    .iter()
+                    .any(|(action, ..)| action == "start")
+            })
+            .is_some(),
         "{}",
         outputs(&cluster)
     );

@@ -31,6 +31,12 @@ pub struct Cli {
 pub enum Command {
     /// Run the director in the foreground until SIGTERM or SIGINT: check the
     /// real servers and keep the IPVS table in step (SIGHUP reloads).
+    #[command(
+        after_long_help = "Under a service manager (NOTIFY_SOCKET set, as systemd sets it \
+        for a Type=notify unit): READY=1 once the first IPVS table is in the kernel, RELOADING=1 \
+        and READY=1 around each reload, a STATUS= line whenever the count of real servers up \
+        changes, WATCHDOG=1 from the event loop every half of WatchdogSec, STOPPING=1 on SIGTERM."
+    )]
     Run {
         /// The ldirectord.cf file.
         #[arg(short = 'f', long = "config", default_value = DEFAULT_CONFIG)]
@@ -83,6 +89,22 @@ pub enum Command {
         /// Where the ARP settings found before `start` are kept for `stop`.
         #[arg(long, default_value = DEFAULT_STATE_DIR)]
         state_dir: PathBuf,
+    },
+    /// ipvsadm 1.31's command line over the kernel's IPVS, without
+    /// ipvsadm (`lvs-director ipvs -Ln`, `-A -t VIP:80 -s wlc`, `-R`…; the
+    /// binary behaves as ipvsadm when named `ipvsadm`). See ipvsadm(8).
+    Ipvs {
+        /// ipvsadm's arguments.
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
+    /// Write the manual pages (OUT/man) and bash and zsh completions
+    /// (OUT/completions) made from this command line, for packaging.
+    #[command(hide = true)]
+    GenerateDocs {
+        /// The directory to write into (the project keeps them in `dist`).
+        #[arg(long)]
+        out: PathBuf,
     },
 }
 

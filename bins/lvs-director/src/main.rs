@@ -45,6 +45,7 @@ const SUBCOMMANDS: &[&str] = &[
     "reload",
     "realserver",
     "ipvs",
+    "generate-docs",
     "help",
 ];
 
@@ -89,6 +90,7 @@ fn main() -> ExitCode {
                     socket,
                     stderr_log: true,
                     debug,
+                    notifier: ha_daemon::notify::Notifier::from_env(),
                 };
                 launch::foreground(options, loaded, pid_file)
             }
@@ -113,6 +115,28 @@ fn main() -> ExitCode {
             vips,
             state_dir,
         } => realserver_command(action, &vips, &state_dir),
+        // Taken before parsing (above); here only for a parser that got it.
+        Command::Ipvs { args } => ipvs_command::run(
+            ipvs_command::Program::Ipvsadm,
+            std::iter::once(format!("{program} ipvs"))
+                .chain(args)
+                .collect(),
+        ),
+        Command::GenerateDocs { out } => generate_docs(&out),
+    }
+}
+
+/// `lvs-director generate-docs --out DIR`: the manual pages and completions.
+fn generate_docs(out: &Path) -> ExitCode {
+    use clap::CommandFactory;
+    match ha_daemon::docs::write(Cli::command(), out) {
+        Ok(written) => {
+            for path in written {
+                println!("{}", path.display());
+            }
+            ExitCode::SUCCESS
+        }
+        Err(error) => fail(format!("cannot write into {}: {error}", out.display())),
     }
 }
 

@@ -14,7 +14,11 @@
 //! time; a timeout is a failure). Operators reach it through a
 //! [`DriverHandle`]. A hook set with
 //! [`Driver::on_heartbeat`] runs each time the node has sent its heartbeat
-//! (a watchdog's keep-alive).
+//! (a watchdog's keep-alive); one set with [`Driver::every`] runs on the
+//! loop at a fixed period (a service manager's watchdog, which a hung loop
+//! must not feed); one set with [`Driver::on_change`] hears the node's
+//! [`Summary`] each time an event may have changed it (a service
+//! manager's readiness and status line).
 
 mod history;
 mod inbound;
@@ -23,7 +27,7 @@ mod ping;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use async_trait::async_trait;
 use ha_transport::medium::{Medium, MessageFormat, MAX_DATAGRAM_LEN};
@@ -210,6 +214,9 @@ pub struct Driver {
     tally: Tally,
     ping_targets: Vec<PingTarget>,
     on_heartbeat: Option<HeartbeatHook>,
+    tick: Option<(Duration, TickHook)>,
+    on_change: Option<ChangeHook>,
+    changed: bool,
     fencer: Option<Arc<dyn Fencer>>,
     compression: wire::Compression,
 }
@@ -217,6 +224,23 @@ pub struct Driver {
 /// What runs each time the node has sent a heartbeat, on the loop itself:
 /// it must not wait.
 pub type HeartbeatHook = Box<dyn Fn() + Send + Sync>;
+
+/// What runs on the loop at the period set with [`Driver::every`]: it must
+/// not wait.
+pub type TickHook = Box<dyn FnMut() + Send + Sync>;
+
+/// What hears the node's [`Summary`] when it may have changed, on the
+/// loop: it must not wait.
+pub type ChangeHook = Box<dyn FnMut(&Summary) + Send + Sync>;
+
+/// Where the node stands, for a hook set with [`Driver::on_change`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Summary {
+    /// Every node, this one first.
+    pub nodes: Vec<NodeStatus>,
+    /// Every group.
+    pub groups: Vec<GroupStatus>,
+}
 
 impl Driver {
     /// Assembles a driver; nothing runs until [`Driver::run`].
@@ -250,6 +274,10 @@ impl Driver {
             tally,
             ping_targets: Vec::new(),
             on_heartbeat: None,
+            tick: None,
+            on_change: None,
+            // The hook hears the first state before anything happens.
+            changed: true,
             fencer: None,
             compression: wire::Compression::default(),
         };
@@ -282,6 +310,21 @@ impl Driver {
     /// once, e.g. signal a thread.
     pub fn on_heartbeat(&mut self, hook: HeartbeatHook) {
         self.on_heartbeat = Some(hook);
+    }
+
+    /// Runs `hook` on the loop every `period` (the first time one period
+    /// after the loop starts): while the loop is stuck, it does not run.
+    /// It must return at once.
+    pub fn every(&mut self, period: Duration, hook: TickHook) {
+        self.tick = Some((period, hook));
+    }
+
+    /// Gives `hook` the node's [`Summary`] when the loop starts and after
+    /// each output of the machine that may change it (a node's state, a
+    /// group started or stopped, its outcome…), on the loop: it must
+    /// return at once.
+    pub fn on_change(&mut self, hook: ChangeHook) {
+        self.on_change = Some(hook);
     }
 
     /// Runs until a shutdown has completed.
@@ -317,6 +360,13 @@ impl Driver {
         let mut reject_log = LogLimiter::new();
         let mut commands_open = true;
         let mut buf = vec![0u8; MAX_DATAGRAM_LEN];
+        let mut ticks = self.tick.as_ref().map(|(period, _)| {
+            let mut ticks =
+                tokio::time::interval_at(tokio::time::Instant::now() + *period, *period);
+            // After a stall, one tick at once, then the period again.
+            ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            ticks
+        });
         loop {
             if self
                 .process_outputs(&results_tx, &fences_tx, &mut reject_log)
@@ -324,6 +374,15 @@ impl Driver {
             {
                 break;
             }
+            self.tell_change();
+            let tick = async {
+                match ticks.as_mut() {
+                    Some(ticks) => {
+                        ticks.tick().await;
+                    }
+                    None => std::future::pending().await,
+                }
+            };
             let deadline = self.machine.poll_timeout();
             let sleep = async {
                 match deadline {
@@ -336,6 +395,11 @@ impl Driver {
                 // before a deadline it would cancel.
                 biased;
                 Some(inbound) = inbound_rx.recv() => self.take(inbound, &mut auth_log),
+                () = tick => {
+                    if let Some((_, hook)) = self.tick.as_mut() {
+                        hook();
+                    }
+                }
                 Some(name) = ping_rx.recv() => self.machine.handle_ping_answer(now(), &name),
                 Some((id, outcome)) = results_rx.recv() => {
                     self.machine.handle_action_result(now(), id, outcome);
@@ -403,6 +467,20 @@ impl Driver {
         drop(ping_tx);
     }
 
+    /// Gives the change hook the node's summary if an event came out since
+    /// it last heard.
+    fn tell_change(&mut self) {
+        if !std::mem::take(&mut self.changed) {
+            return;
+        }
+        if let Some(hook) = self.on_change.as_mut() {
+            hook(&Summary {
+                nodes: self.machine.nodes(now()),
+                groups: self.machine.groups(),
+            });
+        }
+    }
+
     /// Hands one received datagram to the machine (or the log).
     fn take(&mut self, inbound: Inbound, auth_log: &mut LogLimiter) {
         match inbound {
@@ -451,6 +529,8 @@ impl Driver {
                     }
                 }
                 Output::Action { id, group, kind } => {
+                    // A start or stop changes where the group stands here.
+                    self.changed |= matches!(kind, ActionKind::Start(_) | ActionKind::Stop(_));
                     self.tally.action(&group, kind, now());
                     match kind {
                         ActionKind::Start(cause) => {
@@ -476,6 +556,7 @@ impl Driver {
                     finished = true;
                 }
                 Output::Event(event) => {
+                    self.changed |= may_change_summary(&event);
                     self.tally.event(&event, now());
                     self.report(event, reject_log);
                 }
@@ -831,6 +912,23 @@ impl Driver {
             history: self.tally.snapshot(now),
         }
     }
+}
+
+/// Whether `event` may change the node's [`Summary`] (a node's state, where
+/// a group stands); the frequent ones that cannot (a duplicate rejected, a
+/// late heartbeat, a ping answer) leave the change hook alone.
+fn may_change_summary(event: &Event) -> bool {
+    !matches!(
+        event,
+        Event::Rejected { .. }
+            | Event::LateHeartbeat { .. }
+            | Event::HeartbeatResumed { .. }
+            | Event::RefusalsIgnored { .. }
+            | Event::Stalled { .. }
+            | Event::PingNode { .. }
+            | Event::PeerRestarted { .. }
+            | Event::GenerationAdvanced { .. }
+    )
 }
 
 /// The current monotonic time, read through tokio's clock so that a test

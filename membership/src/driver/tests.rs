@@ -11,6 +11,7 @@ use ha_transport::sim::ChannelNetwork;
 use super::*;
 use crate::auth::{AuthKey, AuthMethod};
 use crate::machine::{Config, GroupConfig, ResourceMonitor, StartCause};
+use crate::message::NodeState;
 
 const GROUP: &str = "IPaddr::10.0.0.100/24/eth0";
 const MS: Duration = Duration::from_millis(1);
@@ -530,4 +531,109 @@ async fn a_lone_node_records_its_state_changes_and_its_initial_takeover() {
     );
     assert_eq!(history.events[3].since_start, 1000 * MS, "after initdead");
     a.task.abort();
+}
+
+/// Node `name` alone or beside others on `lan`, with a tick hook every
+/// `period` counting into `ticks` and a change hook recording, with the
+/// time since it started, this node's state and the groups it holds.
+#[allow(clippy::type_complexity)]
+fn spawn_observed(
+    lan: &ChannelNetwork,
+    name: &str,
+    index: u8,
+    period: Duration,
+) -> (
+    Node,
+    Arc<Mutex<Vec<Duration>>>,
+    Arc<Mutex<Vec<(Duration, NodeState, usize)>>>,
+) {
+    let address: SocketAddr = ([10, 0, 0, index], 694).into();
+    let medium: Arc<dyn Medium> = Arc::new(lan.endpoint("eth0", address));
+    let began = tokio::time::Instant::now();
+    let machine = Machine::new(
+        config_of(name, index),
+        1,
+        &BTreeMap::new(),
+        began.into_std(),
+    );
+    let recorder = Arc::new(Recorder::default());
+    let (mut driver, handle, commands) = Driver::new(
+        machine,
+        vec![medium],
+        keys(),
+        recorder.clone(),
+        Arc::new(NoStore),
+    );
+    let ticks: Arc<Mutex<Vec<Duration>>> = Arc::default();
+    let seen = ticks.clone();
+    driver.every(
+        period,
+        Box::new(move || seen.lock().expect("lock").push(began.elapsed())),
+    );
+    let changes: Arc<Mutex<Vec<(Duration, NodeState, usize)>>> = Arc::default();
+    let seen = changes.clone();
+    driver.on_change(Box::new(move |summary: &Summary| {
+        let held = summary
+            .groups
+            .iter()
+            .filter(|g| g.local_state.is_held())
+            .count();
+        seen.lock()
+            .expect("lock")
+            .push((began.elapsed(), summary.nodes[0].state, held));
+    }));
+    let task = tokio::spawn(driver.run(commands));
+    (
+        Node {
+            recorder,
+            handle,
+            task,
+        },
+        ticks,
+        changes,
+    )
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_tick_hook_runs_at_its_period_and_the_change_hook_hears_a_lone_node_settle() {
+    let lan = ChannelNetwork::new();
+    let (a, ticks, changes) = spawn_observed(&lan, "a", 1, 250 * MS);
+    tokio::time::sleep(2600 * MS).await;
+    let ticks = ticks.lock().expect("lock").clone();
+    assert_eq!(ticks.len(), 10, "{ticks:?}");
+    for (n, at) in ticks.iter().enumerate() {
+        let due = 250 * MS * (n as u32 + 1);
+        assert!(*at >= due && *at < due + 5 * MS, "{ticks:?}");
+    }
+    let changes = changes.lock().expect("lock").clone();
+    assert_eq!(changes[0].0, Duration::ZERO, "{changes:?}");
+    assert_ne!(changes[0].1, NodeState::Active, "{changes:?}");
+    // Alone: active once initdead (1 s) has passed, then holding its group.
+    let active = changes
+        .iter()
+        .find(|(_, state, _)| *state == NodeState::Active)
+        .expect("active");
+    assert!(active.0 >= 1000 * MS && active.0 < 1100 * MS, "{changes:?}");
+    assert_eq!(
+        changes.last().map(|c| (c.1, c.2)),
+        Some((NodeState::Active, 1))
+    );
+    a.task.abort();
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_node_whose_peer_is_heard_is_active_well_before_initdead() {
+    let lan = ChannelNetwork::new();
+    let b = start_node(&lan, "b", 2);
+    tokio::time::sleep(300 * MS).await;
+    let (a, _, changes) = spawn_observed(&lan, "a", 1, 250 * MS);
+    tokio::time::sleep(1500 * MS).await;
+    let changes = changes.lock().expect("lock").clone();
+    let active = changes
+        .iter()
+        .find(|(_, state, _)| *state == NodeState::Active)
+        .expect("active");
+    assert!(active.0 < 300 * MS, "{changes:?}");
+    a.task.abort();
+    b.task.abort();
 }

@@ -19,6 +19,12 @@
 //! left alone, checks of unchanged real servers keep running with their
 //! health. A file that does not parse leaves the running configuration in
 //! force, with its errors logged.
+//!
+//! Under a service manager (`NOTIFY_SOCKET`), the director says `READY=1`
+//! once its first table is in the kernel, `RELOADING=1` and `READY=1`
+//! around each reload, a `STATUS=` line when the count of real servers up
+//! changes, `STOPPING=1` on SIGTERM, and `WATCHDOG=1` at half the unit's
+//! `WatchdogSec` from its own event loop.
 
 pub mod autoreload;
 pub mod commands;
@@ -35,6 +41,7 @@ use std::time::Duration;
 use ha_checks::config;
 use ha_checks::reconcile::{Health, RealKey, RealName, ServiceName, VirtualOutcome};
 use ha_checks::scheduler::{raise_fd_limit, Scheduler, SchedulerOptions, Transition};
+use ha_daemon::notify::Notifier;
 use ha_ipvs::{Change, Ipvs, ServiceKey};
 use tokio::signal::unix::{signal, SignalKind};
 use tokio::sync::mpsc;
@@ -60,6 +67,8 @@ pub struct RunOptions {
     pub stderr_log: bool,
     /// Log debug lines too.
     pub debug: bool,
+    /// The service manager, if one asked to hear from the director.
+    pub notifier: Notifier,
 }
 
 /// Called once: `Ok` when the director is up (table adopted, socket
@@ -83,6 +92,8 @@ struct Director {
     in_flight: bool,
     dirty: bool,
     retry_at: Option<Instant>,
+    /// The last status line told to the service manager.
+    said: String,
 }
 
 /// Runs the director until SIGTERM or SIGINT. `ready` hears whether it
@@ -140,6 +151,7 @@ pub async fn run(options: RunOptions, loaded: Loaded, ready: Ready) -> Result<()
         in_flight: false,
         dirty: false,
         retry_at: None,
+        said: String::new(),
     };
     log::info!(
         "Starting lvs-director (ldirectord 4.12 compatible) with pid {} for {}: {} virtual services, {} real servers",
@@ -161,6 +173,13 @@ pub async fn run(options: RunOptions, loaded: Loaded, ready: Ready) -> Result<()
     if let Some(ready) = ready.take() {
         ready(Ok(()));
     }
+    director.said = director.status_line();
+    director.options.notifier.ready(Some(&director.said));
+    let mut watchdog = director.options.notifier.watchdog_period().map(|period| {
+        let mut ticks = interval(period);
+        ticks.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        ticks
+    });
     let mut poll = interval(director.loaded.poll_interval());
     poll.set_missed_tick_behavior(MissedTickBehavior::Delay);
     poll.tick().await;
@@ -172,6 +191,9 @@ pub async fn run(options: RunOptions, loaded: Loaded, ready: Ready) -> Result<()
             _ = hangup.recv() => {
                 log::info!("Reloading Linux Director Daemon config on signal");
                 director.reload();
+            }
+            _ = async { watchdog.as_mut()?.tick().await; Some(()) }, if watchdog.is_some() => {
+                director.options.notifier.watchdog();
             }
             _ = poll.tick() => {
                 let before = director.loaded.poll_interval();
@@ -193,7 +215,9 @@ pub async fn run(options: RunOptions, loaded: Loaded, ready: Ready) -> Result<()
         if director.dirty && !director.in_flight {
             director.start_pass();
         }
+        director.tell_status();
     };
+    director.options.notifier.stopping();
     control_task.abort();
     director.stop(reports, signal_name).await;
     Ok(())
@@ -339,9 +363,42 @@ impl Director {
         }
     }
 
+    /// What the service manager is told the director is doing:
+    /// `2 virtual services, 3 of 4 real servers up`.
+    fn status_line(&self) -> String {
+        let up = self
+            .health
+            .values()
+            .filter(|h| matches!(h, Health::Up))
+            .count();
+        format!(
+            "{} virtual services, {up} of {} real servers up",
+            self.loaded.spec.virtuals().len(),
+            self.loaded.jobs.len()
+        )
+    }
+
+    /// Tells the service manager the status line if it changed.
+    fn tell_status(&mut self) {
+        let line = self.status_line();
+        if line != self.said {
+            self.options.notifier.status(&line);
+            self.said = line;
+        }
+    }
+
     /// Reads the file again and puts it in force, or keeps the running
-    /// configuration if it does not load.
+    /// configuration if it does not load; the service manager hears
+    /// `RELOADING=1` before and `READY=1` after, either way.
     fn reload(&mut self) -> ReloadReport {
+        self.options.notifier.reloading();
+        let report = self.reload_file();
+        self.said = self.status_line();
+        self.options.notifier.ready(Some(&self.said));
+        report
+    }
+
+    fn reload_file(&mut self) -> ReloadReport {
         let new = match loaded::load(&self.options.config) {
             Ok(new) => new,
             Err(errors) => {

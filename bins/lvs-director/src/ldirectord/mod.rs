@@ -203,6 +203,7 @@ fn start(
             .unwrap_or_else(|| default_socket(name)),
         stderr_log: action.debug,
         debug: action.debug,
+        notifier: ha_daemon::notify::Notifier::from_env(),
     };
     if action.debug {
         launch::foreground(options, loaded, None)

@@ -174,6 +174,12 @@ impl Bed {
 
     /// Starts `lvs-director run` in the director's namespace.
     pub fn start_director(&mut self) {
+        self.start_director_with_env(&[]);
+    }
+
+    /// Starts `lvs-director run` as [`Bed::start_director`] does, with
+    /// these variables added to its environment (e.g. `NOTIFY_SOCKET`).
+    pub fn start_director_with_env(&mut self, env: &[(&str, &str)]) {
         let log = std::fs::File::create(self.path("stderr.log")).expect("stderr log");
         let mut cmd = self.director.command(BINARY);
         cmd.args(["run", "-f"])
@@ -184,7 +190,17 @@ impl Bed {
             .arg(self.path("state"))
             .stdout(Stdio::null())
             .stderr(log);
+        for (name, value) in env {
+            cmd.env(name, value);
+        }
         self.process = Some(self.director.spawn(cmd).expect("start the director"));
+    }
+
+    /// Sends `signal` to the director.
+    pub fn signal_director(&self, signal: Signal) {
+        if let Some(process) = &self.process {
+            process.signal(signal).expect("signal the director");
+        }
     }
 
     /// SIGTERM to the director; its exit status.
