@@ -170,12 +170,7 @@ impl Exposition {
 }
 
 /// 1 when `current` is `state`, else 0: one sample per possible state.
-pub fn state_samples(
-    family: &mut Family,
-    labels: &[(&str, &str)],
-    states: &[&str],
-    current: &str,
-) {
+pub fn state_samples(family: &mut Family, labels: &[(&str, &str)], states: &[&str], current: &str) {
     for state in states {
         let mut all = labels.to_vec();
         all.push(("state", state));
