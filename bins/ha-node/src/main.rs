@@ -8,6 +8,7 @@
 //! - [`fencing`]: ha.cf's STONITH device, checked and run before a takeover.
 //! - [`groups`]: resource groups as the driver starts and stops them.
 //! - [`control`]: the control socket and `ha-node status`.
+//! - [`metrics`]: `/metrics` with `--metrics-listen`.
 //! - [`operator`]: `standby`, `takeover` and `cl_status`, heartbeat's
 //!   operator commands, also run through links named `hb_standby`,
 //!   `hb_takeover` and `cl_status`; [`cl_status`] answers as heartbeat's
@@ -32,6 +33,7 @@ mod failed_stop;
 mod fencing;
 mod groups;
 mod logging;
+mod metrics;
 mod node_config;
 mod operator;
 mod run;
@@ -77,6 +79,7 @@ fn main() -> ExitCode {
             state_dir,
             socket,
             failed_stop_command,
+            metrics_listen,
         } => {
             let resolver = dirs.resolver(&config_dir);
             let failed_stop = match failed_stop::FailedStop::new(&failed_stop_command) {
@@ -90,6 +93,7 @@ fn main() -> ExitCode {
                 state_dir,
                 socket,
                 failed_stop,
+                metrics_listen,
             };
             run_node(node, options)
         }

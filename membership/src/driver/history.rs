@@ -127,9 +127,15 @@ pub struct History {
     /// Datagrams and messages rejected, by cause (every cause, in
     /// [`RejectCause::ALL`] order).
     pub rejected: Vec<(RejectCause, u64)>,
+    /// Fence attempts by how they ended: `started`, `succeeded`, `failed`,
+    /// `cancelled` (in [`FENCE_RESULTS`] order).
+    pub fences: Vec<(&'static str, u64)>,
     /// The last [`EVENT_RING`] events, oldest first.
     pub events: Vec<HistoryEvent>,
 }
+
+/// What a fence attempt can come to, as [`History::fences`] counts them.
+pub const FENCE_RESULTS: [&str; 4] = ["started", "succeeded", "failed", "cancelled"];
 
 /// One peer's heartbeats, as seen by this node.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -479,6 +485,8 @@ pub(super) struct Tally {
     /// Per medium: sent, failed to send.
     sends: Vec<(u64, u64)>,
     rejected: [u64; RejectCause::ALL.len()],
+    /// In [`FENCE_RESULTS`] order.
+    fences: [u64; FENCE_RESULTS.len()],
     events: VecDeque<HistoryEvent>,
 }
 
@@ -499,6 +507,7 @@ impl Tally {
         Tally {
             sends,
             rejected: [0; RejectCause::ALL.len()],
+            fences: [0; FENCE_RESULTS.len()],
             started: now,
             deadtime,
             warntime,
@@ -616,6 +625,13 @@ impl Tally {
 
     /// The machine reported an event.
     pub(super) fn event(&mut self, event: &Event, now: Instant) {
+        match event {
+            Event::FenceStarted { .. } => self.count_fence("started"),
+            Event::FenceFailed { .. } => self.count_fence("failed"),
+            Event::FenceSucceeded { .. } => self.count_fence("succeeded"),
+            Event::FenceCancelled { .. } => self.count_fence("cancelled"),
+            _ => {}
+        }
         let what = match event {
             Event::NodeState {
                 node,
@@ -694,6 +710,16 @@ impl Tally {
             _ => return,
         };
         self.remember(what, now);
+    }
+
+    fn count_fence(&mut self, result: &str) {
+        if let Some(count) = FENCE_RESULTS
+            .iter()
+            .position(|r| *r == result)
+            .and_then(|i| self.fences.get_mut(i))
+        {
+            *count += 1;
+        }
     }
 
     fn remember(&mut self, what: HistoryEntry, now: Instant) {
@@ -775,6 +801,11 @@ impl Tally {
                 .iter()
                 .copied()
                 .zip(self.rejected.iter().copied())
+                .collect(),
+            fences: FENCE_RESULTS
+                .iter()
+                .copied()
+                .zip(self.fences.iter().copied())
                 .collect(),
             events: self.events.iter().cloned().collect(),
         }

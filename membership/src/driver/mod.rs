@@ -40,7 +40,7 @@ use crate::wire;
 use history::Tally;
 pub use history::{
     GapHistogram, GapPercentiles, History, HistoryEntry, HistoryEvent, LinkHistory, MediumSends,
-    PeerHistory, RejectCause, EVENT_RING, GAP_BUCKETS, GAP_WINDOW,
+    PeerHistory, RejectCause, EVENT_RING, FENCE_RESULTS, GAP_BUCKETS, GAP_WINDOW,
 };
 use inbound::Inbound;
 use log_limit::LogLimiter;
