@@ -248,7 +248,7 @@ pub fn exposition(s: &Snapshot, resources: &[(String, Vec<ResourceStatus>)]) -> 
     f.sample(&[], h.group_failures as f64);
     out.add(f);
     let mut fail_count = Family::gauge(
-        "ha_node_resource_fail_count",
+        "ha_node_resource_monitor_failures",
         "Monitor failures of each resource that still count (within its failure-timeout).",
     );
     for (group, statuses) in resources {
