@@ -203,6 +203,8 @@ fn start(
             .unwrap_or_else(|| default_socket(name)),
         stderr_log: action.debug,
         debug: action.debug,
+        // ldirectord's command line has no such option.
+        metrics_listen: None,
     };
     if action.debug {
         launch::foreground(options, loaded, None)
