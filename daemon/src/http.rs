@@ -132,12 +132,10 @@ mod tests {
 
     #[tokio::test]
     async fn metrics_are_served_and_other_paths_refused() {
-        let Ok(listener) = bind(SocketAddr::from(([127, 0, 0, 1], 0))).await else {
-            return assert!(false, "cannot bind loopback");
-        };
-        let Ok(addr) = listener.local_addr() else {
-            return assert!(false, "no local address");
-        };
+        let listener = bind(SocketAddr::from(([127, 0, 0, 1], 0)))
+            .await
+            .expect("bind loopback");
+        let addr = listener.local_addr().expect("the listener's address");
         let calls = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
         let seen = calls.clone();
         let server = tokio::spawn(serve(listener, move || {
