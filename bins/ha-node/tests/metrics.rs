@@ -23,8 +23,9 @@ const METRICS: &str = "127.0.0.1:9694";
 /// The samples of one scrape: `name{labels}` (as written) to value.
 type Samples = BTreeMap<String, f64>;
 
-/// `GET /metrics` from inside `node`'s namespace: the status line and body.
-fn scrape_text(cluster: &TwoNodeCluster, node: Node) -> (String, String) {
+/// `GET /metrics` from inside `node`'s namespace: the status line and
+/// body, or why not.
+fn try_scrape(cluster: &TwoNodeCluster, node: Node) -> Result<(String, String), String> {
     let addr: SocketAddr = METRICS.parse().unwrap();
     let reply = cluster
         .host(node)
@@ -36,10 +37,15 @@ fn scrape_text(cluster: &TwoNodeCluster, node: Node) -> (String, String) {
             stream.read_to_string(&mut reply)?;
             Ok(reply)
         })
-        .expect("enter the node's namespace")
-        .unwrap_or_else(|e| panic!("scrape of {}: {e}\n{}", node.name(), outputs(cluster)));
-    let (head, body) = reply.split_once("\r\n\r\n").expect("an HTTP reply");
-    (head.to_string(), body.to_string())
+        .map_err(|e| e.to_string())?
+        .map_err(|e| format!("scrape of {}: {e}", node.name()))?;
+    let (head, body) = reply.split_once("\r\n\r\n").ok_or("not an HTTP reply")?;
+    Ok((head.to_string(), body.to_string()))
+}
+
+/// [`try_scrape`], failing the test when the node does not answer.
+fn scrape_text(cluster: &TwoNodeCluster, node: Node) -> (String, String) {
+    try_scrape(cluster, node).unwrap_or_else(|e| panic!("{e}\n{}", outputs(cluster)))
 }
 
 /// The samples of a scrape's body.
@@ -248,4 +254,55 @@ fn metrics_follow_a_kill_9_failover_and_pass_promtool() {
              (Debian's prometheus package provides it)"
         ),
     }
+}
+
+#[test]
+fn heartbeats_signed_with_another_secret_count_as_auth_rejections() {
+    let mut spec = ClusterSpec::fast(BINARY);
+    spec.run_args = vec!["--metrics-listen".into(), METRICS.into()];
+    spec.authkeys = [
+        "auth 1\n1 sha1 secret-of-a\n".into(),
+        "auth 1\n1 sha1 secret-of-b\n".into(),
+    ];
+    let mut cluster = cluster("hn-mauth", spec);
+    cluster.start(Node::A).expect("start a");
+    cluster.start(Node::B).expect("start b");
+    let rejected = |c: &TwoNodeCluster| {
+        try_scrape(c, Node::B)
+            .ok()
+            .and_then(|(_, body)| {
+                samples(&body)
+                    .get(r#"ha_node_messages_rejected_total{cause="auth"}"#)
+                    .copied()
+            })
+            .unwrap_or(0.0)
+    };
+    // keepalive 100 ms: node-a's heartbeats arrive ten a second.
+    let seen = cluster.wait_until(Duration::from_secs(5), |c| rejected(c) >= 10.0);
+    assert!(
+        seen.is_some(),
+        "{}\n{}",
+        rejected(&cluster),
+        outputs(&cluster)
+    );
+    let (_, body) = scrape_text(&cluster, Node::B);
+    let now = samples(&body);
+    eprintln!(
+        "node-b rejected {} of node-a's datagrams for their authentication",
+        value(&now, r#"ha_node_messages_rejected_total{cause="auth"}"#)
+    );
+    assert_eq!(
+        value(
+            &now,
+            r#"ha_node_messages_received_total{medium="bcast eth0",node="node-a"}"#
+        ),
+        0.0
+    );
+    assert_eq!(
+        value(
+            &now,
+            r#"ha_node_messages_rejected_total{cause="malformed"}"#
+        ),
+        0.0
+    );
 }
