@@ -182,8 +182,13 @@ fn metrics_follow_a_kill_9_failover_and_pass_promtool() {
         outputs(&cluster)
     );
 
+    let asked = std::time::Instant::now();
     let (_, body) = scrape_text(&cluster, Node::B);
-    eprintln!("--- node-b after the failover ---\n{body}");
+    eprintln!(
+        "--- node-b after the failover (scrape took {} µs, {} bytes) ---\n{body}",
+        asked.elapsed().as_micros(),
+        body.len()
+    );
     let after = samples(&body);
     assert_eq!(
         value(&after, r#"ha_node_node_state{node="node-a",state="dead"}"#),
