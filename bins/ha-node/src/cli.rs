@@ -40,7 +40,8 @@ pub enum Command {
         #[arg(long, default_value = crate::failed_stop::DEFAULT_COMMAND)]
         failed_stop_command: String,
         /// Serve Prometheus metrics at http://ADDR:PORT/metrics (off
-        /// unless given; e.g. 127.0.0.1:9694).
+        /// unless given here or by ha.cf's `metrics_listen`; e.g.
+        /// 127.0.0.1:9694).
         #[arg(long, value_name = "ADDR:PORT")]
         metrics_listen: Option<std::net::SocketAddr>,
     },

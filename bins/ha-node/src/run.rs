@@ -60,7 +60,8 @@ pub struct RunOptions {
     pub socket: PathBuf,
     /// What to do when a stop fails for good.
     pub failed_stop: FailedStop,
-    /// Where to serve `/metrics`, if anywhere.
+    /// Where to serve `/metrics`, if anywhere (`--metrics-listen`; else
+    /// ha.cf's `metrics_listen`).
     pub metrics_listen: Option<std::net::SocketAddr>,
 }
 
@@ -109,7 +110,8 @@ pub async fn run(options: RunOptions) -> Result<(), String> {
         Instant::now(),
     );
     let listener = control::listen(&options.socket).map_err(|e| e.to_string())?;
-    let metrics_listener = match options.metrics_listen {
+    // The command line wins over ha.cf's `metrics_listen`.
+    let metrics_listener = match options.metrics_listen.or(ha.metrics_listen) {
         Some(addr) => Some(metrics::listen(addr).await?),
         None => None,
     };

@@ -1,7 +1,9 @@
-//! `--metrics-listen`: two real `ha-node` processes in network namespaces
-//! serve `/metrics`; scraped before and after a kill -9 of the owner, the
-//! survivor's figures move as the failover did, and `promtool check
-//! metrics` (Prometheus' own linter, when installed) accepts the text.
+//! `--metrics-listen` and ha.cf's `metrics_listen`: two real `ha-node`
+//! processes in network namespaces serve `/metrics`; scraped before and
+//! after a kill -9 of the owner, the survivor's figures move as the
+//! failover did, and `promtool check metrics` (Prometheus' own linter,
+//! when installed) accepts the text. Heartbeats signed with another secret
+//! count as rejections for their authentication.
 
 // A test crate: a failed step panics with its reason.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -264,7 +266,8 @@ fn metrics_follow_a_kill_9_failover_and_pass_promtool() {
 #[test]
 fn heartbeats_signed_with_another_secret_count_as_auth_rejections() {
     let mut spec = ClusterSpec::fast(BINARY);
-    spec.run_args = vec!["--metrics-listen".into(), METRICS.into()];
+    // This time from ha.cf's own directive.
+    spec.extra_ha_cf = vec![format!("metrics_listen {METRICS}")];
     spec.authkeys = [
         "auth 1\n1 sha1 secret-of-a\n".into(),
         "auth 1\n1 sha1 secret-of-b\n".into(),
