@@ -12,6 +12,9 @@
 //!   realtime priority that nothing it starts inherits.
 //! - [`respawn`]: programs started with the daemon, restarted when they
 //!   exit (heartbeat's rules), stopped with it.
+//! - [`metrics`] and [`http`]: the opt-in HTTP listener serving
+//!   `/metrics` in Prometheus' text format, built from a snapshot at
+//!   each scrape.
 //! - [`watchdog`]: a kernel watchdog device kept alive by the loop that
 //!   must stay alive, written by a thread of its own.
 //! - [`notify`]: systemd's sd_notify: ready, reloading, status, and the
@@ -28,7 +31,9 @@
 
 pub mod control;
 pub mod docs;
+pub mod http;
 pub mod logging;
+pub mod metrics;
 pub mod notify;
 pub mod realtime;
 pub mod respawn;

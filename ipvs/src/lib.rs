@@ -37,6 +37,7 @@ pub mod error;
 pub mod ipvsadm;
 pub mod model;
 pub mod netlink;
+pub mod proc_stats;
 
 pub use batch::Change;
 pub use client::Ipvs;

@@ -117,6 +117,9 @@ pub struct ClusterSpec {
     /// heartbeat's OCF wrapper) and its text. Written into an ha-node's
     /// configuration directory and into a heartbeat node's own `/etc/ha.d`.
     pub ha_d_files: Vec<(PathBuf, String)>,
+    /// More arguments of the node's `run`, the same on both nodes (e.g.
+    /// `--metrics-listen 127.0.0.1:9694`).
+    pub run_args: Vec<String>,
 }
 
 impl ClusterSpec {
@@ -139,6 +142,7 @@ impl ClusterSpec {
             extra_ha_cf: Vec::new(),
             private_mounts: None,
             ha_d_files: Vec::new(),
+            run_args: Vec::new(),
         }
     }
     /// The spec on two media on every node: `bcast eth0` on the LAN and
@@ -361,7 +365,8 @@ impl TwoNodeCluster {
             .arg("--socket")
             .arg(self.socket(node))
             .arg("--failed-stop-command")
-            .arg(&self.spec.failed_stop_command);
+            .arg(&self.spec.failed_stop_command)
+            .args(&self.spec.run_args);
         for (name, value) in env {
             cmd.env(name, value);
         }

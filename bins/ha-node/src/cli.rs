@@ -46,6 +46,11 @@ pub enum Command {
         /// the node exits without releasing anything (heartbeat reboots).
         #[arg(long, default_value = crate::failed_stop::DEFAULT_COMMAND)]
         failed_stop_command: String,
+        /// Serve Prometheus metrics at http://ADDR:PORT/metrics (off
+        /// unless given here or by ha.cf's `metrics_listen`; e.g.
+        /// 127.0.0.1:9694).
+        #[arg(long, value_name = "ADDR:PORT")]
+        metrics_listen: Option<std::net::SocketAddr>,
     },
     /// Check the configuration: exit 0, or print each error with FILE:LINE and exit 1.
     CheckConfig {

@@ -9,6 +9,7 @@
 //! - [`groups`]: resource groups as the driver starts and stops them.
 //! - [`control`]: the control socket and `ha-node status`, which opens
 //!   with a crm_mon-like [`summary`].
+//! - [`metrics`]: `/metrics` with `--metrics-listen`.
 //! - [`operator`]: `standby`, `takeover` and `cl_status`, heartbeat's
 //!   operator commands, also run through links named `hb_standby`,
 //!   `hb_takeover` and `cl_status`; [`cl_status`] answers as heartbeat's
@@ -35,6 +36,7 @@ mod failed_stop;
 mod fencing;
 mod groups;
 mod logging;
+mod metrics;
 mod node_config;
 mod operator;
 mod run;
@@ -82,6 +84,7 @@ fn main() -> ExitCode {
             state_dir,
             socket,
             failed_stop_command,
+            metrics_listen,
         } => {
             // Read (and removed from the environment) before any thread runs.
             let notifier = ha_daemon::notify::Notifier::from_env();
@@ -98,6 +101,7 @@ fn main() -> ExitCode {
                 socket,
                 failed_stop,
                 notifier,
+                metrics_listen,
             };
             run_node(node, options)
         }

@@ -49,6 +49,7 @@ use crate::failed_stop::FailedStop;
 use crate::fencing::FenceCommand;
 use crate::groups::Groups;
 use crate::logging;
+use crate::metrics;
 use crate::node_config::{self, NodeConfig};
 
 /// What `ha-node run` was told.
@@ -67,6 +68,9 @@ pub struct RunOptions {
     pub failed_stop: FailedStop,
     /// The service manager, if one asked to hear from the node.
     pub notifier: Notifier,
+    /// Where to serve `/metrics`, if anywhere (`--metrics-listen`; else
+    /// ha.cf's `metrics_listen`).
+    pub metrics_listen: Option<std::net::SocketAddr>,
 }
 
 /// Runs the node until SIGTERM/SIGINT has released its groups.
@@ -114,6 +118,11 @@ pub async fn run(options: RunOptions) -> Result<(), String> {
         Instant::now(),
     );
     let listener = control::listen(&options.socket).map_err(|e| e.to_string())?;
+    // The command line wins over ha.cf's `metrics_listen`.
+    let metrics_listener = match options.metrics_listen.or(ha.metrics_listen) {
+        Some(addr) => Some(metrics::listen(addr).await?),
+        None => None,
+    };
     clients::log_builtin_ipfail(&ha);
     let priority = ha.realtime.then_some(ha.rtprio);
     let (watchdog, kick) = match &ha.watchdog {
@@ -140,6 +149,7 @@ pub async fn run(options: RunOptions) -> Result<(), String> {
         })
         .collect();
     let control_groups = groups.clone();
+    let metrics_groups = groups.clone();
     let compression = ha.compression;
     let notifier = options.notifier.clone();
     let membership = move || async move {
@@ -178,6 +188,8 @@ pub async fn run(options: RunOptions) -> Result<(), String> {
     let supervisor = Supervisor::start(clients::programs(&ha));
     let respawns = supervisor.stop_handle();
     let control_task = tokio::spawn(control::serve(listener, handle.clone(), control_groups));
+    let metrics_task = metrics_listener
+        .map(|listener| tokio::spawn(metrics::serve(listener, handle.clone(), metrics_groups)));
     let mut terminate = signal(SignalKind::terminate()).map_err(|e| e.to_string())?;
     let mut interrupt = signal(SignalKind::interrupt()).map_err(|e| e.to_string())?;
     let mut hangup = signal(SignalKind::hangup()).map_err(|e| e.to_string())?;
@@ -210,6 +222,9 @@ pub async fn run(options: RunOptions) -> Result<(), String> {
     let result = membership.join().await;
     signals.abort();
     control_task.abort();
+    if let Some(task) = metrics_task {
+        task.abort();
+    }
     supervisor.stop().await;
     if let Some(watchdog) = watchdog {
         watchdog.close().await;

@@ -53,6 +53,10 @@ pub enum Command {
         /// Log debug lines too.
         #[arg(short = 'd', long)]
         debug: bool,
+        /// Serve Prometheus metrics at http://ADDR:PORT/metrics (off
+        /// unless given; e.g. 127.0.0.1:9695).
+        #[arg(long, value_name = "ADDR:PORT")]
+        metrics_listen: Option<std::net::SocketAddr>,
     },
     /// Check ldirectord.cf: exit 0, or print each error as FILE:LINE and exit 1.
     CheckConfig {

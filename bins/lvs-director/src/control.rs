@@ -88,6 +88,9 @@ pub struct RealReport {
     pub failures: u32,
     /// Checks run since the director started.
     pub checks: u64,
+    /// Checks that failed since the director started.
+    #[serde(default)]
+    pub failed_checks: u64,
 }
 
 /// `lvs-director reload --json`: what a reload through the socket did.
@@ -168,6 +171,9 @@ pub enum ControlRequest {
     Status(oneshot::Sender<String>),
     /// `reload`.
     Reload(oneshot::Sender<String>),
+    /// A scrape of `/metrics` (from the metrics listener, not a socket
+    /// verb): answered with the metrics text.
+    Metrics(oneshot::Sender<String>),
 }
 
 /// Binds the control socket (replacing a stale one) with mode 0600.

@@ -9,6 +9,8 @@
 //!   under the name `ldirectord`.
 //! - [`control`]: the control socket behind `status` and `reload`.
 //! - [`logging`]: logfile, syslog, stderr.
+//! - [`metrics`]: `/metrics` with `--metrics-listen` (node_exporter's
+//!   IPVS names, and the checks).
 //! - [`realserver`]: an LVS-DR real server's own setup.
 //! - [`ipvs_command`]: `lvs-director ipvs ARGS…`, ipvsadm 1.31's command
 //!   line over the project's IPVS binding (the binary behaves as ipvsadm,
@@ -25,6 +27,7 @@ mod ipvs_command;
 mod launch;
 mod ldirectord;
 mod logging;
+mod metrics;
 mod realserver;
 
 use std::net::IpAddr;
@@ -82,6 +85,7 @@ fn main() -> ExitCode {
             socket,
             pid_file,
             debug,
+            metrics_listen,
         } => match loaded::load(&config) {
             Ok(loaded) => {
                 let options = RunOptions {
@@ -91,6 +95,7 @@ fn main() -> ExitCode {
                     stderr_log: true,
                     debug,
                     notifier: ha_daemon::notify::Notifier::from_env(),
+                    metrics_listen,
                 };
                 launch::foreground(options, loaded, pid_file)
             }

@@ -212,6 +212,30 @@ fn direct_routing_removes_dead_reals_falls_back_and_recovers() {
         serde_json::Value::Null
     );
 
+    // /metrics says the same, under node_exporter's IPVS names.
+    let metrics = bed.metrics().expect("GET /metrics");
+    let sample = |name: &str| -> Option<f64> {
+        metrics
+            .lines()
+            .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
+    };
+    let backend = |real: std::net::IpAddr| {
+        format!(
+            "node_ipvs_backend_weight{{local_address=\"{VIP}\",local_mark=\"\",local_port=\"80\",\
+             proto=\"TCP\",remote_address=\"{real}\",remote_port=\"80\"}}"
+        )
+    };
+    assert_eq!(sample(&backend(r1)), Some(1.0), "{metrics}");
+    assert_eq!(sample(&backend(r2)), None, "{metrics}");
+    // 17 requests went through the VIP so far.
+    let conns = sample("node_ipvs_connections_total").unwrap_or(0.0);
+    assert!(conns >= 17.0, "{conns} connections\n{metrics}");
+    let down = format!(
+        "lvs_director_real_server_up{{real_server=\"{r2}:80\",virtual_service=\"TCP {VIP}:80\"}}"
+    );
+    assert_eq!(sample(&down), Some(0.0), "{metrics}");
+    report(&format!("DR: /metrics: {conns} IPVS connections in total"));
+
     // fallbackcommand ran as ldirectord runs it: start with no real server
     // up (at start-up, before the first checks, and when both died), stop
     // when one was up again.

@@ -50,6 +50,8 @@ pub struct RealStatus {
     pub failures: u32,
     /// Checks run so far.
     pub checks: u64,
+    /// Checks that failed so far.
+    pub failed_checks: u64,
 }
 
 impl RealStatus {
@@ -71,6 +73,7 @@ impl RealStatus {
             Health::Up
         } else {
             self.failures = self.failures.saturating_add(1);
+            self.failed_checks += 1;
             match self.health {
                 Health::Up if !forced && self.failures < failure_count.max(1) => Health::Up,
                 _ => Health::Down,

@@ -16,7 +16,8 @@
 //! built-in ipfail instead of running it), `stonith`, `stonith_host` and our
 //! `stonith_command` (see [`fencing`]), `compression`,
 //! `compression_threshold` and `traditional_compression` (see
-//! [`crate::wire::Compression`]), and `crm` / `pacemaker` set to off.
+//! [`crate::wire::Compression`]), our `metrics_listen ADDR:PORT` (where
+//! the node serves `/metrics`), and `crm` / `pacemaker` set to off.
 //! Every other directive heartbeat accepts is refused as `directive 'X' is
 //! not supported yet`; any other word as `unknown directive 'X'`.
 //!
@@ -157,6 +158,9 @@ pub struct HaConfig {
     /// `traditional_compression`; heartbeat's defaults: zlib, 2 KiB, off).
     /// Compressed messages are read whatever this says.
     pub compression: Compression,
+    /// `metrics_listen ADDR:PORT` (ours): where the node serves Prometheus
+    /// metrics at `/metrics`; `None`: nowhere (the default).
+    pub metrics_listen: Option<std::net::SocketAddr>,
 }
 
 /// Reads ha.cf; on failure, every complaint about the file in line order.

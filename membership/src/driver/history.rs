@@ -16,14 +16,19 @@
 //! the peer's goodbye is an absence, not a silence, and is not counted; the
 //! silence still going on counts, so a peer that was killed shows a
 //! silence longer than deadtime. Inter-arrival percentiles are over the
-//! last [`GAP_WINDOW`] gaps of each link. Recording an arrival is O(1):
-//! a lookup in the short node list, a few comparisons, one slot written.
+//! last [`GAP_WINDOW`] gaps of each link; every gap also counts, for good,
+//! in a histogram of [`GAP_BUCKETS`] (what `/metrics` shows). Recording an
+//! arrival is O(1): a lookup in the short node list, a few comparisons, one
+//! slot written, one bucket counted.
+//!
+//! It also counts what is sent on each medium (and what a medium refused
+//! to send) and every datagram or message rejected, by cause.
 
 use std::collections::VecDeque;
 use std::fmt;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use crate::machine::{ActionKind, Event, ReleaseReason, StartCause, StateCause};
+use crate::machine::{ActionKind, Event, RejectReason, ReleaseReason, StartCause, StateCause};
 use crate::message::{Message, NodeState};
 
 /// How many gaps of each link the percentiles are computed over.
@@ -31,6 +36,65 @@ pub const GAP_WINDOW: usize = 10_000;
 
 /// How many events are kept.
 pub const EVENT_RING: usize = 64;
+
+/// The upper bounds of the inter-arrival histogram's buckets, in
+/// milliseconds (a gap over the last counts only in the total).
+pub const GAP_BUCKETS: [u64; 14] = [
+    5, 10, 25, 50, 100, 250, 500, 1000, 2000, 3000, 5000, 10_000, 30_000, 60_000,
+];
+
+/// Why a datagram or message from the network was rejected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RejectCause {
+    /// Its authentication was missing, wrong, or by an unknown key.
+    Auth,
+    /// It was not a well-formed heartbeat message.
+    Malformed,
+    /// A replay: an older generation or sequence number.
+    Replay,
+    /// From a node that is not in ha.cf.
+    UnknownNode,
+    /// A copy already seen (several media carry each message).
+    Duplicate,
+    /// From a peer after its goodbye.
+    AfterShutdown,
+}
+
+impl RejectCause {
+    /// Every cause, in the order [`History::rejected`] lists them.
+    pub const ALL: [RejectCause; 6] = [
+        RejectCause::Auth,
+        RejectCause::Malformed,
+        RejectCause::Replay,
+        RejectCause::UnknownNode,
+        RejectCause::Duplicate,
+        RejectCause::AfterShutdown,
+    ];
+
+    /// The cause as a word: `auth`, `malformed`, `replay`,
+    /// `unknown-node`, `duplicate` or `after-shutdown`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RejectCause::Auth => "auth",
+            RejectCause::Malformed => "malformed",
+            RejectCause::Replay => "replay",
+            RejectCause::UnknownNode => "unknown-node",
+            RejectCause::Duplicate => "duplicate",
+            RejectCause::AfterShutdown => "after-shutdown",
+        }
+    }
+}
+
+/// What was sent on one medium.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MediumSends {
+    /// The medium, as ha.cf names it.
+    pub medium: String,
+    /// Messages sent on it.
+    pub sent: u64,
+    /// Messages it failed to send.
+    pub failed: u64,
+}
 
 /// What the node has seen since it started (part of a status snapshot).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,9 +122,20 @@ pub struct History {
     pub longest_stall: Duration,
     /// Every peer, in ha.cf order.
     pub peers: Vec<PeerHistory>,
+    /// What was sent on each medium, in the order of the media.
+    pub sends: Vec<MediumSends>,
+    /// Datagrams and messages rejected, by cause (every cause, in
+    /// [`RejectCause::ALL`] order).
+    pub rejected: Vec<(RejectCause, u64)>,
+    /// Fence attempts by how they ended: `started`, `succeeded`, `failed`,
+    /// `cancelled` (in [`FENCE_RESULTS`] order).
+    pub fences: Vec<(&'static str, u64)>,
     /// The last [`EVENT_RING`] events, oldest first.
     pub events: Vec<HistoryEvent>,
 }
+
+/// What a fence attempt can come to, as [`History::fences`] counts them.
+pub const FENCE_RESULTS: [&str; 4] = ["started", "succeeded", "failed", "cancelled"];
 
 /// One peer's heartbeats, as seen by this node.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -95,6 +170,20 @@ pub struct LinkHistory {
     pub silent_for: Option<Duration>,
     /// Percentiles of the last gaps; `None` before the second message.
     pub gaps: Option<GapPercentiles>,
+    /// Every gap since the node started, counted in [`GAP_BUCKETS`].
+    pub histogram: GapHistogram,
+}
+
+/// Every gap of a link since the node started, in buckets.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct GapHistogram {
+    /// For each bound of [`GAP_BUCKETS`], the gaps at or below it
+    /// (cumulative, as Prometheus counts).
+    pub cumulative: Vec<u64>,
+    /// How many gaps.
+    pub count: u64,
+    /// Their sum.
+    pub sum: Duration,
 }
 
 /// Percentiles of the gaps between consecutive messages (nearest rank).
@@ -331,6 +420,39 @@ struct Link {
     late: u64,
     silence: Silence,
     window: GapWindow,
+    /// Gaps per bucket of [`GAP_BUCKETS`] (not cumulative here), the last
+    /// slot for those above every bound.
+    buckets: [u64; GAP_BUCKETS.len() + 1],
+    gap_sum: Duration,
+}
+
+impl Link {
+    fn count_gap(&mut self, gap: Duration) {
+        let ms = gap.as_micros().div_ceil(1000);
+        let bucket = GAP_BUCKETS.partition_point(|bound| u128::from(*bound) < ms);
+        if let Some(slot) = self.buckets.get_mut(bucket) {
+            *slot += 1;
+        }
+        self.gap_sum = self.gap_sum.saturating_add(gap);
+    }
+
+    fn histogram(&self) -> GapHistogram {
+        let mut running = 0;
+        let cumulative = self
+            .buckets
+            .iter()
+            .take(GAP_BUCKETS.len())
+            .map(|n| {
+                running += n;
+                running
+            })
+            .collect();
+        GapHistogram {
+            cumulative,
+            count: self.buckets.iter().sum(),
+            sum: self.gap_sum,
+        }
+    }
 }
 
 /// One peer, being measured.
@@ -360,6 +482,11 @@ pub(super) struct Tally {
     group_failures: u64,
     stalls: u64,
     longest_stall: Duration,
+    /// Per medium: sent, failed to send.
+    sends: Vec<(u64, u64)>,
+    rejected: [u64; RejectCause::ALL.len()],
+    /// In [`FENCE_RESULTS`] order.
+    fences: [u64; FENCE_RESULTS.len()],
     events: VecDeque<HistoryEvent>,
 }
 
@@ -376,7 +503,11 @@ impl Tally {
         let links = std::iter::repeat_with(Link::default)
             .take(peers.len() * media.len())
             .collect();
+        let sends = vec![(0, 0); media.len()];
         Tally {
+            sends,
+            rejected: [0; RejectCause::ALL.len()],
+            fences: [0; FENCE_RESULTS.len()],
             started: now,
             deadtime,
             warntime,
@@ -419,6 +550,7 @@ impl Tally {
                         link.late += 1;
                     }
                     link.window.push(gap);
+                    link.count_gap(gap);
                 }
             }
         }
@@ -429,6 +561,28 @@ impl Tally {
                 peer.received += 1;
                 peer.silence.arrive(now, header.generation, farewell);
             }
+        }
+    }
+
+    /// A message was handed to medium `medium`: sent, or refused by it.
+    pub(super) fn sent(&mut self, medium: usize, ok: bool) {
+        if let Some((sent, failed)) = self.sends.get_mut(medium) {
+            if ok {
+                *sent += 1;
+            } else {
+                *failed += 1;
+            }
+        }
+    }
+
+    /// A datagram or message was rejected.
+    pub(super) fn rejected(&mut self, cause: RejectCause) {
+        if let Some(count) = RejectCause::ALL
+            .iter()
+            .position(|c| *c == cause)
+            .and_then(|i| self.rejected.get_mut(i))
+        {
+            *count += 1;
         }
     }
 
@@ -471,6 +625,13 @@ impl Tally {
 
     /// The machine reported an event.
     pub(super) fn event(&mut self, event: &Event, now: Instant) {
+        match event {
+            Event::FenceStarted { .. } => self.count_fence("started"),
+            Event::FenceFailed { .. } => self.count_fence("failed"),
+            Event::FenceSucceeded { .. } => self.count_fence("succeeded"),
+            Event::FenceCancelled { .. } => self.count_fence("cancelled"),
+            _ => {}
+        }
         let what = match event {
             Event::NodeState {
                 node,
@@ -483,6 +644,15 @@ impl Tally {
                 to: *to,
                 cause: *cause,
             },
+            Event::Rejected { reason, .. } => {
+                self.rejected(match reason {
+                    RejectReason::Duplicate => RejectCause::Duplicate,
+                    RejectReason::AfterShutdown => RejectCause::AfterShutdown,
+                    RejectReason::Replay(_) => RejectCause::Replay,
+                    RejectReason::UnknownNode => RejectCause::UnknownNode,
+                });
+                return;
+            }
             Event::LateHeartbeat { node, .. } => {
                 if let Some(peer) = self.peers.iter_mut().find(|p| p.name == *node) {
                     peer.late += 1;
@@ -542,6 +712,16 @@ impl Tally {
         self.remember(what, now);
     }
 
+    fn count_fence(&mut self, result: &str) {
+        if let Some(count) = FENCE_RESULTS
+            .iter()
+            .position(|r| *r == result)
+            .and_then(|i| self.fences.get_mut(i))
+        {
+            *count += 1;
+        }
+    }
+
     fn remember(&mut self, what: HistoryEntry, now: Instant) {
         if self.events.len() >= EVENT_RING {
             self.events.pop_front();
@@ -582,6 +762,7 @@ impl Tally {
                             longest_silence: link.silence.longest(now),
                             silent_for: link.silence.current(now),
                             gaps: link.window.percentiles(),
+                            histogram: link.histogram(),
                         })
                     })
                     .collect(),
@@ -606,6 +787,26 @@ impl Tally {
             stalls: self.stalls,
             longest_stall: self.longest_stall,
             peers,
+            sends: self
+                .media
+                .iter()
+                .zip(&self.sends)
+                .map(|(medium, (sent, failed))| MediumSends {
+                    medium: medium.clone(),
+                    sent: *sent,
+                    failed: *failed,
+                })
+                .collect(),
+            rejected: RejectCause::ALL
+                .iter()
+                .copied()
+                .zip(self.rejected.iter().copied())
+                .collect(),
+            fences: FENCE_RESULTS
+                .iter()
+                .copied()
+                .zip(self.fences.iter().copied())
+                .collect(),
             events: self.events.iter().cloned().collect(),
         }
     }
@@ -643,6 +844,56 @@ mod tests {
         assert_eq!(window.gaps.len(), GAP_WINDOW);
         let p = window.percentiles().expect("gaps");
         assert_eq!(p.max, 10 * MS);
+    }
+
+    #[test]
+    fn every_gap_counts_in_its_bucket_for_good() {
+        let mut link = Link::default();
+        for gap in [MS, 5 * MS, 6 * MS, 1000 * MS, 1001 * MS, 61_000 * MS] {
+            link.count_gap(gap);
+        }
+        let h = link.histogram();
+        assert_eq!(h.count, 6);
+        assert_eq!(h.sum, 63_013 * MS);
+        // <=5: 2; <=10: 3; ... <=1000: 4; <=2000: 5; <=60000: 5.
+        assert_eq!(h.cumulative[0], 2);
+        assert_eq!(h.cumulative[1], 3);
+        assert_eq!(h.cumulative[7], 4);
+        assert_eq!(h.cumulative[8], 5);
+        assert_eq!(h.cumulative.last(), Some(&5));
+        assert_eq!(h.cumulative.len(), GAP_BUCKETS.len());
+    }
+
+    #[test]
+    fn sends_and_rejections_are_counted_by_medium_and_cause() {
+        let t0 = Instant::now();
+        let mut tally = Tally::new(vec!["b".into()], vec!["m0".into(), "m1".into()], MS, MS, t0);
+        tally.sent(0, true);
+        tally.sent(0, true);
+        tally.sent(1, false);
+        tally.sent(7, true);
+        tally.rejected(RejectCause::Replay);
+        tally.rejected(RejectCause::Auth);
+        tally.rejected(RejectCause::Auth);
+        let history = tally.snapshot(t0);
+        assert_eq!(
+            history.sends,
+            vec![
+                MediumSends {
+                    medium: "m0".into(),
+                    sent: 2,
+                    failed: 0
+                },
+                MediumSends {
+                    medium: "m1".into(),
+                    sent: 0,
+                    failed: 1
+                },
+            ]
+        );
+        assert_eq!(history.rejected[0], (RejectCause::Auth, 2));
+        assert_eq!(history.rejected[2], (RejectCause::Replay, 1));
+        assert_eq!(history.rejected[4], (RejectCause::Duplicate, 0));
     }
 
     #[test]

@@ -9,7 +9,9 @@ use tokio::sync::mpsc;
 
 use crate::auth::AuthKeys;
 use crate::message::Message;
-use crate::wire;
+use crate::wire::{self, WireError};
+
+use super::history::RejectCause;
 
 /// What a medium task hands to the loop.
 pub(super) enum Inbound {
@@ -35,6 +37,8 @@ pub(super) enum Inbound {
         source: SocketAddr,
         /// What was wrong with it.
         error: String,
+        /// Authentication or form.
+        cause: RejectCause,
     },
 }
 
@@ -92,16 +96,42 @@ pub(super) fn decode(
     source: SocketAddr,
     keys: &AuthKeys,
 ) -> Inbound {
-    match wire::decode(datagram, keys)
-        .map_err(|e| e.to_string())
-        .and_then(|w| Message::from_wire(&w).map_err(|e| e.to_string()))
+    let decoded = wire::decode(datagram, keys).map_err(|e| {
+        let cause = if is_authentication(&e) {
+            RejectCause::Auth
+        } else {
+            RejectCause::Malformed
+        };
+        (e.to_string(), cause)
+    });
+    match decoded
+        .and_then(|w| Message::from_wire(&w).map_err(|e| (e.to_string(), RejectCause::Malformed)))
     {
         Ok(message) => Inbound::Message {
             medium,
             source,
             message,
         },
-        Err(error) => Inbound::Invalid { source, error },
+        Err((error, cause)) => Inbound::Invalid {
+            source,
+            error,
+            cause,
+        },
+    }
+}
+
+/// Whether a datagram was refused for its authentication rather than its form.
+fn is_authentication(error: &WireError) -> bool {
+    match error {
+        WireError::InCompressed(inner) => is_authentication(inner),
+        WireError::BadAuthString { .. }
+        | WireError::UnknownKey { .. }
+        | WireError::BadToken { .. }
+        | WireError::DuplicateAuth
+        | WireError::MissingAuth
+        | WireError::MissingTrailer
+        | WireError::NoActiveKey { .. } => true,
+        _ => false,
     }
 }
 

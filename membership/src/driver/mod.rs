@@ -43,8 +43,8 @@ use crate::message::Message;
 use crate::wire;
 use history::Tally;
 pub use history::{
-    GapPercentiles, History, HistoryEntry, HistoryEvent, LinkHistory, PeerHistory, EVENT_RING,
-    GAP_WINDOW,
+    GapHistogram, GapPercentiles, History, HistoryEntry, HistoryEvent, LinkHistory, MediumSends,
+    PeerHistory, RejectCause, EVENT_RING, FENCE_RESULTS, GAP_BUCKETS, GAP_WINDOW,
 };
 use inbound::Inbound;
 use log_limit::LogLimiter;
@@ -504,7 +504,12 @@ impl Driver {
                 self.machine
                     .handle_refusal(now(), medium, to.ip().to_canonical());
             }
-            Inbound::Invalid { source, error } => {
+            Inbound::Invalid {
+                source,
+                error,
+                cause,
+            } => {
+                self.tally.rejected(cause);
                 auth_log.warn(source.ip().to_string(), now(), || {
                     format!("rejected a packet from {source}: {error}")
                 });
@@ -523,7 +528,9 @@ impl Driver {
         while let Some(output) = self.machine.poll_output() {
             match output {
                 Output::Send(message) => {
-                    self.send(&message).await;
+                    for (medium, ok) in self.send(&message).await.into_iter().enumerate() {
+                        self.tally.sent(medium, ok);
+                    }
                     if let (Message::Status(_), Some(hook)) = (&message, &self.on_heartbeat) {
                         hook();
                     }
@@ -565,7 +572,8 @@ impl Driver {
         finished
     }
 
-    async fn send(&self, message: &Message) {
+    /// Sends `message` on every medium: whether each one took it.
+    async fn send(&self, message: &Message) -> Vec<bool> {
         let wall_clock = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map(|d| d.as_secs())
@@ -576,9 +584,10 @@ impl Driver {
             Ok(fields) => fields,
             Err(error) => {
                 log::error!("cannot encode a message: {error}");
-                return;
+                return Vec::new();
             }
         };
+        let mut taken = Vec::with_capacity(self.media.len());
         // Each form is written once, when a medium first asks for it.
         // A serial line carries the classic text form, which heartbeat
         // never compresses.
@@ -596,13 +605,16 @@ impl Driver {
                 Ok(datagram) => datagram,
                 Err(error) => {
                     log::error!("cannot encode a message: {error}");
-                    return;
+                    return taken;
                 }
             };
-            if let Err(error) = medium.send(datagram).await {
+            let sent = medium.send(datagram).await;
+            if let Err(error) = &sent {
                 log::debug!("{}: send failed: {error}", medium.describe());
             }
+            taken.push(sent.is_ok());
         }
+        taken
     }
 
     /// Runs one action in a task of its own and reports its outcome.

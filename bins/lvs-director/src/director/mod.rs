@@ -49,6 +49,7 @@ use tokio::time::{interval, sleep_until, Instant, MissedTickBehavior};
 
 use crate::control::{self, ControlRequest, ReloadReport};
 use crate::logging;
+use crate::metrics;
 use autoreload::FileWatch;
 use commands::Commands;
 use loaded::Loaded;
@@ -69,6 +70,8 @@ pub struct RunOptions {
     pub debug: bool,
     /// The service manager, if one asked to hear from the director.
     pub notifier: Notifier,
+    /// Where to serve `/metrics`, if anywhere.
+    pub metrics_listen: Option<std::net::SocketAddr>,
 }
 
 /// Called once: `Ok` when the director is up (table adopted, socket
@@ -133,6 +136,11 @@ pub async fn run(options: RunOptions, loaded: Loaded, ready: Ready) -> Result<()
     }
     let (scheduler, mut transitions) = Scheduler::new(SchedulerOptions::default());
     let (control_tx, mut control_rx) = mpsc::channel(16);
+    let metrics_task = match director_metrics_listener(&options).await {
+        Ok(Some(listener)) => Some(tokio::spawn(metrics::serve(listener, control_tx.clone()))),
+        Ok(None) => None,
+        Err(error) => return Err(fail(error)),
+    };
     let control_task = tokio::spawn(control::serve(listener, control_tx));
     let watch = FileWatch::new(&loaded.path, &loaded.text);
     let mut director = Director {
@@ -219,8 +227,21 @@ pub async fn run(options: RunOptions, loaded: Loaded, ready: Ready) -> Result<()
     };
     director.options.notifier.stopping();
     control_task.abort();
+    if let Some(task) = metrics_task {
+        task.abort();
+    }
     director.stop(reports, signal_name).await;
     Ok(())
+}
+
+/// The metrics listener, when `--metrics-listen` asked for one.
+async fn director_metrics_listener(
+    options: &RunOptions,
+) -> Result<Option<tokio::net::TcpListener>, String> {
+    match options.metrics_listen {
+        Some(addr) => metrics::listen(addr).await.map(Some),
+        None => Ok(None),
+    }
 }
 
 fn configure_logging(options: &RunOptions, loaded: &Loaded) -> Result<(), String> {
@@ -464,22 +485,25 @@ impl Director {
                 let report = self.reload();
                 let _ = reply.send(serde_json::to_string(&report).unwrap_or_default());
             }
+            ControlRequest::Metrics(reply) => {
+                let (inputs, table) = self.status_request();
+                let kernel = self.worker.kernel();
+                tokio::spawn(async move {
+                    let table = table
+                        .await
+                        .unwrap_or_else(|_| Err("the IPVS thread is gone".to_string()));
+                    let kernel = kernel
+                        .await
+                        .unwrap_or_else(|_| Err("the IPVS thread is gone".to_string()));
+                    let report = status::report(&inputs, table);
+                    let text = metrics::exposition(&report, &kernel)
+                        .render()
+                        .unwrap_or_else(|e| format!("# {e}\n"));
+                    let _ = reply.send(text);
+                });
+            }
             ControlRequest::Status(reply) => {
-                let inputs = status::StatusInputs {
-                    path: self.loaded.path.display().to_string(),
-                    config: self.loaded.config.clone(),
-                    spec: self.loaded.spec.clone(),
-                    health: self.health.clone(),
-                    checks: self.scheduler.statuses().into_iter().collect(),
-                };
-                let owned = self
-                    .loaded
-                    .spec
-                    .virtuals()
-                    .iter()
-                    .map(|v| v.key())
-                    .collect();
-                let table = self.worker.read(owned);
+                let (inputs, table) = self.status_request();
                 tokio::spawn(async move {
                     let table = table
                         .await
@@ -489,6 +513,31 @@ impl Director {
                 });
             }
         }
+    }
+
+    /// What a status report needs from the loop, and the kernel's table of
+    /// the owned services on its way from the worker.
+    fn status_request(
+        &self,
+    ) -> (
+        status::StatusInputs,
+        tokio::sync::oneshot::Receiver<Result<ha_checks::reconcile::Table, String>>,
+    ) {
+        let inputs = status::StatusInputs {
+            path: self.loaded.path.display().to_string(),
+            config: self.loaded.config.clone(),
+            spec: self.loaded.spec.clone(),
+            health: self.health.clone(),
+            checks: self.scheduler.statuses().into_iter().collect(),
+        };
+        let owned = self
+            .loaded
+            .spec
+            .virtuals()
+            .iter()
+            .map(|v| v.key())
+            .collect();
+        (inputs, self.worker.read(owned))
     }
 
     /// Stops checking, waits for a pass in flight, removes what cleanstop

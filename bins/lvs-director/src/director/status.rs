@@ -85,6 +85,7 @@ pub fn report(inputs: &StatusInputs, table: Result<Table, String>) -> StatusRepo
                     }),
                     failures: status.map_or(0, |s| s.failures),
                     checks: status.map_or(0, |s| s.checks),
+                    failed_checks: status.map_or(0, |s| s.failed_checks),
                 }
             })
             .collect();

@@ -13,6 +13,8 @@ use ha_ipvs::{Change, Ipvs, IpvsError, ServiceKey};
 use tokio::sync::{mpsc, oneshot};
 
 use super::describe;
+use crate::metrics::{self, KernelView};
+use ha_ipvs::proc_stats;
 
 /// One change and what the kernel said.
 #[derive(Debug, Clone)]
@@ -61,6 +63,9 @@ enum Request {
         spec: Arc<DirectorSpec>,
         retired: Vec<ServiceKey>,
         reply: oneshot::Sender<(Vec<Applied>, Option<String>)>,
+    },
+    Kernel {
+        reply: oneshot::Sender<Result<KernelView, String>>,
     },
 }
 
@@ -159,6 +164,9 @@ fn serve(
             Request::Read { owned, reply } => {
                 let _ = reply.send(read(&mut ipvs, &owned).map_err(|e| e.to_string()));
             }
+            Request::Kernel { reply } => {
+                let _ = reply.send(metrics::read_kernel(&mut ipvs, proc_stats::read));
+            }
             Request::Stop {
                 spec,
                 retired,
@@ -236,6 +244,14 @@ impl Worker {
         let (reply, receiver) = oneshot::channel();
         // A worker that is gone drops `reply`: the receiver reports it.
         self.send(Request::Read { owned, reply });
+        receiver
+    }
+
+    /// The kernel's whole table and totals (for `/metrics`), read after
+    /// every request sent before.
+    pub fn kernel(&self) -> oneshot::Receiver<Result<KernelView, String>> {
+        let (reply, receiver) = oneshot::channel();
+        self.send(Request::Kernel { reply });
         receiver
     }
 

@@ -204,6 +204,8 @@ fn start(
         stderr_log: action.debug,
         debug: action.debug,
         notifier: ha_daemon::notify::Notifier::from_env(),
+        // ldirectord's command line has no such option.
+        metrics_listen: None,
     };
     if action.debug {
         launch::foreground(options, loaded, None)

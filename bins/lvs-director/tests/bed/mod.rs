@@ -30,6 +30,9 @@ pub type IpvsTable = BTreeMap<ServiceKey, (ServiceEntry, Vec<ha_ipvs::Destinatio
 /// The virtual IP.
 pub const VIP: &str = "10.50.0.100";
 
+/// Where the director serves `/metrics`, on its namespace's loopback.
+pub const METRICS: &str = "127.0.0.1:9695";
+
 /// How the real servers are reached.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
@@ -188,6 +191,7 @@ impl Bed {
             .arg(self.path("director.sock"))
             .arg("--state-dir")
             .arg(self.path("state"))
+            .args(["--metrics-listen", METRICS])
             .stdout(Stdio::null())
             .stderr(log);
         for (name, value) in env {
@@ -233,6 +237,11 @@ impl Bed {
             .arg(self.path("director.sock"))
             .output()
             .expect("run lvs-director")
+    }
+
+    /// The director's `/metrics`, or `None` when it does not answer 200.
+    pub fn metrics(&self) -> Option<String> {
+        http_get(&self.director, METRICS.parse().ok()?, "/metrics")
     }
 
     /// The director namespace's IPVS table: each service with its real

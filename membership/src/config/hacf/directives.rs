@@ -83,6 +83,8 @@ pub(super) enum Directive {
     CompressionThreshold,
     /// `traditional_compression on|off`
     TraditionalCompression,
+    /// `metrics_listen ADDR:PORT` (ours)
+    MetricsListen,
 }
 
 /// What a directive name means to us.
@@ -143,6 +145,7 @@ const IMPLEMENTED: &[(&str, Directive)] = &[
     ("compression", Directive::Compression),
     ("compression_threshold", Directive::CompressionThreshold),
     ("traditional_compression", Directive::TraditionalCompression),
+    ("metrics_listen", Directive::MetricsListen),
 ];
 
 /// Directives heartbeat 3.0.6 accepts that are not implemented yet.

@@ -56,6 +56,7 @@ pub(super) struct Parser<'s> {
     /// The first `respawn` line of heartbeat's ipfail.
     ipfail: Setting<'s, ()>,
     watchdog: Setting<'s, PathBuf>,
+    metrics_listen: Setting<'s, std::net::SocketAddr>,
     respawns: Vec<Respawn>,
     apiauth: Vec<ApiAuth>,
     fencing: Vec<FenceDevice>,
@@ -91,6 +92,7 @@ impl<'s> Parser<'s> {
             deadping: Setting::Absent,
             ipfail: Setting::Absent,
             watchdog: Setting::Absent,
+            metrics_listen: Setting::Absent,
             respawns: Vec::new(),
             apiauth: Vec::new(),
             fencing: Vec::new(),
@@ -200,6 +202,10 @@ impl<'s> Parser<'s> {
             Directive::TraditionalCompression => {
                 let value = values::on_off(name, &values);
                 self.compression.traditional.record(name, line, value)
+            }
+            Directive::MetricsListen => {
+                let value = values::socket_addr(name, &values);
+                self.metrics_listen.record(name, line, value)
             }
             Directive::Watchdog => {
                 let value = values::path(name, &values);
@@ -616,6 +622,7 @@ impl<'s> Parser<'s> {
             apiauth: self.apiauth,
             fencing: self.fencing,
             compression,
+            metrics_listen: self.metrics_listen.value().copied(),
         };
         self.diagnostics.finish((config, warnings))
     }

@@ -55,6 +55,9 @@ impl HaConfig {
         if let Some(facility) = &self.logfacility {
             lines.push(format!("logfacility {facility}"));
         }
+        if let Some(addr) = &self.metrics_listen {
+            lines.push(format!("metrics_listen {addr}"));
+        }
         if let Some(watchdog) = &self.watchdog {
             lines.push(format!("watchdog {}", watchdog.display()));
         }

@@ -132,6 +132,10 @@ pub(super) const OURS: &[(&str, &str)] = &[
         "ping_weight",
         "ours: a ping node's weight in ipfail's comparison; turns the rule on without ipfail",
     ),
+    (
+        "metrics_listen",
+        "ours: serve Prometheus metrics at http://ADDR:PORT/metrics (`--metrics-listen` wins)",
+    ),
 ];
 
 /// What ha-node does with `name`, in the table's words.

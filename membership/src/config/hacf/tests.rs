@@ -110,6 +110,7 @@ fn a_minimal_file_gets_heartbeats_defaults() {
             apiauth: vec![],
             fencing: vec![],
             compression: Compression::default(),
+            metrics_listen: None,
         }
     );
 }
@@ -167,6 +168,7 @@ fn every_implemented_directive_is_read() {
             apiauth: vec![],
             fencing: vec![],
             compression: Compression::default(),
+            metrics_listen: None,
         }
     );
 }

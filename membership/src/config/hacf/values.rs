@@ -124,6 +124,14 @@ pub(super) fn path(name: &str, values: &[&str]) -> Result<PathBuf, String> {
     one(name, values, "a file name").map(PathBuf::from)
 }
 
+/// `metrics_listen`: an address and port, `127.0.0.1:9694` or `[::1]:9694`.
+pub(super) fn socket_addr(name: &str, values: &[&str]) -> Result<std::net::SocketAddr, String> {
+    const EXPECTED: &str = "an address and port such as 127.0.0.1:9694 or [::1]:9694";
+    let text = one(name, values, EXPECTED)?;
+    text.parse()
+        .map_err(|_| format!("{name}: expected {EXPECTED}, found '{text}'"))
+}
+
 /// `logfacility`: a syslog facility name or `none`, case-sensitively.
 pub(super) fn facility(name: &str, values: &[&str]) -> Result<String, String> {
     const EXPECTED: &str = "a syslog facility (such as daemon or local0) or none";

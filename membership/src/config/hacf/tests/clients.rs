@@ -1,4 +1,4 @@
-//! `respawn`, `apiauth` and `watchdog`: what is read, and each complaint at
+//! `respawn`, `apiauth`, `watchdog` and `metrics_listen`: what is read, and each complaint at
 //! its line.
 
 use super::*;
@@ -164,4 +164,34 @@ fn render_writes_them_back() {
         "{rendered}"
     );
     assert_eq!(parse(&rendered), Ok(config));
+}
+
+#[test]
+fn metrics_listen_is_read_refused_at_its_line_and_written_back() {
+    let config = config(&format!("metrics_listen 127.0.0.1:9694\n{MEDIA_AND_NODES}"));
+    assert_eq!(config.metrics_listen, "127.0.0.1:9694".parse().ok());
+    assert!(config
+        .render()
+        .contains("\nmetrics_listen 127.0.0.1:9694\n"));
+    let v6 = config_of("metrics_listen [::1]:9694\n");
+    assert_eq!(v6.metrics_listen, "[::1]:9694".parse().ok());
+    assert_eq!(config_of("").metrics_listen, None);
+    assert_eq!(
+        error("metrics_listen 127.0.0.1"),
+        "/etc/ha.d/ha.cf:1: metrics_listen: expected an address and port such as \
+         127.0.0.1:9694 or [::1]:9694, found '127.0.0.1'"
+    );
+    assert_eq!(
+        error("metrics_listen localhost:9694"),
+        "/etc/ha.d/ha.cf:1: metrics_listen: expected an address and port such as \
+         127.0.0.1:9694 or [::1]:9694, found 'localhost:9694'"
+    );
+    assert_eq!(
+        error("metrics_listen 127.0.0.1:1\nmetrics_listen 127.0.0.1:2"),
+        "/etc/ha.d/ha.cf:2: metrics_listen is already set at line 1"
+    );
+}
+
+fn config_of(line: &str) -> HaConfig {
+    config(&format!("{line}{MEDIA_AND_NODES}"))
 }

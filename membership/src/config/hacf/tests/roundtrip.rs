@@ -202,6 +202,16 @@ fn compression() -> impl Strategy<Value = Compression> {
         })
 }
 
+/// An address and port for `metrics_listen`, IPv4 or IPv6.
+fn listen_addr() -> impl Strategy<Value = std::net::SocketAddr> {
+    prop_oneof![
+        (any::<[u8; 4]>(), any::<u16>())
+            .prop_map(|(ip, port)| std::net::SocketAddr::from((ip, port))),
+        (any::<[u16; 8]>(), any::<u16>())
+            .prop_map(|(ip, port)| std::net::SocketAddr::from((ip, port))),
+    ]
+}
+
 fn ha_config() -> impl Strategy<Value = HaConfig> {
     let facilities = vec!["none", "daemon", "local0", "local7", "authpriv", "user"];
     let failback = vec![AutoFailback::On, AutoFailback::Off, AutoFailback::Legacy];
@@ -215,7 +225,13 @@ fn ha_config() -> impl Strategy<Value = HaConfig> {
         prop::collection::vec("[a-z][a-z0-9-]{0,12}", 1..6),
         any::<bool>(),
         MIN_RTPRIO..=MAX_RTPRIO,
-        (path(), respawns(), apiauths(), compression()),
+        (
+            path(),
+            respawns(),
+            apiauths(),
+            compression(),
+            prop::option::of(listen_addr()),
+        ),
     )
         .prop_flat_map(
             move |(
@@ -228,7 +244,7 @@ fn ha_config() -> impl Strategy<Value = HaConfig> {
                 nodes,
                 realtime,
                 rtprio,
-                (watchdog, respawns, apiauth, compression),
+                (watchdog, respawns, apiauth, compression, metrics_listen),
             )| {
                 let media = prop::collection::vec(medium(udpport), 1..6);
                 (media, ping_part(t[0], failback)).prop_map(
@@ -270,6 +286,7 @@ fn ha_config() -> impl Strategy<Value = HaConfig> {
                             apiauth: apiauth.clone(),
                             fencing: vec![],
                             compression,
+                            metrics_listen,
                         }
                     },
                 )
@@ -308,6 +325,7 @@ fn directive_soup() -> impl Strategy<Value = String> {
         "compression",
         "compression_threshold",
         "traditional_compression",
+        "metrics_listen",
         "Keepalive",
         "bogus",
         "#",

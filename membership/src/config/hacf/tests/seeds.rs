@@ -44,6 +44,7 @@ fn seed_000_parses_whole() {
             apiauth: vec![],
             fencing: vec![],
             compression: Compression::default(),
+            metrics_listen: None,
         }
     );
     assert_eq!(
@@ -121,6 +122,7 @@ fn seed_002_parses_whole() {
             apiauth: vec![apiauth("ipfail", &["root"], &["root"])],
             fencing: vec![],
             compression: Compression::default(),
+            metrics_listen: None,
         }
     );
 }
