@@ -12,6 +12,9 @@
 //!   operator commands, also run through links named `hb_standby`,
 //!   `hb_takeover` and `cl_status`; [`cl_status`] answers as heartbeat's
 //!   cl_status.
+//! - [`vrrp`]: `ha-node vrrp run | check-config | status`, keepalived's
+//!   VRRP from keepalived.conf; [`keepalived`]: keepalived's command
+//!   line, when run through a link named `keepalived`.
 //! - [`logging`]: logfile, debugfile, logfacility.
 //! - `demo` (with the `demo` feature only): a two-node failover
 //!   demonstration in network namespaces, on the test bed.
@@ -31,10 +34,12 @@ mod demo;
 mod failed_stop;
 mod fencing;
 mod groups;
+mod keepalived;
 mod logging;
 mod node_config;
 mod operator;
 mod run;
+mod vrrp;
 
 use std::path::Path;
 
@@ -61,6 +66,10 @@ fn main() -> ExitCode {
         "cl_status" => return operator::cl_status(rest, &operator::socket_from_env()),
         "hb_standby" => return operator::script(&program, HandoverCommand::Standby, rest),
         "hb_takeover" => return operator::script(&program, HandoverCommand::Takeover, rest),
+        "keepalived" => {
+            logging::init();
+            return keepalived::main(rest);
+        }
         _ => {}
     }
     logging::init();
@@ -104,6 +113,19 @@ fn main() -> ExitCode {
             action: cli::ResourceCommand::Cleanup { name, socket },
         } => operator::cleanup(&name, &socket),
         Command::ClStatus { socket, args } => operator::cl_status(&args, &socket),
+        Command::Vrrp { action } => match action {
+            cli::VrrpCommand::Run {
+                config,
+                pid_file,
+                socket,
+            } => vrrp::run(vrrp::RunOptions {
+                config,
+                pid_files: pid_file.into_iter().collect(),
+                socket,
+            }),
+            cli::VrrpCommand::CheckConfig { config } => vrrp::check_config(&config, 1),
+            cli::VrrpCommand::Status { json, socket } => vrrp::status(json, &socket),
+        },
         Command::Demo => demo(),
     }
 }
