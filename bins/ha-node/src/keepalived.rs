@@ -149,13 +149,22 @@ pub fn parse(args: &[String]) -> Result<Invocation, String> {
     Ok(out)
 }
 
-fn apply_value(out: &mut Invocation, short: char, shown: &str, value: String) -> Result<(), String> {
+fn apply_value(
+    out: &mut Invocation,
+    short: char,
+    shown: &str,
+    value: String,
+) -> Result<(), String> {
     match short {
         'f' => out.config = Some(PathBuf::from(value)),
         'p' | 'r' => out.pid_files.push(PathBuf::from(value)),
         // The checker and BFD processes do not exist here.
         'c' | 'b' => {}
-        _ => return Err(format!("keepalived option {shown} is not implemented by ha-node")),
+        _ => {
+            return Err(format!(
+                "keepalived option {shown} is not implemented by ha-node"
+            ))
+        }
     }
     Ok(())
 }
@@ -168,7 +177,9 @@ fn apply_flag(out: &mut Invocation, short: Option<char>, name: &str) -> Result<(
         Some('P' | 'l' | 'D' | 'G' | 'B') => {}
         _ => {
             let shown = short.map_or_else(|| format!("--{name}"), |c| format!("-{c} (--{name})"));
-            return Err(format!("keepalived option {shown} is not implemented by ha-node"));
+            return Err(format!(
+                "keepalived option {shown} is not implemented by ha-node"
+            ));
         }
     }
     Ok(())
@@ -204,7 +215,10 @@ pub fn main(args: &[String]) -> ExitCode {
         return ExitCode::SUCCESS;
     }
     if invocation.version {
-        println!("ha-node {} (keepalived 2.2.7's VRRP)", env!("CARGO_PKG_VERSION"));
+        println!(
+            "ha-node {} (keepalived 2.2.7's VRRP)",
+            env!("CARGO_PKG_VERSION")
+        );
         return ExitCode::SUCCESS;
     }
     let config = invocation
@@ -252,7 +266,10 @@ mod tests {
         assert!(got.dont_fork);
         assert_eq!(got.config, Some(PathBuf::from("/x.conf")));
         assert_eq!(got.pid_files, [PathBuf::from("/run/k.pid")]);
-        let got = parse(&args("-nDlP -f/y.conf --vrrp_pid=/run/v.pid --use-file /z.conf")).unwrap();
+        let got = parse(&args(
+            "-nDlP -f/y.conf --vrrp_pid=/run/v.pid --use-file /z.conf",
+        ))
+        .unwrap();
         assert!(got.dont_fork);
         assert_eq!(got.config, Some(PathBuf::from("/z.conf")));
         assert_eq!(got.pid_files, [PathBuf::from("/run/v.pid")]);

@@ -66,8 +66,13 @@ impl Report for StatusReport {
 fn load(path: &Path) -> Result<KeepalivedConf, Vec<String>> {
     let source = Source::read(path).map_err(|e| vec![e.to_string()])?;
     let exists = |name: &str| Path::new("/sys/class/net").join(name).exists();
-    let conf = check_keepalived_conf(&source, &mut FileIncludes, &exists)
-        .map_err(|errors| errors.errors().iter().map(|e| e.to_string()).collect::<Vec<_>>())?;
+    let conf = check_keepalived_conf(&source, &mut FileIncludes, &exists).map_err(|errors| {
+        errors
+            .errors()
+            .iter()
+            .map(|e| e.to_string())
+            .collect::<Vec<_>>()
+    })?;
     let refused = plan::unsupported(&conf);
     if refused.is_empty() {
         Ok(conf)
@@ -159,7 +164,7 @@ async fn serve(options: RunOptions) -> Result<(), String> {
     let _ = tokio::task::spawn_blocking(move || drop(readers)).await;
     for i in &last.instances {
         log::info!(
-            "({}) stopped: adverts sent {} received {}, dropped {}",
+            "({}) stopped: adverts sent {} received {}, {} refused",
             i.name,
             i.adverts_sent,
             i.adverts_received,

@@ -268,21 +268,27 @@ impl Driver {
             return;
         };
         let router = &mut self.routers[index];
-        match router.instance.handle_advert(now, &received) {
-            Ok(()) => {
-                if router.instance.state() == State::Backup
-                    && received.advert.priority != crate::packet::PRIORITY_STOP
-                {
-                    router.master = Some(received.source);
-                }
+        let accepted = match router.instance.handle_advert(now, &received) {
+            Ok(()) => true,
+            Err(cause) => {
+                log::warn!(
+                    "({}) dropped an advert from {}: {cause:?}",
+                    router.instance.config().name,
+                    received.source
+                );
+                false
             }
-            Err(cause) => log::warn!(
-                "({}) dropped an advert from {}: {cause:?}",
-                router.instance.config().name,
-                received.source
-            ),
-        }
+        };
         self.drain(index, now);
+        // After the state change it may have caused: a backup's master is
+        // the sender of the last advert it accepted.
+        let router = &mut self.routers[index];
+        if accepted
+            && router.instance.state() == State::Backup
+            && received.advert.priority != crate::packet::PRIORITY_STOP
+        {
+            router.master = Some(received.source);
+        }
     }
 
     /// Carries out what instance `index` asked, in order.
