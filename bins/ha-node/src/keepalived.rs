@@ -13,11 +13,18 @@
 //! option is refused by name, and so is starting without `-n`: this
 //! daemon does not put itself in the background (run it from a service
 //! manager, as Debian's keepalived.service does with `--dont-fork`).
+//!
+//! keepalived has no option for a control socket: `ha-node vrrp status`
+//! finds this one at [`DEFAULT_SOCKET`], or where the environment
+//! variable `HA_NODE_VRRP_SOCKET` says.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use crate::vrrp::{self, RunOptions, DEFAULT_CONFIG, DEFAULT_SOCKET};
+
+/// The environment variable naming the control socket.
+pub const SOCKET_VARIABLE: &str = "HA_NODE_VRRP_SOCKET";
 
 /// keepalived -t's exit status for a bad file.
 const CONFIG_TEST_FAILED: u8 = 5;
@@ -248,7 +255,8 @@ pub fn main(args: &[String]) -> ExitCode {
     vrrp::run(RunOptions {
         config,
         pid_files,
-        socket: PathBuf::from(DEFAULT_SOCKET),
+        socket: std::env::var_os(SOCKET_VARIABLE)
+            .map_or_else(|| PathBuf::from(DEFAULT_SOCKET), PathBuf::from),
     })
 }
 

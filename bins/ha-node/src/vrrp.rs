@@ -73,14 +73,11 @@ fn load(path: &Path) -> Result<KeepalivedConf, Vec<String>> {
             .map(|e| e.to_string())
             .collect::<Vec<_>>()
     })?;
-    let refused = plan::unsupported(&conf);
+    let refused = plan::refuse_unsupported(&source, &mut FileIncludes);
     if refused.is_empty() {
         Ok(conf)
     } else {
-        Err(refused
-            .into_iter()
-            .map(|r| format!("{}: {r}", path.display()))
-            .collect())
+        Err(refused.iter().map(|e| e.to_string()).collect())
     }
 }
 

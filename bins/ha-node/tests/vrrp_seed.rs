@@ -8,7 +8,8 @@
 //!    label (as `ip addr` shows it); SIGTERM sends priority 0 and the
 //!    address moves to the BACKUP; started again, the MASTER preempts.
 //! 2. Ours MASTER beside keepalived 2.2.7 BACKUP, and 3. keepalived MASTER
-//!    beside ours BACKUP: kill -9 of the master, the other takes the
+//!    beside ours BACKUP (started through a link named `keepalived` with
+//!    the real keepalived's command line): kill -9 of the master, the other takes the
 //!    address and the client is served by it; neither side logs a
 //!    complaint about the other's packets.
 //!
@@ -103,6 +104,47 @@ impl Ours {
             .arg(dir.join("pid"))
             .arg("--socket")
             .arg(dir.join("sock"));
+        Ours::spawn(pair, node, cmd, dir)
+    }
+
+    /// Started through a link named `keepalived`, with the command line
+    /// the lab gives the real keepalived.
+    fn start_as_keepalived(pair: &KeepalivedPair, node: Node) -> Ours {
+        let dir = Ours::dir(pair, node);
+        let conf = dir.join("keepalived.conf");
+        std::fs::write(&conf, seed(node)).unwrap();
+        let link = dir.join("keepalived");
+        let _ = std::fs::remove_file(&link);
+        std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_ha-node"), &link).unwrap();
+        let mut cmd = pair.host(node).command(&link);
+        cmd.args([
+            "--dont-fork",
+            "--log-console",
+            "--log-detail",
+            "--no-syslog",
+            "--vrrp",
+        ])
+        .arg("--use-file")
+        .arg(&conf)
+        .arg("--pid")
+        .arg(dir.join("keepalived.pid"))
+        .arg("--vrrp_pid")
+        .arg(dir.join("vrrp.pid"))
+        .arg("--checkers_pid")
+        .arg(dir.join("checkers.pid"))
+        .arg("--bfd_pid")
+        .arg(dir.join("bfd.pid"))
+        .env("HA_NODE_VRRP_SOCKET", dir.join("sock"));
+        let ours = Ours::spawn(pair, node, cmd, dir.clone());
+        assert!(
+            wait(Duration::from_secs(5), || dir.join("vrrp.pid").exists()).is_some(),
+            "{}",
+            ours.log()
+        );
+        ours
+    }
+
+    fn spawn(pair: &KeepalivedPair, node: Node, cmd: std::process::Command, dir: PathBuf) -> Ours {
         let child = pair
             .host(node)
             .spawn_logged(cmd, &dir.join("output.log"))
@@ -285,7 +327,9 @@ fn mixed(tag: &str, ours_node: Node) {
     let mut ours = None;
     let started = Instant::now();
     for node in [Node::A, Node::B] {
-        if node == ours_node {
+        if node == ours_node && node == Node::B {
+            ours = Some(Ours::start_as_keepalived(&pair, node));
+        } else if node == ours_node {
             ours = Some(Ours::start(&pair, node));
         } else {
             pair.start(node).unwrap();
@@ -371,7 +415,9 @@ fn mixed(tag: &str, ours_node: Node) {
     assert!(!ours.log().contains("dropped a"), "{}", ours.log());
     println!("{tag}: ours:\n{}\nkeepalived:\n{}", ours.log(), theirs);
     if ours_node == Node::B {
+        let pid_file = ours.dir.join("vrrp.pid");
         ours.terminate();
+        assert!(!pid_file.exists(), "the pid file stayed");
     }
 }
 
@@ -383,4 +429,84 @@ fn ours_master_keepalived_backup_fail_over_on_kill() {
 #[test]
 fn keepalived_master_ours_backup_fail_over_on_kill() {
     mixed("vs3", Node::B);
+}
+
+/// `ha-node vrrp check-config` (and `keepalived -t` through the link) on
+/// the seed files and broken copies, inside a node (its eth0 exists):
+/// exit 0 and OK, or exit 1 (5 as keepalived) with the exact FILE:LINE
+/// lines; real keepalived 2.2.7 agrees on which files are broken.
+#[test]
+fn check_config_on_the_seed_files_and_broken_copies() {
+    let pair = lab("vs4");
+    let dir = Ours::dir(&pair, Node::A);
+    let link = dir.join("keepalived");
+    std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_ha-node"), &link).unwrap();
+    let run = |program: &std::path::Path, args: &[&str]| {
+        let out = pair
+            .host(Node::A)
+            .command(program)
+            .args(args)
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let ours = std::path::Path::new(env!("CARGO_BIN_EXE_ha-node"));
+    let theirs = std::path::Path::new(ha_lab::keepalived::DEFAULT_BINARY);
+    let script = "vrrp_script chk {\nscript \"/bin/true\"\n}\n";
+    let cases: Vec<(&str, String, Vec<String>)> = vec![
+        ("master.conf", SEED_MASTER.to_string(), vec![]),
+        ("backup.conf", seed_backup(), vec![]),
+        (
+            "priority.conf",
+            SEED_MASTER.replace("priority 100", "priority 300"),
+            vec!["{F}:15: priority: expected a whole number from 1 to 255, found '300'".into()],
+        ),
+        (
+            "interface.conf",
+            SEED_MASTER.replace("interface eth0", "interface eth9"),
+            vec![
+                "{F}:11: vrrp_instance VI_1: expected an 'interface' line".into(),
+                "{F}:13: interface: 'eth9' does not exist on this host".into(),
+            ],
+        ),
+        (
+            "track.conf",
+            format!(
+                "{script}{}",
+                SEED_MASTER.replace("advert_int 1\n", "advert_int 1\ntrack_script {\nchk\n}\n")
+            ),
+            vec!["{F}:20: track_script: not implemented by the VRRP driver yet".into()],
+        ),
+    ];
+    for (name, text, expected) in cases {
+        let path = dir.join(name);
+        std::fs::write(&path, &text).unwrap();
+        let file = path.to_str().unwrap();
+        let expected: Vec<String> = expected.iter().map(|l| l.replace("{F}", file)).collect();
+        let (code, stdout, stderr) = run(ours, &["vrrp", "check-config", "-f", file]);
+        let (link_code, _, link_stderr) = run(&link, &["-t", "-f", file]);
+        let (their_code, _, their_stderr) = run(theirs, &["-t", "-f", file]);
+        if expected.is_empty() {
+            assert_eq!(code, Some(0), "{name}: {stderr}");
+            assert_eq!(
+                stdout,
+                format!("{file}: configuration OK, 1 VRRP instance\n")
+            );
+            assert_eq!(link_code, Some(0), "{name}: {link_stderr}");
+            assert_eq!(their_code, Some(0), "{name}: keepalived: {their_stderr}");
+        } else {
+            assert_eq!(code, Some(1), "{name}");
+            assert_eq!(stderr.lines().collect::<Vec<_>>(), expected, "{name}");
+            assert_eq!(link_code, Some(5), "{name}");
+            assert_eq!(link_stderr, stderr, "{name}");
+            // The track_script file is keepalived's language: only we refuse it.
+            if name != "track.conf" {
+                assert_eq!(their_code, Some(5), "{name}: keepalived: {their_stderr}");
+            }
+        }
+    }
 }

@@ -8,6 +8,9 @@
 use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
+use ha_conf::{ConfigError, Source};
+
+use crate::config::{lexer, tree, Includes};
 use crate::config::{KeepalivedConf, Notify, ScriptUser, VirtualAddress, VrrpInstance};
 use crate::instance::Config;
 use crate::packet::{Family, MULTICAST_V4, MULTICAST_V6};
@@ -102,8 +105,52 @@ pub struct Plan {
     pub v3_checksum_as_v2: bool,
 }
 
+/// What keepalived.conf asks that the driver does not do yet, each at
+/// its FILE:LINE (the file parsed by [`crate::config`] first; empty:
+/// everything is carried out): sync groups, `track_interface`,
+/// `track_script`, `smtp_alert`, and an address's `scope`.
+pub fn refuse_unsupported(source: &Source, includes: &mut dyn Includes) -> Vec<ConfigError> {
+    let mut ignored = Vec::new();
+    let words = lexer::words(source, includes, &mut ignored);
+    let statements = tree::statements(&words, &mut ignored);
+    let not_yet = |what: &str| format!("{what}: not implemented by the VRRP driver yet");
+    let mut out = Vec::new();
+    for s in &statements {
+        match s.name() {
+            "vrrp_sync_group" => out.push(s.error(not_yet("vrrp_sync_group"))),
+            "vrrp_instance" => {
+                let Some(block) = &s.block else { continue };
+                for t in &block.statements {
+                    match t.name() {
+                        "track_interface" | "track_script" => out.push(t.error(not_yet(t.name()))),
+                        "smtp_alert"
+                            if t.args.first().is_none_or(|a| {
+                                !matches!(a.text.as_str(), "off" | "false" | "no")
+                            }) =>
+                        {
+                            out.push(t.error(not_yet("smtp_alert")))
+                        }
+                        "virtual_ipaddress" | "virtual_ipaddress_excluded" => {
+                            let Some(addresses) = &t.block else { continue };
+                            for a in &addresses.statements {
+                                if a.args.iter().any(|w| w.text == "scope") {
+                                    out.push(a.error(not_yet(&format!("{}: scope", a.name()))));
+                                }
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
 /// What keepalived.conf asks that the driver does not do yet, one line
-/// each (empty: everything is carried out).
+/// each, from the model (empty: everything is carried out); see
+/// [`refuse_unsupported`] for the same at FILE:LINE.
 pub fn unsupported(conf: &KeepalivedConf) -> Vec<String> {
     let mut out = Vec::new();
     if let Some(group) = conf.sync_groups.first() {
@@ -241,4 +288,31 @@ fn router(
             notify: i.notify.clone(),
         },
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::NoIncludes;
+
+    #[test]
+    fn what_the_driver_does_not_do_is_refused_at_its_line() {
+        let text = "vrrp_sync_group G {\n group {\n  VI_1\n }\n}\n\
+                    vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 1\n\
+                    \x20track_interface {\n  eth1\n }\n smtp_alert off\n\
+                    \x20virtual_ipaddress {\n  10.0.0.1/24\n  10.0.0.2 scope link\n }\n}\n";
+        let source = Source::new("k.conf", text);
+        let got: Vec<String> = refuse_unsupported(&source, &mut NoIncludes)
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(
+            got,
+            [
+                "k.conf:1: vrrp_sync_group: not implemented by the VRRP driver yet",
+                "k.conf:9: track_interface: not implemented by the VRRP driver yet",
+                "k.conf:15: 10.0.0.2: scope: not implemented by the VRRP driver yet",
+            ]
+        );
+    }
 }
