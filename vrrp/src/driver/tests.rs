@@ -111,7 +111,7 @@ struct Bed {
 fn start(text: &str) -> Bed {
     let conf = parse_with(&Source::new("keepalived.conf", text), &mut NoIncludes).unwrap();
     let plan = plan(&conf, &|name| {
-        (name == "eth0").then(|| InterfaceInfo {
+        (name == "eth0").then_some(InterfaceInfo {
             primary_v4: Some(OURS),
             link_local: None,
         })
