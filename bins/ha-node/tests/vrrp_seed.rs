@@ -94,9 +94,13 @@ impl Ours {
     }
 
     fn start(pair: &KeepalivedPair, node: Node) -> Ours {
+        Ours::start_with(pair, node, &seed(node))
+    }
+
+    fn start_with(pair: &KeepalivedPair, node: Node, text: &str) -> Ours {
         let dir = Ours::dir(pair, node);
         let conf = dir.join("keepalived.conf");
-        std::fs::write(&conf, seed(node)).unwrap();
+        std::fs::write(&conf, text).unwrap();
         let mut cmd = pair.host(node).command(env!("CARGO_BIN_EXE_ha-node"));
         cmd.args(["vrrp", "run", "-f"])
             .arg(&conf)
@@ -509,4 +513,67 @@ fn check_config_on_the_seed_files_and_broken_copies() {
             }
         }
     }
+}
+
+/// The seed MASTER with notify scripts (real programs, through
+/// ha-process): `notify` gets keepalived's four arguments on each change
+/// and on stop; `notify_master` runs on becoming master; a
+/// `notify_backup` that hangs holds up neither.
+#[test]
+fn notify_scripts_run_with_keepalived_arguments() {
+    let pair = lab("vs5");
+    let dir = Ours::dir(&pair, Node::A);
+    let record = dir.join("notify.log");
+    let script = dir.join("notify.sh");
+    std::fs::write(
+        &script,
+        format!("#!/bin/sh\necho \"$*\" >> {}\n", record.display()),
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let marker = dir.join("became-master");
+    let text = SEED_MASTER.replace(
+        "advert_int 1\n",
+        &format!(
+            "advert_int 1\nnotify {}\nnotify_master \"/usr/bin/touch {}\"\nnotify_backup \"/bin/sleep 600\"\n",
+            script.display(),
+            marker.display()
+        ),
+    );
+    let mut ours = Ours::start_with(&pair, Node::A, &text);
+    let started = Instant::now();
+    let read = || std::fs::read_to_string(&record).unwrap_or_default();
+    assert!(
+        wait(Duration::from_secs(10), || read().contains("MASTER")).is_some(),
+        "{}\n{}",
+        read(),
+        ours.log()
+    );
+    assert!(
+        wait(Duration::from_secs(5), || marker.exists()).is_some(),
+        "{}",
+        ours.log()
+    );
+    assert!(holds_labelled(&pair, Node::A));
+    let stopping = Instant::now();
+    ours.terminate();
+    // The hung notify_backup neither delayed the rest nor the stop.
+    assert!(
+        stopping.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        stopping.elapsed()
+    );
+    println!(
+        "notify: started to stopped {:?}, stop {:?}",
+        started.elapsed(),
+        stopping.elapsed()
+    );
+    assert_eq!(
+        read(),
+        "INSTANCE VI_1 BACKUP 100\nINSTANCE VI_1 MASTER 100\nINSTANCE VI_1 STOP 100\n",
+        "{}",
+        ours.log()
+    );
+    assert!(!holds(&pair, Node::A));
 }

@@ -15,9 +15,9 @@
 //! announcement), a received packet, or the shutdown signal. Sending an
 //! advert is one non-blocking `sendto`; adding and removing addresses and
 //! announcing them run in one task per instance (in order: an address is
-//! announced after it is added, removed after it was added), notify
-//! scripts in another (one after the other, each with a timeout), so the
-//! loop never waits on I/O it does not own. Time is tokio's monotonic
+//! announced after it is added, removed after it was added), each notify
+//! script in a task of its own with a timeout, so the loop never waits on
+//! I/O it does not own. Time is tokio's monotonic
 //! clock (paused in the tests).
 //!
 //! On shutdown each master sends priority 0 and removes its addresses,
@@ -483,17 +483,32 @@ async fn address_task(
     }
 }
 
-/// One instance's notify scripts, one after the other.
+/// One instance's notify scripts: each in a task of its own, as
+/// keepalived forks each without waiting for the last, so that a hung
+/// script (ended at its timeout) holds up no other. When the driver
+/// stops, the scripts of the last change (the stop) are waited for;
+/// older ones still running are ended (their process group killed).
 async fn script_task(
     host: Arc<dyn Host>,
     timeout: Duration,
     mut batches: UnboundedReceiver<Vec<Script>>,
 ) {
+    let mut older: Vec<JoinHandle<()>> = Vec::new();
+    let mut last: Vec<JoinHandle<()>> = Vec::new();
     while let Some(scripts) = batches.recv().await {
+        older.append(&mut last);
+        older.retain(|t| !t.is_finished());
         for script in scripts {
-            if let Err(error) = host.run_script(&script, timeout).await {
-                log::warn!("notify script failed: {error}");
-            }
+            let host = host.clone();
+            last.push(tokio::spawn(async move {
+                if let Err(error) = host.run_script(&script, timeout).await {
+                    log::warn!("notify script failed: {error}");
+                }
+            }));
         }
     }
+    for task in older {
+        task.abort();
+    }
+    futures_join(last).await;
 }

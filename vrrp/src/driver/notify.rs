@@ -8,7 +8,7 @@
 //! double or single quotes keeping a word together.
 //!
 //! Pure: [`scripts`] says what to run; the driver runs each through
-//! ha-process in a task of its own, one after the other per instance.
+//! ha-process in a task of its own, with a timeout.
 
 use crate::config::{Notify, ScriptUser};
 

@@ -49,8 +49,12 @@ impl Host for Recorder {
         self.note(format!("announce {} x{count}", vip.address));
         Ok(())
     }
-    async fn run_script(&self, script: &Script, _: Duration) -> Result<(), String> {
+    async fn run_script(&self, script: &Script, timeout: Duration) -> Result<(), String> {
         self.note(format!("run {}", script.argv.join(" ")));
+        if script.argv[0] == "/hang" {
+            tokio::time::sleep(timeout).await;
+            self.note("ended /hang".to_string());
+        }
         Ok(())
     }
 }
@@ -269,6 +273,43 @@ async fn a_backup_follows_a_better_master_then_takes_over_after_master_down() {
         "{:?} after {:?}",
         adds[0],
         silent + down
+    );
+    bed.stop.send(()).unwrap();
+    bed.driver.await.unwrap();
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_hung_notify_script_holds_up_no_other() {
+    let text = SEED_MASTER.replace("state MASTER", "state BACKUP").replace(
+        "notify_master \"/etc/keepalived/to-master.sh now\"",
+        "notify_backup /hang",
+    );
+    let bed = start(&text);
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    let log = bed.log.lock().unwrap().clone();
+    let at = |what: &str| {
+        log.iter()
+            .find(|(_, l)| l == what)
+            .map(|(t, _)| *t)
+            .unwrap_or_else(|| panic!("no {what}: {log:#?}"))
+    };
+    assert_eq!(at("run /hang"), Duration::ZERO);
+    assert_eq!(
+        at("run /etc/keepalived/notify.sh INSTANCE VI_1 BACKUP 100"),
+        Duration::ZERO
+    );
+    // Master after the master-down interval, its notify at once, while
+    // /hang still runs (ended at its timeout, 30 s).
+    let master = at("run /etc/keepalived/notify.sh INSTANCE VI_1 MASTER 100");
+    assert!(
+        master > Duration::from_secs(3) && master < Duration::from_secs(4),
+        "{log:#?}"
+    );
+    assert!(!log.iter().any(|(_, l)| l == "ended /hang"), "{log:#?}");
+    tokio::time::sleep(Duration::from_secs(30)).await;
+    assert_eq!(
+        lines(&bed.log, "ended /hang"),
+        [Options::default().notify_timeout]
     );
     bed.stop.send(()).unwrap();
     bed.driver.await.unwrap();
