@@ -13,6 +13,9 @@
 //!    address and the client is served by it; neither side logs a
 //!    complaint about the other's packets.
 //!
+//! Also: the same pair as VRRPv3 over IPv6 at 100 ms; check-config and
+//! `keepalived -t` on the seed files and broken copies; notify scripts.
+//!
 //! Needs root and Debian's keepalived; the namespaces are removed even
 //! after a panic. Each step prints its time.
 
@@ -576,4 +579,74 @@ fn notify_scripts_run_with_keepalived_arguments() {
         ours.log()
     );
     assert!(!holds(&pair, Node::A));
+}
+
+/// The seed pair as VRRPv3 over IPv6 at 100 ms, adverts from the
+/// link-local address (the address line has no label: the kernel keeps
+/// labels for IPv4 only): the MASTER holds 2001:db8:77::100, SIGTERM
+/// moves it, the restarted MASTER preempts.
+#[test]
+fn the_seed_pair_over_ipv6_with_vrrp_v3() {
+    let pair = lab("vs6");
+    for node in Node::BOTH {
+        let ready = wait(Duration::from_secs(10), || {
+            let text = pair
+                .host(node)
+                .ip(&["-6", "addr", "show", "dev", "eth0", "scope", "link"])
+                .unwrap_or_default();
+            text.contains("inet6 fe80") && !text.contains("tentative")
+        });
+        assert!(ready.is_some(), "no link-local address on {node:?}");
+    }
+    let v6 = |node: Node| {
+        seed(node)
+            .replace("advert_int 1\n", "advert_int 0.1\nversion 3\n")
+            .replace("authentication {\nauth_type PASS\nauth_pass 1111\n}\n", "")
+            .replace(
+                "10.77.0.100/24 dev eth0 label eth0:1",
+                "2001:db8:77::100/64 dev eth0",
+            )
+    };
+    let holds6 = |node: Node| {
+        pair.host(node)
+            .ip(&["-6", "addr", "show", "dev", "eth0"])
+            .unwrap_or_default()
+            .contains("2001:db8:77::100/64")
+    };
+    let mut a = Ours::start_with(&pair, Node::A, &v6(Node::A));
+    let b = Ours::start_with(&pair, Node::B, &v6(Node::B));
+    assert!(
+        wait(Duration::from_secs(5), || holds6(Node::A)).is_some(),
+        "{}",
+        a.log()
+    );
+    std::thread::sleep(Duration::from_secs(1));
+    assert!(!holds6(Node::B), "{}", b.log());
+    let seen = b.status(&pair, Node::B);
+    assert_eq!(seen["instances"][0]["state"], "BACKUP", "{seen}");
+    assert!(
+        seen["instances"][0]["master"]
+            .as_str()
+            .is_some_and(|m| m.starts_with("fe80::")),
+        "{seen}"
+    );
+    a.terminate();
+    let moved = wait(Duration::from_secs(5), || {
+        holds6(Node::B) && !holds6(Node::A)
+    })
+    .unwrap_or_else(|| panic!("{}\n{}", a.log(), b.log()));
+    println!("v6: BACKUP held the VIP {moved:?} after SIGTERM's end");
+    let a2 = Ours::start_with(&pair, Node::A, &v6(Node::A));
+    let back = wait(Duration::from_secs(5), || {
+        holds6(Node::A) && !holds6(Node::B)
+    })
+    .unwrap_or_else(|| panic!("{}\n{}", a2.log(), b.log()));
+    println!("v6: MASTER preempted {back:?} after its restart");
+    let seen = b.status(&pair, Node::B);
+    let vi = &seen["instances"][0];
+    assert!(
+        vi["drops"].as_object().unwrap().values().all(|n| n == 0),
+        "{seen}"
+    );
+    assert_eq!(seen["sockets"][0]["undecodable"], 0, "{seen}");
 }
