@@ -412,6 +412,26 @@ fn mixed(tag: &str, ours_node: Node) {
     } else {
         assert_eq!(pair.master_entries(Node::B), 1, "{}", pair.output(Node::B));
     }
+    if ours_node == Node::A {
+        // Restarted, ours first removes what the killed run left, then
+        // preempts keepalived (100 > 99).
+        assert!(
+            holds(&pair, Node::A),
+            "kill -9 left the VIP, as a crash does"
+        );
+        ours = Ours::start(&pair, Node::A);
+        let back = wait(Duration::from_secs(10), || {
+            holds_labelled(&pair, Node::A) && !holds(&pair, Node::B)
+        })
+        .unwrap_or_else(|| panic!("{}\n{}", ours.log(), pair.output(Node::B)));
+        println!("{tag}: restarted MASTER preempted keepalived {back:?} after its start");
+        assert!(
+            ours.log().contains("removed 10.77.0.100 from eth0"),
+            "{}",
+            ours.log()
+        );
+        assert!(wait(Duration::from_secs(5), || served_by(&pair, Node::A)).is_some());
+    }
     let theirs = pair.output(ka_node);
     for complaint in KEEPALIVED_COMPLAINTS {
         assert!(
@@ -421,11 +441,13 @@ fn mixed(tag: &str, ours_node: Node) {
     }
     assert!(!ours.log().contains("dropped a"), "{}", ours.log());
     println!("{tag}: ours:\n{}\nkeepalived:\n{}", ours.log(), theirs);
-    if ours_node == Node::B {
-        let pid_file = ours.dir.join("vrrp.pid");
-        ours.terminate();
-        assert!(!pid_file.exists(), "the pid file stayed");
-    }
+    let pid_file = ours.dir.join(if ours_node == Node::B {
+        "vrrp.pid"
+    } else {
+        "pid"
+    });
+    ours.terminate();
+    assert!(!pid_file.exists(), "the pid file stayed");
 }
 
 #[test]

@@ -20,6 +20,8 @@
 //! I/O it does not own. Time is tokio's monotonic
 //! clock (paused in the tests).
 //!
+//! At start-up each instance first removes its addresses, as keepalived
+//! does, so that a run killed with SIGKILL leaves no duplicate behind.
 //! On shutdown each master sends priority 0 and removes its addresses,
 //! each instance runs its `notify_stop` and `notify … STOP`, and the
 //! driver waits for those tasks, up to [`Options::stop_timeout`].
@@ -187,6 +189,9 @@ impl Driver {
             status: Arc::new(Mutex::new(Status::default())),
         };
         for index in 0..driver.routers.len() {
+            // As keepalived at start-up ("removing VIPs"): what a killed
+            // run left behind goes before anything else.
+            driver.routers[index].job(AddressJob::Remove);
             driver.drain(index, start);
         }
         driver.publish();
