@@ -253,11 +253,13 @@ fn lab(tag: &str) -> KeepalivedPair {
 #[test]
 fn the_seed_pair_of_ours_holds_hands_over_and_preempts() {
     let pair = lab("vs1");
+    // The MASTER first, as the seed starts them (two routers started at
+    // once race their master-down timers, 3.609 s and 3.613 s).
     let mut a = Ours::start(&pair, Node::A);
-    let b = Ours::start(&pair, Node::B);
     let took = wait(Duration::from_secs(10), || holds_labelled(&pair, Node::A))
         .unwrap_or_else(|| panic!("A never held the VIP:\n{}", a.log()));
     println!("MASTER held 10.77.0.100 label eth0:1 {took:?} after start");
+    let b = Ours::start(&pair, Node::B);
     let shown = pair
         .host(Node::A)
         .ip(&["addr", "show", "dev", "eth0"])
@@ -330,7 +332,7 @@ fn mixed(tag: &str, ours_node: Node) {
     let ka_node = ours_node.other();
     // The MASTER first, as the seed starts them: both starting within a
     // few milliseconds would race their master-down timers (keepalived
-    // 2.2.7 waits the whole interval even as `state MASTER`).
+    // 2.2.7, like ours, waits the whole interval even as `state MASTER`).
     let mut ours = None;
     let started = Instant::now();
     for node in [Node::A, Node::B] {
@@ -636,12 +638,12 @@ fn the_seed_pair_over_ipv6_with_vrrp_v3() {
             .contains("2001:db8:77::100/64")
     };
     let mut a = Ours::start_with(&pair, Node::A, &v6(Node::A));
-    let b = Ours::start_with(&pair, Node::B, &v6(Node::B));
     assert!(
         wait(Duration::from_secs(5), || holds6(Node::A)).is_some(),
         "{}",
         a.log()
     );
+    let b = Ours::start_with(&pair, Node::B, &v6(Node::B));
     std::thread::sleep(Duration::from_secs(1));
     assert!(!holds6(Node::B), "{}", b.log());
     let seen = b.status(&pair, Node::B);

@@ -180,11 +180,17 @@ async fn the_seed_master_takes_the_address_with_its_label_and_announces_twice() 
     tokio::time::sleep(Duration::from_secs(12)).await;
     let log = bed.log.lock().unwrap().clone();
     let text: Vec<String> = log.iter().map(|(t, l)| format!("{t:?} {l}")).collect();
-    // state MASTER below 255: one interval and the smallest skew first.
+    // state MASTER below 255: the master-down interval first, as
+    // keepalived 2.2.7 (3 s and a skew of 156/256 s).
     let adds = lines(&bed.log, "add 192.168.1.100/24 eth0 eth0:1");
     assert_eq!(adds.len(), 1, "{text:#?}");
+    let down = crate::instance::timers::master_down_interval(
+        crate::packet::Version::V2,
+        100,
+        Duration::from_secs(1),
+    );
     assert!(
-        adds[0] > Duration::from_secs(1) && adds[0] < Duration::from_millis(1010),
+        adds[0] >= down && adds[0] < down + Duration::from_millis(2),
         "{text:#?}"
     );
     // garp_master_repeat (5) at once, again after garp_master_delay (5 s).
@@ -193,7 +199,7 @@ async fn the_seed_master_takes_the_address_with_its_label_and_announces_twice() 
     assert_eq!(bursts[1] - bursts[0], Duration::from_secs(5), "{text:#?}");
     // An advert every second from then on.
     let adverts = lines(&bed.log, "advert 100 to 224.0.0.18");
-    assert!((11..=12).contains(&adverts.len()), "{text:#?}");
+    assert!((8..=9).contains(&adverts.len()), "{text:#?}");
     assert_eq!(
         lines(&bed.log, "run /etc/keepalived/to-master.sh now").len(),
         1,
