@@ -126,6 +126,24 @@ pub fn split_command(line: &str) -> Vec<String> {
 mod tests {
     use super::*;
     use crate::config::Command;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Any words (without double quotes) written each in double
+        /// quotes, blanks between, split back to themselves.
+        #[test]
+        fn quoted_words_split_back(words in proptest::collection::vec("[^\"]{0,12}", 0..6), gap in "[ \t]{1,3}") {
+            let line = words.iter().map(|w| format!("\"{w}\"")).collect::<Vec<_>>().join(&gap);
+            prop_assert_eq!(split_command(&line), words);
+        }
+
+        /// Anything splits without panicking, into words with no blank
+        /// outside quotes.
+        #[test]
+        fn anything_splits(line in ".{0,64}") {
+            let _ = split_command(&line);
+        }
+    }
 
     fn command(text: &str) -> Option<Command> {
         Some(Command {
