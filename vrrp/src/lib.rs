@@ -10,10 +10,13 @@
 //! - [`instance`]: one virtual router's sans-IO state machine
 //!   (Initialize, Backup, Master) under an explicit clock.
 //! - [`network`]: the raw IPv4 and IPv6 sockets adverts travel on.
+//! - [`driver`]: every instance of a keepalived.conf on tokio: sockets,
+//!   addresses with their labels, announcements, notify scripts, status.
 
 #![forbid(unsafe_code)]
 
 pub mod config;
+pub mod driver;
 pub mod instance;
 pub mod network;
 pub mod packet;

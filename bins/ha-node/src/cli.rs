@@ -1,5 +1,5 @@
 //! The command line: `ha-node run | check-config | status | standby |
-//! takeover | resource cleanup | cl_status | demo`.
+//! takeover | resource cleanup | cl_status | vrrp | demo`.
 
 use std::path::PathBuf;
 
@@ -112,6 +112,13 @@ pub enum Command {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<String>,
     },
+    /// keepalived's VRRP: run, check or ask about the instances of a
+    /// keepalived.conf.
+    Vrrp {
+        /// What to do.
+        #[command(subcommand)]
+        action: VrrpCommand,
+    },
     /// Build a two-node lab in network namespaces, fail the owner over and
     /// back, and print the timeline (needs root).
     Demo,
@@ -135,6 +142,38 @@ pub enum ResourceCommand {
         name: String,
         /// The running node's control socket.
         #[arg(long, default_value = crate::operator::DEFAULT_SOCKET)]
+        socket: PathBuf,
+    },
+}
+
+/// `ha-node vrrp` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum VrrpCommand {
+    /// Run every vrrp_instance in the foreground until SIGTERM or SIGINT.
+    Run {
+        /// keepalived.conf.
+        #[arg(short = 'f', long = "config", default_value = crate::vrrp::DEFAULT_CONFIG)]
+        config: PathBuf,
+        /// Where the daemon writes its pid (removed at exit).
+        #[arg(long)]
+        pid_file: Option<PathBuf>,
+        /// The control socket `ha-node vrrp status` talks to.
+        #[arg(long, default_value = crate::vrrp::DEFAULT_SOCKET)]
+        socket: PathBuf,
+    },
+    /// Check keepalived.conf: exit 0, or print each error with FILE:LINE and exit 1.
+    CheckConfig {
+        /// keepalived.conf.
+        #[arg(short = 'f', long = "config", default_value = crate::vrrp::DEFAULT_CONFIG)]
+        config: PathBuf,
+    },
+    /// Show each instance's state, priorities, master and counters.
+    Status {
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+        /// The running daemon's control socket.
+        #[arg(long, default_value = crate::vrrp::DEFAULT_SOCKET)]
         socket: PathBuf,
     },
 }

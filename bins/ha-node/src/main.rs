@@ -16,6 +16,9 @@
 //!   cl_status.
 //! - [`service`]: readiness, status and the watchdog for a service
 //!   manager (systemd's sd_notify).
+//! - [`vrrp`]: `ha-node vrrp run | check-config | status`, keepalived's
+//!   VRRP from keepalived.conf; [`keepalived`]: keepalived's command
+//!   line, when run through a link named `keepalived`.
 //! - [`logging`]: logfile, debugfile, logfacility.
 //! - `demo` (with the `demo` feature only): a two-node failover
 //!   demonstration in network namespaces, on the test bed.
@@ -35,6 +38,7 @@ mod demo;
 mod failed_stop;
 mod fencing;
 mod groups;
+mod keepalived;
 mod logging;
 mod metrics;
 mod node_config;
@@ -42,6 +46,7 @@ mod operator;
 mod run;
 mod service;
 mod summary;
+mod vrrp;
 
 use std::path::Path;
 
@@ -68,6 +73,10 @@ fn main() -> ExitCode {
         "cl_status" => return operator::cl_status(rest, &operator::socket_from_env()),
         "hb_standby" => return operator::script(&program, HandoverCommand::Standby, rest),
         "hb_takeover" => return operator::script(&program, HandoverCommand::Takeover, rest),
+        "keepalived" => {
+            logging::init();
+            return keepalived::main(rest);
+        }
         _ => {}
     }
     logging::init();
@@ -116,6 +125,19 @@ fn main() -> ExitCode {
             action: cli::ResourceCommand::Cleanup { name, socket },
         } => operator::cleanup(&name, &socket),
         Command::ClStatus { socket, args } => operator::cl_status(&args, &socket),
+        Command::Vrrp { action } => match action {
+            cli::VrrpCommand::Run {
+                config,
+                pid_file,
+                socket,
+            } => vrrp::run(vrrp::RunOptions {
+                config,
+                pid_files: pid_file.into_iter().collect(),
+                socket,
+            }),
+            cli::VrrpCommand::CheckConfig { config } => vrrp::check_config(&config, 1),
+            cli::VrrpCommand::Status { json, socket } => vrrp::status(json, &socket),
+        },
         Command::Demo => demo(),
         Command::GenerateDocs { out } => generate_docs(&out),
     }

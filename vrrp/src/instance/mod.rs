@@ -4,10 +4,12 @@
 //! keepalived 2.2.7 implements them:
 //!
 //! 1. Start-up (`Instance::new`): the owner (priority 255) configured
-//!    `state MASTER` becomes master at once; another `state MASTER`
-//!    router listens for one advert interval and the smallest skew first
-//!    (vrrp_scheduler.c:212-249); a `state BACKUP` router listens for the
-//!    master-down interval ([`timers`]).
+//!    `state MASTER` becomes master at once; every other router,
+//!    `state MASTER` or not, listens for the master-down interval
+//!    ([`timers`]) first. keepalived 2.2.7 does so: alone on a link,
+//!    `state MASTER` at priority 150 and `advert_int 1`, it logs
+//!    `Entering BACKUP STATE (init)` and, 3.36 s later, `Receive
+//!    advertisement timeout` and `Entering MASTER STATE`.
 //! 2. Backup (vrrp.c:1905-1995): an advert of priority 0 cuts the wait to
 //!    the skew time; one of priority at least ours, or any when
 //!    preemption is off, restarts the master-down timer (v3 also takes
@@ -102,11 +104,7 @@ impl Instance {
             self.become_master(now, Reason::Owner);
             return;
         }
-        let wait = if c.start == StartState::Master {
-            timers::start_as_master_wait(c.version, c.advert_interval)
-        } else {
-            self.master_down_interval()
-        };
+        let wait = self.master_down_interval();
         self.enter_backup(now + wait, Reason::Startup);
     }
 

@@ -35,13 +35,6 @@ pub fn master_down_interval(version: Version, priority: u8, master_interval: Dur
     master_interval * DOWN_ADVERTS + skew_time(version, priority, master_interval)
 }
 
-/// How long a router configured `state MASTER` (below priority 255)
-/// waits as backup at start-up for a better master: one interval and the
-/// smallest skew (keepalived, vrrp_scheduler.c:247-249).
-pub fn start_as_master_wait(version: Version, interval: Duration) -> Duration {
-    interval + skew_time(version, 255, interval)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -71,10 +64,6 @@ mod tests {
         assert_eq!(
             skew_time(Version::V3, 255, second),
             Duration::from_micros(3_906) + Duration::from_nanos(250)
-        );
-        assert_eq!(
-            start_as_master_wait(Version::V2, second),
-            Duration::from_micros(1_003_906) + Duration::from_nanos(250)
         );
     }
 }
