@@ -41,8 +41,14 @@ pub(super) const HEARTBEAT_DIRECTIVES: &[(&str, &str)] = &[
     ("logfile", ""),
     ("debugfile", ""),
     ("logfacility", "a syslog facility, or `none`"),
-    ("crm", "`off` only: Pacemaker is not supported"),
-    ("pacemaker", "`off` only: Pacemaker is not supported"),
+    (
+        "crm",
+        "`off` only; to move to Pacemaker, `ha-node export pacemaker`",
+    ),
+    (
+        "pacemaker",
+        "`off` only; to move to Pacemaker, `ha-node export pacemaker`",
+    ),
     (
         "realtime",
         "mlockall and SCHED_FIFO for the membership loop",
