@@ -18,6 +18,12 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Carry the configuration over to another cluster manager.
+    Export {
+        /// What to write.
+        #[command(subcommand)]
+        format: crate::export::ExportCommand,
+    },
     /// Run the node in the foreground until SIGTERM or SIGINT.
     Run {
         /// Directory holding ha.cf, authkeys and haresources.

@@ -13,6 +13,8 @@
 //!   `hb_takeover` and `cl_status`; [`cl_status`] answers as heartbeat's
 //!   cl_status.
 //! - [`logging`]: logfile, debugfile, logfacility.
+//! - [`export`]: `ha-node export pacemaker`, the configuration carried
+//!   over to Pacemaker.
 //! - `demo` (with the `demo` feature only): a two-node failover
 //!   demonstration in network namespaces, on the test bed.
 //!
@@ -28,6 +30,7 @@ mod clients;
 mod control;
 #[cfg(feature = "demo")]
 mod demo;
+mod export;
 mod failed_stop;
 mod fencing;
 mod groups;
@@ -105,6 +108,7 @@ fn main() -> ExitCode {
         } => operator::cleanup(&name, &socket),
         Command::ClStatus { socket, args } => operator::cl_status(&args, &socket),
         Command::Demo => demo(),
+        Command::Export { format } => export::run(format),
     }
 }
 

@@ -1,0 +1,1 @@
+//! The translation of the seeds' files and of hand-made cases.
