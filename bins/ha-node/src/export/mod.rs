@@ -55,6 +55,8 @@ const FENCE_AGENT_DIR: &str = "/usr/sbin";
 /// Runs `ha-node export ...`.
 pub fn run(command: ExportCommand) -> ExitCode {
     let ExportCommand::Pacemaker { config_dir, cib } = command;
+    // Paths written into the configuration (ldirectord's) are absolute.
+    let config_dir = std::fs::canonicalize(&config_dir).unwrap_or(config_dir);
     let files = match Files::load(&config_dir) {
         Ok(files) => files,
         Err(errors) => {
