@@ -126,24 +126,13 @@ fn primitive(out: &mut String, indent: usize, primitive: &Primitive) {
         agent.class,
         attr(&agent.kind)
     );
-    for (element, suffix, pairs) in [
-        (
-            "instance_attributes",
-            "instance_attributes",
-            &primitive.params,
-        ),
-        ("meta_attributes", "meta_attributes", &primitive.meta),
-    ] {
-        if pairs.is_empty() {
-            continue;
-        }
-        let set = format!("{id}-{suffix}");
-        let _ = writeln!(out, "{pad}  <{element} id=\"{set}\">");
-        for (name, value) in pairs {
-            nvpair(out, indent + 4, &set, name, value);
-        }
-        let _ = writeln!(out, "{pad}  </{element}>");
-    }
+    attribute_set(
+        out,
+        indent + 2,
+        id,
+        "instance_attributes",
+        &primitive.params,
+    );
     if let Some(monitor) = &primitive.monitor {
         let interval = duration(monitor.interval);
         let _ = writeln!(
@@ -153,7 +142,29 @@ fn primitive(out: &mut String, indent: usize, primitive: &Primitive) {
             duration(monitor.timeout)
         );
     }
+    attribute_set(out, indent + 2, id, "meta_attributes", &primitive.meta);
     let _ = writeln!(out, "{pad}</primitive>");
+}
+
+/// A primitive's `<instance_attributes>` or `<meta_attributes>`, when it
+/// has any (the order crmsh writes them in: instance, operations, meta).
+fn attribute_set(
+    out: &mut String,
+    indent: usize,
+    owner: &str,
+    element: &str,
+    pairs: &[(String, String)],
+) {
+    if pairs.is_empty() {
+        return;
+    }
+    let pad = " ".repeat(indent);
+    let set = format!("{owner}-{element}");
+    let _ = writeln!(out, "{pad}<{element} id=\"{set}\">");
+    for (name, value) in pairs {
+        nvpair(out, indent + 2, &set, name, value);
+    }
+    let _ = writeln!(out, "{pad}</{element}>");
 }
 
 /// One `<nvpair>` of the set `set`.

@@ -18,6 +18,10 @@ struct Match {
     params: &'static [Option<&'static str>],
 }
 
+/// external/ipmi's `interface` (`lan` or `lanplus`), fence_ipmilan's
+/// `lanplus` flag.
+const INTERFACE: &str = "interface";
+
 /// The plugins with a fence agent (cluster-glue's `stonith -t TYPE -n`
 /// lists each plugin's parameters in this order).
 const MATCHES: &[Match] = &[
@@ -57,7 +61,7 @@ const MATCHES: &[Match] = &[
             Some("ip"),
             Some("username"),
             Some("password"),
-            None,
+            Some(INTERFACE),
         ],
     },
     Match {
@@ -69,11 +73,6 @@ const MATCHES: &[Match] = &[
             Some("username"),
             Some("password"),
         ],
-    },
-    Match {
-        plugin: "external/libvirt",
-        agent: "fence_virsh",
-        params: &[Some("pcmk_host_list"), None],
     },
 ];
 
@@ -89,6 +88,11 @@ pub fn matching_agent(
     let mut left = Vec::new();
     for (index, word) in words.iter().enumerate() {
         match found.params.get(index) {
+            Some(Some(INTERFACE)) => match *word {
+                "lanplus" => params.push(("lanplus".to_owned(), "1".to_owned())),
+                "lan" => {}
+                _ => left.push(format!("interface '{word}' (lan or lanplus)")),
+            },
             Some(Some(name)) => params.push(((*name).to_owned(), (*word).to_owned())),
             _ => left.push(format!("parameter {} ('{word}')", index + 1)),
         }
