@@ -7,6 +7,8 @@
 //! doing the same job and how their positional parameters map onto the
 //! agent's named ones; any other plugin is a warning.
 
+use super::model::Params;
+
 /// A cluster-glue plugin with a matching fence agent.
 struct Match {
     /// The cluster-glue type, as ha.cf writes it.
@@ -76,13 +78,21 @@ const MATCHES: &[Match] = &[
     },
 ];
 
+/// A plugin's device as a fence agent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FenceAgent {
+    /// The fence agent.
+    pub agent: &'static str,
+    /// Its parameters.
+    pub params: Params,
+    /// What of the plugin's parameters was left behind.
+    pub left: Vec<String>,
+}
+
 /// The fence agent for `plugin` with `words` (the plugin's parameters in
 /// order) as named parameters, and what was left behind; `None` when no
 /// fence agent does the plugin's job.
-pub fn matching_agent(
-    plugin: &str,
-    words: &[&str],
-) -> Option<(&'static str, Vec<(String, String)>, Vec<String>)> {
+pub fn matching_agent(plugin: &str, words: &[&str]) -> Option<FenceAgent> {
     let found = MATCHES.iter().find(|m| m.plugin == plugin)?;
     let mut params = Vec::new();
     let mut left = Vec::new();
@@ -105,5 +115,9 @@ pub fn matching_agent(
             found.params.len()
         ));
     }
-    Some((found.agent, params, left))
+    Some(FenceAgent {
+        agent: found.agent,
+        params,
+        left,
+    })
 }

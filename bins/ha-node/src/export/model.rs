@@ -55,6 +55,9 @@ impl std::fmt::Display for AgentName {
     }
 }
 
+/// Named parameters (instance or meta attributes), in order.
+pub type Params = Vec<(String, String)>;
+
 /// A recurring monitor operation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Monitor {
@@ -72,11 +75,11 @@ pub struct Primitive {
     /// The agent it runs.
     pub agent: AgentName,
     /// Instance attributes, in order.
-    pub params: Vec<(String, String)>,
+    pub params: Params,
     /// Its recurring monitor, if the monitoring file asks for one.
     pub monitor: Option<Monitor>,
     /// Meta attributes (`migration-threshold`, `failure-timeout`).
-    pub meta: Vec<(String, String)>,
+    pub meta: Params,
 }
 
 /// A haresources line as a Pacemaker group.

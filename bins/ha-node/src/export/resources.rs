@@ -26,7 +26,7 @@ use ha_resources::monitoring::{Interval, Monitoring};
 use ha_resources::resolve::wrapper_agent;
 use ha_resources::{IpAddrSpec, IpAddrStyle, ResourceSpec};
 
-use super::model::{duration, AgentName, Ids, Monitor, Primitive};
+use super::model::{duration, AgentName, Ids, Monitor, Params, Primitive};
 
 /// The monitor interval written when the monitoring file asks for the OCF
 /// agent's recommendation, which only the agent's meta-data knows.
@@ -103,7 +103,7 @@ fn agent_of(
     spec: &ResourceSpec,
     context: &Context<'_>,
     warn: &mut dyn FnMut(String),
-) -> Result<(String, AgentName, Vec<(String, String)>), String> {
+) -> Result<(String, AgentName, Params), String> {
     let name = spec.name.as_str();
     let args = spec.args.as_slice();
     if let Some(style) = IpAddrStyle::from_name(name) {

@@ -27,7 +27,7 @@ use ha_membership::config::{AutoFailback, HaConfig};
 use ha_resources::haresources::Haresources;
 use ha_resources::monitoring::Monitoring;
 
-use super::fence::matching_agent;
+use super::fence::{matching_agent, FenceAgent};
 use super::model::{
     duration, AgentName, Configuration, Fence, Group, Ids, Monitor, PingClone, Primitive,
     PING_MULTIPLIER,
@@ -38,6 +38,7 @@ use super::resources::{primitive, Context};
 pub const PREFERENCE: u32 = 100;
 /// `resource-stickiness` for `auto_failback off`: above [`PREFERENCE`].
 pub const STICKY: u32 = 200;
+const _: () = assert!(STICKY > PREFERENCE);
 
 /// Everything the translation reads.
 pub struct Inputs<'a> {
@@ -239,7 +240,12 @@ fn fences(inputs: &Inputs<'_>, ids: &mut Ids, warnings: &mut Vec<String>) -> Vec
             ),
         };
         let words: Vec<&str> = words.iter().map(String::as_str).collect();
-        let Some((agent, params, left)) = matching_agent(plugin, &words) else {
+        let Some(FenceAgent {
+            agent,
+            params,
+            left,
+        }) = matching_agent(plugin, &words)
+        else {
             warnings.push(format!(
                 "{at}: warning: no fence agent does the job of cluster-glue's {plugin}: not \
                  carried over; configure a fence_* agent by hand"
