@@ -95,8 +95,14 @@ pub(super) const HEARTBEAT_DIRECTIVES: &[(&str, &str)] = &[
     ("log_badpack", "not implemented"),
     ("syslogmsgfmt", "not implemented"),
     ("coreroot", "core dump directory: not implemented"),
-    ("crm_daemon_dir", "Pacemaker is not supported"),
-    ("crmd_spawns_pengine", "Pacemaker is not supported"),
+    (
+        "crm_daemon_dir",
+        "Pacemaker's; see `ha-node export pacemaker`",
+    ),
+    (
+        "crmd_spawns_pengine",
+        "Pacemaker's; see `ha-node export pacemaker`",
+    ),
     ("record_config_changes", "Pacemaker is not supported"),
     ("record_pengine_inputs", "Pacemaker is not supported"),
     ("enable_config_writes", "Pacemaker is not supported"),
