@@ -89,6 +89,8 @@ pub struct Files {
     pub resources: Haresources,
     /// The monitoring file (empty when there is none).
     pub monitoring: Monitoring,
+    /// ha.cf's line turning heartbeat's CRM on, if any (`FILE:LINE: crm VALUE`).
+    pub crm: Option<String>,
 }
 
 impl Files {
@@ -131,6 +133,7 @@ impl Files {
                 ha_cf: ha_cf.path().to_owned(),
                 resources,
                 monitoring,
+                crm: crm_turned_on(ha_cf),
             }),
             (_, _, _, Some(errors)) => Err(errors),
             // Each parser that gave no value gave an error.
@@ -148,6 +151,7 @@ impl Files {
             ha_cf: &self.ha_cf,
             resources: &self.resources,
             monitoring: &self.monitoring,
+            crm: self.crm.as_deref(),
             config_dir,
             resource_d_script: &|name| is_executable(&resource_d.join(name)),
             fence_agent_installed: &|agent| Path::new(FENCE_AGENT_DIR).join(agent).is_file(),
@@ -172,12 +176,45 @@ pub fn without_crm_line(source: &Source) -> Source {
     let text: Vec<&str> = source
         .text()
         .split('\n')
-        .map(|line| match line.split_whitespace().next() {
-            Some("crm" | "pacemaker") => "",
-            _ => line,
-        })
+        .map(|line| if crm_word(line).is_some() { "" } else { line })
         .collect();
     Source::new(source.path(), text.join("\n"))
+}
+
+/// The first `crm`/`pacemaker` line of ha.cf that turns the CRM on, as
+/// `FILE:LINE: crm VALUE`.
+pub fn crm_turned_on(source: &Source) -> Option<String> {
+    source
+        .text()
+        .split('\n')
+        .enumerate()
+        .find_map(|(index, line)| {
+            let value = crm_word(line)?;
+            let off = ["off", "no", "false", "n", "0"]
+                .iter()
+                .any(|word| word.eq_ignore_ascii_case(value));
+            (!off).then(|| {
+                format!(
+                    "{}:{}: {}",
+                    source.path().display(),
+                    index + 1,
+                    line.split('#').next().unwrap_or_default().trim()
+                )
+            })
+        })
+}
+
+/// The value of a `crm`/`pacemaker` line (empty when it has none).
+fn crm_word(line: &str) -> Option<&str> {
+    let mut words = line
+        .split('#')
+        .next()
+        .unwrap_or_default()
+        .split_whitespace();
+    match words.next() {
+        Some("crm" | "pacemaker") => Some(words.next().unwrap_or_default()),
+        _ => None,
+    }
 }
 
 /// Whether `path` is a regular file someone may execute.

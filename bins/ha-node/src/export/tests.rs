@@ -55,6 +55,7 @@ fn export_on(
         ha_cf: &files.ha_cf,
         resources: &files.resources,
         monitoring: &files.monitoring,
+        crm: files.crm.as_deref(),
         config_dir: Path::new("/etc/ha.d"),
         resource_d_script: &|name| machine.resource_d.contains(&name),
         fence_agent_installed: &|agent| machine.fence_agents.contains(&agent),
@@ -172,6 +173,10 @@ fn seed_003_two_groups_on_their_preferred_nodes() {
     assert_eq!(
         config.warnings,
         [
+            "/etc/ha.d/ha.cf:1: crm respawn: warning: with the CRM on, heartbeat did not read \
+             haresources: the resources it ran are in the CRM's CIB \
+             (/var/lib/heartbeat/crm/cib.xml, or /var/lib/pacemaker/cib/cib.xml), which \
+             Pacemaker takes as it is (cibadmin --upgrade); this export is of haresources",
             "/etc/ha.d/ha.cf: warning: the nodes (admin1.tuchao.com, admin2.tuchao.com), media \
              and timers (deadtime 30s) belong in corosync.conf, which this does not write",
             "/etc/ha.d/ha.cf: warning: compression: Corosync does not compress; not carried over",
@@ -573,6 +578,16 @@ fn values_are_quoted_and_escaped() {
 fn a_crm_line_is_set_aside_keeping_line_numbers() {
     let source = Source::new("/etc/ha.d/ha.cf", "crm respawn\n  pacemaker on\nnode a\n");
     assert_eq!(super::without_crm_line(&source).text(), "\n\nnode a\n");
+    assert_eq!(
+        super::crm_turned_on(&source).as_deref(),
+        Some("/etc/ha.d/ha.cf:1: crm respawn")
+    );
+    let off = Source::new("/etc/ha.d/ha.cf", "node a\ncrm off # natively\n");
+    assert_eq!(super::without_crm_line(&off).text(), "node a\n\n");
+    assert_eq!(super::crm_turned_on(&off), None);
+    // Without a crm line the seeds export without the CIB warning.
+    let config = export(SEED_001_HA_CF, "server10 10.0.0.1\n", None);
+    assert!(!config.warnings.iter().any(|w| w.contains("CRM")));
     let errors = Files::parse(
         &Source::new("/etc/ha.d/ha.cf", "crm respawn\nbcast eth0\nnode a\n"),
         &Source::new("/etc/ha.d/haresources", "b 10.0.0.1\n"),
@@ -627,6 +642,7 @@ proptest! {
             ha_cf: &files.ha_cf,
             resources: &files.resources,
             monitoring: &files.monitoring,
+            crm: files.crm.as_deref(),
             config_dir: Path::new("/etc/ha.d"),
             resource_d_script: &|_| false,
             fence_agent_installed: &|_| false,

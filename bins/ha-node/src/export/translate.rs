@@ -50,6 +50,8 @@ pub struct Inputs<'a> {
     pub resources: &'a Haresources,
     /// The monitoring file, parsed (empty when there is none).
     pub monitoring: &'a Monitoring,
+    /// ha.cf's line turning heartbeat's CRM on, if any (`FILE:LINE: crm VALUE`).
+    pub crm: Option<&'a str>,
     /// heartbeat's configuration directory on the nodes.
     pub config_dir: &'a Path,
     /// Whether `CONFIG_DIR/resource.d/NAME` is an executable script.
@@ -65,6 +67,16 @@ pub struct Inputs<'a> {
 pub fn translate(inputs: &Inputs<'_>) -> Configuration {
     let mut ids = Ids::default();
     let mut warnings = Vec::new();
+    if let Some(line) = inputs.crm {
+        // heartbeat with its CRM on hands resources to the CRM, which keeps
+        // them in its CIB and leaves haresources unread.
+        warnings.push(format!(
+            "{line}: warning: with the CRM on, heartbeat did not read haresources: the \
+             resources it ran are in the CRM's CIB (/var/lib/heartbeat/crm/cib.xml, or \
+             /var/lib/pacemaker/cib/cib.xml), which Pacemaker takes as it is (cibadmin \
+             --upgrade); this export is of haresources"
+        ));
+    }
     let context = Context {
         config_dir: inputs.config_dir,
         monitoring: inputs.monitoring,
