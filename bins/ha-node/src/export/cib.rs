@@ -8,7 +8,7 @@
 
 use std::fmt::Write;
 
-use super::model::{duration, Configuration, Primitive, PING_ATTRIBUTE};
+use super::model::{comment, duration, Configuration, Primitive, PING_ATTRIBUTE};
 
 /// The Pacemaker schema the CIB is written for.
 pub const SCHEMA: &str = "pacemaker-3.0";
@@ -206,18 +206,6 @@ pub fn attr(text: &str) -> String {
             c if c.is_control() => {}
             c => out.push(c),
         }
-    }
-    out
-}
-
-/// Text safe inside an XML comment (no `--`, no trailing `-`).
-fn comment(text: &str) -> String {
-    let mut out = text.replace("--", "- -");
-    while out.contains("--") {
-        out = out.replace("--", "- -");
-    }
-    if out.ends_with('-') {
-        out.push(' ');
     }
     out
 }

@@ -5,7 +5,7 @@
 
 use std::fmt::Write;
 
-use super::model::{duration, Configuration, Primitive, PING_ATTRIBUTE};
+use super::model::{comment, duration, Configuration, Primitive, PING_ATTRIBUTE};
 
 /// The script; `origin` names the files it was made from.
 pub fn render(config: &Configuration, origin: &str) -> String {
@@ -16,7 +16,7 @@ pub fn render(config: &Configuration, origin: &str) -> String {
     );
     let _ = writeln!(out, "# Load it with: crm configure load update FILE");
     for warning in &config.warnings {
-        let _ = writeln!(out, "# WARNING: {warning}");
+        let _ = writeln!(out, "# WARNING: {}", comment(warning));
     }
     out.push('\n');
     if config.stonith_enabled {
@@ -27,14 +27,14 @@ pub fn render(config: &Configuration, origin: &str) -> String {
              property stonith-enabled=false\n",
         );
     }
-    let _ = writeln!(out, "# {}", config.stickiness_reason);
+    let _ = writeln!(out, "# {}", comment(&config.stickiness_reason));
     let _ = writeln!(
         out,
         "rsc_defaults resource-stickiness={}",
         config.stickiness
     );
     for group in &config.groups {
-        let _ = writeln!(out, "\n# {}", group.source);
+        let _ = writeln!(out, "\n# {}", comment(&group.source));
         for member in &group.members {
             primitive(&mut out, member);
         }

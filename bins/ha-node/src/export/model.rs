@@ -189,3 +189,16 @@ pub fn duration(d: Duration) -> String {
         format!("{}ms", d.as_millis())
     }
 }
+
+/// Text safe as a comment in both renderings: crmsh keeps a script's
+/// comments as XML comments, which may not hold `--` nor end with `-`.
+pub fn comment(text: &str) -> String {
+    let mut out = text.replace("--", "- -");
+    while out.contains("--") {
+        out = out.replace("--", "- -");
+    }
+    if out.ends_with('-') {
+        out.push(' ');
+    }
+    out
+}

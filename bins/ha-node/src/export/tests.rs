@@ -176,7 +176,7 @@ fn seed_003_two_groups_on_their_preferred_nodes() {
             "/etc/ha.d/ha.cf:1: crm respawn: warning: with the CRM on, heartbeat did not read \
              haresources: the resources it ran are in the CRM's CIB \
              (/var/lib/heartbeat/crm/cib.xml, or /var/lib/pacemaker/cib/cib.xml), which \
-             Pacemaker takes as it is (cibadmin --upgrade); this export is of haresources",
+             Pacemaker takes as it is (cibadmin -u, to upgrade its syntax); this export is of haresources",
             "/etc/ha.d/ha.cf: warning: the nodes (admin1.tuchao.com, admin2.tuchao.com), media \
              and timers (deadtime 30s) belong in corosync.conf, which this does not write",
             "/etc/ha.d/ha.cf: warning: compression: Corosync does not compress; not carried over",
@@ -655,6 +655,10 @@ proptest! {
             let in_xml = format!("<group id=\"{}\"", group.id);
             prop_assert!(script.contains(&in_script), "{}", script);
             prop_assert!(xml.contains(&in_xml), "{}", xml);
+        }
+        // crmsh keeps comments as XML comments.
+        for line in script.lines().filter(|l| l.starts_with('#')) {
+            prop_assert!(!line.contains("--") && !line.ends_with('-'), "{}", line);
         }
         // Every id is claimed once.
         let mut ids: Vec<&str> = config

@@ -74,7 +74,7 @@ pub fn translate(inputs: &Inputs<'_>) -> Configuration {
             "{line}: warning: with the CRM on, heartbeat did not read haresources: the \
              resources it ran are in the CRM's CIB (/var/lib/heartbeat/crm/cib.xml, or \
              /var/lib/pacemaker/cib/cib.xml), which Pacemaker takes as it is (cibadmin \
-             --upgrade); this export is of haresources"
+             -u, to upgrade its syntax); this export is of haresources"
         ));
     }
     let context = Context {
