@@ -89,8 +89,9 @@ pub struct Files {
     pub resources: Haresources,
     /// The monitoring file (empty when there is none).
     pub monitoring: Monitoring,
-    /// ha.cf's line turning heartbeat's CRM on, if any (`FILE:LINE: crm VALUE`).
-    pub crm: Option<String>,
+    /// ha.cf's line turning heartbeat's CRM on, if any: `FILE:LINE` and
+    /// its text.
+    pub crm: Option<(String, String)>,
 }
 
 impl Files {
@@ -151,7 +152,10 @@ impl Files {
             ha_cf: &self.ha_cf,
             resources: &self.resources,
             monitoring: &self.monitoring,
-            crm: self.crm.as_deref(),
+            crm: self
+                .crm
+                .as_ref()
+                .map(|(at, line)| (at.as_str(), line.as_str())),
             config_dir,
             resource_d_script: &|name| is_executable(&resource_d.join(name)),
             fence_agent_installed: &|agent| Path::new(FENCE_AGENT_DIR).join(agent).is_file(),
@@ -181,9 +185,9 @@ pub fn without_crm_line(source: &Source) -> Source {
     Source::new(source.path(), text.join("\n"))
 }
 
-/// The first `crm`/`pacemaker` line of ha.cf that turns the CRM on, as
-/// `FILE:LINE: crm VALUE`.
-pub fn crm_turned_on(source: &Source) -> Option<String> {
+/// The first `crm`/`pacemaker` line of ha.cf that turns the CRM on: its
+/// `FILE:LINE` and its text.
+pub fn crm_turned_on(source: &Source) -> Option<(String, String)> {
     source
         .text()
         .split('\n')
@@ -194,11 +198,9 @@ pub fn crm_turned_on(source: &Source) -> Option<String> {
                 .iter()
                 .any(|word| word.eq_ignore_ascii_case(value));
             (!off).then(|| {
-                format!(
-                    "{}:{}: {}",
-                    source.path().display(),
-                    index + 1,
-                    line.split('#').next().unwrap_or_default().trim()
+                (
+                    format!("{}:{}", source.path().display(), index + 1),
+                    line.split('#').next().unwrap_or_default().trim().to_owned(),
                 )
             })
         })

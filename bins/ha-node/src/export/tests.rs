@@ -55,7 +55,10 @@ fn export_on(
         ha_cf: &files.ha_cf,
         resources: &files.resources,
         monitoring: &files.monitoring,
-        crm: files.crm.as_deref(),
+        crm: files
+            .crm
+            .as_ref()
+            .map(|(at, line)| (at.as_str(), line.as_str())),
         config_dir: Path::new("/etc/ha.d"),
         resource_d_script: &|name| machine.resource_d.contains(&name),
         fence_agent_installed: &|agent| machine.fence_agents.contains(&agent),
@@ -173,7 +176,7 @@ fn seed_003_two_groups_on_their_preferred_nodes() {
     assert_eq!(
         config.warnings,
         [
-            "/etc/ha.d/ha.cf:1: crm respawn: warning: with the CRM on, heartbeat did not read \
+            "/etc/ha.d/ha.cf:1: warning: crm respawn: with the CRM on, heartbeat did not read \
              haresources: the resources it ran are in the CRM's CIB \
              (/var/lib/heartbeat/crm/cib.xml, or /var/lib/pacemaker/cib/cib.xml), which \
              Pacemaker takes as it is (cibadmin -u, to upgrade its syntax); this export is of haresources",
@@ -579,8 +582,8 @@ fn a_crm_line_is_set_aside_keeping_line_numbers() {
     let source = Source::new("/etc/ha.d/ha.cf", "crm respawn\n  pacemaker on\nnode a\n");
     assert_eq!(super::without_crm_line(&source).text(), "\n\nnode a\n");
     assert_eq!(
-        super::crm_turned_on(&source).as_deref(),
-        Some("/etc/ha.d/ha.cf:1: crm respawn")
+        super::crm_turned_on(&source),
+        Some(("/etc/ha.d/ha.cf:1".to_owned(), "crm respawn".to_owned()))
     );
     let off = Source::new("/etc/ha.d/ha.cf", "node a\ncrm off # natively\n");
     assert_eq!(super::without_crm_line(&off).text(), "node a\n\n");
@@ -642,7 +645,7 @@ proptest! {
             ha_cf: &files.ha_cf,
             resources: &files.resources,
             monitoring: &files.monitoring,
-            crm: files.crm.as_deref(),
+            crm: files.crm.as_ref().map(|(at, line)| (at.as_str(), line.as_str())),
             config_dir: Path::new("/etc/ha.d"),
             resource_d_script: &|_| false,
             fence_agent_installed: &|_| false,

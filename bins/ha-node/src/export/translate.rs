@@ -50,8 +50,9 @@ pub struct Inputs<'a> {
     pub resources: &'a Haresources,
     /// The monitoring file, parsed (empty when there is none).
     pub monitoring: &'a Monitoring,
-    /// ha.cf's line turning heartbeat's CRM on, if any (`FILE:LINE: crm VALUE`).
-    pub crm: Option<&'a str>,
+    /// ha.cf's line turning heartbeat's CRM on, if any: `FILE:LINE` and
+    /// its text.
+    pub crm: Option<(&'a str, &'a str)>,
     /// heartbeat's configuration directory on the nodes.
     pub config_dir: &'a Path,
     /// Whether `CONFIG_DIR/resource.d/NAME` is an executable script.
@@ -67,11 +68,11 @@ pub struct Inputs<'a> {
 pub fn translate(inputs: &Inputs<'_>) -> Configuration {
     let mut ids = Ids::default();
     let mut warnings = Vec::new();
-    if let Some(line) = inputs.crm {
+    if let Some((at, line)) = inputs.crm {
         // heartbeat with its CRM on hands resources to the CRM, which keeps
         // them in its CIB and leaves haresources unread.
         warnings.push(format!(
-            "{line}: warning: with the CRM on, heartbeat did not read haresources: the \
+            "{at}: warning: {line}: with the CRM on, heartbeat did not read haresources: the \
              resources it ran are in the CRM's CIB (/var/lib/heartbeat/crm/cib.xml, or \
              /var/lib/pacemaker/cib/cib.xml), which Pacemaker takes as it is (cibadmin \
              -u, to upgrade its syntax); this export is of haresources"
