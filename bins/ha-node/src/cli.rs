@@ -18,6 +18,12 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Carry the configuration over to another cluster manager.
+    Export {
+        /// What to write.
+        #[command(subcommand)]
+        format: crate::export::ExportCommand,
+    },
     /// Run the node in the foreground until SIGTERM or SIGINT.
     #[command(
         after_long_help = "Under a service manager (NOTIFY_SOCKET set, as systemd sets it \

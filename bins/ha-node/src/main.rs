@@ -20,6 +20,8 @@
 //!   VRRP from keepalived.conf; [`keepalived`]: keepalived's command
 //!   line, when run through a link named `keepalived`.
 //! - [`logging`]: logfile, debugfile, logfacility.
+//! - [`export`]: `ha-node export pacemaker`, the configuration carried
+//!   over to Pacemaker.
 //! - `demo` (with the `demo` feature only): a two-node failover
 //!   demonstration in network namespaces, on the test bed.
 //!
@@ -35,6 +37,7 @@ mod clients;
 mod control;
 #[cfg(feature = "demo")]
 mod demo;
+mod export;
 mod failed_stop;
 mod fencing;
 mod groups;
@@ -140,6 +143,7 @@ fn main() -> ExitCode {
         },
         Command::Demo => demo(),
         Command::GenerateDocs { out } => generate_docs(&out),
+        Command::Export { format } => export::run(format),
     }
 }
 

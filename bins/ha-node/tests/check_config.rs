@@ -257,8 +257,10 @@ fn directives_heartbeat_knows_but_we_do_not_implement_are_refused_by_name() {
         format!("{ha_cf}:10: directive 'hopfudge' is not supported yet"),
         format!("{ha_cf}:11: directive 'failfast' is not supported yet"),
         format!(
-            "{ha_cf}:12: crm yes: the cluster resource manager (Pacemaker) is not \
-             supported yet; only 'crm off' is accepted"
+            "{ha_cf}:12: crm yes: ha-node does not run a cluster resource manager; either \
+             run the groups natively (remove this line or write 'crm off', and list the groups \
+             in haresources) or move to Pacemaker (`ha-node export pacemaker` writes its \
+             configuration from ha.cf and haresources)"
         ),
     ]);
 }

@@ -60,6 +60,17 @@ pub use crate::class::Resolved;
 use crate::class::{Probe, ScriptSpec};
 use crate::haresources::{GroupSpec, Haresources, ResourceSpec};
 
+pub use legacy::Mapped as WrapperAgent;
+
+/// The resource-agents OCF agent (provider `heartbeat`) and parameters that
+/// heartbeat's `resource.d` wrapper `name` would run with `args`: `None` if
+/// heartbeat ships no wrapper of that name (or it runs natively here:
+/// `IPaddr`, `IPaddr2`), `Some(Err)` with the expected form when the
+/// arguments do not fit the wrapper's.
+pub fn wrapper_agent(name: &str, args: &[String]) -> Option<Result<WrapperAgent, String>> {
+    legacy::lookup(name, args)
+}
+
 /// Where the resolver looks for scripts and agents.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Resolver {

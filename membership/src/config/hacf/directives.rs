@@ -49,7 +49,8 @@ pub(super) enum Directive {
     Debugfile,
     /// `logfacility FACILITY|none`
     Logfacility,
-    /// `crm off` / `pacemaker off` (enabling it is not supported yet)
+    /// `crm off` / `pacemaker off` (turning it on is refused, pointing at
+    /// haresources and `ha-node export pacemaker`)
     Crm,
     /// `realtime on|off`
     Realtime,

@@ -41,8 +41,14 @@ pub(super) const HEARTBEAT_DIRECTIVES: &[(&str, &str)] = &[
     ("logfile", ""),
     ("debugfile", ""),
     ("logfacility", "a syslog facility, or `none`"),
-    ("crm", "`off` only: Pacemaker is not supported"),
-    ("pacemaker", "`off` only: Pacemaker is not supported"),
+    (
+        "crm",
+        "`off` only; to move to Pacemaker, `ha-node export pacemaker`",
+    ),
+    (
+        "pacemaker",
+        "`off` only; to move to Pacemaker, `ha-node export pacemaker`",
+    ),
     (
         "realtime",
         "mlockall and SCHED_FIFO for the membership loop",
@@ -89,8 +95,14 @@ pub(super) const HEARTBEAT_DIRECTIVES: &[(&str, &str)] = &[
     ("log_badpack", "not implemented"),
     ("syslogmsgfmt", "not implemented"),
     ("coreroot", "core dump directory: not implemented"),
-    ("crm_daemon_dir", "Pacemaker is not supported"),
-    ("crmd_spawns_pengine", "Pacemaker is not supported"),
+    (
+        "crm_daemon_dir",
+        "Pacemaker's; see `ha-node export pacemaker`",
+    ),
+    (
+        "crmd_spawns_pengine",
+        "Pacemaker's; see `ha-node export pacemaker`",
+    ),
     ("record_config_changes", "Pacemaker is not supported"),
     ("record_pengine_inputs", "Pacemaker is not supported"),
     ("enable_config_writes", "Pacemaker is not supported"),

@@ -145,18 +145,23 @@ pub(super) fn facility(name: &str, values: &[&str]) -> Result<String, String> {
     ))
 }
 
-/// `crm`/`pacemaker`: only a false boolean is accepted; enabling it is not
-/// supported yet.
+/// `crm`/`pacemaker`: only a false boolean is accepted. Turning it on asks
+/// heartbeat to hand the groups to Pacemaker's CRM, which ha-node does not
+/// run: the message says the two ways forward (the groups run natively from
+/// haresources, or the cluster moves to Pacemaker, which `ha-node export
+/// pacemaker` writes the configuration for).
 pub(super) fn crm(name: &str, values: &[&str]) -> Result<(), String> {
     let text = one(name, values, "off")?;
     match boolean(text) {
         Some(false) => Ok(()),
         _ if is_crm_mode(text) => Err(format!(
-            "{name} {text}: the cluster resource manager (Pacemaker) is not supported yet; \
-             only '{name} off' is accepted"
+            "{name} {text}: ha-node does not run a cluster resource manager; either run the \
+             groups natively (remove this line or write '{name} off', and list the groups in \
+             haresources) or move to Pacemaker (`ha-node export pacemaker` writes its \
+             configuration from ha.cf and haresources)"
         )),
         _ => Err(format!(
-            "{name}: expected off (enabling it is not supported yet), found '{text}'"
+            "{name}: expected off (ha-node runs the haresources groups itself), found '{text}'"
         )),
     }
 }
@@ -276,15 +281,20 @@ mod tests {
         assert_eq!(
             crm("crm", &["respawn"]),
             Err(
-                "crm respawn: the cluster resource manager (Pacemaker) is not supported yet; \
-                 only 'crm off' is accepted"
+                "crm respawn: ha-node does not run a cluster resource manager; either run the \
+                 groups natively (remove this line or write 'crm off', and list the groups in \
+                 haresources) or move to Pacemaker (`ha-node export pacemaker` writes its \
+                 configuration from ha.cf and haresources)"
                     .to_owned()
             )
         );
         assert!(crm("pacemaker", &["yes"]).is_err());
         assert_eq!(
             crm("crm", &["bogus"]),
-            Err("crm: expected off (enabling it is not supported yet), found 'bogus'".to_owned())
+            Err(
+                "crm: expected off (ha-node runs the haresources groups itself), found 'bogus'"
+                    .to_owned()
+            )
         );
     }
 

@@ -126,13 +126,17 @@ fn auto_failback_logging_and_crm() {
     assert_eq!(with("crm false"), config(MEDIA_AND_NODES));
     assert_eq!(
         error("crm respawn"),
-        "/etc/ha.d/ha.cf:1: crm respawn: the cluster resource manager (Pacemaker) is not \
-         supported yet; only 'crm off' is accepted"
+        "/etc/ha.d/ha.cf:1: crm respawn: ha-node does not run a cluster resource manager; \
+         either run the groups natively (remove this line or write 'crm off', and list the \
+         groups in haresources) or move to Pacemaker (`ha-node export pacemaker` writes its \
+         configuration from ha.cf and haresources)"
     );
     assert_eq!(
         error("pacemaker on"),
-        "/etc/ha.d/ha.cf:1: pacemaker on: the cluster resource manager (Pacemaker) is not \
-         supported yet; only 'pacemaker off' is accepted"
+        "/etc/ha.d/ha.cf:1: pacemaker on: ha-node does not run a cluster resource manager; \
+         either run the groups natively (remove this line or write 'pacemaker off', and list the \
+         groups in haresources) or move to Pacemaker (`ha-node export pacemaker` writes its \
+         configuration from ha.cf and haresources)"
     );
     assert_eq!(
         error("auto_failback sometimes"),

@@ -165,6 +165,25 @@ fn seed_003_parses_whole_with_its_compression() {
 }
 
 #[test]
+fn seed_003_with_its_crm_respawn_line_is_refused_with_the_ways_forward() {
+    // The document's ha.cf opens with `crm respawn` (with `crm on` and
+    // `crm yes` named as the same); the test file leaves the line out.
+    for value in ["respawn", "on", "yes"] {
+        let text = format!("crm {value}\n{SEED_003}");
+        let errors = errors(&text);
+        assert_eq!(
+            errors,
+            [format!(
+                "/etc/ha.d/ha.cf:1: crm {value}: ha-node does not run a cluster resource \
+                 manager; either run the groups natively (remove this line or write 'crm off', \
+                 and list the groups in haresources) or move to Pacemaker (`ha-node export \
+                 pacemaker` writes its configuration from ha.cf and haresources)"
+            )]
+        );
+    }
+}
+
+#[test]
 fn seeds_survive_a_render_round_trip() {
     for text in [
         SEED_000.to_owned(),
