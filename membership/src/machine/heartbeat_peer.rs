@@ -82,10 +82,34 @@ pub(super) struct Negotiation {
     last_sent: Option<(Holding, bool)>,
     /// The hand-over this node asked for, until its `info=done` is sent.
     pub asked: Option<Ask>,
+    /// The heartbeat peer's own standby (`info=me`) this node agreed to
+    /// (`info=other`): the set as the peer named it, until its `info=done`
+    /// (which names the set again).
+    agreed_to: Option<String>,
     /// A hand-over to this node: the set as the heartbeat peer named it,
     /// once it said `info=done`; this node says `info=done` once it has
-    /// started what it takes of it.
-    acquiring: Option<(String, ResourceSet)>,
+    /// started what it takes of it — at once when the set holds no group
+    /// (heartbeat waits for that `done` an hour before it takes another
+    /// standby request).
+    acquiring: Option<String>,
+    /// The kinds of group with no group in them that this node holds in
+    /// heartbeat's eyes (see `own_holding`); `None` until the heartbeat
+    /// peer has reported.
+    empty_claims: Option<Holding>,
+}
+
+/// `holding` with the kinds in `set` (as this node names them) added or
+/// taken away.
+fn with_set(holding: Holding, set: ResourceSet, held: bool) -> Holding {
+    let (local, foreign) = match set {
+        ResourceSet::All => (true, true),
+        ResourceSet::Local => (true, false),
+        ResourceSet::Foreign => (false, true),
+    };
+    Holding {
+        local: if local { held } else { holding.local },
+        foreign: if foreign { held } else { holding.foreign },
+    }
 }
 
 impl super::Machine {
@@ -115,6 +139,7 @@ impl super::Machine {
         self.outputs
             .push_back(Output::Send(Message::Starting(header)));
         self.negotiation.last_sent = None;
+        self.negotiation.empty_claims = None;
     }
 
     /// The heartbeat peer at `index` reported `holding` (`stable`: its
@@ -133,7 +158,11 @@ impl super::Machine {
         let stable = stable.unwrap_or(peer.reported_stable);
         peer.reported = Some(holding);
         peer.reported_stable = stable;
-        self.apply_heartbeat_holding(index, stable);
+        // heartbeat says it is stable whenever it answers a report of
+        // ours, also while its standby's stop scripts run: during a
+        // hand-over this node agreed to, only its `info=done` releases.
+        let released = stable && self.negotiation.agreed_to.is_none();
+        self.apply_heartbeat_holding(index, released);
     }
 
     /// The heartbeat peer at `index` said `t=starting`.
@@ -141,6 +170,7 @@ impl super::Machine {
         if !self.peers[index].speaks_heartbeat {
             return;
         }
+        self.negotiation.empty_claims = None;
         self.heartbeat_peer_report(index, Holding::default(), Some(false));
         self.negotiation.last_sent = None;
         self.send_report();
@@ -199,11 +229,10 @@ impl super::Machine {
                 }
             }
             "done" => {
-                let gave_up = !self.peers[index].standby.is_empty();
                 self.apply_heartbeat_holding(index, true);
-                if gave_up && self.negotiation.asked.is_none() {
-                    if let Some(set) = ResourceSet::parse(resources) {
-                        self.negotiation.acquiring = Some((resources.to_string(), set));
+                if self.negotiation.asked.is_none() {
+                    if self.negotiation.agreed_to.take().is_some() {
+                        self.negotiation.acquiring = Some(resources.to_string());
                     }
                 }
             }
@@ -234,6 +263,7 @@ impl super::Machine {
                     .iter()
                     .any(|p| p.negotiates() && p.reported_stable);
                 if peer_stable && self.report_is_stable() {
+                    self.negotiation.agreed_to = None;
                     self.negotiation.asked = Some(Ask {
                         set,
                         why,
@@ -248,7 +278,9 @@ impl super::Machine {
         }
     }
 
-    /// Notes a standby this node asked for itself (its `info=me` is sent).
+    /// Notes a standby this node asked for itself (its `info=me` is sent):
+    /// a heartbeat peer that stood by for any of the groups (an earlier
+    /// `hb_standby` there) no longer does, as it takes them once it agrees.
     pub(super) fn asked_standby(&mut self, set: ResourceSet, now: Instant) {
         if self.heartbeat_peer_live() {
             self.negotiation.asked = Some(Ask {
@@ -257,6 +289,29 @@ impl super::Machine {
                 at: now,
                 agreed: false,
             });
+            self.negotiation.agreed_to = None;
+            let groups: Vec<String> = self
+                .config
+                .groups
+                .iter()
+                .filter(|g| set.covers(&g.preferred, &self.config.local))
+                .map(|g| g.id.clone())
+                .collect();
+            for peer in self.peers.iter_mut().filter(|p| p.speaks_heartbeat) {
+                for group in &groups {
+                    peer.standby.remove(group);
+                }
+            }
+        }
+    }
+
+    /// This node agreed (`info=other`) to the standby of the peer at
+    /// `index` for `resources` (as the peer named them): if it runs
+    /// heartbeat, it waits for this node's `info=done` once it has said
+    /// its own.
+    pub(super) fn agreed_to_standby(&mut self, index: usize, resources: &str) {
+        if self.peers[index].speaks_heartbeat {
+            self.negotiation.agreed_to = Some(resources.to_string());
         }
     }
 
@@ -303,11 +358,55 @@ impl super::Machine {
         !settling && !awaiting && self.state == crate::message::NodeState::Active
     }
 
-    /// Sends this node's report (`t=resource … rtype=full`).
-    fn send_report(&mut self) {
-        let holding = Holding::of(&self.config.groups, &self.config.local, |g| {
+    /// What this node holds in heartbeat's words. heartbeat holds a kind
+    /// of group (`local`, `foreign`) rather than groups, also when there
+    /// is none of that kind, and checks that one node holds each kind
+    /// ("No one owns foreign resources!", "Both machines own foreign
+    /// resources!" otherwise). A kind with no group here is held as
+    /// heartbeat would hold it: from the peer's first report, whatever it
+    /// does not hold; then given with a standby or failback of this node,
+    /// and taken with the peer's.
+    fn own_holding(&mut self) -> Holding {
+        let mut holding = Holding::of(&self.config.groups, &self.config.local, |g| {
             self.groups.get(g).is_some_and(|s| s.is_held())
         });
+        let negotiating = || self.peers.iter().filter(|p| p.negotiates());
+        if negotiating().any(|p| p.reported.is_none()) {
+            return holding;
+        }
+        // The peer's report says it from its side: its `foreign` is our
+        // `local`, and the other way round.
+        let peer = negotiating()
+            .filter_map(|p| p.reported)
+            .fold(Holding::default(), |all, r| Holding {
+                local: all.local || r.local,
+                foreign: all.foreign || r.foreign,
+            });
+        let claims = *self.negotiation.empty_claims.get_or_insert(Holding {
+            local: !peer.foreign,
+            foreign: !peer.local,
+        });
+        let local = &self.config.local;
+        if !self.config.groups.iter().any(|g| &g.preferred == local) {
+            holding.local = claims.local;
+        }
+        if !self.config.groups.iter().any(|g| &g.preferred != local) {
+            holding.foreign = claims.foreign;
+        }
+        holding
+    }
+
+    /// This node gave `set` (its words) to the heartbeat peer, or took
+    /// `set` from it: the empty kinds in it go or come with it.
+    fn empty_kinds_moved(&mut self, set: ResourceSet, taken: bool) {
+        if let Some(claims) = self.negotiation.empty_claims {
+            self.negotiation.empty_claims = Some(with_set(claims, set, taken));
+        }
+    }
+
+    /// Sends this node's report (`t=resource … rtype=full`).
+    fn send_report(&mut self) {
+        let holding = self.own_holding();
         let stable = self.report_is_stable();
         self.negotiation.last_sent = Some((holding, stable));
         let header = self.header();
@@ -336,11 +435,12 @@ impl super::Machine {
                 });
                 if !holding {
                     self.negotiation.asked = None;
+                    self.empty_kinds_moved(ask.set, false);
                     self.send_ask_resources(ask.set, "done");
                 }
             }
         }
-        if let Some((word, _)) = &self.negotiation.acquiring {
+        if let Some(word) = &self.negotiation.acquiring {
             let starting = self
                 .groups
                 .values()
@@ -348,6 +448,9 @@ impl super::Machine {
             if !starting {
                 let word = word.clone();
                 self.negotiation.acquiring = None;
+                if let Some(set) = ResourceSet::parse(&word) {
+                    self.empty_kinds_moved(set.mirrored(), true);
+                }
                 let header = self.header();
                 self.outputs.push_back(Output::Send(Message::AskResources {
                     header,
@@ -356,16 +459,16 @@ impl super::Machine {
                 }));
             }
         }
-        let holding = Holding::of(&self.config.groups, &self.config.local, |g| {
-            self.groups.get(g).is_some_and(|s| s.is_held())
-        });
+        let holding = self.own_holding();
         if self.negotiation.last_sent != Some((holding, self.report_is_stable())) {
             self.send_report();
         }
     }
 
-    /// A standby's `info=done` has been sent: the request is over.
-    pub(super) fn standby_reported_done(&mut self) {
+    /// A standby's `info=done` has been sent for `set`: the request is
+    /// over, and the empty kinds in `set` are given too.
+    pub(super) fn standby_reported_done(&mut self, set: ResourceSet) {
+        self.empty_kinds_moved(set, false);
         if self
             .negotiation
             .asked
