@@ -452,3 +452,40 @@ fn a_stable_report_during_heartbeats_standby_frees_nothing() {
     let (_, actions) = drain(&mut a, now);
     assert_eq!(starts(&actions), 1, "{actions:?}");
 }
+
+/// heartbeat ignores a standby request while one runs (its own
+/// `hb_standby` during its auto_failback), and takes any `info=other` as
+/// the answer to the one it runs: this node ignores that request too, or
+/// heartbeat would give up everything while this node takes the group
+/// at the end of the first hand-over, and the address be on both nodes.
+#[test]
+fn a_standby_request_during_a_hand_over_is_ignored_as_heartbeat_does() {
+    let t0 = Instant::now();
+    let mut a = node_a("b", t0);
+    let mut b = HeartbeatNode { seq: 0 };
+    let now = t0 + 100 * MS;
+    a.handle_message(now, b.status(NodeState::Active));
+    a.handle_message(now, b.report("all", true));
+    drain(&mut a, now);
+    let now = t0 + 200 * MS;
+    a.handle_message(now, b.ask("foreign", "me"));
+    let (sent, _) = drain(&mut a, now);
+    assert_eq!(asks(&sent), [("foreign".into(), "other".into())]);
+    // hb_standby on b meanwhile: b ignores it; so does a.
+    a.handle_message(now, b.ask("all", "me"));
+    let (sent, _) = drain(&mut a, now);
+    assert!(asks(&sent).is_empty(), "{sent:#?}");
+    // The first hand-over ends; nothing started (b's foreign is empty).
+    let now = t0 + 300 * MS;
+    a.handle_message(now, b.report("local", false));
+    a.handle_message(now, b.ask("foreign", "done"));
+    let (sent, actions) = drain(&mut a, now);
+    assert_eq!(starts(&actions), 0, "{actions:?}");
+    assert_eq!(asks(&sent), [("foreign".into(), "done".into())]);
+    // Asked again, now: agreed.
+    let now = t0 + 400 * MS;
+    a.handle_message(now, b.report("local", true));
+    a.handle_message(now, b.ask("all", "me"));
+    let (sent, _) = drain(&mut a, now);
+    assert_eq!(asks(&sent), [("all".into(), "other".into())]);
+}

@@ -85,13 +85,23 @@ fn heartbeat_holds(cluster: &TwoNodeCluster) -> String {
         .unwrap_or_default()
 }
 
-/// Waits until the group is on `holder` alone and heartbeat has finished
-/// moving groups, then checks it stays there.
+/// Waits until the group has been on `holder` alone, and heartbeat out
+/// of any transition (a hand-over of its own, such as its auto_failback
+/// of a kind holding no group, runs a moment after it says it is
+/// stable), for [`STAYS`] on end; then checks it stays there.
 fn settled_on(cluster: &TwoNodeCluster, holder: Node, what: &str) {
-    wait_holder(cluster, holder, what);
+    let mut quiet_since: Option<Instant> = None;
     wait(cluster, &format!("{what}: heartbeat settles"), |c| {
         let word = heartbeat_holds(c);
-        !word.is_empty() && word != "transition"
+        let quiet = !word.is_empty()
+            && word != "transition"
+            && holds_vip(c, holder)
+            && !holds_vip(c, holder.other());
+        if !quiet {
+            quiet_since = None;
+            return false;
+        }
+        quiet_since.get_or_insert_with(Instant::now).elapsed() >= STAYS
     });
     keeps_it(cluster, holder, what, STAYS);
 }

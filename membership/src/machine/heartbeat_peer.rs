@@ -305,6 +305,19 @@ impl super::Machine {
         }
     }
 
+    /// Whether a hand-over with the peer at `index`, if it runs heartbeat,
+    /// is under way (asked, agreed to, or being taken): heartbeat ignores
+    /// a new `info=me` meanwhile ("Standby in progress- new request …
+    /// ignored"), its own included, and so does this node, whose
+    /// `info=other` heartbeat would take as the answer to the request it
+    /// is running.
+    pub(super) fn heartbeat_exchange_running(&self, index: usize) -> bool {
+        self.peers[index].speaks_heartbeat
+            && (self.negotiation.asked.is_some()
+                || self.negotiation.agreed_to.is_some()
+                || self.negotiation.acquiring.is_some())
+    }
+
     /// This node agreed (`info=other`) to the standby of the peer at
     /// `index` for `resources` (as the peer named them): if it runs
     /// heartbeat, it waits for this node's `info=done` once it has said

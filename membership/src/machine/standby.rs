@@ -210,7 +210,7 @@ impl super::Machine {
         let Some(set) = ResourceSet::parse(resources) else {
             return;
         };
-        if info != "me" || self.shutting_down {
+        if info != "me" || self.shutting_down || self.heartbeat_exchange_running(index) {
             return;
         }
         let peer = &self.peers[index];
