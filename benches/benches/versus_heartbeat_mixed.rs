@@ -104,7 +104,11 @@ impl Bed {
     }
 
     fn fail(&self, what: &str) -> ! {
-        panic!("{} pair: {what}\n{}", self.pair.name(), self.pair.evidence(40))
+        panic!(
+            "{} pair: {what}\n{}",
+            self.pair.name(),
+            self.pair.evidence(40)
+        )
     }
 
     fn is_settled(&self) -> bool {

@@ -489,3 +489,39 @@ fn a_standby_request_during_a_hand_over_is_ignored_as_heartbeat_does() {
     let (sent, _) = drain(&mut a, now);
     assert_eq!(asks(&sent), [("all".into(), "other".into())]);
 }
+
+/// A kind this node holds with no group in it is given up as soon as
+/// heartbeat says it holds it (heartbeat's mach_down takes every kind),
+/// and none is held before heartbeat's first stable report: heartbeat
+/// never finds both nodes holding a kind ("Both machines own our
+/// resources!").
+#[test]
+fn an_empty_kind_heartbeat_holds_is_not_held_here() {
+    let t0 = Instant::now();
+    let mut a = node_a("a", t0);
+    let mut b = HeartbeatNode { seq: 0 };
+    let now = t0 + 100 * MS;
+    a.handle_message(now, b.status(NodeState::Active));
+    a.handle_message(now, b.report("foreign", false));
+    let (sent, _) = drain(&mut a, now);
+    assert!(reported(&sent).is_none_or(|r| r == "none"), "{sent:#?}");
+    let now = t0 + 200 * MS;
+    a.handle_message(now, b.report("none", true));
+    let (sent, actions) = drain(&mut a, now);
+    assert_eq!(starts(&actions), 1, "{actions:?}");
+    a.handle_timeout(now + MS);
+    let (more, _) = drain(&mut a, now + MS);
+    let all: Vec<Message> = sent.into_iter().chain(more).collect();
+    // Its own group, and b's kind, which holds no group.
+    assert_eq!(reported(&all).as_deref(), Some("all"), "{all:#?}");
+    let now = t0 + 300 * MS;
+    a.handle_message(now, b.report("local", true));
+    let (sent, _) = drain(&mut a, now);
+    assert_eq!(reported(&sent).as_deref(), Some("local"), "{sent:#?}");
+    // heartbeat lets it go again: this node does not take it back by
+    // itself.
+    let now = t0 + 400 * MS;
+    a.handle_message(now, b.report("none", true));
+    let (sent, _) = drain(&mut a, now);
+    assert_eq!(reported(&sent), None, "{sent:#?}");
+}

@@ -249,3 +249,47 @@ fn auto_failback_returns_the_group_to_an_ha_node() {
     assert!(handed >= 2, "{handed} hand-overs\n{}", logs(&cluster));
     check_pair(&cluster, watch);
 }
+
+/// ha-node, the preferred node with auto_failback on, killed and back at
+/// once, while heartbeat is still taking its group over: heartbeat hands
+/// the group back once both are stable, every time.
+#[test]
+fn an_ha_node_back_during_heartbeats_takeover_gets_its_group_back() {
+    let mut cluster = mixed_pair_with("hn-mixfb3", "on", HA);
+    let watch = TwoHolders::watch(&cluster);
+    cluster.start_heartbeat(HB).unwrap();
+    wait_holder(&cluster, HB, "heartbeat alone takes the group");
+    cluster.start(HA).unwrap();
+    wait_holder(&cluster, HA, "the group fails back to ha-node");
+    for round in 1..=3 {
+        let dead_lines = cluster
+            .heartbeat_log(HB)
+            .matches("node node-b: is dead")
+            .count();
+        crash_ha_node(&mut cluster);
+        let what = format!("round {round}: heartbeat sees ha-node dead");
+        common::mixed::wait(&cluster, &what, |c| {
+            c.heartbeat_log(HB).matches("node node-b: is dead").count() > dead_lines
+        });
+        cluster.start(HA).unwrap();
+        if cluster
+            .wait_until(SETTLE, |c| {
+                common::holds_vip(c, HA) && !common::holds_vip(c, HB)
+            })
+            .is_none()
+        {
+            panic!(
+                "round {round}: the group never came back to ha-node\nstatus: {}\n{}",
+                cluster.status_json(HA).unwrap_or_default(),
+                logs(&cluster)
+            );
+        }
+        keeps_it(
+            &cluster,
+            HA,
+            &format!("round {round}"),
+            Duration::from_secs(1),
+        );
+    }
+    check_pair(&cluster, watch);
+}

@@ -17,8 +17,8 @@ use std::time::{Duration, Instant};
 
 use common::mixed::{
     check_pair, heartbeat_lines_with, heartbeat_script, keeps_it, logs, pair, spec, wait,
-    wait_holder, wait_pair_up, TwoHolders, HA, HB, HB_STANDBY, HB_TAKEOVER, STANDBY_TROUBLE,
-    VIP_CIDR,
+    wait_holder, wait_pair_up, TwoHolders, AUDIT_TROUBLE, HA, HB, HB_STANDBY, HB_TAKEOVER,
+    STANDBY_TROUBLE, VIP_CIDR,
 };
 use common::{holds_vip, MS};
 use ha_lab::cluster::{Node, TwoNodeCluster};
@@ -165,7 +165,19 @@ fn operate(tag: &str, auto_failback: &str, preferred: Node, steps: &[Step]) {
         "heartbeat ignored or gave up a standby: {ignored:#?}\n{}",
         logs(&cluster)
     );
+    no_audit_trouble(&cluster);
     check_pair(&cluster, watch);
+}
+
+/// Fails if heartbeat's audit found a kind of group held by none or by
+/// both.
+fn no_audit_trouble(cluster: &TwoNodeCluster) {
+    let audit = heartbeat_lines_with(cluster, AUDIT_TROUBLE);
+    assert!(
+        audit.is_empty(),
+        "heartbeat's audit complained: {audit:#?}\n{}",
+        logs(cluster)
+    );
 }
 
 /// From each side, each command, each way, for the group preferring
@@ -257,6 +269,7 @@ fn started_together(tag: &str, preferred: Node) {
         start_together(&mut cluster, first, preferred, &what);
         power_cut(&mut cluster);
     }
+    no_audit_trouble(&cluster);
     check_pair(&cluster, watch);
 }
 

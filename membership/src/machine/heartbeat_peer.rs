@@ -37,7 +37,26 @@
 //! - a release for failback or standby waits for the peer's `info=other`
 //!   (asked with `info=me`, again every 2 s), then `info=done` follows the
 //!   releases; groups the peer hands over are started at its `info=done`,
-//!   and this node says `info=done` once they run.
+//!   and this node says `info=done` once they run — at once when the set
+//!   holds no group here, since heartbeat takes no other standby request
+//!   for an hour until that `done` comes;
+//! - during a hand-over this node agreed to, only the peer's `info=done`
+//!   frees what it gives: heartbeat answers a report of ours that finds
+//!   it unstable with a report marked stable even while its stop scripts
+//!   still run;
+//! - while a hand-over runs, a new `info=me` from the peer is ignored, as
+//!   heartbeat ignores it (its own `hb_standby` during its auto_failback
+//!   included): heartbeat would take an `info=other` to it as the answer
+//!   to the request it runs;
+//! - heartbeat holds kinds of group, not groups, also a kind with no group
+//!   in it, and logs "No one owns foreign resources!" or "Both machines
+//!   own foreign resources!" when not exactly one node holds each kind.
+//!   A kind with no group here is held as heartbeat would hold it: from
+//!   the peer's first stable report, whatever the peer does not hold;
+//!   then given with this node's standby or failback or as soon as the
+//!   peer says it holds it, taken with the peer's standby or failback;
+//! - this node's own standby ends the peer's standby for those groups (the
+//!   peer takes them once it agrees).
 
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
@@ -376,9 +395,10 @@ impl super::Machine {
     /// is none of that kind, and checks that one node holds each kind
     /// ("No one owns foreign resources!", "Both machines own foreign
     /// resources!" otherwise). A kind with no group here is held as
-    /// heartbeat would hold it: from the peer's first report, whatever it
-    /// does not hold; then given with a standby or failback of this node,
-    /// and taken with the peer's.
+    /// heartbeat would hold it: from the peer's first stable report,
+    /// whatever it does not hold; then given with a standby or failback of
+    /// this node, or as soon as the peer says it holds it, and taken with
+    /// the peer's standby or failback.
     fn own_holding(&mut self) -> Holding {
         let mut holding = Holding::of(&self.config.groups, &self.config.local, |g| {
             self.groups.get(g).is_some_and(|s| s.is_held())
@@ -395,10 +415,20 @@ impl super::Machine {
                 local: all.local || r.local,
                 foreign: all.foreign || r.foreign,
             });
-        let claims = *self.negotiation.empty_claims.get_or_insert(Holding {
-            local: !peer.foreign,
-            foreign: !peer.local,
-        });
+        let claims = match self.negotiation.empty_claims {
+            // Whatever the peer holds, this node does not.
+            Some(claims) => Holding {
+                local: claims.local && !peer.foreign,
+                foreign: claims.foreign && !peer.local,
+            },
+            // First, what a settled peer does not hold.
+            None if negotiating().all(|p| p.reported_stable) => Holding {
+                local: !peer.foreign,
+                foreign: !peer.local,
+            },
+            None => return holding,
+        };
+        self.negotiation.empty_claims = Some(claims);
         let local = &self.config.local;
         if !self.config.groups.iter().any(|g| &g.preferred == local) {
             holding.local = claims.local;

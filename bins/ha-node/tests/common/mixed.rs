@@ -54,6 +54,15 @@ pub const STANDBY_TROUBLE: &[&str] = &[
     "go_standby: other is unstable",
 ];
 
+/// Lines of heartbeat's log that say its audit of who holds which kind of
+/// group (`local`, `foreign`) found none or two holders.
+pub const AUDIT_TROUBLE: &[&str] = &[
+    "No one owns our local resources!",
+    "No one owns foreign resources!",
+    "Both machines own our resources!",
+    "Both machines own foreign resources!",
+];
+
 /// The spec of a mixed pair over [`MCAST`] with `auto_failback` as given
 /// and the group preferring `preferred`.
 pub fn spec(auto_failback: &str, preferred: Node) -> ClusterSpec {
