@@ -525,3 +525,51 @@ fn an_empty_kind_heartbeat_holds_is_not_held_here() {
     let (sent, _) = drain(&mut a, now);
     assert_eq!(reported(&sent), None, "{sent:#?}");
 }
+
+/// heartbeat fails back only when its peer's report turns stable; a node
+/// that came back while heartbeat was still taking its group over missed
+/// that moment. With auto_failback on, this node, whose group heartbeat
+/// holds, reminds it every 2 s (an unstable report, then a stable one)
+/// until it hands the group back; with auto_failback off, never.
+#[test]
+fn a_heartbeat_peer_holding_our_group_is_reminded_to_fail_back() {
+    for auto_failback in [true, false] {
+        let t0 = Instant::now();
+        let mut setup = Setup::new(&["a", "b"]).group(GROUP, "a");
+        setup.auto_failback = auto_failback;
+        let mut a = Machine::new(setup.config(0), 1, &BTreeMap::new(), t0);
+        let mut b = HeartbeatNode { seq: 0 };
+        let mut reminders = Vec::new();
+        for ms in (100..=4_500).step_by(100) {
+            let now = t0 + ms * MS;
+            a.handle_message(now, b.status(NodeState::Active));
+            if ms == 100 {
+                a.handle_message(now, b.report("all", true));
+            }
+            a.handle_timeout(now);
+            let (sent, actions) = drain(&mut a, now);
+            assert_eq!(starts(&actions), 0, "{actions:?}");
+            let stability: Vec<Option<bool>> = sent
+                .iter()
+                .filter_map(|m| match m {
+                    Message::Resources { stable, .. } => Some(*stable),
+                    _ => None,
+                })
+                .collect();
+            if ms > 100 && !stability.is_empty() {
+                reminders.push((ms, stability));
+            }
+        }
+        if auto_failback {
+            assert_eq!(
+                reminders,
+                [
+                    (2_100, vec![Some(false), Some(true)]),
+                    (4_100, vec![Some(false), Some(true)])
+                ],
+            );
+        } else {
+            assert!(reminders.is_empty(), "{reminders:?}");
+        }
+    }
+}

@@ -56,7 +56,12 @@
 //!   then given with this node's standby or failback or as soon as the
 //!   peer says it holds it, taken with the peer's standby or failback;
 //! - this node's own standby ends the peer's standby for those groups (the
-//!   peer takes them once it agrees).
+//!   peer takes them once it agrees);
+//! - heartbeat fails back only when it sees its peer's report turn
+//!   stable; a node back while heartbeat still takes its groups over
+//!   misses that moment, so with auto_failback on this node reminds a
+//!   heartbeat peer holding its groups (an unstable report, then a stable
+//!   one, every 2 s) until it hands them back.
 
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
@@ -115,6 +120,9 @@ pub(super) struct Negotiation {
     /// heartbeat's eyes (see `own_holding`); `None` until the heartbeat
     /// peer has reported.
     empty_claims: Option<Holding>,
+    /// Since when this node has waited for a heartbeat peer's
+    /// auto_failback of its groups, or last reminded it.
+    failback_wait: Option<Instant>,
 }
 
 /// `holding` with the kinds in `set` (as this node names them) added or
@@ -462,10 +470,57 @@ impl super::Machine {
         }));
     }
 
+    /// heartbeat gives a group back to its preferred node (auto_failback)
+    /// only when that node's report turns stable while it holds the group
+    /// as `foreign`; a node that comes back while heartbeat is still
+    /// taking its groups over (its "T_STARTING received during takeover")
+    /// turns stable before heartbeat's takeover ends, and heartbeat then
+    /// never hands them back. So, with auto_failback on, while a settled
+    /// heartbeat peer holds a group preferred by this node (not one this
+    /// node stands by for) and no hand-over runs, this node reports itself
+    /// unstable and stable again every [`ASK_AGAIN`]: each is heartbeat's
+    /// cue ("remote resource transition completed").
+    fn remind_failback(&mut self, now: Instant) {
+        let local = &self.config.local;
+        let waiting = self.config.auto_failback
+            && self.negotiation.asked.is_none()
+            && self.negotiation.agreed_to.is_none()
+            && self.negotiation.acquiring.is_none()
+            && self.report_is_stable()
+            && self.peers.iter().any(|p| {
+                p.negotiates()
+                    && p.reported_stable
+                    && self.config.groups.iter().any(|g| {
+                        &g.preferred == local
+                            && p.held.contains(&g.id)
+                            && !self.standby.contains(&g.id)
+                    })
+            });
+        if !waiting {
+            self.negotiation.failback_wait = None;
+            return;
+        }
+        let since = *self.negotiation.failback_wait.get_or_insert(now);
+        if now.saturating_duration_since(since) < ASK_AGAIN {
+            return;
+        }
+        self.negotiation.failback_wait = Some(now);
+        let held = self.own_holding().as_str().to_string();
+        let header = self.header();
+        self.outputs.push_back(Output::Send(Message::Resources {
+            header,
+            held,
+            full: true,
+            stable: Some(false),
+            info: None,
+        }));
+        self.send_report();
+    }
+
     /// After every input, with a heartbeat peer: reports what changed, and
     /// says `info=done` for hand-overs whose releases or acquisitions are
     /// over.
-    pub(super) fn negotiate(&mut self) {
+    pub(super) fn negotiate(&mut self, now: Instant) {
         if !self.heartbeat_peer_live() {
             self.negotiation = Negotiation::default();
             return;
@@ -506,6 +561,7 @@ impl super::Machine {
         if self.negotiation.last_sent != Some((holding, self.report_is_stable())) {
             self.send_report();
         }
+        self.remind_failback(now);
     }
 
     /// A standby's `info=done` has been sent for `set`: the request is
