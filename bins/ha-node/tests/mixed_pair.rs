@@ -250,9 +250,12 @@ fn auto_failback_returns_the_group_to_an_ha_node() {
     check_pair(&cluster, watch);
 }
 
-/// ha-node, the preferred node with auto_failback on, killed and back at
-/// once, while heartbeat is still taking its group over: heartbeat hands
-/// the group back once both are stable, every time.
+/// ha-node, the preferred node with auto_failback on, killed and back as
+/// soon as heartbeat has started its group, while heartbeat's takeover
+/// may still be finishing ("T_STARTING received during takeover"):
+/// heartbeat hands the group back every time. (Back before heartbeat has
+/// started the group, heartbeat 3.0.6 may run its failback's stop before
+/// its takeover's start, and hold the address after handing it over.)
 #[test]
 fn an_ha_node_back_during_heartbeats_takeover_gets_its_group_back() {
     let mut cluster = mixed_pair_with("hn-mixfb3", "on", HA);
@@ -262,15 +265,12 @@ fn an_ha_node_back_during_heartbeats_takeover_gets_its_group_back() {
     cluster.start(HA).unwrap();
     wait_holder(&cluster, HA, "the group fails back to ha-node");
     for round in 1..=3 {
-        let dead_lines = cluster
-            .heartbeat_log(HB)
-            .matches("node node-b: is dead")
-            .count();
         crash_ha_node(&mut cluster);
-        let what = format!("round {round}: heartbeat sees ha-node dead");
-        common::mixed::wait(&cluster, &what, |c| {
-            c.heartbeat_log(HB).matches("node node-b: is dead").count() > dead_lines
-        });
+        wait_holder(
+            &cluster,
+            HB,
+            &format!("round {round}: heartbeat takes the group over"),
+        );
         cluster.start(HA).unwrap();
         if cluster
             .wait_until(SETTLE, |c| {
