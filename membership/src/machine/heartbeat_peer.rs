@@ -257,10 +257,8 @@ impl super::Machine {
             }
             "done" => {
                 self.apply_heartbeat_holding(index, true);
-                if self.negotiation.asked.is_none() {
-                    if self.negotiation.agreed_to.take().is_some() {
-                        self.negotiation.acquiring = Some(resources.to_string());
-                    }
+                if self.negotiation.asked.is_none() && self.negotiation.agreed_to.take().is_some() {
+                    self.negotiation.acquiring = Some(resources.to_string());
                 }
             }
             _ => {}
