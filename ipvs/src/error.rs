@@ -191,6 +191,10 @@ pub enum IpvsError {
     /// interface name with a NUL…); nothing was sent.
     #[error("invalid request: {0}")]
     InvalidRequest(String),
+    /// A sync daemon's ID above 255, which a sync message cannot carry
+    /// (see [`crate::daemon_error`]); nothing was sent.
+    #[error("sync ID {0} is out of range: a sync message carries 0 to 255")]
+    SyncIdOutOfRange(u32),
 }
 
 impl IpvsError {

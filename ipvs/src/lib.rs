@@ -5,7 +5,9 @@
 //! connection-sync daemon. [`Ipvs`] is a synchronous handle that does it
 //! (add, edit, delete, list, zero, flush, timeouts, daemons), and
 //! [`Ipvs::apply`] pipelines many [`Change`]s at once. Kernel refusals are
-//! [`IpvsError::Kernel`] values carrying the errno and ipvsadm's sentence.
+//! [`IpvsError::Kernel`] values carrying the errno and ipvsadm's sentence;
+//! [`IpvsError::daemon_refusal`] says what a refused sync daemon start or
+//! stop means ([`daemon_error`]).
 //! [`netlink`] holds the wire format, whose reply decoder is fuzzed.
 //! [`ipvsadm`] speaks ipvsadm's command line and text formats in terms of
 //! the model.
@@ -30,6 +32,7 @@
 pub mod batch;
 pub mod client;
 mod connection;
+pub mod daemon_error;
 pub mod error;
 pub mod ipvsadm;
 pub mod model;
@@ -37,6 +40,7 @@ pub mod netlink;
 
 pub use batch::Change;
 pub use client::Ipvs;
+pub use daemon_error::DaemonRefusal;
 pub use error::{DecodeError, IpvsError, KernelError, Operation};
 pub use model::{
     AddressFamily, DaemonConfig, DaemonState, Destination, DestinationEntry, DestinationKey,

@@ -1,7 +1,9 @@
 //! The IPVS tests on a real kernel. The host has no IPVS, so tests that
 //! need it are marked `#[ignore = "needs IPVS: runs in the VM"]`; this test
-//! builds the tests of `ha-ipvs` and `lvs-director` (and the unit tests of
-//! `ha-checks`, whose reconciler is judged by the kernel) statically, boots
+//! builds the tests of `ha-ipvs` and `lvs-director` (these include
+//! heartbeat's `LVSSyncDaemonSwap` resource of ha-resources, served by the
+//! real ipvsadm and by lvs-director linked as ipvsadm) and the unit tests
+//! of `ha-checks` (whose reconciler is judged by the kernel) statically, boots
 //! Debian's kernel once in QEMU (see `ha_lab::vm`) and runs every one of
 //! them there with `--include-ignored --test-threads=1`, then the bench
 //! targets of both packages (optimised, with `--bench`), then the shell

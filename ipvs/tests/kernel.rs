@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use ha_ipvs::model::SCHEDULERS;
 use ha_ipvs::{
-    AddressFamily, Change, DaemonConfig, DaemonState, Destination, DestinationEntry,
+    AddressFamily, Change, DaemonConfig, DaemonRefusal, DaemonState, Destination, DestinationEntry,
     DestinationKey, Forwarding, Ipvs, IpvsError, Netmask, Operation, Persistence, Protocol,
     SchedulerFlags, Service, ServiceEntry, ServiceKey, Timeouts, Tunnel, TunnelChecksum,
     TunnelKind,
@@ -818,6 +818,193 @@ fn sync_daemons_start_list_and_stop() {
     );
     ipvs.stop_daemon(DaemonState::Backup).expect("stop backup");
     assert_eq!(ipvs.daemons().expect("list"), vec![]);
+}
+
+/// A veth pair up, its first end with no IPv6 address at all (not even a
+/// link-local one).
+fn interface_without_ipv6() -> &'static str {
+    const NAME: &str = "ipvs-sync6a";
+    if !Path::new("/sys/class/net").join(NAME).exists() {
+        for args in [
+            &[
+                "link",
+                "add",
+                NAME,
+                "type",
+                "veth",
+                "peer",
+                "name",
+                "ipvs-sync6b",
+            ][..],
+            &["link", "set", NAME, "addrgenmode", "none"],
+            &["link", "set", NAME, "up"],
+            &["link", "set", "ipvs-sync6b", "up"],
+        ] {
+            let output = Command::new("ip").args(args).output().expect("run ip");
+            assert!(
+                output.status.success(),
+                "ip {args:?}: {}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+        }
+    }
+    NAME
+}
+
+/// The typed refusal of a daemon request, with the errno and the text
+/// the kernel's errno has.
+fn daemon_refusal(result: Result<(), IpvsError>) -> (Option<DaemonRefusal>, Option<i32>, String) {
+    let error = result.expect_err("a refusal");
+    let text = error
+        .kernel()
+        .map(|k| k.errno_text())
+        .unwrap_or_else(|| error.to_string());
+    (error.daemon_refusal(), error.errno(), text)
+}
+
+#[test]
+#[ignore = "needs IPVS: runs in the VM"]
+fn sync_daemon_refusals_are_typed_with_the_kernels_errno() {
+    let mut ipvs = ipvs();
+    let interface = sync_interface();
+    let master = DaemonConfig::new(DaemonState::Master, interface, 3);
+
+    assert_eq!(
+        daemon_refusal(ipvs.start_daemon(&DaemonConfig::new(DaemonState::Master, "nosuchif0", 1))),
+        (
+            Some(DaemonRefusal::NoSuchInterface),
+            Some(19),
+            "No such device".to_string()
+        )
+    );
+    assert_eq!(
+        daemon_refusal(ipvs.start_daemon(&DaemonConfig::new(DaemonState::Backup, interface, 256))),
+        (
+            Some(DaemonRefusal::SyncIdOutOfRange(256)),
+            None,
+            "sync ID 256 is out of range: a sync message carries 0 to 255".to_string()
+        )
+    );
+    let unicast_group = DaemonConfig {
+        mcast_group: Some(v4("192.0.2.1")),
+        ..master.clone()
+    };
+    assert_eq!(
+        daemon_refusal(ipvs.start_daemon(&unicast_group)),
+        (
+            Some(DaemonRefusal::Invalid),
+            Some(22),
+            "Invalid argument".to_string()
+        )
+    );
+    let unicast_group6 = DaemonConfig {
+        mcast_group: Some(v6("2001:db8::1")),
+        ..master.clone()
+    };
+    assert_eq!(
+        daemon_refusal(ipvs.start_daemon(&unicast_group6)).0,
+        Some(DaemonRefusal::Invalid)
+    );
+    let unreachable_group6 = DaemonConfig {
+        mcast_group: Some(v6("ff02::1:81")),
+        ..DaemonConfig::new(DaemonState::Master, "lo", 3)
+    };
+    assert_eq!(
+        daemon_refusal(ipvs.start_daemon(&unreachable_group6)),
+        (
+            Some(DaemonRefusal::GroupUnreachable),
+            Some(101),
+            "Network is unreachable".to_string()
+        )
+    );
+    assert_eq!(
+        daemon_refusal(ipvs.stop_daemon(DaemonState::Backup)),
+        (
+            Some(DaemonRefusal::NotRunning),
+            Some(3),
+            "No such process".to_string()
+        )
+    );
+    assert_eq!(ipvs.daemons().expect("list"), vec![], "nothing started");
+
+    // The highest sync ID a message carries, an IPv6 group.
+    let backup = DaemonConfig {
+        mcast_group: Some(v6("ff02::1:81")),
+        ..DaemonConfig::new(DaemonState::Backup, interface, 255)
+    };
+    ipvs.start_daemon(&master).expect("start master");
+    ipvs.start_daemon(&backup)
+        .expect("start backup, IPv6 group");
+    let listed = ipvs.daemons().expect("list");
+    assert_eq!(
+        listed
+            .iter()
+            .map(|d| (d.state, d.syncid, d.mcast_group))
+            .collect::<Vec<_>>(),
+        vec![
+            (DaemonState::Master, 3, Some(v4("224.0.0.81"))),
+            (DaemonState::Backup, 255, Some(v6("ff02::1:81")))
+        ]
+    );
+    assert_eq!(
+        daemon_refusal(ipvs.start_daemon(&master)),
+        (
+            Some(DaemonRefusal::AlreadyRunning),
+            Some(17),
+            "File exists".to_string()
+        )
+    );
+    ipvs.stop_daemon(DaemonState::Master).expect("stop master");
+    ipvs.stop_daemon(DaemonState::Backup).expect("stop backup");
+    // A master sending to an IPv6 group needs an IPv6 address on the
+    // interface to send from.
+    let master6 = DaemonConfig {
+        mcast_group: Some(v6("ff02::1:81")),
+        ..DaemonConfig::new(DaemonState::Master, interface_without_ipv6(), 3)
+    };
+    assert_eq!(
+        daemon_refusal(ipvs.start_daemon(&master6)),
+        (
+            Some(DaemonRefusal::NoInterfaceAddress),
+            Some(99),
+            "Cannot assign requested address".to_string()
+        )
+    );
+
+    // The sync protocol cannot carry a table mixing the families of a
+    // service and its real servers (tunnelled): the kernel refuses to
+    // start a daemon then, and to mix them while one runs.
+    let key = tcp(v4("192.0.2.140"), 80);
+    let mixed = Destination {
+        forwarding: Forwarding::Tunnel(Tunnel {
+            kind: TunnelKind::Ipip,
+            port: 0,
+            checksum: TunnelChecksum::None,
+        }),
+        ..Destination::new(v6("2001:db8::140"), 80)
+    };
+    ipvs.add_service(&Service::new(key, "rr")).expect("add");
+    ipvs.start_daemon(&master).expect("start master");
+    assert_eq!(
+        refusal(ipvs.add_destination(&key, &mixed)),
+        (
+            Operation::AddDestination,
+            22,
+            "Invalid operation.  Possibly wrong module version, address not unicast, ..."
+                .to_string()
+        )
+    );
+    ipvs.stop_daemon(DaemonState::Master).expect("stop master");
+    ipvs.add_destination(&key, &mixed)
+        .expect("add an IPv6 real server to an IPv4 service");
+    assert_eq!(
+        daemon_refusal(ipvs.start_daemon(&master)).0,
+        Some(DaemonRefusal::Invalid)
+    );
+    ipvs.flush().expect("flush");
+    ipvs.start_daemon(&master)
+        .expect("start once the table is flushed");
+    ipvs.stop_daemon(DaemonState::Master).expect("stop master");
 }
 
 #[test]

@@ -132,13 +132,14 @@ pub async fn run(options: RunOptions) -> Result<(), String> {
         })
         .collect();
     let control_groups = groups.clone();
+    let compression = ha.compression;
     let membership = move || async move {
         let media = open_media(&specs).await?;
         let (mut driver, handle, commands) = Driver::new(machine, media, keys, groups, state);
         if let Some(kick) = kick {
             driver.on_heartbeat(Box::new(move || kick.kick()));
         }
-        let mut driver = driver.ping(ping_targets);
+        let mut driver = driver.ping(ping_targets).compress_with(compression);
         if let Some(fencer) = fencer {
             driver = driver.fence_with(Arc::new(fencer));
         }
@@ -260,6 +261,12 @@ fn machine_config(
             })
             .collect(),
         ping_nodes: ha.ping_nodes.iter().map(|p| p.name.clone()).collect(),
+        ping_weights: ha
+            .ping_nodes
+            .iter()
+            .filter(|p| p.weight != 1)
+            .map(|p| (p.name.clone(), p.weight))
+            .collect(),
         deadping: ha.deadping,
         ipfail: ha.ipfail,
         fencing: ha.fence_device_for(node).is_some(),

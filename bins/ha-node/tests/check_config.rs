@@ -187,6 +187,47 @@ fn media_on_interfaces_this_host_lacks_are_warned_about_and_still_exit_0() {
 }
 
 #[test]
+fn compression_is_accepted_with_heartbeats_meaning() {
+    let scratch = Scratch::new("compression");
+    // Seed 003's lines: the threshold is noted, since heartbeat only uses
+    // it with traditional compression.
+    scratch.write(
+        "ha.cf",
+        &format!("{HA_CF}compression     bz2\ncompression_threshold 2\n"),
+    );
+    let outcome = scratch.check("node-a");
+    assert_eq!(outcome.code, Some(0), "stderr:\n{}", outcome.stderr);
+    assert_eq!(
+        outcome.stderr,
+        format!(
+            "{}:10: warning: compression_threshold takes effect only with \
+             'traditional_compression on' (as in heartbeat): without it, only messages \
+             of 256 KiB or more are compressed\n",
+            scratch.path("ha.cf")
+        )
+    );
+    scratch.write(
+        "ha.cf",
+        &format!("{HA_CF}compression zlib\ncompression_threshold 1\ntraditional_compression on\n"),
+    );
+    let outcome = scratch.check("node-a");
+    assert_eq!(outcome.code, Some(0), "stderr:\n{}", outcome.stderr);
+    assert_eq!(outcome.stderr, "");
+    scratch.write(
+        "ha.cf",
+        &format!("{HA_CF}compression lzo\ncompression_threshold 0\n"),
+    );
+    let ha_cf = scratch.path("ha.cf");
+    scratch.expect_errors(&[
+        format!("{ha_cf}:9: compression: expected a compression method: zlib or bz2, found 'lzo'"),
+        format!(
+            "{ha_cf}:10: compression_threshold: 0 is out of range \
+             (expected a size in KiB from 1 to 2097151)"
+        ),
+    ]);
+}
+
+#[test]
 fn an_unknown_directive_is_refused_with_a_hint_when_one_fits() {
     let scratch = Scratch::new("unknown");
     scratch.write(
@@ -206,14 +247,14 @@ fn directives_heartbeat_knows_but_we_do_not_implement_are_refused_by_name() {
     scratch.write(
         "ha.cf",
         &format!(
-            "{HA_CF}hbaping fc-card-name\ncompression bz2\n\
+            "{HA_CF}hbaping fc-card-name\nhopfudge 2\n\
              failfast hb\ncrm yes\n"
         ),
     );
     let ha_cf = scratch.path("ha.cf");
     scratch.expect_errors(&[
         format!("{ha_cf}:9: directive 'hbaping' is not supported yet"),
-        format!("{ha_cf}:10: directive 'compression' is not supported yet"),
+        format!("{ha_cf}:10: directive 'hopfudge' is not supported yet"),
         format!("{ha_cf}:11: directive 'failfast' is not supported yet"),
         format!(
             "{ha_cf}:12: crm yes: the cluster resource manager (Pacemaker) is not \

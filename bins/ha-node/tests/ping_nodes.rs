@@ -140,3 +140,63 @@ fn cutting_both_nodes_off_the_ping_node_moves_nothing() {
         both_dead.as_millis()
     );
 }
+
+/// Our `ping_weight`, without ipfail's respawn line: two ping nodes on the
+/// router, the uplink weighing 5 and a second address 1. node-a loses the
+/// uplink and node-b the light one: equal counts (1 and 1) would move
+/// nothing, but weighed it is 1 against 5, so node-a hands the group over;
+/// both restored, it comes back.
+#[test]
+fn weighed_ping_nodes_move_the_group_without_ipfail() {
+    const LIGHT: &str = "10.77.0.253";
+    let spec = ClusterSpec::fast(BINARY);
+    let mut cluster = cluster("hn-pingw", spec);
+    let router_host = cluster.lab().host("r").expect("router host");
+    cluster
+        .lab()
+        .connect(&router_host, "eth0", &format!("{ROUTER}/24"))
+        .expect("router on the LAN");
+    router_host
+        .add_address("eth0", &format!("{LIGHT}/24"))
+        .expect("a second router address");
+    for node in Node::BOTH {
+        append_ha_cf(
+            &cluster,
+            node,
+            &format!("deadping 500ms\nping {ROUTER} {LIGHT}\nping_weight {ROUTER} 5"),
+        );
+    }
+    start_both(&mut cluster);
+    wait("node-a holds the address", 10 * 1000 * MS, || {
+        served_by(&cluster, Node::A)
+    });
+    wait("both weigh their ping nodes at 6", 5 * 1000 * MS, || {
+        ping_count(&cluster, Node::A) == Some(6) && ping_count(&cluster, Node::B) == Some(6)
+    });
+    cluster.host(Node::A).block_icmp(router()).unwrap();
+    cluster
+        .host(Node::B)
+        .block_icmp(LIGHT.parse().unwrap())
+        .unwrap();
+    let moved = wait("the client is served by node-b", 5 * 1000 * MS, || {
+        served_by(&cluster, Node::B)
+    });
+    assert_eq!(ping_count(&cluster, Node::A), Some(1));
+    assert_eq!(ping_count(&cluster, Node::B), Some(5));
+    assert!(!cluster.holds_vip(Node::A).unwrap());
+    assert!(cluster.log(Node::A).contains("(ping-nodes)"));
+    cluster.host(Node::A).unblock_icmp(router()).unwrap();
+    cluster
+        .host(Node::B)
+        .unblock_icmp(LIGHT.parse().unwrap())
+        .unwrap();
+    let back = wait("node-a serves again", 5 * 1000 * MS, || {
+        served_by(&cluster, Node::A)
+    });
+    eprintln!(
+        "ping_weight: node-a at 1, node-b at 5 -> served by node-b after {} ms; both back at 6 \
+         -> served by node-a after {} ms",
+        moved.as_millis(),
+        back.as_millis()
+    );
+}

@@ -11,8 +11,9 @@
 //! - [`logging`]: logfile, syslog, stderr.
 //! - [`realserver`]: an LVS-DR real server's own setup.
 //! - [`ipvs_command`]: `lvs-director ipvs ARGS…`, ipvsadm 1.31's command
-//!   line over the project's IPVS binding (the binary behaves as ipvsadm
-//!   when named `ipvsadm`).
+//!   line over the project's IPVS binding (the binary behaves as ipvsadm,
+//!   ipvsadm-save and ipvsadm-restore when installed or linked under
+//!   those names).
 //!
 //! The daemon plumbing under these (logger, control socket, runtime) is
 //! ha-daemon's.
@@ -60,14 +61,14 @@ fn main() -> ExitCode {
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let rest = args.get(1..).unwrap_or_default();
-    if invoked_as == "ipvsadm" {
-        return ipvs_command::run(args);
+    if let Some(ipvs_program) = ipvs_command::Program::named(&invoked_as) {
+        return ipvs_command::run(ipvs_program, args);
     }
     if rest.first().map(String::as_str) == Some("ipvs") {
         let ipvs_args: Vec<String> = std::iter::once(format!("{program} ipvs"))
             .chain(rest.iter().skip(1).cloned())
             .collect();
-        return ipvs_command::run(ipvs_args);
+        return ipvs_command::run(ipvs_command::Program::Ipvsadm, ipvs_args);
     }
     logging::init();
     if invoked_as == "ldirectord" || ldirectord::args::is_ldirectord_invocation(rest, SUBCOMMANDS) {

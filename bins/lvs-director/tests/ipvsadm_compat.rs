@@ -272,27 +272,84 @@ fn edits_and_deletions_act_as_ipvsadms() {
     flush();
 }
 
+/// Sync daemon starts compared: every option ipvsadm 1.31 has for them,
+/// IPv4 and IPv6 groups, the sync ID's ends, lengths the kernel clamps.
+const DAEMON_STARTS: &[&str] = &[
+    "--start-daemon master --mcast-interface lo --syncid 7",
+    "--start-daemon backup --mcast-interface lo --syncid 9 --sync-maxlen 1400 --mcast-group 239.1.2.3 --mcast-port 9000 --mcast-ttl 2",
+    "--start-daemon master --mcast-interface lo --syncid 0 --sync-maxlen 100 --mcast-ttl 255",
+    "--start-daemon backup --mcast-interface lo --syncid 255 --sync-maxlen 100 --mcast-port 1",
+    "--start-daemon backup --mcast-interface lo --syncid 12 --mcast-group ff02::1:81",
+    "--start-daemon backup --mcast-interface lo --mcast-group ff05::81 --mcast-port 8849 --sync-maxlen 65000",
+];
+
+/// The ways of listing the daemons compared.
+const DAEMON_LISTINGS: &[&[&str]] = &[
+    &["-L", "--daemon"],
+    &["-l", "--daemon"],
+    &["-L", "-n", "--daemon"],
+    &["--list", "--daemon"],
+];
+
+fn stop_all_daemons() {
+    for state in ["master", "backup"] {
+        let _ = ipvsadm(&["--stop-daemon", state]);
+    }
+    assert_eq!(ipvsadm(&["-L", "--daemon"]).stdout, "");
+}
+
 #[test]
 #[ignore = "needs IPVS: runs in the VM"]
 fn sync_daemons_start_list_and_stop_as_with_ipvsadm() {
-    let start: &[&str] = &[
-        "--start-daemon master --mcast-interface lo --syncid 7",
-        "--start-daemon backup --mcast-interface lo --syncid 9 --sync-maxlen 1400 --mcast-group 239.1.2.3 --mcast-port 9000 --mcast-ttl 2",
-    ];
-    for tool in [ipvsadm as fn(&[&str]) -> Run, director] {
-        apply_with(start, tool);
-        assert_eq!(director(&["-L", "--daemon"]), ipvsadm(&["-L", "--daemon"]));
-        assert!(ipvsadm(&["-L", "--daemon"])
-            .stdout
-            .contains("master sync daemon (mcast=lo, syncid=7"));
-        // Starting again is refused the same way.
-        let again = split(start[0]);
-        assert_eq!(director_as_ipvsadm(&again, ""), ipvsadm(&again));
-        apply_with(&["--stop-daemon master", "--stop-daemon backup"], tool);
-        assert_eq!(ipvsadm(&["-L", "--daemon"]).stdout, "");
+    stop_all_daemons();
+    for start in DAEMON_STARTS {
+        let args = split(start);
+        let mut held = Vec::new();
+        let mut answers = Vec::new();
+        // ipvsadm starts it, then lvs-director as ipvsadm does.
+        for tool in [
+            (|args: &[&str]| ipvsadm(args)) as fn(&[&str]) -> Run,
+            |args: &[&str]| director_as_ipvsadm(args, ""),
+        ] {
+            let answer = tool(&args);
+            ok(&answer, start);
+            answers.push(answer);
+            for listing in DAEMON_LISTINGS {
+                assert_eq!(
+                    director(listing),
+                    ipvsadm(listing),
+                    "`{}` after `{start}`",
+                    listing.join(" ")
+                );
+            }
+            held.push(ipvsadm(&["-L", "--daemon"]).stdout);
+            // Starting again is refused the same way.
+            assert_eq!(
+                director_as_ipvsadm(&args, ""),
+                ipvsadm(&args),
+                "`{start}` again"
+            );
+            stop_all_daemons();
+        }
+        assert_eq!(answers[0], answers[1], "`{start}`");
+        assert!(!held[0].is_empty(), "`{start}` started nothing");
+        assert_eq!(held[0], held[1], "`{start}`: ipvsadm's start, then ours");
     }
+    // Both at once, listed master first, stopped one at a time.
+    apply_with(&DAEMON_STARTS[..2], director);
+    let both = ipvsadm(&["-L", "--daemon"]).stdout;
+    assert!(
+        both.starts_with("master sync daemon (mcast=lo, syncid=7"),
+        "{both}"
+    );
+    assert!(both.contains("\nbackup sync daemon (mcast=lo, syncid=9, maxlen=1400, group=239.1.2.3, port=9000, ttl=2)\n"), "{both}");
+    assert_eq!(director(&["-L", "--daemon"]), ipvsadm(&["-L", "--daemon"]));
+    ok(&director(&["--stop-daemon", "master"]), "stop master");
+    assert_eq!(director(&["-L", "--daemon"]), ipvsadm(&["-L", "--daemon"]));
+    ok(&director(&["--stop-daemon", "backup"]), "stop backup");
     let stop = split("--stop-daemon master");
     assert_eq!(director_as_ipvsadm(&stop, ""), ipvsadm(&stop));
+    assert_eq!(ipvsadm(&["-L", "--daemon"]).stdout, "");
 }
 
 /// Each case: commands run first (by ipvsadm) to set the table up, then the
@@ -317,6 +374,24 @@ const REFUSALS: &[(&[&str], &str)] = &[
     (&[], "-L -n -f 5"),
     (&[], "--stop-daemon backup"),
     (&[], "--start-daemon master --mcast-interface nosuchif0"),
+    // ipvsadm's default interface, eth0, which the guest lacks.
+    (&[], "--start-daemon master"),
+    // A master cannot reach an IPv6 group through lo (ENETUNREACH).
+    (
+        &[],
+        "--start-daemon master --mcast-interface lo --mcast-group ff02::1:81",
+    ),
+    (
+        &[],
+        "--start-daemon backup --mcast-interface nosuchif0 --mcast-group ff02::81",
+    ),
+    (
+        &[
+            "-A -t 10.2.0.1:80",
+            "-a -t 10.2.0.1:80 -r [2001:db8::1]:80 -i",
+        ],
+        "--start-daemon master --mcast-interface lo",
+    ),
     (&[], "-A -f 3 -6 -o"),
     (&[], "-A -u [2001:db8::5]:53 -o"),
 ];
@@ -332,6 +407,7 @@ fn kernel_refusals_give_ipvsadms_messages_and_statuses() {
         apply_with(setup, ipvsadm);
         let ours = director_as_ipvsadm(&split(command), "");
         assert_eq!(ours, real, "`{command}` after {setup:?}");
+        stop_all_daemons();
     }
     flush();
 }

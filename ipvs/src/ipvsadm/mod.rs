@@ -5,7 +5,8 @@
 //! [`parse_command`] reads a command line with ipvsadm's option rules and
 //! messages, [`mod@format`] prints listings and the save format byte for byte,
 //! [`restore`] splits `-R` input the way ipvsadm reads it, and [`run`]
-//! executes a command line against a [`Kernel`].
+//! executes a command line against a [`Kernel`]; [`wrappers`] does what
+//! the `ipvsadm-save` and `ipvsadm-restore` scripts do.
 
 pub mod command;
 pub mod conn;
@@ -18,6 +19,7 @@ pub mod resolve;
 pub mod restore;
 pub mod sort;
 pub mod values;
+pub mod wrappers;
 
 pub use command::{Command, Format, ListWhat, Stop};
 pub use exec::{init_failure, run, Environment, Output};

@@ -121,11 +121,16 @@ impl Request<'_> {
             Request::AddDestination(key, _)
             | Request::EditDestination(key, _)
             | Request::DeleteDestination(key, _) => validate_key(key),
-            Request::StartDaemon(daemon) => validate_name(
-                "sync daemon interface name",
-                &daemon.mcast_ifname,
-                MAX_IFNAME_LEN,
-            ),
+            Request::StartDaemon(daemon) => {
+                if daemon.syncid > crate::daemon_error::MAX_SYNC_ID {
+                    return Err(IpvsError::SyncIdOutOfRange(daemon.syncid));
+                }
+                validate_name(
+                    "sync daemon interface name",
+                    &daemon.mcast_ifname,
+                    MAX_IFNAME_LEN,
+                )
+            }
             Request::ListServices
             | Request::GetTimeouts
             | Request::SetTimeouts(_)

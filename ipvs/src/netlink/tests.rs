@@ -467,6 +467,11 @@ fn requests_the_kernel_cannot_take_are_refused_before_sending() {
     assert!(refused(Request::AddService(&wrong_mask), &mut out));
     let daemon = DaemonConfig::new(DaemonState::Master, "eth\0", 1);
     assert!(refused(Request::StartDaemon(&daemon), &mut out));
+    let too_high = DaemonConfig::new(DaemonState::Backup, "eth0", 256);
+    assert!(matches!(
+        Request::StartDaemon(&too_high).encode(FAMILY, 1, &mut out),
+        Err(IpvsError::SyncIdOutOfRange(256))
+    ));
     assert!(out.is_empty(), "nothing written for refused requests");
 }
 
@@ -931,7 +936,7 @@ fn daemon() -> impl Strategy<Value = DaemonConfig> {
     (
         prop_oneof![Just(DaemonState::Master), Just(DaemonState::Backup)],
         "[a-z0-9.]{1,15}",
-        any::<u32>(),
+        0..=255u32,
         proptest::option::of(any::<u16>()),
         proptest::option::of(ip_addr()),
         proptest::option::of(any::<u16>()),

@@ -14,10 +14,11 @@
 //! `rtprio`, `ping`, `ping_group`, `deadping`, `watchdog`, `respawn`,
 //! `apiauth` (see [`clients`]; a respawn of heartbeat's ipfail turns on the
 //! built-in ipfail instead of running it), `stonith`, `stonith_host` and our
-//! `stonith_command` (see [`fencing`]), and `crm` / `pacemaker` set to
-//! off. Every other directive heartbeat accepts is refused
-//! as `directive 'X' is not supported yet`; any other word as
-//! `unknown directive 'X'`.
+//! `stonith_command` (see [`fencing`]), `compression`,
+//! `compression_threshold` and `traditional_compression` (see
+//! [`crate::wire::Compression`]), and `crm` / `pacemaker` set to off.
+//! Every other directive heartbeat accepts is refused as `directive 'X' is
+//! not supported yet`; any other word as `unknown directive 'X'`.
 //!
 //! Beyond what heartbeat checks, a directive written twice is refused (it
 //! keeps the last silently), `udpport` must precede the `bcast`/`ucast` lines
@@ -32,7 +33,10 @@ use std::time::Duration;
 use ha_conf::{ConfigError, ConfigErrors, ConfigWarning, Source};
 use ha_transport::spec::MediumSpec;
 
+use crate::wire::Compression;
+
 pub mod clients;
+mod compression;
 mod directives;
 pub mod fencing;
 mod media;
@@ -149,6 +153,10 @@ pub struct HaConfig {
     /// The fencing lines (`stonith`, `stonith_host`, `stonith_command`) in
     /// file order; see [`HaConfig::fence_device_for`].
     pub fencing: Vec<FenceDevice>,
+    /// How messages are compressed (`compression`, `compression_threshold`,
+    /// `traditional_compression`; heartbeat's defaults: zlib, 2 KiB, off).
+    /// Compressed messages are read whatever this says.
+    pub compression: Compression,
 }
 
 /// Reads ha.cf; on failure, every complaint about the file in line order.

@@ -211,6 +211,7 @@ pub struct Driver {
     ping_targets: Vec<PingTarget>,
     on_heartbeat: Option<HeartbeatHook>,
     fencer: Option<Arc<dyn Fencer>>,
+    compression: wire::Compression,
 }
 
 /// What runs each time the node has sent a heartbeat, on the loop itself:
@@ -250,6 +251,7 @@ impl Driver {
             ping_targets: Vec::new(),
             on_heartbeat: None,
             fencer: None,
+            compression: wire::Compression::default(),
         };
         (driver, DriverHandle { commands }, DriverCommands(receiver))
     }
@@ -265,6 +267,13 @@ impl Driver {
     /// a fence fails: no device).
     pub fn fence_with(mut self, fencer: Arc<dyn Fencer>) -> Self {
         self.fencer = Some(fencer);
+        self
+    }
+
+    /// Compresses outgoing netstring messages as `compression` says
+    /// (ha.cf's `compression` directives; heartbeat's defaults without).
+    pub fn compress_with(mut self, compression: wire::Compression) -> Self {
+        self.compression = compression;
         self
     }
 
@@ -490,12 +499,17 @@ impl Driver {
             }
         };
         // Each form is written once, when a medium first asks for it.
+        // A serial line carries the classic text form, which heartbeat
+        // never compresses.
         let mut netstring = None;
         let mut text = None;
+        let compression = &self.compression;
         for medium in &self.media {
-            let (slot, encode): (_, fn(&_, &_) -> _) = match medium.message_format() {
-                MessageFormat::Netstring => (&mut netstring, wire::encode),
-                MessageFormat::Classic => (&mut text, wire::encode_text),
+            let (slot, encode): (_, &dyn Fn(&_, &_) -> _) = match medium.message_format() {
+                MessageFormat::Netstring => (&mut netstring, &|fields, keys| {
+                    wire::encode_compressed(fields, keys, compression)
+                }),
+                MessageFormat::Classic => (&mut text, &wire::encode_text),
             };
             let datagram = match slot.get_or_insert_with(|| encode(&fields, &self.keys)) {
                 Ok(datagram) => datagram,

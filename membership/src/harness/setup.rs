@@ -46,6 +46,8 @@ pub struct Setup {
     pub ping_nodes: Vec<String>,
     /// Silence after which a ping node is declared dead.
     pub deadping: Duration,
+    /// Ping node weights other than 1.
+    pub ping_weights: BTreeMap<String, u32>,
     /// Whether ipfail's rule applies.
     pub ipfail: bool,
     /// Whether a fencing device is configured (fences are answered like
@@ -81,6 +83,7 @@ impl Setup {
             action_delay: Duration::ZERO,
             ping_nodes: Vec::new(),
             deadping: Duration::from_millis(500),
+            ping_weights: BTreeMap::new(),
             ipfail: false,
             fencing: false,
         }
@@ -133,6 +136,7 @@ impl Setup {
             resource_monitors: self.resource_monitors.clone(),
             groups: self.groups.clone(),
             ping_nodes: self.ping_nodes.clone(),
+            ping_weights: self.ping_weights.clone(),
             deadping: self.deadping,
             ipfail: self.ipfail,
             fencing: self.fencing,

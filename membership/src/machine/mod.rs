@@ -165,7 +165,13 @@ impl Machine {
             .iter()
             .map(|g| (g.id.clone(), LocalGroupState::Stopped))
             .collect();
-        let ping = PingNodes::new(&config.ping_nodes, config.deadping, config.keepalive, now);
+        let ping = PingNodes::new(
+            &config.ping_nodes,
+            &config.ping_weights,
+            config.deadping,
+            config.keepalive,
+            now,
+        );
         let mut machine = Machine {
             config,
             started: now,

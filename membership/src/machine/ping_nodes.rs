@@ -29,6 +29,13 @@
 //! (`ping-nodes`) and takes nothing; when the counts balance again, groups
 //! return to their preferred node under auto_failback, as ipfail's
 //! "giving up foreign resources (auto_failback)".
+//!
+//! Our extension, for the same decision without ipfail or with ping nodes
+//! that matter unequally (keepalived's weighted track_script idea): ha.cf's
+//! `ping_weight NAME WEIGHT` gives a ping node a weight (1 by default), and
+//! the count compared is then the sum of the weights of the ping nodes up.
+//! Any `ping_weight` line turns the rule on, with or without ipfail's
+//! respawn line.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
@@ -71,6 +78,7 @@ pub fn hold(keepalive: Duration) -> Duration {
 #[derive(Debug, Clone)]
 struct PingNode {
     name: String,
+    weight: u32,
     state: PingState,
     last_answer: Option<Instant>,
 }
@@ -104,13 +112,21 @@ struct Shortfall {
 }
 
 impl PingNodes {
-    /// The ping nodes `names`, none answered yet at `now`.
-    pub fn new(names: &[String], deadping: Duration, keepalive: Duration, now: Instant) -> Self {
+    /// The ping nodes `names`, none answered yet at `now`, each weighing
+    /// what `weights` says (1 when it says nothing).
+    pub fn new(
+        names: &[String],
+        weights: &BTreeMap<String, u32>,
+        deadping: Duration,
+        keepalive: Duration,
+        now: Instant,
+    ) -> Self {
         PingNodes {
             nodes: names
                 .iter()
                 .map(|name| PingNode {
                     name: name.clone(),
+                    weight: weights.get(name).copied().unwrap_or(1),
                     state: PingState::Init,
                     last_answer: None,
                 })
@@ -161,18 +177,18 @@ impl PingNodes {
             .collect()
     }
 
-    /// How many ping nodes are up; `None` without ping nodes, or while one
-    /// of them is still `init`.
+    /// How many ping nodes are up, each counted at its weight; `None`
+    /// without ping nodes, or while one of them is still `init`.
     pub fn count(&self) -> Option<u32> {
         if self.nodes.is_empty() || self.nodes.iter().any(|n| n.state == PingState::Init) {
             return None;
         }
-        let up = self
-            .nodes
-            .iter()
-            .filter(|n| n.state == PingState::Up)
-            .count();
-        Some(u32::try_from(up).unwrap_or(u32::MAX))
+        Some(
+            self.nodes
+                .iter()
+                .filter(|n| n.state == PingState::Up)
+                .fold(0u32, |sum, n| sum.saturating_add(n.weight)),
+        )
     }
 
     /// Takes the counts of the live nodes (this one included) at `now`:
@@ -264,9 +280,23 @@ mod tests {
     }
 
     #[test]
+    fn a_count_is_the_sum_of_the_weights_of_the_ping_nodes_up() {
+        let t0 = Instant::now();
+        let names = vec!["uplink".to_string(), "backup".to_string()];
+        let weights = BTreeMap::from([("uplink".to_string(), 5)]);
+        let mut p = PingNodes::new(&names, &weights, 3 * S, S, t0);
+        p.answered("uplink", t0);
+        p.answered("backup", t0);
+        assert_eq!(p.count(), Some(6));
+        p.answered("backup", t0 + 3 * S);
+        p.judge(t0 + 3 * S + Duration::from_millis(1));
+        assert_eq!(p.count(), Some(1), "uplink (5) dead, backup (1) up");
+    }
+
+    #[test]
     fn a_ping_node_is_up_from_its_first_answer_and_dead_after_deadping() {
         let t0 = Instant::now();
-        let mut p = PingNodes::new(&names(), 3 * S, S, t0);
+        let mut p = PingNodes::new(&names(), &BTreeMap::new(), 3 * S, S, t0);
         assert_eq!(p.count(), None);
         assert_eq!(
             p.answered("10.0.0.1", t0 + S).map(|c| c.to),
@@ -292,7 +322,7 @@ mod tests {
     #[test]
     fn a_node_is_short_only_below_a_known_count_and_after_the_hold() {
         let t0 = Instant::now();
-        let mut p = PingNodes::new(&[], 3 * S, S, t0);
+        let mut p = PingNodes::new(&[], &BTreeMap::new(), 3 * S, S, t0);
         assert!(p
             .observe_counts(t0, &[("a", Some(0)), ("b", None)])
             .is_empty());

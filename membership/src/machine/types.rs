@@ -1,6 +1,7 @@
 //! The state machine's vocabulary: its configuration, what it is told,
 //! what it asks for, and the snapshots it gives for status displays.
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use super::ownership::ReleaseReason;
@@ -63,6 +64,9 @@ pub struct Config {
     /// The ping nodes by name (ha.cf `ping`, `ping_group`), whose answers
     /// the driver reports with [`super::Machine::handle_ping_answer`].
     pub ping_nodes: Vec<String>,
+    /// Ping node weights other than 1 (ha.cf `ping_weight`, ours): a
+    /// node's count is the sum of the weights of its ping nodes up.
+    pub ping_weights: BTreeMap<String, u32>,
     /// Silence after which a ping node is declared dead.
     pub deadping: Duration,
     /// Whether ipfail's rule applies: a node that sees fewer ping nodes

@@ -26,13 +26,17 @@ use crate::auth::{AuthKey, AuthKeys};
 const START: &[u8] = b"###\n";
 const END: &[u8] = b"%%%\n";
 
-/// Parses and authenticates one netstring datagram.
-///
-/// The trailer must carry a valid token of a key in `keys`; the `auth` field,
-/// if present, too (it is then dropped from the result). Every malformed
-/// input yields an error saying what and where; none panics.
-pub(super) fn decode_netstring(datagram: &[u8], keys: &AuthKeys) -> Result<WireMessage, WireError> {
-    let mut reader = Reader::new(datagram, 0);
+/// A netstring message's fields, its `auth` field if any, and where the
+/// part the trailer signs ends (just after `%%%\n`).
+pub(super) struct Body<'a> {
+    pub(super) msg: WireMessage,
+    pub(super) auth: Option<&'a [u8]>,
+    pub(super) end: usize,
+}
+
+/// Reads `###\n`, the fields and `%%%\n` at the start of `data`.
+pub(super) fn read_body(data: &[u8]) -> Result<Body<'_>, WireError> {
+    let mut reader = Reader::new(data, 0);
     if !reader.eat(START) {
         return Err(WireError::NotNetstring);
     }
@@ -44,7 +48,7 @@ pub(super) fn decode_netstring(datagram: &[u8], keys: &AuthKeys) -> Result<WireM
         }
         let offset = reader.offset();
         let content = reader.netstring()?;
-        let field = parse_field(datagram, content.start, content.end, offset)?;
+        let field = parse_field(data, content.start, content.end, offset)?;
         if field.name == AUTH.as_bytes() {
             if auth.is_some() {
                 return Err(WireError::DuplicateAuth);
@@ -64,7 +68,27 @@ pub(super) fn decode_netstring(datagram: &[u8], keys: &AuthKeys) -> Result<WireM
             value_len: field.value.len(),
         });
     }
-    let signed = datagram.get(..reader.pos()).unwrap_or_default();
+    let end = reader.pos();
+    let fields = data
+        .get(START.len()..end.saturating_sub(END.len()))
+        .unwrap_or_default();
+    Ok(Body {
+        msg: WireMessage::from_checked(fields.to_vec(), slots),
+        auth,
+        end,
+    })
+}
+
+/// Parses and authenticates one netstring datagram.
+///
+/// The trailer must carry a valid token of a key in `keys`; the `auth` field,
+/// if present, too (it is then dropped from the result). Every malformed
+/// input yields an error saying what and where; none panics.
+pub(super) fn decode_netstring(datagram: &[u8], keys: &AuthKeys) -> Result<WireMessage, WireError> {
+    let body = read_body(datagram)?;
+    let signed = datagram.get(..body.end).unwrap_or_default();
+    let mut reader = Reader::new(datagram, 0);
+    reader.skip(body.end);
     if reader.is_done() {
         return Err(WireError::MissingTrailer);
     }
@@ -82,14 +106,10 @@ pub(super) fn decode_netstring(datagram: &[u8], keys: &AuthKeys) -> Result<WireM
             part: AuthPart::Trailer,
         });
     }
-    let fields = signed
-        .get(START.len()..signed.len().saturating_sub(END.len()))
-        .unwrap_or_default();
-    let msg = WireMessage::from_checked(fields.to_vec(), slots);
-    if let Some(auth) = auth {
-        check_field_auth(&msg, auth, keys)?;
+    if let Some(auth) = body.auth {
+        check_field_auth(&body.msg, auth, keys)?;
     }
-    Ok(msg)
+    Ok(body.msg)
 }
 
 /// Checks a message's `auth` field (`INDEX TOKEN`) against its classic
@@ -123,11 +143,32 @@ pub fn encode(msg: &WireMessage, keys: &AuthKeys) -> Result<Vec<u8>, WireError> 
 /// Serializes `msg` signed with `key`, announced as index `index`: the fields,
 /// then the `auth` field, `%%%\n` and the trailer.
 pub fn encode_with(msg: &WireMessage, index: u8, key: &AuthKey) -> Vec<u8> {
+    let mut out = unsigned_with_auth(msg, index, key);
+    push_trailer(&mut out, index, key);
+    out
+}
+
+/// `###\n`, the fields, the `auth` field and `%%%\n`: the message as
+/// [`encode_with`] writes it, without its trailer.
+pub(super) fn unsigned_with_auth(msg: &WireMessage, index: u8, key: &AuthKey) -> Vec<u8> {
     let mut signer = key.signer();
     classic::render(msg, &mut |piece| signer.update(piece));
-    let inner = signer.finish();
+    unsigned(msg, index, Some(signer.finish().as_bytes()))
+}
+
+/// Serializes `msg` signed by its trailer alone, without an `auth` field,
+/// as cluster-glue writes the outer message of a compressed one.
+pub(super) fn encode_trailer_only(msg: &WireMessage, index: u8, key: &AuthKey) -> Vec<u8> {
+    let mut out = unsigned(msg, index, None);
+    push_trailer(&mut out, index, key);
+    out
+}
+
+/// `###\n`, the fields, the `auth` field holding `token` if given, and
+/// `%%%\n`, with room for the trailer.
+fn unsigned(msg: &WireMessage, index: u8, token: Option<&[u8]>) -> Vec<u8> {
     let index_len = netstring::decimal_len(usize::from(index));
-    let auth_len = index_len + 1 + inner.as_bytes().len();
+    let auth_len = token.map(|token| index_len + 1 + token.len());
     let fields_len: usize = msg
         .fields()
         .map(|f| netstring::framed_len(field_len(f.name, f.value.raw())))
@@ -135,7 +176,7 @@ pub fn encode_with(msg: &WireMessage, index: u8, key: &AuthKey) -> Vec<u8> {
     let mut out = Vec::with_capacity(
         START.len()
             + fields_len
-            + netstring::framed_len(field_len(AUTH, &[0; 0]) + auth_len)
+            + auth_len.map_or(0, |len| netstring::framed_len(field_len(AUTH, &[]) + len))
             + END.len()
             + netstring::framed_len(index_len + 1 + 64),
     );
@@ -148,16 +189,25 @@ pub fn encode_with(msg: &WireMessage, index: u8, key: &AuthKey) -> Vec<u8> {
             field.value.raw(),
         );
     }
-    netstring::push_header(&mut out, field_len(AUTH, &[]) + auth_len);
-    out.extend_from_slice(b"(0)auth=");
-    push_auth_string(&mut out, index, inner.as_bytes());
-    out.push(b',');
+    if let (Some(token), Some(len)) = (token, auth_len) {
+        netstring::push_header(&mut out, field_len(AUTH, &[]) + len);
+        out.extend_from_slice(b"(0)auth=");
+        push_auth_string(&mut out, index, token);
+        out.push(b',');
+    }
     out.extend_from_slice(END);
-    let outer = key.token(&out);
-    netstring::push_header(&mut out, index_len + 1 + outer.as_bytes().len());
-    push_auth_string(&mut out, index, outer.as_bytes());
-    out.push(b',');
     out
+}
+
+/// Appends the trailer: the token of `key` over everything before it.
+pub(super) fn push_trailer(out: &mut Vec<u8>, index: u8, key: &AuthKey) {
+    let token = key.token(out);
+    netstring::push_header(
+        out,
+        netstring::decimal_len(usize::from(index)) + 1 + token.as_bytes().len(),
+    );
+    push_auth_string(out, index, token.as_bytes());
+    out.push(b',');
 }
 
 /// The content length of a field's netstring: `(T)name=value`.
@@ -223,7 +273,7 @@ fn parse_field(
         ),
         b'4' | b'5' => (
             FieldKind::Binary,
-            Some("types 4 and 5 (compressed payloads) are not supported"),
+            Some("types 4 and 5 (compressed nested messages) are not supported"),
         ),
         _ => (
             FieldKind::Binary,

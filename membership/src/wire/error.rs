@@ -118,6 +118,28 @@ pub enum WireError {
         /// The active index.
         index: u8,
     },
+    /// A compressed message names a method this node does not have.
+    #[error("compressed with '{name}', which this node cannot decompress (it knows zlib and bz2)")]
+    UnknownCompression {
+        /// The method named by `_compression_algorithm`.
+        name: String,
+    },
+    /// A compressed payload does not decompress.
+    #[error("{method} payload: {problem}")]
+    BadCompressed {
+        /// The method.
+        method: &'static str,
+        /// What is wrong with it.
+        problem: &'static str,
+    },
+    /// The decompressed message is itself compressed: heartbeat never
+    /// compresses twice.
+    #[error("a compressed message inside a compressed message")]
+    NestedCompression,
+    /// The message inside a compressed payload is malformed (offsets count
+    /// from the start of the decompressed payload).
+    #[error("in the decompressed payload: {0}")]
+    InCompressed(Box<WireError>),
     /// A field the message type requires is absent.
     #[error("missing field \"{0}\"")]
     MissingField(&'static str),

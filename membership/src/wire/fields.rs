@@ -2,10 +2,12 @@
 //! buffer so that decoding a datagram costs two allocations.
 //!
 //! heartbeat's field types (cluster-glue's `cl_netstring_type`) are 0 string,
-//! 1 binary, 2 nested message, 3 list of strings, 4 and 5 compressed
-//! payloads. Strings, binaries and lists are carried; nested and compressed
-//! fields are refused by the decoder (heartbeat 3.0.6's own receive path cannot
-//! authenticate nested messages, and its resource protocol uses neither).
+//! 1 binary, 2 nested message, 3 list of strings, 4 and 5 compressed nested
+//! messages. Strings, binaries and lists are carried; nested and compressed
+//! nested fields are refused by the decoder (heartbeat 3.0.6's own receive
+//! path cannot authenticate nested messages, and its resource protocol uses
+//! neither; only Pacemaker's clients write types 4 and 5). A message
+//! compressed whole travels as an ordinary binary field (see `compress`).
 //! What a name or value must be to travel is in `rules`; every way into a
 //! message checks it.
 

@@ -4,6 +4,8 @@
 //! per field, `%%%\n`, then the trailer netstring `LEN:N HEX,`. heartbeat
 //! 3.0.6 sends this format whatever ha.cf's `msgfmt` says.
 //!
+//! - [`encode_compressed`] compresses a message whole when ha.cf's
+//!   compression settings say so; [`decode`] decompresses any (see `compress`).
 //! - [`encode_text`] writes heartbeat's classic text form instead, which is
 //!   what its serial plugin writes on a serial line; [`decode`] reads both.
 //! - [`WireMessage`] is the generic message: ordered, typed fields.
@@ -15,6 +17,7 @@
 
 mod classic;
 mod codec;
+mod compress;
 mod error;
 mod fields;
 mod mapping;
@@ -25,6 +28,10 @@ mod tests;
 mod text;
 
 pub use codec::{encode, encode_with};
+pub use compress::{
+    encode_compressed, CompressMethod, Compression, DEFAULT_THRESHOLD_KIB, MAX_MESSAGE,
+    MAX_UNCOMPRESSED,
+};
 pub use error::{AuthPart, WireError};
 pub use fields::{Field, FieldKind, List, Value, WireMessage};
 pub use mapping::forwarding_ttl;
@@ -35,14 +42,17 @@ pub use text::encode_text;
 ///
 /// A netstring message's trailer must carry a valid token of a key in
 /// `keys`; its `auth` field, if present, too (it is then dropped from the
-/// result). A text message must carry a valid `auth` field. Every malformed
-/// input yields an error saying what and where; none panics.
+/// result). A text message must carry a valid `auth` field. A compressed
+/// message (see `compress`) yields the message it carries, whatever this
+/// node's own `compression`. Every malformed input yields an error saying
+/// what and where; none panics.
 pub fn decode(datagram: &[u8], keys: &crate::auth::AuthKeys) -> Result<WireMessage, WireError> {
-    if datagram.starts_with(text::START) {
-        text::decode(datagram, keys)
+    let msg = if datagram.starts_with(text::START) {
+        text::decode(datagram, keys)?
     } else {
-        codec::decode_netstring(datagram, keys)
-    }
+        codec::decode_netstring(datagram, keys)?
+    };
+    compress::expand(msg, keys)
 }
 
 impl WireMessage {

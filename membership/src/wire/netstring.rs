@@ -43,6 +43,11 @@ impl<'a> Reader<'a> {
         self.data.get(self.pos..).unwrap_or_default()
     }
 
+    /// Skips `count` bytes (or to the end).
+    pub(crate) fn skip(&mut self, count: usize) {
+        self.pos = self.pos.saturating_add(count).min(self.data.len());
+    }
+
     /// Skips `prefix` if the rest starts with it.
     pub(crate) fn eat(&mut self, prefix: &[u8]) -> bool {
         if self.rest().starts_with(prefix) {

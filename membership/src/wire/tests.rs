@@ -113,7 +113,7 @@ fn field_errors() {
     );
     assert_eq!(
         error(&signed(b"6:(4)z=x,")),
-        "field \"z\": types 4 and 5 (compressed payloads) are not supported"
+        "field \"z\": types 4 and 5 (compressed nested messages) are not supported"
     );
     assert_eq!(
         error(&signed(b"6:(7)z=x,")),

@@ -42,6 +42,14 @@ pub fn encode_text(msg: &WireMessage, keys: &AuthKeys) -> Result<Vec<u8>, WireEr
 
 /// Parses and authenticates a text message.
 pub(super) fn decode(datagram: &[u8], keys: &AuthKeys) -> Result<WireMessage, WireError> {
+    let (msg, auth) = parse(datagram)?;
+    let auth = auth.ok_or(WireError::MissingAuth)?;
+    check_field_auth(&msg, auth.as_bytes(), keys)?;
+    Ok(msg)
+}
+
+/// Parses a text message into its fields and its `auth` value, if any.
+pub(super) fn parse(datagram: &[u8]) -> Result<(WireMessage, Option<&str>), WireError> {
     let body = datagram
         .strip_prefix(START)
         .ok_or(WireError::NotNetstring)?
@@ -104,9 +112,7 @@ pub(super) fn decode(datagram: &[u8], keys: &AuthKeys) -> Result<WireMessage, Wi
             _ => return Err(bad("a field type other than 0, 1 or 3")),
         }
     }
-    let auth = auth.ok_or(WireError::MissingAuth)?;
-    check_field_auth(&msg, auth.as_bytes(), keys)?;
-    Ok(msg)
+    Ok((msg, auth))
 }
 
 #[cfg(test)]

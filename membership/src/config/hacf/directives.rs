@@ -75,6 +75,14 @@ pub(super) enum Directive {
     StonithHost,
     /// `stonith_command PROGRAM [ARGS...]` (ours)
     StonithCommand,
+    /// `ping_weight NAME WEIGHT` (ours)
+    PingWeight,
+    /// `compression zlib|bz2`
+    Compression,
+    /// `compression_threshold KIB`
+    CompressionThreshold,
+    /// `traditional_compression on|off`
+    TraditionalCompression,
 }
 
 /// What a directive name means to us.
@@ -131,6 +139,10 @@ const IMPLEMENTED: &[(&str, Directive)] = &[
     ("stonith", Directive::Stonith),
     ("stonith_host", Directive::StonithHost),
     ("stonith_command", Directive::StonithCommand),
+    ("ping_weight", Directive::PingWeight),
+    ("compression", Directive::Compression),
+    ("compression_threshold", Directive::CompressionThreshold),
+    ("traditional_compression", Directive::TraditionalCompression),
 ];
 
 /// Directives heartbeat 3.0.6 accepts that are not implemented yet.
@@ -153,9 +165,6 @@ pub(super) const NOT_SUPPORTED_YET: &[&str] = &[
     "crm_daemon_dir",
     "crmd_spawns_pengine",
     "autojoin",
-    "compression",
-    "compression_threshold",
-    "traditional_compression",
     "env",
     "max_rexmit_delay",
     "record_config_changes",

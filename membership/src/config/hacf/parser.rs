@@ -8,6 +8,7 @@ use ha_transport::serial::baud;
 use ha_transport::spec::MediumSpec;
 
 use super::clients::{self, ApiAuth, Respawn};
+use super::compression::{self, CompressionLines};
 use super::directives::{self, Directive, Known};
 use super::fencing::{self, FenceDevice};
 use super::notes;
@@ -49,6 +50,8 @@ pub(super) struct Parser<'s> {
     rtprio: Setting<'s, u8>,
     /// Each ping node with its line.
     ping_nodes: Vec<(PingNode, Line<'s>)>,
+    /// `ping_weight` lines: the ping node named, its weight.
+    ping_weights: Vec<(String, u32, Line<'s>)>,
     deadping: Setting<'s, Duration>,
     /// The first `respawn` line of heartbeat's ipfail.
     ipfail: Setting<'s, ()>,
@@ -56,6 +59,7 @@ pub(super) struct Parser<'s> {
     respawns: Vec<Respawn>,
     apiauth: Vec<ApiAuth>,
     fencing: Vec<FenceDevice>,
+    compression: CompressionLines<'s>,
     /// Notes on directives accepted without effect.
     notes: Vec<ConfigWarning>,
 }
@@ -83,12 +87,14 @@ impl<'s> Parser<'s> {
             realtime: Setting::Absent,
             rtprio: Setting::Absent,
             ping_nodes: Vec::new(),
+            ping_weights: Vec::new(),
             deadping: Setting::Absent,
             ipfail: Setting::Absent,
             watchdog: Setting::Absent,
             respawns: Vec::new(),
             apiauth: Vec::new(),
             fencing: Vec::new(),
+            compression: CompressionLines::default(),
             notes: Vec::new(),
         }
     }
@@ -183,6 +189,18 @@ impl<'s> Parser<'s> {
                     Err(message) => self.diagnostics.push(line.error(message)),
                 }
             }
+            Directive::Compression => {
+                let value = compression::method(name, &values);
+                self.compression.method.record(name, line, value)
+            }
+            Directive::CompressionThreshold => {
+                let value = compression::threshold(name, &values);
+                self.compression.threshold.record(name, line, value)
+            }
+            Directive::TraditionalCompression => {
+                let value = values::on_off(name, &values);
+                self.compression.traditional.record(name, line, value)
+            }
             Directive::Watchdog => {
                 let value = values::path(name, &values);
                 self.watchdog.record(name, line, value)
@@ -206,6 +224,12 @@ impl<'s> Parser<'s> {
             Directive::StonithHost => {
                 let value = fencing::stonith_host(name, &statement.words());
                 return self.fence_device(line, value);
+            }
+            Directive::PingWeight => {
+                return match ping::ping_weight(name, &statement.words()) {
+                    Ok((node, weight)) => self.ping_weights.push((node, weight, line)),
+                    Err(message) => self.diagnostics.push(line.error(message)),
+                }
             }
             Directive::StonithCommand => {
                 let value = fencing::stonith_command(name, &statement.words());
@@ -384,6 +408,44 @@ impl<'s> Parser<'s> {
         deadping
     }
 
+    /// Gives each ping node its `ping_weight`: a weight for a ping node no
+    /// line declares, or a second weight for one, is an error at its line;
+    /// and the rule the weights turn on needs auto_failback on or off, as
+    /// ipfail does.
+    fn weigh_ping_nodes(&mut self, late: &mut Vec<ha_conf::ConfigError>) {
+        let mut weighed: Vec<(&str, u32)> = Vec::new();
+        for (node, weight, line) in &self.ping_weights {
+            if let Some((_, first)) = weighed.iter().find(|(n, _)| n == node) {
+                late.push(line.error(format!(
+                    "ping_weight: ping node '{node}' is already weighed at line {first}"
+                )));
+                continue;
+            }
+            match self.ping_nodes.iter_mut().find(|(n, _)| n.name == *node) {
+                Some((ping_node, _)) => ping_node.weight = *weight,
+                None => late.push(line.error(format!(
+                    "ping_weight: no ping node is named '{node}' (ping, ping6 and ping_group \
+                     lines name them: an address as written, or the group's name)"
+                ))),
+            }
+            weighed.push((node, line.number));
+        }
+        if let Some((_, _, line)) = self.ping_weights.first() {
+            if self.ipfail.line().is_none()
+                && !self.auto_failback.is_invalid()
+                && self
+                    .auto_failback
+                    .value()
+                    .is_none_or(|a| *a == AutoFailback::Legacy)
+            {
+                late.push(line.error(
+                    "ping_weight needs auto_failback on or off, as ipfail does: with legacy \
+                     (the default) groups would not come back once the counts balance",
+                ));
+            }
+        }
+    }
+
     /// Complaints about ipfail and the ping nodes as a whole: heartbeat's
     /// ipfail exits at start with auto_failback legacy (its default), and a
     /// ping node may not bear a cluster node's name.
@@ -512,6 +574,7 @@ impl<'s> Parser<'s> {
         }
         let deadping = self.deadping(timers.keepalive, timers.deadtime, &mut late);
         self.check_ping(&mut late, &mut warnings);
+        self.weigh_ping_nodes(&mut late);
         for error in late {
             self.diagnostics.push(error);
         }
@@ -523,6 +586,7 @@ impl<'s> Parser<'s> {
                 ))
             })
         }));
+        let compression = self.compression.resolve(&mut warnings);
         warnings.append(&mut self.notes);
         warnings.sort_by_key(|w| w.location.line);
         let config = HaConfig {
@@ -546,11 +610,12 @@ impl<'s> Parser<'s> {
             rtprio: self.rtprio.value().copied().unwrap_or(DEFAULT_RTPRIO),
             ping_nodes: self.ping_nodes.into_iter().map(|(node, _)| node).collect(),
             deadping,
-            ipfail: self.ipfail.value().is_some(),
+            ipfail: self.ipfail.value().is_some() || !self.ping_weights.is_empty(),
             watchdog: self.watchdog.value().cloned(),
             respawns: self.respawns,
             apiauth: self.apiauth,
             fencing: self.fencing,
+            compression,
         };
         self.diagnostics.finish((config, warnings))
     }

@@ -24,6 +24,31 @@ pub struct PingNode {
     pub addresses: Vec<IpAddr>,
     /// Whether it comes from a `ping_group` line.
     pub group: bool,
+    /// Its weight in ipfail's comparison (`ping_weight`, ours; 1 unless
+    /// set): a node's count is the sum of the weights of its ping nodes up.
+    pub weight: u32,
+}
+
+/// The largest `ping_weight`.
+pub const MAX_WEIGHT: u32 = 1000;
+
+/// `ping_weight NAME WEIGHT`: the name and the weight, 1 to [`MAX_WEIGHT`].
+pub(super) fn ping_weight(name: &str, words: &[&str]) -> Result<(String, u32), String> {
+    let [node, weight] = words else {
+        return Err(format!(
+            "{name}: expected a ping node's name and a weight (e.g. `{name} 10.0.0.1 5`), \
+             found {} words",
+            words.len()
+        ));
+    };
+    let weight = weight
+        .parse::<u32>()
+        .ok()
+        .filter(|w| (1..=MAX_WEIGHT).contains(w))
+        .ok_or_else(|| {
+            format!("{name} {node}: expected a weight from 1 to {MAX_WEIGHT}, found '{weight}'")
+        })?;
+    Ok(((*node).to_owned(), weight))
 }
 
 /// One address of a ping line.
@@ -51,6 +76,7 @@ pub(super) fn ping(name: &str, values: &[&str]) -> Result<Vec<PingNode>, String>
                 name: address.to_string(),
                 addresses: vec![address],
                 group: false,
+                weight: 1,
             })
         })
         .collect()
@@ -95,10 +121,16 @@ pub(super) fn ping_group(name: &str, words: &[&str]) -> Result<PingNode, String>
         name: (*group).to_owned(),
         addresses,
         group: true,
+        weight: 1,
     })
 }
 
 impl PingNode {
+    /// The `ping_weight` line that weighs it, unless its weight is 1.
+    pub fn render_weight(&self) -> Option<String> {
+        (self.weight != 1).then(|| format!("ping_weight {} {}", self.name, self.weight))
+    }
+
     /// The ha.cf line that declares it.
     pub fn render(&self) -> String {
         let addresses: Vec<String> = self.addresses.iter().map(ToString::to_string).collect();

@@ -1,11 +1,14 @@
 //! Writes an [`HaConfig`] back out as ha.cf text.
 //!
-//! Every value is written explicitly (defaults included), `udpport` and
+//! Every value is written explicitly (defaults included, but for a
+//! `compression_threshold` that cannot take effect), `udpport` and
 //! `baud` before the media they apply to, one node per line. The result parses back to an
 //! equal [`HaConfig`] for any value [`super::parse_ha_cf`] can produce.
 
+use super::ping::PingNode;
 use super::HaConfig;
 use crate::config::time::render_time;
+use crate::wire::DEFAULT_THRESHOLD_KIB;
 
 impl HaConfig {
     /// This configuration as ha.cf text that parses back to an equal value.
@@ -27,7 +30,22 @@ impl HaConfig {
             format!("realtime {}", if self.realtime { "on" } else { "off" }),
             format!("rtprio {}", self.rtprio),
             format!("deadping {}", render_time(self.deadping)),
+            format!("compression {}", self.compression.method),
+            format!(
+                "traditional_compression {}",
+                if self.compression.traditional {
+                    "on"
+                } else {
+                    "off"
+                }
+            ),
         ];
+        // A threshold only matters in traditional mode; written without it,
+        // it draws a note, so the default is left out.
+        let kib = self.compression.threshold / 1024;
+        if self.compression.traditional || kib != DEFAULT_THRESHOLD_KIB {
+            lines.push(format!("compression_threshold {kib}"));
+        }
         if let Some(logfile) = &self.logfile {
             lines.push(format!("logfile {}", logfile.display()));
         }
@@ -43,6 +61,7 @@ impl HaConfig {
         lines.extend(self.media.iter().map(ToString::to_string));
         lines.extend(self.nodes.iter().map(|node| format!("node {node}")));
         lines.extend(self.ping_nodes.iter().map(|node| node.render()));
+        lines.extend(self.ping_nodes.iter().filter_map(PingNode::render_weight));
         lines.extend(self.respawns.iter().map(ToString::to_string));
         lines.extend(self.apiauth.iter().map(ToString::to_string));
         lines.extend(self.fencing.iter().map(ToString::to_string));

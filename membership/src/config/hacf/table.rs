@@ -123,10 +123,16 @@ pub(super) const HEARTBEAT_DIRECTIVES: &[(&str, &str)] = &[
 ];
 
 /// Our directives, which heartbeat does not have.
-pub(super) const OURS: &[(&str, &str)] = &[(
-    "stonith_command",
-    "ours: fencing by any program (heartbeat has no such directive)",
-)];
+pub(super) const OURS: &[(&str, &str)] = &[
+    (
+        "stonith_command",
+        "ours: fencing by any program (heartbeat has no such directive)",
+    ),
+    (
+        "ping_weight",
+        "ours: a ping node's weight in ipfail's comparison; turns the rule on without ipfail",
+    ),
+];
 
 /// What ha-node does with `name`, in the table's words.
 fn support(name: &str) -> &'static str {

@@ -109,6 +109,7 @@ fn a_minimal_file_gets_heartbeats_defaults() {
             respawns: vec![],
             apiauth: vec![],
             fencing: vec![],
+            compression: Compression::default(),
         }
     );
 }
@@ -165,6 +166,7 @@ fn every_implemented_directive_is_read() {
             respawns: vec![],
             apiauth: vec![],
             fencing: vec![],
+            compression: Compression::default(),
         }
     );
 }
@@ -286,7 +288,8 @@ fn render_writes_every_value_explicitly() {
     assert_eq!(
         config.render(),
         "# ha.cf written by heartbeat-rs\nudpport 694\nbaud 19200\nkeepalive 1500ms\nwarntime 15\n\
-         deadtime 30\ninitdead 30\nauto_failback legacy\nrealtime on\nrtprio 50\ndeadping 30\nmcast eth0 239.0.0.1 694 1 1\n\
+         deadtime 30\ninitdead 30\nauto_failback legacy\nrealtime on\nrtprio 50\ndeadping 30\n\
+         compression zlib\ntraditional_compression off\nmcast eth0 239.0.0.1 694 1 1\n\
          node a\nnode b\n"
     );
 }

@@ -2,7 +2,9 @@
 //! logs each command line and keeps which sync daemons "run" as files,
 //! refusing what the kernel refuses (starting a running daemon, stopping
 //! one that does not run), so a redundant call fails the test. The same
-//! actions on a real IPVS kernel: `tests/ipvs_sync_in_vm.rs`.
+//! actions on a real IPVS kernel, with the real ipvsadm and with
+//! lvs-director linked as ipvsadm: lvs-director's
+//! `tests/sync_daemon_swap.rs`, in the VM.
 
 use std::fs;
 use std::os::unix::fs::PermissionsExt;

@@ -226,3 +226,62 @@ fn bad_realtime_and_rtprio_values_are_refused_at_their_line() {
         "/etc/ha.d/ha.cf:3: rtprio is already set at line 1"
     );
 }
+
+#[test]
+fn compression_takes_heartbeats_meaning() {
+    use crate::wire::{CompressMethod, Compression};
+    let base = "bcast eth0\nnode a\n";
+    assert_eq!(config(base).compression, Compression::default());
+    assert_eq!(
+        config(&format!(
+            "compression bz2\ncompression_threshold 3\ntraditional_compression on\n{base}"
+        ))
+        .compression,
+        Compression {
+            method: CompressMethod::Bz2,
+            threshold: 3 * 1024,
+            traditional: true,
+        }
+    );
+    // Without traditional compression the threshold changes nothing, as in
+    // heartbeat: it is read, kept, and noted.
+    let text = format!("compression bz2\ncompression_threshold 2\n{base}");
+    assert_eq!(
+        config(&text).compression,
+        Compression {
+            method: CompressMethod::Bz2,
+            threshold: 2048,
+            traditional: false,
+        }
+    );
+    assert_eq!(
+        warnings(&text),
+        [
+            "/etc/ha.d/ha.cf:2: warning: compression_threshold takes effect only with \
+          'traditional_compression on' (as in heartbeat): without it, only messages of \
+          256 KiB or more are compressed"
+        ]
+    );
+    assert!(warnings(&format!(
+        "compression zlib\ntraditional_compression yes\n{base}"
+    ))
+    .is_empty());
+    assert_eq!(
+        error("compression lzo"),
+        "/etc/ha.d/ha.cf:1: compression: expected a compression method: zlib or bz2, found 'lzo'"
+    );
+    assert_eq!(
+        error("compression_threshold 0"),
+        "/etc/ha.d/ha.cf:1: compression_threshold: 0 is out of range \
+         (expected a size in KiB from 1 to 2097151)"
+    );
+    assert_eq!(
+        error("traditional_compression maybe"),
+        "/etc/ha.d/ha.cf:1: traditional_compression: expected on or off \
+         (or yes/no, true/false, 1/0), found 'maybe'"
+    );
+    assert_eq!(
+        error("compression zlib\ncompression bz2"),
+        "/etc/ha.d/ha.cf:2: compression is already set at line 1"
+    );
+}

@@ -130,3 +130,49 @@ fn ipfail_refuses_auto_failback_legacy_as_heartbeats_does() {
     assert!(twice.ipfail);
     assert!(twice.respawns.iter().all(|r| r.is_ipfail()));
 }
+
+#[test]
+fn ping_weight_weighs_a_ping_node_and_turns_the_rule_on() {
+    let weighed = config(&format!(
+        "{BASE}ping 10.0.0.1\nping_group uplink 10.1.0.1 10.1.0.2\nping_weight uplink 5\n"
+    ));
+    let weights: Vec<(&str, u32)> = weighed
+        .ping_nodes
+        .iter()
+        .map(|n| (n.name.as_str(), n.weight))
+        .collect();
+    assert_eq!(weights, [("10.0.0.1", 1), ("uplink", 5)]);
+    assert!(weighed.ipfail, "a weight turns ipfail's rule on");
+    // A weight may come before the ping line that names the node.
+    let later = config(&format!("{BASE}ping_weight 10.0.0.1 3\nping 10.0.0.1\n"));
+    assert_eq!(later.ping_nodes[0].weight, 3);
+}
+
+#[test]
+fn malformed_ping_weight_lines_are_refused_at_their_line() {
+    assert_eq!(
+        errors(&format!(
+            "{BASE}ping 10.0.0.1\nping_weight 10.0.0.1\nping_weight 10.0.0.1 0\n\
+             ping_weight 10.0.0.1 heavy\nping_weight 10.0.0.2 2\nping_weight 10.0.0.1 2\n\
+             ping_weight 10.0.0.1 4\n"
+        )),
+        [
+            "/etc/ha.d/ha.cf:7: ping_weight: expected a ping node's name and a weight (e.g. \
+             `ping_weight 10.0.0.1 5`), found 1 words",
+            "/etc/ha.d/ha.cf:8: ping_weight 10.0.0.1: expected a weight from 1 to 1000, found '0'",
+            "/etc/ha.d/ha.cf:9: ping_weight 10.0.0.1: expected a weight from 1 to 1000, found \
+             'heavy'",
+            "/etc/ha.d/ha.cf:10: ping_weight: no ping node is named '10.0.0.2' (ping, ping6 and \
+             ping_group lines name them: an address as written, or the group's name)",
+            "/etc/ha.d/ha.cf:12: ping_weight: ping node '10.0.0.1' is already weighed at line 11",
+        ]
+    );
+    let legacy = BASE.replace("auto_failback on\n", "");
+    assert_eq!(
+        errors(&format!("{legacy}ping 10.0.0.1\nping_weight 10.0.0.1 2\n")),
+        [
+            "/etc/ha.d/ha.cf:6: ping_weight needs auto_failback on or off, as ipfail does: with \
+          legacy (the default) groups would not come back once the counts balance"
+        ]
+    );
+}

@@ -7,6 +7,7 @@ use proptest::sample::select;
 
 use super::super::timers::{default_initdead, default_warntime};
 use super::*;
+use crate::wire::{CompressMethod, Compression};
 
 fn interface() -> impl Strategy<Value = String> {
     "[a-z][a-z0-9]{0,10}"
@@ -97,18 +98,23 @@ fn ping_node() -> impl Strategy<Value = PingNode> {
         any::<[u16; 8]>().prop_map(|s| IpAddr::V6(std::net::Ipv6Addr::from(s))),
     ];
     prop_oneof![
-        address.clone().prop_map(|address| PingNode {
+        (address.clone(), 1..=3u32).prop_map(|(address, weight)| PingNode {
             name: address.to_string(),
             addresses: vec![address],
             group: false,
+            weight,
         }),
-        ("ping-[a-z0-9]{1,8}", prop::collection::vec(address, 1..4)).prop_map(
-            |(name, addresses)| PingNode {
+        (
+            "ping-[a-z0-9]{1,8}",
+            prop::collection::vec(address, 1..4),
+            1..=3u32
+        )
+            .prop_map(|(name, addresses, weight)| PingNode {
                 name,
                 addresses: unique(addresses),
                 group: true,
-            }
-        ),
+                weight,
+            }),
     ]
 }
 
@@ -125,17 +131,18 @@ fn ping_part(
         any::<bool>(),
     )
         .prop_map(move |(nodes, deadping, ipfail)| {
+            let ipfail = ipfail && failback != AutoFailback::Legacy;
             let mut kept: Vec<PingNode> = Vec::new();
-            for node in nodes {
+            for mut node in nodes {
+                // Weights turn the rule on: only where ipfail is on.
+                if !ipfail {
+                    node.weight = 1;
+                }
                 if !kept.iter().any(|k| k.name == node.name) {
                     kept.push(node);
                 }
             }
-            (
-                kept,
-                ms(deadping),
-                ipfail && failback != AutoFailback::Legacy,
-            )
+            (kept, ms(deadping), ipfail)
         })
 }
 
@@ -182,6 +189,19 @@ fn apiauths() -> impl Strategy<Value = Vec<ApiAuth>> {
     })
 }
 
+fn compression() -> impl Strategy<Value = Compression> {
+    (
+        select(CompressMethod::ALL.to_vec()),
+        1usize..=4096,
+        any::<bool>(),
+    )
+        .prop_map(|(method, kib, traditional)| Compression {
+            method,
+            threshold: kib * 1024,
+            traditional,
+        })
+}
+
 fn ha_config() -> impl Strategy<Value = HaConfig> {
     let facilities = vec!["none", "daemon", "local0", "local7", "authpriv", "user"];
     let failback = vec![AutoFailback::On, AutoFailback::Off, AutoFailback::Legacy];
@@ -195,7 +215,7 @@ fn ha_config() -> impl Strategy<Value = HaConfig> {
         prop::collection::vec("[a-z][a-z0-9-]{0,12}", 1..6),
         any::<bool>(),
         MIN_RTPRIO..=MAX_RTPRIO,
-        (path(), respawns(), apiauths()),
+        (path(), respawns(), apiauths(), compression()),
     )
         .prop_flat_map(
             move |(
@@ -208,7 +228,7 @@ fn ha_config() -> impl Strategy<Value = HaConfig> {
                 nodes,
                 realtime,
                 rtprio,
-                (watchdog, respawns, apiauth),
+                (watchdog, respawns, apiauth, compression),
             )| {
                 let media = prop::collection::vec(medium(udpport), 1..6);
                 (media, ping_part(t[0], failback)).prop_map(
@@ -249,6 +269,7 @@ fn ha_config() -> impl Strategy<Value = HaConfig> {
                             respawns,
                             apiauth: apiauth.clone(),
                             fencing: vec![],
+                            compression,
                         }
                     },
                 )
@@ -284,12 +305,17 @@ fn directive_soup() -> impl Strategy<Value = String> {
         "deadping",
         "respawn",
         "apiauth",
+        "compression",
+        "compression_threshold",
+        "traditional_compression",
         "Keepalive",
         "bogus",
         "#",
         "",
     ];
     let values = vec![
+        "bz2",
+        "zlib",
         "2",
         "0",
         "1.5",

@@ -5,6 +5,7 @@ use super::*;
 const SEED_000: &str = include_str!("../../testdata/seed000_ha.cf");
 const SEED_001: &str = include_str!("../../testdata/seed001_ha.cf");
 const SEED_002: &str = include_str!("../../testdata/seed002_ha.cf");
+const SEED_003: &str = include_str!("../../testdata/seed003_ha.cf");
 
 #[test]
 fn seed_000_parses_whole() {
@@ -34,6 +35,7 @@ fn seed_000_parses_whole() {
                 name: "192.168.3.1".into(),
                 addresses: vec!["192.168.3.1".parse().expect("address")],
                 group: false,
+                weight: 1,
             }],
             deadping: secs(30),
             ipfail: true,
@@ -41,6 +43,7 @@ fn seed_000_parses_whole() {
             respawns: vec![respawn("hacluster", "/usr/lib64/heartbeat/ipfail", &[])],
             apiauth: vec![],
             fencing: vec![],
+            compression: Compression::default(),
         }
     );
     assert_eq!(
@@ -109,6 +112,7 @@ fn seed_002_parses_whole() {
                     "172.16.60.205".parse().expect("address"),
                 ],
                 group: true,
+                weight: 1,
             }],
             deadping: secs(5),
             ipfail: true,
@@ -116,7 +120,45 @@ fn seed_002_parses_whole() {
             respawns: vec![respawn("root", "/usr/lib64/heartbeat/ipfail", &[])],
             apiauth: vec![apiauth("ipfail", &["root"], &["root"])],
             fencing: vec![],
+            compression: Compression::default(),
         }
+    );
+}
+
+#[test]
+fn seed_003_parses_whole_with_its_compression() {
+    let config = config(SEED_003);
+    assert_eq!(
+        config.compression,
+        Compression {
+            method: crate::wire::CompressMethod::Bz2,
+            threshold: 2048,
+            traditional: false,
+        }
+    );
+    assert_eq!(
+        config.media,
+        [
+            MediumSpec::Broadcast {
+                interface: "eth0".into(),
+                port: 694
+            },
+            MediumSpec::Broadcast {
+                interface: "eth1".into(),
+                port: 694
+            },
+        ]
+    );
+    assert_eq!(config.nodes, ["admin1.tuchao.com", "admin2.tuchao.com"]);
+    assert_eq!(config.auto_failback, AutoFailback::On);
+    // heartbeat would not compress these small messages (no traditional
+    // compression): the threshold line is noted as having no effect.
+    let warnings = warnings(SEED_003);
+    assert!(
+        warnings.iter().any(
+            |w| w.starts_with("/etc/ha.d/ha.cf:3: warning: compression_threshold takes effect")
+        ),
+        "{warnings:?}"
     );
 }
 
@@ -126,6 +168,7 @@ fn seeds_survive_a_render_round_trip() {
         SEED_000.to_owned(),
         SEED_001.to_owned(),
         SEED_002.to_owned(),
+        SEED_003.to_owned(),
     ] {
         let config = config(&text);
         assert_eq!(parse(&config.render()), Ok(config));
