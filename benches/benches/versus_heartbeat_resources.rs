@@ -111,7 +111,7 @@ impl Bed {
     fn fail(&self, what: &str) -> ! {
         panic!(
             "{} pair: {what}\n{}",
-            self.pair.daemon().name(),
+            self.pair.name(),
             self.pair.evidence(40)
         )
     }

@@ -1,21 +1,22 @@
 //! One bed, either daemon: a [`TwoNodeCluster`] whose two nodes both run
-//! `ha-node` or both run real heartbeat 3.0.6, behind one interface, so a
-//! bench can run the same scenario on each, side by side, from the same
-//! [`ClusterSpec`].
+//! `ha-node`, both run real heartbeat 3.0.6, or one of each (a rolling
+//! upgrade's mixed pair), behind one interface, so a bench can run the
+//! same scenario on each, side by side, from the same [`ClusterSpec`].
 //!
-//! Both read the same ha.cf: heartbeat's own lines (no logging daemon, no
-//! syslog, no CRM; see [`crate::heartbeat`]) are added to the ha-node
-//! nodes' ha.cf too. A heartbeat pair is two machines of their own with a
-//! private `/run` at least ([`heartbeat::private_dirs`] is added to the
-//! spec's private mounts).
+//! Every node reads the same ha.cf: heartbeat's own lines (no logging
+//! daemon, no syslog, no CRM; see [`crate::heartbeat`]) are added to the
+//! ha-node nodes' ha.cf too. A pair with a heartbeat node is two machines
+//! of their own with a private `/run` at least ([`heartbeat::private_dirs`]
+//! is added to the spec's private mounts).
 
+use std::fs;
 use std::path::PathBuf;
 
 use crate::cluster::{read_lossy, ClusterSpec, Node, TwoNodeCluster};
 use crate::heartbeat;
-use crate::LabError;
+use crate::{LabChild, LabError};
 
-/// The daemon both nodes of a [`DaemonPair`] run.
+/// The daemon a node of a [`DaemonPair`] runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Daemon {
     /// `ha-node run`, the spec's binary.
@@ -41,46 +42,74 @@ impl Daemon {
 /// [`crate::heartbeat`]); ha-node's nodes get them too.
 const HEARTBEAT_LINES: [&str; 3] = ["use_logd no", "logfacility none", "crm off"];
 
-/// A two-node cluster running one [`Daemon`] on both nodes.
+/// A two-node cluster running a [`Daemon`] on each node.
 pub struct DaemonPair {
     cluster: TwoNodeCluster,
-    daemon: Daemon,
+    daemons: [Daemon; 2],
 }
 
 impl DaemonPair {
-    /// Builds the bed of `spec` for `daemon`; starts nothing. For heartbeat
-    /// it must be installed ([`heartbeat::installed`]).
+    /// Builds the bed of `spec` for `daemon` on both nodes; starts
+    /// nothing. For heartbeat it must be installed
+    /// ([`heartbeat::installed`]).
     pub fn new(tag: &str, spec: ClusterSpec, daemon: Daemon) -> Result<DaemonPair, LabError> {
+        DaemonPair::mixed(tag, spec, [daemon, daemon])
+    }
+
+    /// Builds the bed of `spec` with node-a running `daemons[0]` and
+    /// node-b `daemons[1]`; starts nothing.
+    pub fn mixed(
+        tag: &str,
+        spec: ClusterSpec,
+        daemons: [Daemon; 2],
+    ) -> Result<DaemonPair, LabError> {
         let mut spec = spec;
-        match daemon {
-            Daemon::HaNode => spec
-                .extra_ha_cf
-                .extend(HEARTBEAT_LINES.iter().map(|l| l.to_string())),
-            Daemon::Heartbeat => {
-                if !heartbeat::installed() {
-                    return Err(LabError::InvalidArgument {
-                        what: "a heartbeat pair".to_string(),
-                        reason: format!(
-                            "{} is not installed (apt-get install heartbeat)",
-                            heartbeat::HEARTBEAT
-                        ),
-                    });
-                }
-                let mounts = spec.private_mounts.get_or_insert_with(Vec::new);
-                for dir in heartbeat::private_dirs() {
-                    if !mounts.contains(&dir) {
-                        mounts.push(dir);
-                    }
+        if daemons.contains(&Daemon::Heartbeat) {
+            if !heartbeat::installed() {
+                return Err(LabError::InvalidArgument {
+                    what: "a pair with a heartbeat node".to_string(),
+                    reason: format!(
+                        "{} is not installed (apt-get install heartbeat)",
+                        heartbeat::HEARTBEAT
+                    ),
+                });
+            }
+            let mounts = spec.private_mounts.get_or_insert_with(Vec::new);
+            for dir in heartbeat::private_dirs() {
+                if !mounts.contains(&dir) {
+                    mounts.push(dir);
                 }
             }
         }
         let cluster = TwoNodeCluster::new(tag, spec)?;
-        Ok(DaemonPair { cluster, daemon })
+        for node in Node::BOTH {
+            if daemons[node.index()] != Daemon::HaNode {
+                continue;
+            }
+            let ha_cf = cluster.config_dir(node).join("ha.cf");
+            let io = |e| LabError::io(ha_cf.display().to_string(), e);
+            let mut text = fs::read_to_string(&ha_cf).map_err(io)?;
+            for line in HEARTBEAT_LINES {
+                text.push_str(line);
+                text.push('\n');
+            }
+            fs::write(&ha_cf, text).map_err(io)?;
+        }
+        Ok(DaemonPair { cluster, daemons })
     }
 
-    /// The daemon its nodes run.
-    pub fn daemon(&self) -> Daemon {
-        self.daemon
+    /// The daemon `node` runs.
+    pub fn daemon_of(&self, node: Node) -> Daemon {
+        self.daemons[node.index()]
+    }
+
+    /// The pair's name in reports: its daemon's (`ha-node`, `heartbeat`),
+    /// or node-a's and node-b's (`heartbeat+ha-node`).
+    pub fn name(&self) -> String {
+        match self.daemons {
+            [a, b] if a == b => a.name().to_string(),
+            [a, b] => format!("{}+{}", a.name(), b.name()),
+        }
     }
 
     /// The cluster underneath: hosts, client, addresses.
@@ -90,7 +119,7 @@ impl DaemonPair {
 
     /// Starts `node`'s daemon.
     pub fn start(&mut self, node: Node) -> Result<(), LabError> {
-        match self.daemon {
+        match self.daemon_of(node) {
             Daemon::HaNode => self.cluster.start(node),
             Daemon::Heartbeat => self.cluster.start_heartbeat(node),
         }
@@ -99,10 +128,24 @@ impl DaemonPair {
     /// `kill -9` of `node`'s daemon (heartbeat's whole process group, its
     /// children being part of it); nothing is released.
     pub fn kill(&mut self, node: Node) -> Result<(), LabError> {
-        match self.daemon {
+        match self.daemon_of(node) {
             Daemon::HaNode => self.cluster.kill(node),
             Daemon::Heartbeat => self.cluster.kill_heartbeat(node),
         }
+    }
+
+    /// SIGTERM to `node`'s daemon: it releases its groups, tells its peer
+    /// and exits. The process, for the caller to wait for (then
+    /// [`DaemonPair::finish`]).
+    pub fn terminate(&mut self, node: Node) -> Result<Option<LabChild>, LabError> {
+        self.cluster.terminate(node)
+    }
+
+    /// Ends whatever is left of a terminated daemon's process group
+    /// (heartbeat's children) and reaps it.
+    pub fn finish(&self, child: &LabChild) -> Result<(), LabError> {
+        child.signal_group(nix::sys::signal::Signal::SIGKILL)?;
+        child.wait().map(|_| ())
     }
 
     /// Whether `node`'s daemon runs.
@@ -113,7 +156,7 @@ impl DaemonPair {
     /// Whether `viewer` sees `node` active: ha-node's status, heartbeat's
     /// `cl_status nodestatus`.
     pub fn sees_active(&self, viewer: Node, node: Node) -> bool {
-        match self.daemon {
+        match self.daemon_of(viewer) {
             Daemon::HaNode => self.cluster.state_seen(viewer, node).as_deref() == Some("active"),
             Daemon::Heartbeat => self
                 .cluster
@@ -126,7 +169,7 @@ impl DaemonPair {
     /// (`ping_nodes`, state `up`), as heartbeat's `cl_status nodestatus`
     /// (`ping`).
     pub fn sees_ping_node_up(&self, viewer: Node, address: &str) -> bool {
-        match self.daemon {
+        match self.daemon_of(viewer) {
             Daemon::HaNode => {
                 let Some(status) = self
                     .cluster
@@ -156,7 +199,7 @@ impl DaemonPair {
 
     /// The file `node`'s daemon logs to.
     pub fn log_path(&self, node: Node) -> PathBuf {
-        match self.daemon {
+        match self.daemon_of(node) {
             Daemon::HaNode => self.cluster.log_path(node),
             Daemon::Heartbeat => self.cluster.heartbeat_log_path(node),
         }
@@ -179,7 +222,7 @@ impl DaemonPair {
             .map(|&node| {
                 format!(
                     "--- {} {} log ---\n{}\n--- {} output ---\n{}\n",
-                    self.daemon.name(),
+                    self.daemon_of(node).name(),
                     node.name(),
                     tail(self.log(node)),
                     node.name(),

@@ -70,10 +70,11 @@ impl TwoNodeCluster {
         self.node_dir(node).join("heartbeat")
     }
 
-    /// Starts real heartbeat as `node` (instead of `ha-node run`), its
-    /// output appended to `output.log`. The first start prepares its
-    /// directory; later starts keep its state (generation, host cache).
-    pub fn start_heartbeat(&mut self, node: Node) -> Result<(), LabError> {
+    /// Prepares `node`'s heartbeat directory (a copy of `/etc/ha.d` with
+    /// the cluster's files, a copy of `/var/lib/heartbeat`) unless it is
+    /// there already; [`TwoNodeCluster::start_heartbeat`] then only spawns
+    /// heartbeat (to start both nodes at nearly the same instant).
+    pub fn prepare_heartbeat(&self, node: Node) -> Result<(), LabError> {
         let dir = self.heartbeat_dir(node);
         let ha_d = dir.join("ha.d");
         let varlib = dir.join("varlib");
@@ -95,6 +96,18 @@ impl TwoNodeCluster {
                     .arg(ha_d.join("authkeys")),
             )?;
         }
+        Ok(())
+    }
+
+    /// Starts real heartbeat as `node` (instead of `ha-node run`), its
+    /// output appended to `output.log`. The first start prepares its
+    /// directory ([`TwoNodeCluster::prepare_heartbeat`]); later starts keep
+    /// its state (generation, host cache).
+    pub fn start_heartbeat(&mut self, node: Node) -> Result<(), LabError> {
+        self.prepare_heartbeat(node)?;
+        let dir = self.heartbeat_dir(node);
+        let ha_d = dir.join("ha.d");
+        let varlib = dir.join("varlib");
         let script = format!(
             "set -e\n\
              mkdir -p /run/heartbeat/ccm /run/heartbeat/crm /run/heartbeat/dopd \

@@ -12,35 +12,13 @@
 
 mod common;
 
-use std::fs;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::Arc;
 use std::time::Duration;
 
-use common::{cluster, holds_throughout, holds_vip, state_seen, BINARY, MS};
-use ha_lab::cluster::{ClusterSpec, Node, TwoNodeCluster};
-use ha_lab::heartbeat;
-
-/// heartbeat's node: node-a, the group's preferred node.
-const HB: Node = Node::A;
-/// ha-node's node.
-const HA: Node = Node::B;
-const VIP_CIDR: &str = "10.77.0.100/24";
-const MEDIUM: &str = "mcast eth0 239.192.77.1 694 1 0";
-/// Long enough for initdead (2 s), a start of IPaddr and heartbeat's
-/// slower start-up.
-const SETTLE: Duration = Duration::from_secs(20);
-
-/// Lines of heartbeat's log that say the pair does not work: its history
-/// of unacknowledged messages filling up, its clients paused for it, a
-/// shutdown waiting for communication that never comes up, a client
-/// unable to sign on.
-const HEARTBEAT_TROUBLE: &[&str] = &[
-    "hist queue",
-    "clients are now paused",
-    "Shutdown delayed until Communication is up",
-    "Cannot signon",
-];
+use common::mixed::{
+    check_pair, crash_ha_node, keeps_it, logs, pair, spec, stop_ha_node, wait_holder, wait_pair_up,
+    TwoHolders, HA, HB, SETTLE, VIP_CIDR,
+};
+use ha_lab::cluster::{Node, TwoNodeCluster};
 
 fn mixed_pair(tag: &str) -> TwoNodeCluster {
     mixed_pair_with(tag, "off", HB)
@@ -49,138 +27,7 @@ fn mixed_pair(tag: &str) -> TwoNodeCluster {
 /// A mixed pair with `auto_failback` as given and the group preferring
 /// `preferred`.
 fn mixed_pair_with(tag: &str, auto_failback: &str, preferred: Node) -> TwoNodeCluster {
-    assert!(
-        heartbeat::installed(),
-        "heartbeat 3.0.6 is not installed: apt-get install heartbeat (see the README)"
-    );
-    let mut spec = ClusterSpec::fast(BINARY);
-    spec.media = [vec![MEDIUM.into()], vec![MEDIUM.into()]];
-    spec.auto_failback = auto_failback.into();
-    spec.haresources = format!("{} IPaddr::{VIP_CIDR}/eth0\n", preferred.name());
-    spec.private_mounts = Some(heartbeat::private_dirs());
-    let cluster = cluster(tag, spec);
-    // What heartbeat's own ha.cf says, on ha-node's side too.
-    let ha_cf = cluster.config_dir(HA).join("ha.cf");
-    let mut text = fs::read_to_string(&ha_cf).unwrap();
-    text.push_str("use_logd no\nlogfacility none\ncrm off\n");
-    fs::write(&ha_cf, text).unwrap();
-    cluster
-}
-
-/// Samples both nodes every 10 ms in a thread of its own and counts the
-/// samples in which both hold the virtual IP.
-struct TwoHolders {
-    stop: Arc<AtomicBool>,
-    both: Arc<AtomicUsize>,
-    samples: Arc<AtomicUsize>,
-    thread: Option<std::thread::JoinHandle<()>>,
-}
-
-impl TwoHolders {
-    fn watch(cluster: &TwoNodeCluster) -> Self {
-        let hosts = [cluster.host(Node::A).clone(), cluster.host(Node::B).clone()];
-        let stop = Arc::new(AtomicBool::new(false));
-        let both = Arc::new(AtomicUsize::new(0));
-        let samples = Arc::new(AtomicUsize::new(0));
-        let (s, b, n) = (stop.clone(), both.clone(), samples.clone());
-        let vip = [10, 77, 0, 100].into();
-        let thread = std::thread::spawn(move || {
-            while !s.load(Ordering::Relaxed) {
-                let held = hosts
-                    .iter()
-                    .filter(|h| h.has_address(vip).unwrap_or(false))
-                    .count();
-                if held == 2 {
-                    b.fetch_add(1, Ordering::Relaxed);
-                }
-                n.fetch_add(1, Ordering::Relaxed);
-                std::thread::sleep(10 * MS);
-            }
-        });
-        TwoHolders {
-            stop,
-            both,
-            samples,
-            thread: Some(thread),
-        }
-    }
-
-    /// (samples with two holders, samples in all).
-    fn finish(mut self) -> (usize, usize) {
-        self.stop.store(true, Ordering::Relaxed);
-        if let Some(thread) = self.thread.take() {
-            thread.join().unwrap();
-        }
-        (
-            self.both.load(Ordering::Relaxed),
-            self.samples.load(Ordering::Relaxed),
-        )
-    }
-}
-
-fn logs(cluster: &TwoNodeCluster) -> String {
-    format!(
-        "--- heartbeat (node-a) log:\n{}\n--- ha-node (node-b) log:\n{}\n--- outputs:\n{}\n{}",
-        tail(&cluster.heartbeat_log(HB)),
-        tail(&cluster.log(HA)),
-        tail(&cluster.output(HB)),
-        tail(&cluster.output(HA)),
-    )
-}
-
-fn tail(text: &str) -> String {
-    let lines: Vec<&str> = text.lines().collect();
-    lines[lines.len().saturating_sub(60)..].join("\n")
-}
-
-fn wait(cluster: &TwoNodeCluster, what: &str, check: impl FnMut(&TwoNodeCluster) -> bool) {
-    if cluster.wait_until(SETTLE, check).is_none() {
-        panic!("{what}: not within {SETTLE:?}\n{}", logs(cluster));
-    }
-}
-
-/// Only `holder` has the address.
-fn wait_holder(cluster: &TwoNodeCluster, holder: Node, what: &str) {
-    wait(cluster, what, |c| {
-        holds_vip(c, holder) && !holds_vip(c, holder.other())
-    });
-}
-
-/// Each side sees the other active: ha-node in its status, heartbeat
-/// through `cl_status`, which signs on to it.
-fn wait_pair_up(cluster: &TwoNodeCluster, what: &str) {
-    wait(cluster, what, |c| {
-        state_seen(c, HA, HB).as_deref() == Some("active")
-            && c.cl_status(HB, &["nodestatus", HA.name()])
-                .is_ok_and(|s| s.trim() == "active")
-    });
-}
-
-/// `holder` keeps the address, alone, for `hold`.
-fn keeps_it(cluster: &TwoNodeCluster, holder: Node, what: &str, hold: Duration) {
-    holds_throughout(hold, 20 * MS, || {
-        if holds_vip(cluster, holder) && !holds_vip(cluster, holder.other()) {
-            Ok(())
-        } else {
-            Err(format!(
-                "the address is no longer on {} alone",
-                holder.name()
-            ))
-        }
-    })
-    .unwrap_or_else(|e| panic!("{what}: {e}\n{}", logs(cluster)));
-}
-
-fn stop_ha_node(cluster: &mut TwoNodeCluster) {
-    let child = cluster.terminate(HA).unwrap().unwrap();
-    assert!(
-        child
-            .wait_timeout(Duration::from_secs(10))
-            .unwrap()
-            .is_some(),
-        "ha-node did not stop\n{}",
-        logs(cluster)
-    );
+    pair(tag, spec(auto_failback, preferred))
 }
 
 /// heartbeat 3.0.6 with `auto_failback off` (its nice_failback): a node
@@ -294,49 +141,6 @@ fn a_mixed_pair_with_heartbeat_3_0_6_fails_over_both_ways() {
     check_pair(&cluster, watch);
 }
 
-/// ha-node's host crashes: its process is killed and its address goes
-/// with the host.
-fn crash_ha_node(cluster: &mut TwoNodeCluster) {
-    cluster.kill(HA).unwrap();
-    if cluster.holds_vip(HA).unwrap() {
-        cluster.host(HA).del_address("eth0", VIP_CIDR).unwrap();
-    }
-}
-
-/// What every mixed-pair run must show at its end: never two holders,
-/// no flow-control trouble in heartbeat's log, flow control off, and no
-/// packet of heartbeat's rejected by ha-node.
-fn check_pair(cluster: &TwoNodeCluster, watch: TwoHolders) {
-    let (both, samples) = watch.finish();
-    assert!(samples > 500, "only {samples} samples");
-    assert_eq!(
-        both,
-        0,
-        "the address was on both nodes in {both} samples\n{}",
-        logs(cluster)
-    );
-    let hb_log = cluster.heartbeat_log(HB);
-    for trouble in HEARTBEAT_TROUBLE {
-        assert!(
-            !hb_log.contains(trouble),
-            "heartbeat logged '{trouble}'\n{}",
-            logs(cluster)
-        );
-    }
-    assert!(
-        hb_log.contains("flow control disabled"),
-        "heartbeat did not turn flow control off\n{}",
-        logs(cluster)
-    );
-    let ha_log = cluster.log(HA);
-    assert!(
-        !ha_log.contains("rejected"),
-        "ha-node rejected packets\n{}",
-        logs(cluster)
-    );
-    eprintln!("{samples} samples, none with two holders");
-}
-
 /// heartbeat's auto_failback on with heartbeat as the preferred node: its
 /// group comes back to it whenever it returns, through heartbeat's own
 /// hand-over (ha-node asks `info=me`, heartbeat agrees, ha-node releases,
@@ -443,5 +247,49 @@ fn auto_failback_returns_the_group_to_an_ha_node() {
         .matches("standby: node-b can take our foreign resources")
         .count();
     assert!(handed >= 2, "{handed} hand-overs\n{}", logs(&cluster));
+    check_pair(&cluster, watch);
+}
+
+/// ha-node, the preferred node with auto_failback on, killed and back as
+/// soon as heartbeat has started its group, while heartbeat's takeover
+/// may still be finishing ("T_STARTING received during takeover"):
+/// heartbeat hands the group back every time. (Back before heartbeat has
+/// started the group, heartbeat 3.0.6 may run its failback's stop before
+/// its takeover's start, and hold the address after handing it over.)
+#[test]
+fn an_ha_node_back_during_heartbeats_takeover_gets_its_group_back() {
+    let mut cluster = mixed_pair_with("hn-mixfb3", "on", HA);
+    let watch = TwoHolders::watch(&cluster);
+    cluster.start_heartbeat(HB).unwrap();
+    wait_holder(&cluster, HB, "heartbeat alone takes the group");
+    cluster.start(HA).unwrap();
+    wait_holder(&cluster, HA, "the group fails back to ha-node");
+    for round in 1..=3 {
+        crash_ha_node(&mut cluster);
+        wait_holder(
+            &cluster,
+            HB,
+            &format!("round {round}: heartbeat takes the group over"),
+        );
+        cluster.start(HA).unwrap();
+        if cluster
+            .wait_until(SETTLE, |c| {
+                common::holds_vip(c, HA) && !common::holds_vip(c, HB)
+            })
+            .is_none()
+        {
+            panic!(
+                "round {round}: the group never came back to ha-node\nstatus: {}\n{}",
+                cluster.status_json(HA).unwrap_or_default(),
+                logs(&cluster)
+            );
+        }
+        keeps_it(
+            &cluster,
+            HA,
+            &format!("round {round}"),
+            Duration::from_secs(1),
+        );
+    }
     check_pair(&cluster, watch);
 }

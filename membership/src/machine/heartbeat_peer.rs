@@ -37,7 +37,31 @@
 //! - a release for failback or standby waits for the peer's `info=other`
 //!   (asked with `info=me`, again every 2 s), then `info=done` follows the
 //!   releases; groups the peer hands over are started at its `info=done`,
-//!   and this node says `info=done` once they run.
+//!   and this node says `info=done` once they run — at once when the set
+//!   holds no group here, since heartbeat takes no other standby request
+//!   for an hour until that `done` comes;
+//! - during a hand-over this node agreed to, only the peer's `info=done`
+//!   frees what it gives: heartbeat answers a report of ours that finds
+//!   it unstable with a report marked stable even while its stop scripts
+//!   still run;
+//! - while a hand-over runs, a new `info=me` from the peer is ignored, as
+//!   heartbeat ignores it (its own `hb_standby` during its auto_failback
+//!   included): heartbeat would take an `info=other` to it as the answer
+//!   to the request it runs;
+//! - heartbeat holds kinds of group, not groups, also a kind with no group
+//!   in it, and logs "No one owns foreign resources!" or "Both machines
+//!   own foreign resources!" when not exactly one node holds each kind.
+//!   A kind with no group here is held as heartbeat would hold it: from
+//!   the peer's first stable report, whatever the peer does not hold;
+//!   then given with this node's standby or failback or as soon as the
+//!   peer says it holds it, taken with the peer's standby or failback;
+//! - this node's own standby ends the peer's standby for those groups (the
+//!   peer takes them once it agrees);
+//! - heartbeat fails back only when it sees its peer's report turn
+//!   stable; a node back while heartbeat still takes its groups over
+//!   misses that moment, so with auto_failback on this node reminds a
+//!   heartbeat peer holding its groups (an unstable report, then a stable
+//!   one, every 2 s) until it hands them back.
 
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
@@ -82,10 +106,37 @@ pub(super) struct Negotiation {
     last_sent: Option<(Holding, bool)>,
     /// The hand-over this node asked for, until its `info=done` is sent.
     pub asked: Option<Ask>,
+    /// The heartbeat peer's own standby (`info=me`) this node agreed to
+    /// (`info=other`): the set as the peer named it, until its `info=done`
+    /// (which names the set again).
+    agreed_to: Option<String>,
     /// A hand-over to this node: the set as the heartbeat peer named it,
     /// once it said `info=done`; this node says `info=done` once it has
-    /// started what it takes of it.
-    acquiring: Option<(String, ResourceSet)>,
+    /// started what it takes of it — at once when the set holds no group
+    /// (heartbeat waits for that `done` an hour before it takes another
+    /// standby request).
+    acquiring: Option<String>,
+    /// The kinds of group with no group in them that this node holds in
+    /// heartbeat's eyes (see `own_holding`); `None` until the heartbeat
+    /// peer has reported.
+    empty_claims: Option<Holding>,
+    /// Since when this node has waited for a heartbeat peer's
+    /// auto_failback of its groups, or last reminded it.
+    failback_wait: Option<Instant>,
+}
+
+/// `holding` with the kinds in `set` (as this node names them) added or
+/// taken away.
+fn with_set(holding: Holding, set: ResourceSet, held: bool) -> Holding {
+    let (local, foreign) = match set {
+        ResourceSet::All => (true, true),
+        ResourceSet::Local => (true, false),
+        ResourceSet::Foreign => (false, true),
+    };
+    Holding {
+        local: if local { held } else { holding.local },
+        foreign: if foreign { held } else { holding.foreign },
+    }
 }
 
 impl super::Machine {
@@ -115,6 +166,7 @@ impl super::Machine {
         self.outputs
             .push_back(Output::Send(Message::Starting(header)));
         self.negotiation.last_sent = None;
+        self.negotiation.empty_claims = None;
     }
 
     /// The heartbeat peer at `index` reported `holding` (`stable`: its
@@ -133,7 +185,11 @@ impl super::Machine {
         let stable = stable.unwrap_or(peer.reported_stable);
         peer.reported = Some(holding);
         peer.reported_stable = stable;
-        self.apply_heartbeat_holding(index, stable);
+        // heartbeat says it is stable whenever it answers a report of
+        // ours, also while its standby's stop scripts run: during a
+        // hand-over this node agreed to, only its `info=done` releases.
+        let released = stable && self.negotiation.agreed_to.is_none();
+        self.apply_heartbeat_holding(index, released);
     }
 
     /// The heartbeat peer at `index` said `t=starting`.
@@ -141,6 +197,7 @@ impl super::Machine {
         if !self.peers[index].speaks_heartbeat {
             return;
         }
+        self.negotiation.empty_claims = None;
         self.heartbeat_peer_report(index, Holding::default(), Some(false));
         self.negotiation.last_sent = None;
         self.send_report();
@@ -199,12 +256,9 @@ impl super::Machine {
                 }
             }
             "done" => {
-                let gave_up = !self.peers[index].standby.is_empty();
                 self.apply_heartbeat_holding(index, true);
-                if gave_up && self.negotiation.asked.is_none() {
-                    if let Some(set) = ResourceSet::parse(resources) {
-                        self.negotiation.acquiring = Some((resources.to_string(), set));
-                    }
+                if self.negotiation.asked.is_none() && self.negotiation.agreed_to.take().is_some() {
+                    self.negotiation.acquiring = Some(resources.to_string());
                 }
             }
             _ => {}
@@ -234,6 +288,7 @@ impl super::Machine {
                     .iter()
                     .any(|p| p.negotiates() && p.reported_stable);
                 if peer_stable && self.report_is_stable() {
+                    self.negotiation.agreed_to = None;
                     self.negotiation.asked = Some(Ask {
                         set,
                         why,
@@ -248,7 +303,9 @@ impl super::Machine {
         }
     }
 
-    /// Notes a standby this node asked for itself (its `info=me` is sent).
+    /// Notes a standby this node asked for itself (its `info=me` is sent):
+    /// a heartbeat peer that stood by for any of the groups (an earlier
+    /// `hb_standby` there) no longer does, as it takes them once it agrees.
     pub(super) fn asked_standby(&mut self, set: ResourceSet, now: Instant) {
         if self.heartbeat_peer_live() {
             self.negotiation.asked = Some(Ask {
@@ -257,6 +314,42 @@ impl super::Machine {
                 at: now,
                 agreed: false,
             });
+            self.negotiation.agreed_to = None;
+            let groups: Vec<String> = self
+                .config
+                .groups
+                .iter()
+                .filter(|g| set.covers(&g.preferred, &self.config.local))
+                .map(|g| g.id.clone())
+                .collect();
+            for peer in self.peers.iter_mut().filter(|p| p.speaks_heartbeat) {
+                for group in &groups {
+                    peer.standby.remove(group);
+                }
+            }
+        }
+    }
+
+    /// Whether a hand-over with the peer at `index`, if it runs heartbeat,
+    /// is under way (asked, agreed to, or being taken): heartbeat ignores
+    /// a new `info=me` meanwhile ("Standby in progress- new request …
+    /// ignored"), its own included, and so does this node, whose
+    /// `info=other` heartbeat would take as the answer to the request it
+    /// is running.
+    pub(super) fn heartbeat_exchange_running(&self, index: usize) -> bool {
+        self.peers[index].speaks_heartbeat
+            && (self.negotiation.asked.is_some()
+                || self.negotiation.agreed_to.is_some()
+                || self.negotiation.acquiring.is_some())
+    }
+
+    /// This node agreed (`info=other`) to the standby of the peer at
+    /// `index` for `resources` (as the peer named them): if it runs
+    /// heartbeat, it waits for this node's `info=done` once it has said
+    /// its own.
+    pub(super) fn agreed_to_standby(&mut self, index: usize, resources: &str) {
+        if self.peers[index].speaks_heartbeat {
+            self.negotiation.agreed_to = Some(resources.to_string());
         }
     }
 
@@ -303,11 +396,66 @@ impl super::Machine {
         !settling && !awaiting && self.state == crate::message::NodeState::Active
     }
 
-    /// Sends this node's report (`t=resource … rtype=full`).
-    fn send_report(&mut self) {
-        let holding = Holding::of(&self.config.groups, &self.config.local, |g| {
+    /// What this node holds in heartbeat's words. heartbeat holds a kind
+    /// of group (`local`, `foreign`) rather than groups, also when there
+    /// is none of that kind, and checks that one node holds each kind
+    /// ("No one owns foreign resources!", "Both machines own foreign
+    /// resources!" otherwise). A kind with no group here is held as
+    /// heartbeat would hold it: from the peer's first stable report,
+    /// whatever it does not hold; then given with a standby or failback of
+    /// this node, or as soon as the peer says it holds it, and taken with
+    /// the peer's standby or failback.
+    fn own_holding(&mut self) -> Holding {
+        let mut holding = Holding::of(&self.config.groups, &self.config.local, |g| {
             self.groups.get(g).is_some_and(|s| s.is_held())
         });
+        let negotiating = || self.peers.iter().filter(|p| p.negotiates());
+        if negotiating().any(|p| p.reported.is_none()) {
+            return holding;
+        }
+        // The peer's report says it from its side: its `foreign` is our
+        // `local`, and the other way round.
+        let peer = negotiating()
+            .filter_map(|p| p.reported)
+            .fold(Holding::default(), |all, r| Holding {
+                local: all.local || r.local,
+                foreign: all.foreign || r.foreign,
+            });
+        let claims = match self.negotiation.empty_claims {
+            // Whatever the peer holds, this node does not.
+            Some(claims) => Holding {
+                local: claims.local && !peer.foreign,
+                foreign: claims.foreign && !peer.local,
+            },
+            // First, what a settled peer does not hold.
+            None if negotiating().all(|p| p.reported_stable) => Holding {
+                local: !peer.foreign,
+                foreign: !peer.local,
+            },
+            None => return holding,
+        };
+        self.negotiation.empty_claims = Some(claims);
+        let local = &self.config.local;
+        if !self.config.groups.iter().any(|g| &g.preferred == local) {
+            holding.local = claims.local;
+        }
+        if !self.config.groups.iter().any(|g| &g.preferred != local) {
+            holding.foreign = claims.foreign;
+        }
+        holding
+    }
+
+    /// This node gave `set` (its words) to the heartbeat peer, or took
+    /// `set` from it: the empty kinds in it go or come with it.
+    fn empty_kinds_moved(&mut self, set: ResourceSet, taken: bool) {
+        if let Some(claims) = self.negotiation.empty_claims {
+            self.negotiation.empty_claims = Some(with_set(claims, set, taken));
+        }
+    }
+
+    /// Sends this node's report (`t=resource … rtype=full`).
+    fn send_report(&mut self) {
+        let holding = self.own_holding();
         let stable = self.report_is_stable();
         self.negotiation.last_sent = Some((holding, stable));
         let header = self.header();
@@ -320,10 +468,57 @@ impl super::Machine {
         }));
     }
 
+    /// heartbeat gives a group back to its preferred node (auto_failback)
+    /// only when that node's report turns stable while it holds the group
+    /// as `foreign`; a node that comes back while heartbeat is still
+    /// taking its groups over (its "T_STARTING received during takeover")
+    /// turns stable before heartbeat's takeover ends, and heartbeat then
+    /// never hands them back. So, with auto_failback on, while a settled
+    /// heartbeat peer holds a group preferred by this node (not one this
+    /// node stands by for) and no hand-over runs, this node reports itself
+    /// unstable and stable again every [`ASK_AGAIN`]: each is heartbeat's
+    /// cue ("remote resource transition completed").
+    fn remind_failback(&mut self, now: Instant) {
+        let local = &self.config.local;
+        let waiting = self.config.auto_failback
+            && self.negotiation.asked.is_none()
+            && self.negotiation.agreed_to.is_none()
+            && self.negotiation.acquiring.is_none()
+            && self.report_is_stable()
+            && self.peers.iter().any(|p| {
+                p.negotiates()
+                    && p.reported_stable
+                    && self.config.groups.iter().any(|g| {
+                        &g.preferred == local
+                            && p.held.contains(&g.id)
+                            && !self.standby.contains(&g.id)
+                    })
+            });
+        if !waiting {
+            self.negotiation.failback_wait = None;
+            return;
+        }
+        let since = *self.negotiation.failback_wait.get_or_insert(now);
+        if now.saturating_duration_since(since) < ASK_AGAIN {
+            return;
+        }
+        self.negotiation.failback_wait = Some(now);
+        let held = self.own_holding().as_str().to_string();
+        let header = self.header();
+        self.outputs.push_back(Output::Send(Message::Resources {
+            header,
+            held,
+            full: true,
+            stable: Some(false),
+            info: None,
+        }));
+        self.send_report();
+    }
+
     /// After every input, with a heartbeat peer: reports what changed, and
     /// says `info=done` for hand-overs whose releases or acquisitions are
     /// over.
-    pub(super) fn negotiate(&mut self) {
+    pub(super) fn negotiate(&mut self, now: Instant) {
         if !self.heartbeat_peer_live() {
             self.negotiation = Negotiation::default();
             return;
@@ -336,11 +531,12 @@ impl super::Machine {
                 });
                 if !holding {
                     self.negotiation.asked = None;
+                    self.empty_kinds_moved(ask.set, false);
                     self.send_ask_resources(ask.set, "done");
                 }
             }
         }
-        if let Some((word, _)) = &self.negotiation.acquiring {
+        if let Some(word) = &self.negotiation.acquiring {
             let starting = self
                 .groups
                 .values()
@@ -348,6 +544,9 @@ impl super::Machine {
             if !starting {
                 let word = word.clone();
                 self.negotiation.acquiring = None;
+                if let Some(set) = ResourceSet::parse(&word) {
+                    self.empty_kinds_moved(set.mirrored(), true);
+                }
                 let header = self.header();
                 self.outputs.push_back(Output::Send(Message::AskResources {
                     header,
@@ -356,16 +555,17 @@ impl super::Machine {
                 }));
             }
         }
-        let holding = Holding::of(&self.config.groups, &self.config.local, |g| {
-            self.groups.get(g).is_some_and(|s| s.is_held())
-        });
+        let holding = self.own_holding();
         if self.negotiation.last_sent != Some((holding, self.report_is_stable())) {
             self.send_report();
         }
+        self.remind_failback(now);
     }
 
-    /// A standby's `info=done` has been sent: the request is over.
-    pub(super) fn standby_reported_done(&mut self) {
+    /// A standby's `info=done` has been sent for `set`: the request is
+    /// over, and the empty kinds in `set` are given too.
+    pub(super) fn standby_reported_done(&mut self, set: ResourceSet) {
+        self.empty_kinds_moved(set, false);
         if self
             .negotiation
             .asked

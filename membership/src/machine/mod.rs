@@ -1137,7 +1137,7 @@ impl Machine {
         }
         self.schedule_probes(now);
         self.report_standby_done();
-        self.negotiate();
+        self.negotiate(now);
         if self.shutting_down && self.groups.values().all(|s| !s.is_held()) {
             self.send_shutdown();
             return;

@@ -210,7 +210,7 @@ impl super::Machine {
         let Some(set) = ResourceSet::parse(resources) else {
             return;
         };
-        if info != "me" || self.shutting_down {
+        if info != "me" || self.shutting_down || self.heartbeat_exchange_running(index) {
             return;
         }
         let peer = &self.peers[index];
@@ -220,6 +220,7 @@ impl super::Machine {
         self.standby.remove(groups.iter().map(String::as_str));
         self.peers[index].standby.extend(groups);
         self.send_ask_resources(set, "other");
+        self.agreed_to_standby(index, resources);
     }
 
     /// The peer at `index` sent `t=hb_takeover`: this node goes standby for
@@ -258,7 +259,7 @@ impl super::Machine {
         if !holding {
             self.standby_done = None;
             self.send_ask_resources(set, "done");
-            self.standby_reported_done();
+            self.standby_reported_done(set);
         }
     }
 }

@@ -5,6 +5,7 @@
 // Each test file uses its own subset of these helpers.
 #![allow(dead_code)]
 
+pub mod mixed;
 pub mod sched;
 pub mod vs_heartbeat;
 
