@@ -25,6 +25,9 @@ _ha__node() {
             ha__node,demo)
                 cmd="ha__node__subcmd__demo"
                 ;;
+            ha__node,export)
+                cmd="ha__node__subcmd__export"
+                ;;
             ha__node,generate-docs)
                 cmd="ha__node__subcmd__generate__subcmd__docs"
                 ;;
@@ -43,8 +46,23 @@ _ha__node() {
             ha__node,takeover)
                 cmd="ha__node__subcmd__takeover"
                 ;;
+            ha__node,vrrp)
+                cmd="ha__node__subcmd__vrrp"
+                ;;
+            ha__node__subcmd__export,pacemaker)
+                cmd="ha__node__subcmd__export__subcmd__pacemaker"
+                ;;
             ha__node__subcmd__resource,cleanup)
                 cmd="ha__node__subcmd__resource__subcmd__cleanup"
+                ;;
+            ha__node__subcmd__vrrp,check-config)
+                cmd="ha__node__subcmd__vrrp__subcmd__check__subcmd__config"
+                ;;
+            ha__node__subcmd__vrrp,run)
+                cmd="ha__node__subcmd__vrrp__subcmd__run"
+                ;;
+            ha__node__subcmd__vrrp,status)
+                cmd="ha__node__subcmd__vrrp__subcmd__status"
                 ;;
             *)
                 ;;
@@ -53,7 +71,7 @@ _ha__node() {
 
     case "${cmd}" in
         ha__node)
-            opts="-h -V --help --version run check-config status standby takeover resource cl_status demo generate-docs"
+            opts="-h -V --help --version export run check-config status standby takeover resource cl_status vrrp demo generate-docs"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -136,6 +154,38 @@ _ha__node() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        ha__subcmd__node__subcmd__export)
+            opts="-h --help pacemaker"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ha__subcmd__node__subcmd__export__subcmd__pacemaker)
+            opts="-h --config-dir --cib --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --config-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         ha__subcmd__node__subcmd__generate__subcmd__docs)
             opts="-h --out --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -187,7 +237,7 @@ _ha__node() {
             return 0
             ;;
         ha__subcmd__node__subcmd__run)
-            opts="-h --config-dir --node --init-dir --ocf-root --director --ipvsadm --state-dir --socket --failed-stop-command --help"
+            opts="-h --config-dir --node --init-dir --ocf-root --director --ipvsadm --state-dir --socket --failed-stop-command --metrics-listen --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -226,6 +276,10 @@ _ha__node() {
                     return 0
                     ;;
                 --failed-stop-command)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --metrics-listen)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -275,6 +329,90 @@ _ha__node() {
         ha__subcmd__node__subcmd__takeover)
             opts="-h --socket --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --socket)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ha__subcmd__node__subcmd__vrrp)
+            opts="-h --help run check-config status"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ha__subcmd__node__subcmd__vrrp__subcmd__check__subcmd__config)
+            opts="-f -h --config --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -f)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ha__subcmd__node__subcmd__vrrp__subcmd__run)
+            opts="-f -h --config --pid-file --socket --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -f)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pid-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --socket)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ha__subcmd__node__subcmd__vrrp__subcmd__status)
+            opts="-h --json --socket --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

@@ -152,7 +152,7 @@ _lvs__director() {
             return 0
             ;;
         lvs__subcmd__director__subcmd__run)
-            opts="-f -d -h --config --state-dir --socket --pid-file --debug --help"
+            opts="-f -d -h --config --state-dir --socket --pid-file --debug --metrics-listen --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -175,6 +175,10 @@ _lvs__director() {
                     return 0
                     ;;
                 --pid-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --metrics-listen)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
