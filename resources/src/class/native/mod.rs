@@ -15,6 +15,9 @@ pub mod ipv6addr;
 mod params;
 pub mod send_arp;
 
+#[cfg(test)]
+mod meta_data_pinned;
+
 use std::sync::Arc;
 
 use crate::agent::Agent;
