@@ -7,11 +7,13 @@
 //! the resource to resource-agents' agent). A native name wins over any
 //! script of the same name, as the resolver's first step.
 
+mod agent_impl;
 mod announcer;
 pub mod delay;
 pub mod ipaddr;
 pub mod ipsrcaddr;
 pub mod ipv6addr;
+mod meta_data;
 mod params;
 pub mod send_arp;
 
