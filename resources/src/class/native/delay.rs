@@ -234,11 +234,8 @@ impl NativeAgent for DelayAgent {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testing::args;
     use proptest::prelude::*;
-
-    fn args(list: &[&str]) -> Vec<String> {
-        list.iter().map(|s| s.to_string()).collect()
-    }
 
     #[test]
     fn defaults_follow_the_wrapper_and_the_ocf_agent() {

@@ -391,11 +391,8 @@ impl NativeAgent for Ipv6AddrAgent {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testing::args;
     use proptest::prelude::*;
-
-    fn args(list: &[&str]) -> Vec<String> {
-        list.iter().map(|s| s.to_string()).collect()
-    }
 
     #[test]
     fn forms_and_refusals() {

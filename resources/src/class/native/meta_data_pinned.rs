@@ -4,6 +4,7 @@
 //! `resources/tests/data/native-meta-data/`.
 
 use super::NativeSpec;
+use crate::testing;
 
 /// Each case: the file under `tests/data/native-meta-data/`, the resource
 /// name and its arguments.
@@ -24,8 +25,7 @@ const CASES: &[(&str, &str, &[&str])] = &[
 ];
 
 fn meta_data_of(name: &str, args: &[&str]) -> String {
-    let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
-    let spec = NativeSpec::lookup(name, &args)
+    let spec = NativeSpec::lookup(name, &testing::args(args))
         .unwrap_or_else(|| panic!("{name} is served natively"))
         .unwrap_or_else(|message| panic!("{name}: {message}"));
     spec.agent(name).meta_data()

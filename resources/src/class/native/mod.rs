@@ -125,11 +125,8 @@ impl NativeSpec {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testing::args;
     use proptest::prelude::*;
-
-    fn args(list: &[&str]) -> Vec<String> {
-        list.iter().map(|s| s.to_string()).collect()
-    }
 
     #[test]
     fn the_ocf_form_is_native_only_with_known_parameters() {

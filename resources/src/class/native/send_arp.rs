@@ -230,11 +230,8 @@ impl NativeAgent for SendArpAgent {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testing::args;
     use proptest::prelude::*;
-
-    fn args(list: &[&str]) -> Vec<String> {
-        list.iter().map(|s| s.to_string()).collect()
-    }
 
     #[test]
     fn both_forms_read_the_same_and_bad_ones_are_named() {
