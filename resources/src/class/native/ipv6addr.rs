@@ -26,6 +26,7 @@ use async_trait::async_trait;
 use ha_net::address::{Ipv6Entry, LinkInfo, Netlink, NewAddress};
 use ha_net::ndp::{NaSender, IPV6ADDR_SCHEDULE};
 
+use super::address_text;
 use super::agent_impl::NativeAgent;
 use super::announcer::Announcer;
 use super::meta_data::{Description, Parameter, Timeouts};
@@ -143,32 +144,18 @@ impl Ipv6AddrSpec {
     /// The positional argument, `ADDRESS[/PREFIX[/NIC]]` (the interface is
     /// written only with a prefix, as the syntax needs).
     pub fn to_arg(&self) -> String {
-        let mut arg = self.address.to_string();
-        if let Some(prefix) = self.prefix {
-            arg.push_str(&format!("/{prefix}"));
-            if let Some(interface) = &self.interface {
-                arg.push('/');
-                arg.push_str(interface);
-            }
-        }
-        arg
+        address_text::positional(self.address, self.prefix, self.interface.as_deref())
     }
 
     /// e.g. `2001:db8::10/64 on eth0` or `2001:db8::10 (interface and
     /// prefix from the address of the same prefix)`.
     pub fn describe(&self) -> String {
-        let mut text = self.address.to_string();
-        if let Some(prefix) = self.prefix {
-            text.push_str(&format!("/{prefix}"));
-        }
-        match (&self.interface, self.prefix) {
-            (Some(interface), _) => text.push_str(&format!(" on {interface}")),
-            (None, Some(_)) => text.push_str(" (interface from the address of the same prefix)"),
-            (None, None) => {
-                text.push_str(" (interface and prefix from the address of the same prefix)")
-            }
-        }
-        text
+        address_text::placement(
+            self.address,
+            self.prefix,
+            self.interface.as_deref(),
+            "the address of the same prefix",
+        )
     }
 }
 
@@ -430,6 +417,24 @@ mod tests {
             let error = Ipv6AddrSpec::from_args(&args(&[bad])).expect_err(bad);
             assert!(error.contains(expected), "{bad}: {error}");
         }
+    }
+
+    #[test]
+    fn descriptions_say_where_the_address_goes() {
+        let describe = |arg: &str| {
+            Ipv6AddrSpec::from_args(&args(&[arg]))
+                .expect("valid")
+                .describe()
+        };
+        assert_eq!(describe("2001:db8::10/64/eth0"), "2001:db8::10/64 on eth0");
+        assert_eq!(
+            describe("2001:db8::10/64"),
+            "2001:db8::10/64 (interface from the address of the same prefix)"
+        );
+        assert_eq!(
+            describe("2001:db8::10"),
+            "2001:db8::10 (interface and prefix from the address of the same prefix)"
+        );
     }
 
     fn entry_world() -> Vec<LinkInfo> {

@@ -7,6 +7,7 @@
 //! the resource to resource-agents' agent). A native name wins over any
 //! script of the same name, as the resolver's first step.
 
+mod address_text;
 mod agent_impl;
 mod announcer;
 pub mod delay;
