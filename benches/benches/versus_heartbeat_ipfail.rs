@@ -57,9 +57,6 @@ use common::{node_binary, one_failover_per_sample, random_phase, CLIENT_PERIOD, 
 /// ha.cf's `deadping` on both pairs.
 const DEADPING: &str = "500ms";
 
-/// How long the pair is left alone once settled before the cut.
-const QUIET: Duration = Duration::from_secs(1);
-
 /// One pair with its router and client.
 struct Bed {
     pair: DaemonPair,
@@ -99,25 +96,20 @@ impl Bed {
 
     /// Only node-a holds the address, each node sees the other active and
     /// the ping node up.
-    fn is_settled(&self) -> bool {
+    fn is_settled(pair: &DaemonPair) -> bool {
         let router = Bed::router();
-        only_holder(self.pair.cluster(), Node::A)
-            && self.pair.both_active()
+        only_holder(pair.cluster(), Node::A)
+            && pair.both_active()
             && Node::BOTH
                 .iter()
-                .all(|&node| self.pair.sees_ping_node_up(node, &router))
+                .all(|&node| pair.sees_ping_node_up(node, &router))
     }
 
     /// Starts whatever is down (node-b first) and waits until the pair is
     /// settled and the client served by node-a; `false` if it does not
     /// within the patience.
     fn try_settle(&mut self) -> bool {
-        versus_heartbeat::start_whatever_is_down(&mut self.pair);
-        self.pair
-            .cluster()
-            .wait_until(HEARTBEAT_PATIENCE, |_| self.is_settled())
-            .and_then(|t| self.client.wait_for_reply_after(t, "A", HEARTBEAT_PATIENCE))
-            .is_some()
+        versus_heartbeat::bring_up(&mut self.pair, &self.client, Bed::is_settled)
     }
 
     /// Settles the pair, restarting both daemons once (address removed)
@@ -141,10 +133,7 @@ impl Bed {
                 self.fail("the pair did not settle with node-a serving, even restarted");
             }
         }
-        std::thread::sleep(QUIET);
-        if !self.is_settled() {
-            self.fail("the pair did not stay settled");
-        }
+        versus_heartbeat::stay_settled(&self.pair, Bed::is_settled);
     }
 
     /// One failover: settle, cut node-a's path to the ping node, time until

@@ -71,9 +71,6 @@ use common::summary::Summary;
 use common::versus_heartbeat;
 use common::{node_binary, one_failover_per_sample, random_phase, CLIENT_PERIOD};
 
-/// How long the pair is left alone once settled before the kill.
-const QUIET: Duration = Duration::from_secs(1);
-
 /// node-b's log line that says node-a is dead, in either daemon's words
 /// (ha-node: `node node-a: active -> dead (...)`, heartbeat: `node node-a:
 /// is dead`).
@@ -115,33 +112,23 @@ impl Bed {
 
     /// Node-a holds the whole group, node-b nothing of it, each sees the
     /// other active.
-    fn is_settled(&self) -> bool {
-        let cluster = self.pair.cluster();
+    fn is_settled(pair: &DaemonPair) -> bool {
+        let cluster = pair.cluster();
         let group = GroupBed::of(cluster);
         only_holder(cluster, Node::A)
             && group.all_started(Node::A)
             && !group.any_started(Node::B)
-            && self.pair.both_active()
+            && pair.both_active()
     }
 
     /// Starts whatever is down (node-b first, so node-a comes back as the
     /// preferred owner) and waits until the pair is settled and the client
     /// is served node-a's page.
     fn settle(&mut self) {
-        versus_heartbeat::start_whatever_is_down(&mut self.pair);
-        let settled = self
-            .pair
-            .cluster()
-            .wait_until(HEARTBEAT_PATIENCE, |_| self.is_settled());
-        let served =
-            settled.and_then(|t| self.client.wait_for_reply_after(t, "A", HEARTBEAT_PATIENCE));
-        if served.is_none() {
+        if !versus_heartbeat::bring_up(&mut self.pair, &self.client, Bed::is_settled) {
             self.fail("the pair did not settle with node-a serving the group");
         }
-        std::thread::sleep(QUIET);
-        if !self.is_settled() {
-            self.fail("the pair did not stay settled");
-        }
+        versus_heartbeat::stay_settled(&self.pair, Bed::is_settled);
     }
 
     /// One failover: settle, kill node-a's daemon, time until the group is
