@@ -42,22 +42,20 @@ use std::net::IpAddr;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use criterion::{Criterion, SamplingMode};
+use criterion::Criterion;
 use ha_lab::cluster::Node;
 use ha_lab::daemon_pair::{Daemon, DaemonPair};
 use ha_lab::versus_heartbeat::{
     connect_router, ipfail_spec, only_holder, whoami_addr, HEARTBEAT_PATIENCE, ROUTER,
 };
-use ha_lab::{heartbeat, Host, Watcher};
+use ha_lab::{Host, Watcher};
 
 use common::summary::Summary;
-use common::{node_binary, random_phase, CLIENT_PERIOD, CLIENT_TIMEOUT};
+use common::versus_heartbeat;
+use common::{node_binary, one_failover_per_sample, random_phase, CLIENT_PERIOD, CLIENT_TIMEOUT};
 
 /// ha.cf's `deadping` on both pairs.
 const DEADPING: &str = "500ms";
-
-/// How long the pair is left alone once settled before the cut.
-const QUIET: Duration = Duration::from_secs(1);
 
 /// One pair with its router and client.
 struct Bed {
@@ -89,11 +87,7 @@ impl Bed {
     }
 
     fn fail(&self, what: &str) -> ! {
-        panic!(
-            "{} pair: {what}\n{}",
-            self.pair.name(),
-            self.pair.evidence(40)
-        )
+        versus_heartbeat::fail(&self.pair, what)
     }
 
     fn router() -> String {
@@ -102,31 +96,20 @@ impl Bed {
 
     /// Only node-a holds the address, each node sees the other active and
     /// the ping node up.
-    fn is_settled(&self) -> bool {
+    fn is_settled(pair: &DaemonPair) -> bool {
         let router = Bed::router();
-        only_holder(self.pair.cluster(), Node::A)
-            && self.pair.both_active()
+        only_holder(pair.cluster(), Node::A)
+            && pair.both_active()
             && Node::BOTH
                 .iter()
-                .all(|&node| self.pair.sees_ping_node_up(node, &router))
+                .all(|&node| pair.sees_ping_node_up(node, &router))
     }
 
     /// Starts whatever is down (node-b first) and waits until the pair is
     /// settled and the client served by node-a; `false` if it does not
     /// within the patience.
     fn try_settle(&mut self) -> bool {
-        for node in [Node::B, Node::A] {
-            if !self.pair.is_running(node) {
-                self.pair
-                    .start(node)
-                    .unwrap_or_else(|e| panic!("cannot start {}: {e}", node.name()));
-            }
-        }
-        self.pair
-            .cluster()
-            .wait_until(HEARTBEAT_PATIENCE, |_| self.is_settled())
-            .and_then(|t| self.client.wait_for_reply_after(t, "A", HEARTBEAT_PATIENCE))
-            .is_some()
+        versus_heartbeat::bring_up(&mut self.pair, &self.client, Bed::is_settled)
     }
 
     /// Settles the pair, restarting both daemons once (address removed)
@@ -150,10 +133,7 @@ impl Bed {
                 self.fail("the pair did not settle with node-a serving, even restarted");
             }
         }
-        std::thread::sleep(QUIET);
-        if !self.is_settled() {
-            self.fail("the pair did not stay settled");
-        }
+        versus_heartbeat::stay_settled(&self.pair, Bed::is_settled);
     }
 
     /// One failover: settle, cut node-a's path to the ping node, time until
@@ -180,20 +160,6 @@ impl Bed {
     }
 }
 
-/// The daemons to compare: ha-node, and heartbeat when it is installed.
-fn daemons(summary: &mut Summary) -> Vec<Daemon> {
-    let mut daemons = vec![Daemon::HaNode];
-    if heartbeat::installed() {
-        daemons.push(Daemon::Heartbeat);
-    } else {
-        summary.skip(&format!(
-            "heartbeat lines: {} not found (apt-get install heartbeat); measuring ha-node only",
-            heartbeat::HEARTBEAT
-        ));
-    }
-    daemons
-}
-
 fn main() {
     let mut criterion = Criterion::default().configure_from_args();
     let mut summary = Summary::new(
@@ -201,15 +167,8 @@ fn main() {
          served by the peer; keepalive 100 ms, deadtime 500 ms, deadping 500 ms on both",
     );
     let binary = node_binary();
-    let mut group = criterion.benchmark_group("ipfail");
-    // One failover per sample: the estimate criterion makes from the
-    // warm-up includes settling, which is far longer than a failover.
-    group
-        .sample_size(10)
-        .sampling_mode(SamplingMode::Flat)
-        .warm_up_time(Duration::from_millis(1))
-        .measurement_time(Duration::from_millis(10));
-    for daemon in daemons(&mut summary) {
+    let mut group = one_failover_per_sample(&mut criterion, "ipfail");
+    for daemon in versus_heartbeat::daemons(&mut summary) {
         let mut bed: Option<Bed> = None;
         let mut samples = Vec::new();
         group.bench_function(format!("{}/uplink-cut", daemon.name()), |b| {

@@ -57,7 +57,7 @@ mod common;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use criterion::{Criterion, SamplingMode};
+use criterion::Criterion;
 use ha_lab::cluster::Node;
 use ha_lab::daemon_pair::{Daemon, DaemonPair};
 use ha_lab::first_seen::FIRST_SEEN_EVERY;
@@ -65,13 +65,11 @@ use ha_lab::versus_heartbeat::{
     group_missing, only_holder, prepare_pages, resource_group_spec, GroupBed, HEARTBEAT_PATIENCE,
     WEB,
 };
-use ha_lab::{heartbeat, FirstSeen, Watcher};
+use ha_lab::{FirstSeen, Watcher};
 
 use common::summary::Summary;
-use common::{node_binary, random_phase, CLIENT_PERIOD};
-
-/// How long the pair is left alone once settled before the kill.
-const QUIET: Duration = Duration::from_secs(1);
+use common::versus_heartbeat;
+use common::{node_binary, one_failover_per_sample, random_phase, CLIENT_PERIOD};
 
 /// node-b's log line that says node-a is dead, in either daemon's words
 /// (ha-node: `node node-a: active -> dead (...)`, heartbeat: `node node-a:
@@ -109,48 +107,28 @@ impl Bed {
     }
 
     fn fail(&self, what: &str) -> ! {
-        panic!(
-            "{} pair: {what}\n{}",
-            self.pair.name(),
-            self.pair.evidence(40)
-        )
+        versus_heartbeat::fail(&self.pair, what)
     }
 
     /// Node-a holds the whole group, node-b nothing of it, each sees the
     /// other active.
-    fn is_settled(&self) -> bool {
-        let cluster = self.pair.cluster();
+    fn is_settled(pair: &DaemonPair) -> bool {
+        let cluster = pair.cluster();
         let group = GroupBed::of(cluster);
         only_holder(cluster, Node::A)
             && group.all_started(Node::A)
             && !group.any_started(Node::B)
-            && self.pair.both_active()
+            && pair.both_active()
     }
 
     /// Starts whatever is down (node-b first, so node-a comes back as the
     /// preferred owner) and waits until the pair is settled and the client
     /// is served node-a's page.
     fn settle(&mut self) {
-        for node in [Node::B, Node::A] {
-            if !self.pair.is_running(node) {
-                self.pair
-                    .start(node)
-                    .unwrap_or_else(|e| panic!("cannot start {}: {e}", node.name()));
-            }
-        }
-        let settled = self
-            .pair
-            .cluster()
-            .wait_until(HEARTBEAT_PATIENCE, |_| self.is_settled());
-        let served =
-            settled.and_then(|t| self.client.wait_for_reply_after(t, "A", HEARTBEAT_PATIENCE));
-        if served.is_none() {
+        if !versus_heartbeat::bring_up(&mut self.pair, &self.client, Bed::is_settled) {
             self.fail("the pair did not settle with node-a serving the group");
         }
-        std::thread::sleep(QUIET);
-        if !self.is_settled() {
-            self.fail("the pair did not stay settled");
-        }
+        versus_heartbeat::stay_settled(&self.pair, Bed::is_settled);
     }
 
     /// One failover: settle, kill node-a's daemon, time until the group is
@@ -193,20 +171,6 @@ impl Bed {
     }
 }
 
-/// The daemons to compare: ha-node, and heartbeat when it is installed.
-fn daemons(summary: &mut Summary) -> Vec<Daemon> {
-    let mut daemons = vec![Daemon::HaNode];
-    if heartbeat::installed() {
-        daemons.push(Daemon::Heartbeat);
-    } else {
-        summary.skip(&format!(
-            "heartbeat lines: {} not found (apt-get install heartbeat); measuring ha-node only",
-            heartbeat::HEARTBEAT
-        ));
-    }
-    daemons
-}
-
 fn main() {
     let mut criterion = Criterion::default().configure_from_args();
     let mut summary = Summary::new(
@@ -217,15 +181,8 @@ fn main() {
     let missing = group_missing();
     if missing.is_empty() {
         let binary = node_binary();
-        let mut group = criterion.benchmark_group("resources");
-        // One failover per sample: the estimate criterion makes from the
-        // warm-up includes settling, which is far longer than a failover.
-        group
-            .sample_size(10)
-            .sampling_mode(SamplingMode::Flat)
-            .warm_up_time(Duration::from_millis(1))
-            .measurement_time(Duration::from_millis(10));
-        for daemon in daemons(&mut summary) {
+        let mut group = one_failover_per_sample(&mut criterion, "resources");
+        for daemon in versus_heartbeat::daemons(&mut summary) {
             let mut bed: Option<Bed> = None;
             let mut totals = Vec::new();
             let mut after_dead = Vec::new();

@@ -55,14 +55,15 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use criterion::{Criterion, SamplingMode};
+use criterion::Criterion;
 use ha_lab::cluster::{ClusterSpec, Node, TwoNodeCluster};
 use ha_lab::cpu::{cpu_count, group_cpu_time};
 use ha_lab::keepalived::{KeepalivedPair, KeepalivedSpec};
 use ha_lab::{BusyLoops, Watcher};
 
 use common::{
-    min_median_max_ms, node_binary, random_phase, CLIENT_PERIOD, CLIENT_TIMEOUT, PATIENCE,
+    min_median_max_ms, node_binary, one_failover_per_sample, random_phase, CLIENT_PERIOD,
+    CLIENT_TIMEOUT, PATIENCE,
 };
 
 /// ha-node's timer settings for the failover lines: keepalive, warntime,
@@ -439,14 +440,7 @@ fn failover_lines(binary: &Path, with_keepalived: bool) -> Vec<(String, Build<'_
 /// Part 1: the criterion failover group.
 fn failovers(c: &mut Criterion, binary: &Path, report: &mut Report) {
     let with_keepalived = keepalived_available(report);
-    let mut group = c.benchmark_group("failover");
-    // One failover per sample: the estimate criterion makes from the
-    // warm-up includes settling, which is far longer than a failover.
-    group
-        .sample_size(10)
-        .sampling_mode(SamplingMode::Flat)
-        .warm_up_time(Duration::from_millis(1))
-        .measurement_time(Duration::from_millis(10));
+    let mut group = one_failover_per_sample(c, "failover");
     for (line, build) in failover_lines(binary, with_keepalived) {
         let mut bed: Option<Bed> = None;
         for fault in Fault::BOTH {

@@ -12,26 +12,16 @@
 // its reason.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::collections::BTreeMap;
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use ha_membership::auth::{AuthKey, AuthKeys, AuthMethod};
+use ha_membership::auth::{AuthKeys, AuthMethod};
 use ha_membership::wire::{
     decode, encode, encode_compressed, CompressMethod, Compression, WireMessage,
 };
 
 fn keys() -> AuthKeys {
-    AuthKeys {
-        active: 1,
-        keys: BTreeMap::from([(
-            1,
-            AuthKey {
-                method: AuthMethod::Sha1,
-                secret: b"bench-secret".to_vec(),
-            },
-        )]),
-    }
+    AuthKeys::single(AuthMethod::Sha1, b"bench-secret")
 }
 
 fn status(groups: usize) -> WireMessage {

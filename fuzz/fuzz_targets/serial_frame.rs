@@ -7,24 +7,13 @@
 //! and ends with a newline; what decodes as a message survives
 //! encode_text → decode.
 
-use std::collections::BTreeMap;
-
-use ha_membership::auth::{AuthKey, AuthKeys, AuthMethod};
+use ha_membership::auth::{AuthKeys, AuthMethod};
 use ha_membership::wire::{decode, encode_text};
 use ha_transport::serial::frame::Decoder;
 use libfuzzer_sys::fuzz_target;
 
 fn keys() -> AuthKeys {
-    AuthKeys {
-        active: 1,
-        keys: BTreeMap::from([(
-            1,
-            AuthKey {
-                method: AuthMethod::Sha1,
-                secret: b"lab-peers-secret".to_vec(),
-            },
-        )]),
-    }
+    AuthKeys::single(AuthMethod::Sha1, b"lab-peers-secret")
 }
 
 fn frames(pieces: &[&[u8]]) -> Vec<Vec<u8>> {

@@ -7,24 +7,13 @@
 //! Whatever decodes must survive encode → decode, and whatever maps must
 //! survive to_wire → from_wire.
 
-use std::collections::BTreeMap;
-
-use ha_membership::auth::{AuthKey, AuthKeys, AuthMethod};
+use ha_membership::auth::{AuthKeys, AuthMethod};
 use ha_membership::message::Message;
 use ha_membership::wire::{decode, encode};
 use libfuzzer_sys::fuzz_target;
 
 fn keys() -> AuthKeys {
-    AuthKeys {
-        active: 1,
-        keys: BTreeMap::from([(
-            1,
-            AuthKey {
-                method: AuthMethod::Sha1,
-                secret: b"lab-peers-secret".to_vec(),
-            },
-        )]),
-    }
+    AuthKeys::single(AuthMethod::Sha1, b"lab-peers-secret")
 }
 
 fn check(datagram: &[u8], keys: &AuthKeys) {

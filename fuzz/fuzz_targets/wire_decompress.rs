@@ -10,25 +10,14 @@
 //! heartbeat's bound, and whatever decodes must survive being compressed
 //! again.
 
-use std::collections::BTreeMap;
-
-use ha_membership::auth::{AuthKey, AuthKeys, AuthMethod};
+use ha_membership::auth::{AuthKeys, AuthMethod};
 use ha_membership::wire::{
     decode, encode, encode_compressed, CompressMethod, Compression, WireMessage, MAX_UNCOMPRESSED,
 };
 use libfuzzer_sys::fuzz_target;
 
 fn keys() -> AuthKeys {
-    AuthKeys {
-        active: 1,
-        keys: BTreeMap::from([(
-            1,
-            AuthKey {
-                method: AuthMethod::Sha1,
-                secret: b"lab-peers-secret".to_vec(),
-            },
-        )]),
-    }
+    AuthKeys::single(AuthMethod::Sha1, b"lab-peers-secret")
 }
 
 /// A signed compressed message carrying `payload` under `method`'s name.

@@ -260,6 +260,21 @@ pub struct AuthKeys {
 }
 
 impl AuthKeys {
+    /// Keys of one key, index 1, active: what authkeys reading `auth 1` and
+    /// `1 METHOD SECRET` gives.
+    pub fn single(method: AuthMethod, secret: impl Into<Vec<u8>>) -> Self {
+        AuthKeys {
+            active: 1,
+            keys: std::collections::BTreeMap::from([(
+                1,
+                AuthKey {
+                    method,
+                    secret: secret.into(),
+                },
+            )]),
+        }
+    }
+
     /// The key outgoing messages are signed with, if authkeys defines it.
     pub fn active_key(&self) -> Option<&AuthKey> {
         self.keys.get(&self.active)

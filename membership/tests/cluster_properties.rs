@@ -15,10 +15,9 @@
 // A test crate: a failed step panics with its reason.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::collections::BTreeMap;
 use std::time::Duration;
 
-use ha_membership::auth::{AuthKey, AuthKeys, AuthMethod};
+use ha_membership::auth::{AuthKeys, AuthMethod};
 use ha_membership::harness::{Cluster, Entry, Setup, What};
 use ha_membership::machine::{ActionKind, ReleaseReason};
 use ha_transport::sim::LinkConfig;
@@ -111,16 +110,7 @@ fn cluster(scenario: &Scenario) -> Cluster {
     setup.auto_failback = scenario.auto_failback;
     setup.seed = scenario.seed;
     setup.action_delay = Duration::from_millis(scenario.resource_delay_ms);
-    setup.keys = AuthKeys {
-        active: 1,
-        keys: BTreeMap::from([(
-            1,
-            AuthKey {
-                method: AuthMethod::Sha1,
-                secret: b"property".to_vec(),
-            },
-        )]),
-    };
+    setup.keys = AuthKeys::single(AuthMethod::Sha1, b"property");
     let mut cluster = Cluster::new(setup);
     let scenario = scenario.clone();
     cluster.check_each(move |cluster, entry| release_has_cause(&scenario, cluster, entry));

@@ -10,13 +10,12 @@
 // A test crate: a failed step panics with its reason.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 
-use ha_membership::auth::{AuthKey, AuthKeys, AuthMethod};
+use ha_membership::auth::{AuthKeys, AuthMethod};
 use ha_membership::wire::{
     decode, encode, encode_compressed, CompressMethod, Compression, WireError, WireMessage,
 };
@@ -27,16 +26,7 @@ const SECRET: &str = "lab-secret";
 const LIBPLUMB: &str = "/usr/lib/libplumb.so.2";
 
 fn keys() -> AuthKeys {
-    AuthKeys {
-        active: 1,
-        keys: BTreeMap::from([(
-            1,
-            AuthKey {
-                method: AuthMethod::Sha1,
-                secret: SECRET.as_bytes().to_vec(),
-            },
-        )]),
-    }
+    AuthKeys::single(AuthMethod::Sha1, SECRET)
 }
 
 fn data(file: &str) -> PathBuf {

@@ -33,16 +33,7 @@ fn auth_keys() -> impl Strategy<Value = AuthKeys> {
 }
 
 fn sha1_keys() -> AuthKeys {
-    AuthKeys {
-        active: 1,
-        keys: BTreeMap::from([(
-            1,
-            AuthKey {
-                method: AuthMethod::Sha1,
-                secret: b"fuzz".to_vec(),
-            },
-        )]),
-    }
+    AuthKeys::single(AuthMethod::Sha1, b"fuzz")
 }
 
 fn field_name() -> impl Strategy<Value = String> {

@@ -24,6 +24,8 @@ pub mod group;
 pub mod haresources;
 pub mod monitoring;
 pub mod resolve;
+#[cfg(test)]
+mod testing;
 
 pub use agent::{Action, Agent, AgentError, AgentErrorKind, Health};
 pub use build::{build_agent, build_group, group_of, monitored_group_of};

@@ -6,7 +6,8 @@
 // A test crate: a failed step panics with its reason.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::future::Future;
+mod common;
+
 use std::net::{IpAddr, Ipv4Addr};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -18,26 +19,10 @@ use ha_resources::{
     build_agent, ActionTimeouts, Agent, AgentErrorKind, ArpSchedule, Health, IpAddrAgent,
     IpAddrSpec, IpAddrStyle, NativeSpec, Resolved, Resolver,
 };
-use socket2::{Domain, Protocol, Socket, Type};
+
+use common::netns::{block_on_in, capture};
 
 const ETH_P_ARP: u16 = 0x0806;
-
-/// Runs `make()`'s future on a current-thread runtime inside `host`.
-fn block_on_in<F, Fut, T>(host: &Host, make: F) -> T
-where
-    F: FnOnce() -> Fut + Send,
-    Fut: Future<Output = T>,
-    T: Send,
-{
-    host.run_in(|| {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("tokio runtime");
-        runtime.block_on(make())
-    })
-    .expect("run inside the namespace")
-}
 
 /// The agent for one haresources word, as ha-node builds it.
 fn agent_for(word: &str) -> IpAddrAgent {
@@ -87,43 +72,23 @@ fn address_line(
 type Arp = (u16, [u8; 6], Ipv4Addr, Ipv4Addr, Instant);
 
 fn capture_arp(host: &Host, duration: Duration) -> Vec<Arp> {
-    host.run_in(|| {
-        let protocol = Protocol::from(i32::from(ETH_P_ARP.to_be()));
-        let socket =
-            Socket::new(Domain::PACKET, Type::DGRAM, Some(protocol)).expect("packet socket");
-        socket
-            .set_read_timeout(Some(Duration::from_millis(50)))
-            .expect("read timeout");
-        let deadline = Instant::now() + duration;
-        let mut seen = Vec::new();
-        let mut buffer = [std::mem::MaybeUninit::<u8>::uninit(); 128];
-        while Instant::now() < deadline {
-            let Ok(length) = socket.recv(&mut buffer) else {
-                continue;
-            };
-            // SAFETY: recv initialised the first `length` bytes.
-            let bytes: Vec<u8> = buffer[..length]
-                .iter()
-                .map(|b| unsafe { b.assume_init() })
-                .collect();
-            if bytes.len() < 28 || bytes[4] != 6 || bytes[5] != 4 {
-                continue;
-            }
+    capture(host, ETH_P_ARP, duration)
+        .into_iter()
+        .filter(|(bytes, _)| bytes.len() >= 28 && bytes[4] == 6 && bytes[5] == 4)
+        .map(|(bytes, at)| {
             let mut mac = [0u8; 6];
             mac.copy_from_slice(&bytes[8..14]);
             let ip =
                 |at: usize| Ipv4Addr::new(bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]);
-            seen.push((
+            (
                 u16::from_be_bytes([bytes[6], bytes[7]]),
                 mac,
                 ip(14),
                 ip(24),
-                Instant::now(),
-            ));
-        }
-        seen
-    })
-    .expect("capture inside the namespace")
+                at,
+            )
+        })
+        .collect()
 }
 
 fn mac_text(mac: [u8; 6]) -> String {

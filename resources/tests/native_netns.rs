@@ -8,7 +8,8 @@
 // A test crate: a failed step panics with its reason.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::future::Future;
+mod common;
+
 use std::net::{Ipv4Addr, Ipv6Addr};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -18,26 +19,10 @@ use ha_lab::{Host, Lab};
 use ha_resources::group::{Group, GroupError};
 use ha_resources::haresources::parse_haresources;
 use ha_resources::{build_agent, ActionTimeouts, Agent, AgentErrorKind, Health, Resolver};
-use socket2::{Domain, Protocol, Socket, Type};
+
+use common::netns::{block_on_in, capture};
 
 const OCF_ROOT: &str = "/usr/lib/ocf";
-
-/// Runs `make()`'s future on a current-thread runtime inside `host`.
-fn block_on_in<F, Fut, T>(host: &Host, make: F) -> T
-where
-    F: FnOnce() -> Fut + Send,
-    Fut: Future<Output = T>,
-    T: Send,
-{
-    host.run_in(|| {
-        tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("tokio runtime")
-            .block_on(make())
-    })
-    .expect("run inside the namespace")
-}
 
 /// The agent for one haresources word, as ha-node builds it, checking
 /// that it is served natively.
@@ -208,34 +193,6 @@ fn ipsrcaddr_changes_the_routes_as_the_ocf_agent_does() {
     );
     assert_eq!(rc, 5, "OCF_ERR_INSTALLED, 'not installed on this node'");
     assert_eq!(routes(&native), routes(&real));
-}
-
-/// Frames of `ethertype` seen in `host` for `duration`, with when.
-fn capture(host: &Host, ethertype: u16, duration: Duration) -> Vec<(Vec<u8>, Instant)> {
-    host.run_in(|| {
-        let protocol = Protocol::from(i32::from(ethertype.to_be()));
-        let socket =
-            Socket::new(Domain::PACKET, Type::DGRAM, Some(protocol)).expect("packet socket");
-        socket
-            .set_read_timeout(Some(Duration::from_millis(20)))
-            .expect("read timeout");
-        let deadline = Instant::now() + duration;
-        let mut seen = Vec::new();
-        let mut buffer = [std::mem::MaybeUninit::<u8>::uninit(); 256];
-        while Instant::now() < deadline {
-            let Ok(length) = socket.recv(&mut buffer) else {
-                continue;
-            };
-            // SAFETY: recv initialised the first `length` bytes.
-            let bytes = buffer[..length]
-                .iter()
-                .map(|b| unsafe { b.assume_init() })
-                .collect();
-            seen.push((bytes, Instant::now()));
-        }
-        seen
-    })
-    .expect("capture inside the namespace")
 }
 
 fn two_hosts(tag: &str) -> (Lab, Host, Host) {

@@ -1,18 +1,23 @@
 //! What the failover benches share: the client's probing, the random phase
-//! of a fault, the `ha-node` binary they run, and how a list of failover
-//! times is summed up.
+//! of a fault, the `ha-node` binary they run, the criterion group that
+//! times one failover a sample, and how a list of failover times is summed
+//! up.
 
 // Each bench uses its own subset of these helpers; like the benches, a
 // failed setup ends the run with its reason.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 pub mod summary;
+pub mod versus_heartbeat;
 
 use std::collections::hash_map::RandomState;
 use std::hash::BuildHasher;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
+
+use criterion::measurement::WallTime;
+use criterion::{BenchmarkGroup, Criterion, SamplingMode};
 
 /// How often the client connects to the virtual IP.
 pub const CLIENT_PERIOD: Duration = Duration::from_millis(5);
@@ -29,6 +34,23 @@ pub const PATIENCE: Duration = Duration::from_secs(10);
 pub fn random_phase() -> Duration {
     let random = RandomState::new().hash_one(Instant::now());
     CLIENT_PERIOD.mul_f64((random % 1024) as f64 / 1024.0)
+}
+
+/// The criterion group `name` timing one failover a sample: ten samples,
+/// flat sampling, and warm-up and measurement times so short that each
+/// sample is one iteration (the estimate criterion makes from the warm-up
+/// includes settling, which is far longer than a failover).
+pub fn one_failover_per_sample<'a>(
+    criterion: &'a mut Criterion,
+    name: &str,
+) -> BenchmarkGroup<'a, WallTime> {
+    let mut group = criterion.benchmark_group(name);
+    group
+        .sample_size(10)
+        .sampling_mode(SamplingMode::Flat)
+        .warm_up_time(Duration::from_millis(1))
+        .measurement_time(Duration::from_millis(10));
+    group
 }
 
 /// The `ha-node` binary: `HA_NODE_BIN`, or built by cargo into this bench's

@@ -30,7 +30,7 @@ use std::time::{Duration, Instant};
 use common::{state_seen, status, BINARY, MS};
 use ha_lab::cluster::{ClusterSpec, Node, TwoNodeCluster};
 use ha_lab::heartbeat;
-use ha_membership::auth::{AuthKey, AuthKeys, AuthMethod};
+use ha_membership::auth::{AuthKeys, AuthMethod};
 use ha_membership::wire::{decode, encode, WireMessage};
 
 /// heartbeat's node.
@@ -52,16 +52,7 @@ fn group_name(n: usize) -> String {
 
 /// `ClusterSpec::fast`'s key.
 fn keys() -> AuthKeys {
-    AuthKeys {
-        active: 1,
-        keys: BTreeMap::from([(
-            1,
-            AuthKey {
-                method: AuthMethod::Sha1,
-                secret: b"lab-cluster-secret".to_vec(),
-            },
-        )]),
-    }
+    AuthKeys::single(AuthMethod::Sha1, b"lab-cluster-secret")
 }
 
 fn compressed_pair(tag: &str) -> TwoNodeCluster {

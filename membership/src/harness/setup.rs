@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use crate::auth::{AuthKey, AuthKeys, AuthMethod};
+use crate::auth::{AuthKeys, AuthMethod};
 use crate::machine::{Config, GroupConfig, ResourceMonitor};
 
 /// The configuration of a simulated cluster, shared by every node (each
@@ -58,16 +58,7 @@ pub struct Setup {
 impl Setup {
     /// A cluster of these nodes, with no groups and the defaults above.
     pub fn new(nodes: &[&str]) -> Self {
-        let keys = AuthKeys {
-            active: 1,
-            keys: BTreeMap::from([(
-                1,
-                AuthKey {
-                    method: AuthMethod::Sha1,
-                    secret: b"harness".to_vec(),
-                },
-            )]),
-        };
+        let keys = AuthKeys::single(AuthMethod::Sha1, b"harness");
         Setup {
             nodes: nodes.iter().map(|n| n.to_string()).collect(),
             groups: Vec::new(),

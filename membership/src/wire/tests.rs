@@ -1,21 +1,10 @@
 //! Malformed datagrams: each is refused with an error that says what and where.
 
-use std::collections::BTreeMap;
-
 use super::*;
-use crate::auth::{AuthKey, AuthKeys, AuthMethod};
+use crate::auth::{AuthKeys, AuthMethod};
 
 fn keys() -> AuthKeys {
-    AuthKeys {
-        active: 1,
-        keys: BTreeMap::from([(
-            1,
-            AuthKey {
-                method: AuthMethod::Sha256,
-                secret: b"s3cret".to_vec(),
-            },
-        )]),
-    }
+    AuthKeys::single(AuthMethod::Sha256, b"s3cret")
 }
 
 /// `###\n` + `fields` + `%%%\n` with a valid trailer.

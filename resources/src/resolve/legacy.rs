@@ -296,10 +296,7 @@ pub fn names() -> impl Iterator<Item = &'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn args(list: &[&str]) -> Vec<String> {
-        list.iter().map(|s| s.to_string()).collect()
-    }
+    use crate::testing::args;
 
     fn params(name: &str, list: &[&str]) -> Vec<(String, String)> {
         lookup(name, &args(list))

@@ -124,10 +124,7 @@ pub fn without_script(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn args(list: &[&str]) -> Vec<String> {
-        list.iter().map(|s| s.to_string()).collect()
-    }
+    use crate::testing::args;
 
     #[test]
     fn arguments_are_checked_as_the_scripts_take_them() {

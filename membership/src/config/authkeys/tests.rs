@@ -371,3 +371,15 @@ fn errors_come_in_line_order() {
     assert!(found[0].starts_with("/etc/ha.d/authkeys:1: "), "{found:?}");
     assert!(found[1].starts_with("/etc/ha.d/authkeys:3: "), "{found:?}");
 }
+
+#[test]
+fn one_key_reads_as_single_keys() {
+    assert_eq!(
+        keys("auth 1\n1 sha1 lab-secret\n"),
+        AuthKeys::single(AuthMethod::Sha1, "lab-secret")
+    );
+    assert_eq!(
+        keys("auth 1\n1 md5 other\n"),
+        AuthKeys::single(AuthMethod::Md5, b"other".to_vec())
+    );
+}

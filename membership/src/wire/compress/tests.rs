@@ -1,26 +1,15 @@
 //! Compressed messages: what is written, what is read back, and every way a
 //! compressed datagram can be wrong.
 
-use std::collections::BTreeMap;
-
 use proptest::prelude::*;
 
 use super::*;
-use crate::auth::{AuthKey, AuthKeys, AuthMethod};
+use crate::auth::{AuthKeys, AuthMethod};
 use crate::wire::codec::{encode_trailer_only, unsigned_with_auth};
 use crate::wire::{decode, encode, encode_text, WireError, WireMessage};
 
 fn keys() -> AuthKeys {
-    AuthKeys {
-        active: 1,
-        keys: BTreeMap::from([(
-            1,
-            AuthKey {
-                method: AuthMethod::Sha1,
-                secret: b"s3cret".to_vec(),
-            },
-        )]),
-    }
+    AuthKeys::single(AuthMethod::Sha1, b"s3cret")
 }
 
 /// A status as a node holding `groups` groups sends it.

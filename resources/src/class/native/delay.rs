@@ -26,8 +26,10 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 
+use super::agent_impl::{running_or_stopped, NativeAgent};
+use super::meta_data::{Description, Parameter, Timeouts};
 use super::params;
-use crate::agent::{Agent, AgentError, Health};
+use crate::agent::{AgentErrorKind, Health};
 
 /// The longest delay accepted, in seconds (a day).
 pub const MAX_DELAY_SECONDS: u64 = 86_400;
@@ -182,12 +184,12 @@ impl DelayAgent {
 }
 
 #[async_trait]
-impl Agent for DelayAgent {
-    fn describe(&self) -> String {
-        self.resource.clone()
+impl NativeAgent for DelayAgent {
+    fn resource(&self) -> &str {
+        &self.resource
     }
 
-    async fn start(&self) -> Result<(), AgentError> {
+    async fn start_inner(&self) -> Result<(), AgentErrorKind> {
         // As the OCF agent: running from the moment the delay begins.
         if !self.running.swap(true, Ordering::SeqCst) {
             tokio::time::sleep(self.spec.start).await;
@@ -195,63 +197,45 @@ impl Agent for DelayAgent {
         Ok(())
     }
 
-    async fn stop(&self) -> Result<(), AgentError> {
+    async fn stop_inner(&self) -> Result<(), AgentErrorKind> {
         if self.running.swap(false, Ordering::SeqCst) {
             tokio::time::sleep(self.spec.stop).await;
         }
         Ok(())
     }
 
-    async fn monitor(&self) -> Result<Health, AgentError> {
+    async fn monitor_inner(&self) -> Result<Health, AgentErrorKind> {
         tokio::time::sleep(self.spec.monitor).await;
-        Ok(if self.running.load(Ordering::SeqCst) {
-            Health::Running
-        } else {
-            Health::Stopped
-        })
+        Ok(running_or_stopped(&self.running))
     }
 
-    async fn validate(&self) -> Result<(), AgentError> {
-        Ok(())
-    }
-
-    fn meta_data(&self) -> String {
-        format!(
-            r#"<?xml version="1.0"?>
-<!DOCTYPE resource-agent SYSTEM "ra-api-1.dtd">
-<resource-agent name="Delay" version="heartbeat-rs">
-<version>1.0</version>
-<longdesc lang="en">A test resource whose actions take time, served natively.</longdesc>
-<shortdesc lang="en">Waits for a defined timespan</shortdesc>
-<parameters>
-<parameter name="startdelay"><shortdesc lang="en">Seconds start takes</shortdesc><content type="integer" default="{start}"/></parameter>
-<parameter name="stopdelay"><shortdesc lang="en">Seconds stop takes</shortdesc><content type="integer" default="{stop}"/></parameter>
-<parameter name="mondelay"><shortdesc lang="en">Seconds monitor takes</shortdesc><content type="integer" default="{monitor}"/></parameter>
-</parameters>
-<actions>
-<action name="start" timeout="30s"/>
-<action name="stop" timeout="30s"/>
-<action name="monitor" timeout="30s" interval="10s"/>
-<action name="validate-all" timeout="5s"/>
-<action name="meta-data" timeout="5s"/>
-</actions>
-</resource-agent>
-"#,
-            start = seconds_text(self.spec.start),
-            stop = seconds_text(self.spec.stop),
-            monitor = seconds_text(self.spec.monitor),
-        )
+    fn description(&self) -> Description {
+        let seconds = |name, shortdesc, value| {
+            Parameter::with_default(name, shortdesc, "integer", seconds_text(value))
+        };
+        Description {
+            name: "Delay",
+            longdesc: "A test resource whose actions take time, served natively.",
+            shortdesc: "Waits for a defined timespan",
+            parameters: vec![
+                seconds("startdelay", "Seconds start takes", self.spec.start),
+                seconds("stopdelay", "Seconds stop takes", self.spec.stop),
+                seconds("mondelay", "Seconds monitor takes", self.spec.monitor),
+            ],
+            timeouts: Timeouts {
+                action: 30,
+                monitor_interval: 10,
+                validate: 5,
+            },
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testing::args;
     use proptest::prelude::*;
-
-    fn args(list: &[&str]) -> Vec<String> {
-        list.iter().map(|s| s.to_string()).collect()
-    }
 
     #[test]
     fn defaults_follow_the_wrapper_and_the_ocf_agent() {

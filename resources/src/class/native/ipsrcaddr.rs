@@ -28,9 +28,11 @@ use async_trait::async_trait;
 use ha_net::address::Netlink;
 use ha_net::route::RouteEntry;
 
+use super::agent_impl::NativeAgent;
+use super::meta_data::{Description, Parameter, Timeouts};
 use super::params;
 use super::send_arp::parse_unicast;
-use crate::agent::{Agent, AgentError, AgentErrorKind, Health};
+use crate::agent::{AgentErrorKind, Health};
 
 /// The parameters served natively in the `ocf:heartbeat:IPsrcaddr` form.
 pub const NATIVE_PARAMS: &[&str] = &["ipaddress"];
@@ -106,10 +108,6 @@ impl IpSrcAddrAgent {
         }
     }
 
-    fn error(&self, kind: AgentErrorKind) -> AgentError {
-        AgentError::new(self.resource.clone(), kind)
-    }
-
     /// The routes to change, or why the address cannot be the source.
     async fn routes(&self, netlink: &Netlink) -> Result<Routes, AgentErrorKind> {
         let address = self.spec.address;
@@ -158,6 +156,13 @@ impl IpSrcAddrAgent {
             default,
             primary,
         })
+    }
+}
+
+#[async_trait]
+impl NativeAgent for IpSrcAddrAgent {
+    fn resource(&self) -> &str {
+        &self.resource
     }
 
     async fn start_inner(&self) -> Result<(), AgentErrorKind> {
@@ -238,61 +243,28 @@ impl IpSrcAddrAgent {
             Some(_) => Health::Stopped,
         })
     }
-}
 
-#[async_trait]
-impl Agent for IpSrcAddrAgent {
-    fn describe(&self) -> String {
-        self.resource.clone()
-    }
-
-    async fn start(&self) -> Result<(), AgentError> {
-        self.start_inner().await.map_err(|kind| self.error(kind))
-    }
-
-    async fn stop(&self) -> Result<(), AgentError> {
-        self.stop_inner().await.map_err(|kind| self.error(kind))
-    }
-
-    async fn monitor(&self) -> Result<Health, AgentError> {
-        self.monitor_inner().await.map_err(|kind| self.error(kind))
-    }
-
-    async fn validate(&self) -> Result<(), AgentError> {
-        Ok(())
-    }
-
-    fn meta_data(&self) -> String {
-        r#"<?xml version="1.0"?>
-<!DOCTYPE resource-agent SYSTEM "ra-api-1.dtd">
-<resource-agent name="IPsrcaddr" version="heartbeat-rs">
-<version>1.0</version>
-<longdesc lang="en">Makes an address the preferred source of the default route, natively (rtnetlink).</longdesc>
-<shortdesc lang="en">Manages the preferred source address for outgoing IP packets</shortdesc>
-<parameters>
-<parameter name="ipaddress" unique="0" required="1"><shortdesc lang="en">IPv4 address</shortdesc><content type="string"/></parameter>
-</parameters>
-<actions>
-<action name="start" timeout="20s"/>
-<action name="stop" timeout="20s"/>
-<action name="monitor" timeout="20s" interval="10s"/>
-<action name="validate-all" timeout="5s"/>
-<action name="meta-data" timeout="5s"/>
-</actions>
-</resource-agent>
-"#
-        .to_string()
+    fn description(&self) -> Description {
+        Description {
+            name: "IPsrcaddr",
+            longdesc:
+                "Makes an address the preferred source of the default route, natively (rtnetlink).",
+            shortdesc: "Manages the preferred source address for outgoing IP packets",
+            parameters: vec![Parameter::required("ipaddress", false, "IPv4 address")],
+            timeouts: Timeouts {
+                action: 20,
+                monitor_interval: 10,
+                validate: 5,
+            },
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testing::args;
     use proptest::prelude::*;
-
-    fn args(list: &[&str]) -> Vec<String> {
-        list.iter().map(|s| s.to_string()).collect()
-    }
 
     #[test]
     fn forms_and_refusals() {

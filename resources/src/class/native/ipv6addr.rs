@@ -26,9 +26,12 @@ use async_trait::async_trait;
 use ha_net::address::{Ipv6Entry, LinkInfo, Netlink, NewAddress};
 use ha_net::ndp::{NaSender, IPV6ADDR_SCHEDULE};
 
+use super::address_text;
+use super::agent_impl::NativeAgent;
 use super::announcer::Announcer;
+use super::meta_data::{Description, Parameter, Timeouts};
 use super::params::{self, valid_interface_name};
-use crate::agent::{Agent, AgentError, AgentErrorKind, Health};
+use crate::agent::{AgentErrorKind, Health};
 
 /// The parameters served natively in the `ocf:heartbeat:IPv6addr` form.
 pub const NATIVE_PARAMS: &[&str] = &["ipv6addr", "cidr_netmask", "nic"];
@@ -141,32 +144,18 @@ impl Ipv6AddrSpec {
     /// The positional argument, `ADDRESS[/PREFIX[/NIC]]` (the interface is
     /// written only with a prefix, as the syntax needs).
     pub fn to_arg(&self) -> String {
-        let mut arg = self.address.to_string();
-        if let Some(prefix) = self.prefix {
-            arg.push_str(&format!("/{prefix}"));
-            if let Some(interface) = &self.interface {
-                arg.push('/');
-                arg.push_str(interface);
-            }
-        }
-        arg
+        address_text::positional(self.address, self.prefix, self.interface.as_deref())
     }
 
     /// e.g. `2001:db8::10/64 on eth0` or `2001:db8::10 (interface and
     /// prefix from the address of the same prefix)`.
     pub fn describe(&self) -> String {
-        let mut text = self.address.to_string();
-        if let Some(prefix) = self.prefix {
-            text.push_str(&format!("/{prefix}"));
-        }
-        match (&self.interface, self.prefix) {
-            (Some(interface), _) => text.push_str(&format!(" on {interface}")),
-            (None, Some(_)) => text.push_str(" (interface from the address of the same prefix)"),
-            (None, None) => {
-                text.push_str(" (interface and prefix from the address of the same prefix)")
-            }
-        }
-        text
+        address_text::placement(
+            self.address,
+            self.prefix,
+            self.interface.as_deref(),
+            "the address of the same prefix",
+        )
     }
 }
 
@@ -243,10 +232,6 @@ impl Ipv6AddrAgent {
         }
     }
 
-    fn error(&self, kind: AgentErrorKind) -> AgentError {
-        AgentError::new(self.resource.clone(), kind)
-    }
-
     async fn ours(&self, netlink: &Netlink) -> Result<Vec<Ipv6Entry>, AgentErrorKind> {
         Ok(netlink
             .ipv6_addresses()
@@ -254,6 +239,47 @@ impl Ipv6AddrAgent {
             .into_iter()
             .filter(|e| e.address == self.spec.address)
             .collect())
+    }
+
+    /// Waits until duplicate address detection is over.
+    async fn await_dad(&self, netlink: &Netlink, interface: &str) -> Result<(), AgentErrorKind> {
+        let began = Instant::now();
+        loop {
+            let ours = self.ours(netlink).await?;
+            if ours.iter().any(|e| e.dad_failed) {
+                for entry in ours {
+                    netlink.delete_ipv6(entry).await?;
+                }
+                return Err(AgentErrorKind::Failed(format!(
+                    "{} is in use on the link of {interface} (duplicate address detection failed)",
+                    self.spec.address
+                )));
+            }
+            if ours.is_empty() {
+                return Err(AgentErrorKind::Failed(format!(
+                    "{} vanished from {interface} while it was being added",
+                    self.spec.address
+                )));
+            }
+            if ours.iter().all(|e| !e.tentative) {
+                return Ok(());
+            }
+            if began.elapsed() >= DAD_WAIT {
+                return Err(AgentErrorKind::Failed(format!(
+                    "{} is still tentative on {interface} after {} s",
+                    self.spec.address,
+                    DAD_WAIT.as_secs()
+                )));
+            }
+            tokio::time::sleep(DAD_POLL).await;
+        }
+    }
+}
+
+#[async_trait]
+impl NativeAgent for Ipv6AddrAgent {
+    fn resource(&self) -> &str {
+        &self.resource
     }
 
     async fn start_inner(&self) -> Result<(), AgentErrorKind> {
@@ -290,70 +316,18 @@ impl Ipv6AddrAgent {
             .find(|l| l.index == index)
             .and_then(|l| l.mac.filter(|_| l.arp_capable))
         {
-            Some(mac) => self.advertise(index, &interface, mac),
+            Some(mac) => self.announcer.announce(
+                &self.resource,
+                &interface,
+                NaSender::open(index, mac, self.spec.address),
+                IPV6ADDR_SCHEDULE,
+            ),
             None => log::info!(
                 "{}: {interface} has no link-layer address; no neighbour advertisement sent",
                 self.resource
             ),
         }
         Ok(())
-    }
-
-    /// Waits until duplicate address detection is over.
-    async fn await_dad(&self, netlink: &Netlink, interface: &str) -> Result<(), AgentErrorKind> {
-        let began = Instant::now();
-        loop {
-            let ours = self.ours(netlink).await?;
-            if ours.iter().any(|e| e.dad_failed) {
-                for entry in ours {
-                    netlink.delete_ipv6(entry).await?;
-                }
-                return Err(AgentErrorKind::Failed(format!(
-                    "{} is in use on the link of {interface} (duplicate address detection failed)",
-                    self.spec.address
-                )));
-            }
-            if ours.is_empty() {
-                return Err(AgentErrorKind::Failed(format!(
-                    "{} vanished from {interface} while it was being added",
-                    self.spec.address
-                )));
-            }
-            if ours.iter().all(|e| !e.tentative) {
-                return Ok(());
-            }
-            if began.elapsed() >= DAD_WAIT {
-                return Err(AgentErrorKind::Failed(format!(
-                    "{} is still tentative on {interface} after {} s",
-                    self.spec.address,
-                    DAD_WAIT.as_secs()
-                )));
-            }
-            tokio::time::sleep(DAD_POLL).await;
-        }
-    }
-
-    /// Sends the first advertisement now and leaves the rest to a task.
-    fn advertise(&self, index: u32, interface: &str, mac: [u8; 6]) {
-        let sender = match NaSender::open(index, mac, self.spec.address) {
-            Ok(sender) => sender,
-            Err(error) => {
-                log::warn!(
-                    "{}: cannot open a packet socket on {interface}: {error}",
-                    self.resource
-                );
-                return;
-            }
-        };
-        if let Err(error) = sender.announce() {
-            log::warn!(
-                "{}: neighbour advertisement on {interface} failed: {error}",
-                self.resource
-            );
-        }
-        self.announcer.replace(tokio::spawn(
-            sender.announce_rest(IPV6ADDR_SCHEDULE, interface.to_string()),
-        ));
     }
 
     async fn stop_inner(&self) -> Result<(), AgentErrorKind> {
@@ -375,63 +349,37 @@ impl Ipv6AddrAgent {
             },
         )
     }
-}
 
-#[async_trait]
-impl Agent for Ipv6AddrAgent {
-    fn describe(&self) -> String {
-        self.resource.clone()
-    }
-
-    async fn start(&self) -> Result<(), AgentError> {
-        self.start_inner().await.map_err(|kind| self.error(kind))
-    }
-
-    async fn stop(&self) -> Result<(), AgentError> {
-        self.stop_inner().await.map_err(|kind| self.error(kind))
-    }
-
-    async fn monitor(&self) -> Result<Health, AgentError> {
-        self.monitor_inner().await.map_err(|kind| self.error(kind))
-    }
-
-    async fn validate(&self) -> Result<(), AgentError> {
-        Ok(())
-    }
-
-    fn meta_data(&self) -> String {
-        r#"<?xml version="1.0"?>
-<!DOCTYPE resource-agent SYSTEM "ra-api-1.dtd">
-<resource-agent name="IPv6addr" version="heartbeat-rs">
-<version>1.0</version>
-<longdesc lang="en">Manages an IPv6 service address natively (rtnetlink), announcing it with unsolicited neighbour advertisements.</longdesc>
-<shortdesc lang="en">IPv6 service address</shortdesc>
-<parameters>
-<parameter name="ipv6addr" unique="0" required="1"><shortdesc lang="en">IPv6 address</shortdesc><content type="string"/></parameter>
-<parameter name="cidr_netmask"><shortdesc lang="en">Prefix length; default: that of the address of the same prefix</shortdesc><content type="string"/></parameter>
-<parameter name="nic"><shortdesc lang="en">Interface; default: the one holding an address of the same prefix</shortdesc><content type="string"/></parameter>
-</parameters>
-<actions>
-<action name="start" timeout="15s"/>
-<action name="stop" timeout="15s"/>
-<action name="monitor" timeout="15s" interval="15s"/>
-<action name="validate-all" timeout="5s"/>
-<action name="meta-data" timeout="5s"/>
-</actions>
-</resource-agent>
-"#
-        .to_string()
+    fn description(&self) -> Description {
+        Description {
+            name: "IPv6addr",
+            longdesc: "Manages an IPv6 service address natively (rtnetlink), announcing it with unsolicited neighbour advertisements.",
+            shortdesc: "IPv6 service address",
+            parameters: vec![
+                Parameter::required("ipv6addr", false, "IPv6 address"),
+                Parameter::optional(
+                    "cidr_netmask",
+                    "Prefix length; default: that of the address of the same prefix",
+                ),
+                Parameter::optional(
+                    "nic",
+                    "Interface; default: the one holding an address of the same prefix",
+                ),
+            ],
+            timeouts: Timeouts {
+                action: 15,
+                monitor_interval: 15,
+                validate: 5,
+            },
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testing::args;
     use proptest::prelude::*;
-
-    fn args(list: &[&str]) -> Vec<String> {
-        list.iter().map(|s| s.to_string()).collect()
-    }
 
     #[test]
     fn forms_and_refusals() {
@@ -469,6 +417,24 @@ mod tests {
             let error = Ipv6AddrSpec::from_args(&args(&[bad])).expect_err(bad);
             assert!(error.contains(expected), "{bad}: {error}");
         }
+    }
+
+    #[test]
+    fn descriptions_say_where_the_address_goes() {
+        let describe = |arg: &str| {
+            Ipv6AddrSpec::from_args(&args(&[arg]))
+                .expect("valid")
+                .describe()
+        };
+        assert_eq!(describe("2001:db8::10/64/eth0"), "2001:db8::10/64 on eth0");
+        assert_eq!(
+            describe("2001:db8::10/64"),
+            "2001:db8::10/64 (interface from the address of the same prefix)"
+        );
+        assert_eq!(
+            describe("2001:db8::10"),
+            "2001:db8::10 (interface and prefix from the address of the same prefix)"
+        );
     }
 
     fn entry_world() -> Vec<LinkInfo> {

@@ -7,13 +7,19 @@
 //! the resource to resource-agents' agent). A native name wins over any
 //! script of the same name, as the resolver's first step.
 
+mod address_text;
+mod agent_impl;
 mod announcer;
 pub mod delay;
 pub mod ipaddr;
 pub mod ipsrcaddr;
 pub mod ipv6addr;
+mod meta_data;
 mod params;
 pub mod send_arp;
+
+#[cfg(test)]
+mod meta_data_pinned;
 
 use std::sync::Arc;
 
@@ -120,11 +126,8 @@ impl NativeSpec {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testing::args;
     use proptest::prelude::*;
-
-    fn args(list: &[&str]) -> Vec<String> {
-        list.iter().map(|s| s.to_string()).collect()
-    }
 
     #[test]
     fn the_ocf_form_is_native_only_with_known_parameters() {

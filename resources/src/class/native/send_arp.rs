@@ -21,9 +21,11 @@ use async_trait::async_trait;
 use ha_net::address::Netlink;
 use ha_net::arp::{ArpSchedule, ArpSender};
 
+use super::agent_impl::{running_or_stopped, NativeAgent};
 use super::announcer::Announcer;
+use super::meta_data::{Description, Parameter, Timeouts};
 use super::params::{self, valid_interface_name};
-use crate::agent::{Agent, AgentError, AgentErrorKind, Health};
+use crate::agent::{AgentErrorKind, Health};
 
 /// The parameters served natively in the `ocf:heartbeat:SendArp` form.
 pub const NATIVE_PARAMS: &[&str] = &["ip", "nic", "background"];
@@ -145,9 +147,12 @@ impl SendArpAgent {
             announcer: Announcer::default(),
         }
     }
+}
 
-    fn error(&self, kind: AgentErrorKind) -> AgentError {
-        AgentError::new(self.resource.clone(), kind)
+#[async_trait]
+impl NativeAgent for SendArpAgent {
+    fn resource(&self) -> &str {
+        &self.resource
     }
 
     async fn start_inner(&self) -> Result<(), AgentErrorKind> {
@@ -186,69 +191,47 @@ impl SendArpAgent {
         }
         Ok(())
     }
-}
 
-#[async_trait]
-impl Agent for SendArpAgent {
-    fn describe(&self) -> String {
-        self.resource.clone()
-    }
-
-    async fn start(&self) -> Result<(), AgentError> {
-        self.start_inner().await.map_err(|kind| self.error(kind))
-    }
-
-    async fn stop(&self) -> Result<(), AgentError> {
+    async fn stop_inner(&self) -> Result<(), AgentErrorKind> {
         self.announcer.stop();
         self.running.store(false, Ordering::SeqCst);
         Ok(())
     }
 
-    async fn monitor(&self) -> Result<Health, AgentError> {
-        Ok(if self.running.load(Ordering::SeqCst) {
-            Health::Running
-        } else {
-            Health::Stopped
-        })
+    async fn monitor_inner(&self) -> Result<Health, AgentErrorKind> {
+        Ok(running_or_stopped(&self.running))
     }
 
-    async fn validate(&self) -> Result<(), AgentError> {
-        Ok(())
-    }
-
-    fn meta_data(&self) -> String {
-        r#"<?xml version="1.0"?>
-<!DOCTYPE resource-agent SYSTEM "ra-api-1.dtd">
-<resource-agent name="SendArp" version="heartbeat-rs">
-<version>1.0</version>
-<longdesc lang="en">Sends gratuitous ARP for an address on an interface without adding it, natively.</longdesc>
-<shortdesc lang="en">Broadcasts unsolicited ARP announcements</shortdesc>
-<parameters>
-<parameter name="ip" unique="1" required="1"><shortdesc lang="en">IPv4 address</shortdesc><content type="string"/></parameter>
-<parameter name="nic" unique="0" required="1"><shortdesc lang="en">Interface</shortdesc><content type="string"/></parameter>
-<parameter name="background"><shortdesc lang="en">Start returns after the first round</shortdesc><content type="boolean" default="true"/></parameter>
-</parameters>
-<actions>
-<action name="start" timeout="20s"/>
-<action name="stop" timeout="20s"/>
-<action name="monitor" timeout="20s" interval="10s"/>
-<action name="validate-all" timeout="20s"/>
-<action name="meta-data" timeout="5s"/>
-</actions>
-</resource-agent>
-"#
-        .to_string()
+    fn description(&self) -> Description {
+        Description {
+            name: "SendArp",
+            longdesc:
+                "Sends gratuitous ARP for an address on an interface without adding it, natively.",
+            shortdesc: "Broadcasts unsolicited ARP announcements",
+            parameters: vec![
+                Parameter::required("ip", true, "IPv4 address"),
+                Parameter::required("nic", false, "Interface"),
+                Parameter::with_default(
+                    "background",
+                    "Start returns after the first round",
+                    "boolean",
+                    true,
+                ),
+            ],
+            timeouts: Timeouts {
+                action: 20,
+                monitor_interval: 10,
+                validate: 20,
+            },
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testing::args;
     use proptest::prelude::*;
-
-    fn args(list: &[&str]) -> Vec<String> {
-        list.iter().map(|s| s.to_string()).collect()
-    }
 
     #[test]
     fn both_forms_read_the_same_and_bad_ones_are_named() {

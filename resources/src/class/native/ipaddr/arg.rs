@@ -17,6 +17,8 @@ use std::net::Ipv4Addr;
 
 use ha_net::arp::ArpSchedule;
 
+use crate::class::native::address_text;
+
 /// Longest interface name the kernel accepts (IFNAMSIZ - 1); also the
 /// longest address label.
 pub const MAX_INTERFACE_NAME: usize = 15;
@@ -150,20 +152,10 @@ impl IpAddrSpec {
     /// The syntax cannot skip the prefix, so the interface and broadcast are
     /// written only when the prefix is known (as the parser guarantees).
     pub fn to_arg(&self) -> String {
-        let mut arg = self.address.to_string();
-        if let Some(prefix) = self.prefix {
-            arg.push_str(&format!("/{prefix}"));
-            if let Some(interface) = &self.interface {
-                arg.push('/');
-                arg.push_str(interface);
-                if let Some(label) = &self.label {
-                    arg.push(':');
-                    arg.push_str(label);
-                }
-            }
-            if let Some(broadcast) = self.broadcast {
-                arg.push_str(&format!("/{broadcast}"));
-            }
+        let mut arg =
+            address_text::positional(self.address, self.prefix, self.interface_text().as_deref());
+        if let (Some(_), Some(broadcast)) = (self.prefix, self.broadcast) {
+            arg.push_str(&format!("/{broadcast}"));
         }
         arg
     }
@@ -172,21 +164,12 @@ impl IpAddrSpec {
     /// `10.0.0.2/24 on eth0` or `10.0.0.5 (interface and prefix from the
     /// subnet that holds it)`.
     pub fn describe(&self) -> String {
-        let mut text = self.address.to_string();
-        if let Some(prefix) = self.prefix {
-            text.push_str(&format!("/{prefix}"));
-        }
-        match (&self.interface, self.prefix) {
-            (Some(_), _) => {
-                let label = self.full_label();
-                let interface = self.interface.as_deref().unwrap_or_default();
-                text.push_str(&format!(" on {}", label.as_deref().unwrap_or(interface)));
-            }
-            (None, Some(_)) => text.push_str(" (interface from the subnet that holds it)"),
-            (None, None) => {
-                text.push_str(" (interface and prefix from the subnet that holds it)");
-            }
-        }
+        let mut text = address_text::placement(
+            self.address,
+            self.prefix,
+            self.interface_text().as_deref(),
+            "the subnet that holds it",
+        );
         if let Some(broadcast) = self.broadcast {
             text.push_str(&format!(", broadcast {broadcast}"));
         }
@@ -198,6 +181,11 @@ impl IpAddrSpec {
             ));
         }
         text
+    }
+
+    /// The interface as written: `IFACE:LABEL` with a label, else `IFACE`.
+    fn interface_text(&self) -> Option<String> {
+        self.full_label().or_else(|| self.interface.clone())
     }
 
     /// The full address label, `IFACE:LABEL`, when both are known.

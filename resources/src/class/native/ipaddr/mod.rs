@@ -22,8 +22,10 @@ use ha_net::address::{AddressEntry, AddressError, LinkInfo, Netlink};
 pub use ha_net::arp::ArpSchedule;
 use ha_net::arp::ArpSender;
 
+use super::agent_impl::NativeAgent;
 use super::announcer::Announcer;
-use crate::agent::{Agent, AgentError, AgentErrorKind, Health};
+use super::meta_data::{Description, Parameter, Timeouts};
+use crate::agent::{AgentErrorKind, Health};
 pub use arg::{IpAddrSpec, IpAddrStyle, MAX_INTERFACE_NAME};
 
 /// The agent of one IPaddr or IPaddr2 resource.
@@ -54,10 +56,6 @@ impl IpAddrAgent {
     /// The address this agent manages.
     pub fn spec(&self) -> &IpAddrSpec {
         &self.spec
-    }
-
-    fn error(&self, kind: AgentErrorKind) -> AgentError {
-        AgentError::new(self.resource.clone(), kind)
     }
 
     fn check_arguments(&self) -> Result<(), AgentErrorKind> {
@@ -112,6 +110,30 @@ impl IpAddrAgent {
             .filter(|e| e.info.address == self.spec.address)
             .filter(|e| wanted_index.is_none_or(|index| e.info.index == index))
             .collect())
+    }
+
+    /// Gratuitous ARP for the address on `link`, if the link does ARP.
+    fn announce_on(&self, link: &LinkInfo) {
+        match link.mac.filter(|_| link.arp_capable) {
+            Some(mac) => self.announcer.announce(
+                &self.resource,
+                &link.name,
+                ArpSender::open(link.index, mac, self.spec.address),
+                self.arp,
+            ),
+            None => log::info!(
+                "{}: {} does not do ARP; no gratuitous ARP sent",
+                self.resource,
+                link.name
+            ),
+        }
+    }
+}
+
+#[async_trait]
+impl NativeAgent for IpAddrAgent {
+    fn resource(&self) -> &str {
+        &self.resource
     }
 
     async fn start_inner(&self) -> Result<(), AgentErrorKind> {
@@ -171,58 +193,6 @@ impl IpAddrAgent {
         Ok(())
     }
 
-    /// Announces the address again on the interface that holds it: the
-    /// rounds of a start, restarted (a peer may have announced it too).
-    async fn announce_inner(&self) -> Result<(), AgentErrorKind> {
-        let netlink = Netlink::connect()?;
-        let Some(entry) = self.our_entries(&netlink).await?.into_iter().next() else {
-            return Err(AgentErrorKind::Failed(format!(
-                "{} is not configured here: nothing to announce",
-                self.spec.address
-            )));
-        };
-        let links = netlink.links().await?;
-        if let Some(link) = links.iter().find(|l| l.index == entry.info.index) {
-            self.announce_on(link);
-        }
-        Ok(())
-    }
-
-    /// Gratuitous ARP for the address on `link`, if the link does ARP.
-    fn announce_on(&self, link: &LinkInfo) {
-        match link.mac.filter(|_| link.arp_capable) {
-            Some(mac) => self.announce(link.index, &link.name, mac),
-            None => log::info!(
-                "{}: {} does not do ARP; no gratuitous ARP sent",
-                self.resource,
-                link.name
-            ),
-        }
-    }
-
-    /// Sends the first ARP round now and leaves the rest to a task.
-    fn announce(&self, index: u32, interface: &str, mac: [u8; 6]) {
-        let sender = match ArpSender::open(index, mac, self.spec.address) {
-            Ok(sender) => sender,
-            Err(error) => {
-                log::warn!(
-                    "{}: cannot open an ARP socket on {interface}: {error}",
-                    self.resource
-                );
-                return;
-            }
-        };
-        if let Err(error) = sender.announce() {
-            log::warn!(
-                "{}: gratuitous ARP on {interface} failed: {error}",
-                self.resource
-            );
-        }
-        self.announcer.replace(tokio::spawn(
-            sender.announce_rest(self.arp, interface.to_string()),
-        ));
-    }
-
     async fn stop_inner(&self) -> Result<(), AgentErrorKind> {
         self.announcer.stop();
         let netlink = Netlink::connect()?;
@@ -258,36 +228,61 @@ impl IpAddrAgent {
         }
         Ok(Health::Stopped)
     }
-}
 
-#[async_trait]
-impl Agent for IpAddrAgent {
-    fn describe(&self) -> String {
-        self.resource.clone()
+    /// Announces the address again on the interface that holds it: the
+    /// rounds of a start, restarted (a peer may have announced it too).
+    async fn announce_inner(&self) -> Result<(), AgentErrorKind> {
+        let netlink = Netlink::connect()?;
+        let Some(entry) = self.our_entries(&netlink).await?.into_iter().next() else {
+            return Err(AgentErrorKind::Failed(format!(
+                "{} is not configured here: nothing to announce",
+                self.spec.address
+            )));
+        };
+        let links = netlink.links().await?;
+        if let Some(link) = links.iter().find(|l| l.index == entry.info.index) {
+            self.announce_on(link);
+        }
+        Ok(())
     }
 
-    async fn start(&self) -> Result<(), AgentError> {
-        self.start_inner().await.map_err(|kind| self.error(kind))
+    fn validate_inner(&self) -> Result<(), AgentErrorKind> {
+        self.check_arguments()
     }
 
-    async fn stop(&self) -> Result<(), AgentError> {
-        self.stop_inner().await.map_err(|kind| self.error(kind))
-    }
-
-    async fn monitor(&self) -> Result<Health, AgentError> {
-        self.monitor_inner().await.map_err(|kind| self.error(kind))
-    }
-
-    async fn validate(&self) -> Result<(), AgentError> {
-        self.check_arguments().map_err(|kind| self.error(kind))
-    }
-
-    async fn announce(&self) -> Result<(), AgentError> {
-        self.announce_inner().await.map_err(|kind| self.error(kind))
-    }
-
-    fn meta_data(&self) -> String {
-        meta_data(self.spec.style.name(), self.arp)
+    fn description(&self) -> Description {
+        Description {
+            name: self.spec.style.name(),
+            longdesc: "Manages an IPv4 service address natively (rtnetlink), announcing it with gratuitous ARP.",
+            shortdesc: "IPv4 service address",
+            parameters: vec![
+                Parameter::required("ip", true, "IPv4 address"),
+                Parameter::optional(
+                    "cidr_netmask",
+                    "Prefix length or dotted netmask; default: that of the subnet holding the address",
+                ),
+                Parameter::optional(
+                    "nic",
+                    "Interface, optionally IFACE:LABEL; default: the one whose subnet holds the address",
+                ),
+                Parameter::optional(
+                    "broadcast",
+                    "Broadcast address; default: computed from the prefix",
+                ),
+                Parameter::with_default("arp_count", "Gratuitous ARP rounds", "integer", self.arp.count),
+                Parameter::with_default(
+                    "arp_interval",
+                    "Milliseconds between rounds",
+                    "integer",
+                    self.arp.interval.as_millis(),
+                ),
+            ],
+            timeouts: Timeouts {
+                action: 20,
+                monitor_interval: 10,
+                validate: 20,
+            },
+        }
     }
 }
 
@@ -306,35 +301,4 @@ impl From<AddressError> for AgentErrorKind {
             }
         }
     }
-}
-
-/// OCF-style meta-data for the native agent.
-fn meta_data(name: &str, arp: ArpSchedule) -> String {
-    format!(
-        r#"<?xml version="1.0"?>
-<!DOCTYPE resource-agent SYSTEM "ra-api-1.dtd">
-<resource-agent name="{name}" version="heartbeat-rs">
-<version>1.0</version>
-<longdesc lang="en">Manages an IPv4 service address natively (rtnetlink), announcing it with gratuitous ARP.</longdesc>
-<shortdesc lang="en">IPv4 service address</shortdesc>
-<parameters>
-<parameter name="ip" unique="1" required="1"><shortdesc lang="en">IPv4 address</shortdesc><content type="string"/></parameter>
-<parameter name="cidr_netmask"><shortdesc lang="en">Prefix length or dotted netmask; default: that of the subnet holding the address</shortdesc><content type="string"/></parameter>
-<parameter name="nic"><shortdesc lang="en">Interface, optionally IFACE:LABEL; default: the one whose subnet holds the address</shortdesc><content type="string"/></parameter>
-<parameter name="broadcast"><shortdesc lang="en">Broadcast address; default: computed from the prefix</shortdesc><content type="string"/></parameter>
-<parameter name="arp_count"><shortdesc lang="en">Gratuitous ARP rounds</shortdesc><content type="integer" default="{count}"/></parameter>
-<parameter name="arp_interval"><shortdesc lang="en">Milliseconds between rounds</shortdesc><content type="integer" default="{interval}"/></parameter>
-</parameters>
-<actions>
-<action name="start" timeout="20s"/>
-<action name="stop" timeout="20s"/>
-<action name="monitor" timeout="20s" interval="10s"/>
-<action name="validate-all" timeout="20s"/>
-<action name="meta-data" timeout="5s"/>
-</actions>
-</resource-agent>
-"#,
-        count = arp.count,
-        interval = arp.interval.as_millis()
-    )
 }

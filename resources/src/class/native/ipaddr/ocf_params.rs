@@ -122,10 +122,7 @@ fn read(style: IpAddrStyle, params: &[(&str, &str)]) -> Result<IpAddrSpec, Strin
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn args(list: &[&str]) -> Vec<String> {
-        list.iter().map(|s| s.to_string()).collect()
-    }
+    use crate::testing::args;
 
     #[test]
     fn the_ocf_form_reads_like_the_positional_one_and_sets_the_arp_schedule() {
