@@ -13,7 +13,7 @@ use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
 use common::sched::append_ha_cf;
-use common::{cluster, served_by, start_both, status, BINARY, MS};
+use common::{cluster, holds_throughout, served_by, start_both, status, BINARY, MS};
 use ha_lab::cluster::{ClusterSpec, Node, TwoNodeCluster};
 
 const ROUTER: &str = "10.77.0.254";
@@ -21,7 +21,13 @@ const ROUTER: &str = "10.77.0.254";
 /// keepalive 100 ms, deadtime 500 ms, deadping 500 ms, auto_failback on,
 /// a ping node on a router host of the LAN, ipfail on both nodes.
 fn ping_cluster(tag: &str) -> (TwoNodeCluster, ha_lab::Host) {
-    let spec = ClusterSpec::fast(BINARY);
+    ping_cluster_with(tag, "on")
+}
+
+/// The same with `auto_failback` as given.
+fn ping_cluster_with(tag: &str, auto_failback: &str) -> (TwoNodeCluster, ha_lab::Host) {
+    let mut spec = ClusterSpec::fast(BINARY);
+    spec.auto_failback = auto_failback.into();
     let cluster = cluster(tag, spec);
     let router = cluster.lab().host("r").expect("router host");
     cluster
@@ -106,6 +112,45 @@ fn the_owner_cut_off_from_the_ping_node_hands_over_and_gets_the_group_back() {
          owner again after {} ms",
         moved.as_millis(),
         back.as_millis()
+    );
+}
+
+/// With auto_failback off, the group handed over for the ping node stays
+/// with the peer once the owner's uplink is back.
+#[test]
+fn without_auto_failback_the_group_stays_with_the_peer() {
+    let (mut cluster, _router) = ping_cluster_with("hn-ipfail3", "off");
+    start_both(&mut cluster);
+    wait("node-a holds the address", 10 * 1000 * MS, || {
+        served_by(&cluster, Node::A)
+    });
+    wait("both count the ping node", 5 * 1000 * MS, || {
+        ping_count(&cluster, Node::A) == Some(1) && ping_count(&cluster, Node::B) == Some(1)
+    });
+    cluster.host(Node::A).block_icmp(router()).unwrap();
+    let moved = wait("the client is served by node-b", 5 * 1000 * MS, || {
+        served_by(&cluster, Node::B)
+    });
+    cluster.host(Node::A).unblock_icmp(router()).unwrap();
+    wait("node-a counts the ping node again", 5 * 1000 * MS, || {
+        ping_count(&cluster, Node::A) == Some(1)
+    });
+    // Ten times ipfail's hold (2 keepalives) after the counts balanced.
+    let kept = holds_throughout(2 * 1000 * MS, 20 * MS, || {
+        if cluster.holds_vip(Node::B).unwrap_or(false)
+            && !cluster.holds_vip(Node::A).unwrap_or(true)
+        {
+            Ok(())
+        } else {
+            Err("the address left node-b".into())
+        }
+    })
+    .unwrap_or_else(|e| panic!("auto_failback off: {e}\n{}", cluster.log(Node::A)));
+    assert!(served_by(&cluster, Node::B));
+    eprintln!(
+        "ipfail, auto_failback off: served by node-b after {} ms; uplink back, node-b kept \
+         the group through {kept} checks over 2 s",
+        moved.as_millis()
     );
 }
 
