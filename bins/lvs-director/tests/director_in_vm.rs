@@ -212,13 +212,25 @@ fn direct_routing_removes_dead_reals_falls_back_and_recovers() {
         serde_json::Value::Null
     );
 
-    // /metrics says the same, under node_exporter's IPVS names.
-    let metrics = bed.metrics().expect("GET /metrics");
-    let sample = |name: &str| -> Option<f64> {
+    // /metrics says the same, under node_exporter's IPVS names. The
+    // kernel's totals (/proc/net/ip_vs_stats) are summed by its rate
+    // estimator every 2 s: scrape until they have caught up with the 17
+    // requests made through the VIP so far (or 6 s have passed).
+    let sample_of = |metrics: &str, name: &str| -> Option<f64> {
         metrics
             .lines()
             .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
     };
+    let caught_up = std::time::Instant::now() + Duration::from_secs(6);
+    let metrics = loop {
+        let metrics = bed.metrics().expect("GET /metrics");
+        let conns = sample_of(&metrics, "node_ipvs_connections_total").unwrap_or(0.0);
+        if conns >= 17.0 || std::time::Instant::now() >= caught_up {
+            break metrics;
+        }
+        std::thread::sleep(Duration::from_millis(250));
+    };
+    let sample = |name: &str| sample_of(&metrics, name);
     let backend = |real: std::net::IpAddr| {
         format!(
             "node_ipvs_backend_weight{{local_address=\"{VIP}\",local_mark=\"\",local_port=\"80\",\
